@@ -1,0 +1,255 @@
+"""The command line: parses options, calls the library, formats what it returns."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import shlex
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import TaggerError
+
+SHIPPED_MODEL = Path(__file__).resolve().parent.parent / "models" / "ukraine-war"
+DEFAULT_SCHEMA = Path("labels") / "tags.toml"
+
+
+def resolve_model(path: str | None) -> Path:
+    """--model, else $TAGGER_MODEL (click fills it in), else the shipped model."""
+    if path:
+        return Path(path)
+    for candidate in (SHIPPED_MODEL, Path.cwd() / "models" / "ukraine-war"):
+        if candidate.is_dir():
+            return candidate
+    raise click.ClickException("no model given: pass --model DIR or set TAGGER_MODEL")
+
+
+def model_option(required: bool = False):
+    return click.option("--model", "-m", "model", envvar="TAGGER_MODEL", required=required,
+                        type=click.Path(file_okay=False, dir_okay=True),
+                        help="Model directory [env: TAGGER_MODEL; default: the shipped "
+                             "models/ukraine-war].")
+
+
+def format_option(default: str = "table"):
+    from .outputs import FORMATS
+
+    return click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default=default,
+                        show_default=True, help="Output format.")
+
+
+def data_options(f):
+    """--data, --labels and --tags, shared by train and evaluate."""
+    f = click.option("--tags", "tags_path", type=click.Path(dir_okay=False),
+                     help="Tag schema (TOML). Without it, the tags seen in the labels.")(f)
+    f = click.option("--labels", "-l", "label_files", multiple=True, type=click.Path(dir_okay=False),
+                     help="Hand labels, CSV 'id,tags' (repeatable). Without it, labels come "
+                          "from the data's own 'tags' field.")(f)
+    f = click.option("--data", "-d", "data", multiple=True, required=True,
+                     help="Documents: a directory of .txt, a .txt, .jsonl, .csv or .parquet "
+                          "file (repeatable).")(f)
+    return f
+
+
+def settings_options(f):
+    """Model settings shared by train and evaluate --cv."""
+    from .model import Settings
+
+    d = Settings()
+    options = [
+        click.option("--folds", type=click.IntRange(2, 50), default=d.folds, show_default=True,
+                     help="Cross-validation folds for thresholds and scores."),
+        click.option("--seed", type=int, default=d.seed, show_default=True, help="Random seed."),
+        click.option("--ngram-max", type=click.IntRange(1, 3), default=d.ngram_max,
+                     show_default=True, help="Longest word n-gram used as a feature."),
+        click.option("--min-df", type=click.IntRange(1), default=d.min_df, show_default=True,
+                     help="Drop terms seen in fewer training documents."),
+        click.option("--C", "C", type=click.FloatRange(min=0, min_open=True), default=d.C,
+                     show_default=True, help="Inverse regularisation strength."),
+    ]
+    for opt in reversed(options):
+        f = opt(f)
+    return f
+
+
+def settings_from(kwargs):
+    from .model import Settings
+
+    return Settings(folds=kwargs["folds"], seed=kwargs["seed"], ngram_max=kwargs["ngram_max"],
+                    min_df=kwargs["min_df"], C=kwargs["C"])
+
+
+def handle_errors(f):
+    """Turn the library's errors into one-line messages and exit code 1."""
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        try:
+            return f(*args, **kwargs)
+        except TaggerError as exc:
+            raise click.ClickException(str(exc)) from None
+    return wrapper
+
+
+def progress_bar(total: int, desc: str, quiet: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="fit", file=sys.stderr, leave=False,
+                disable=quiet or not sys.stderr.isatty())
+
+
+def load_data(data, label_files, tags_path):
+    from .documents import read_documents
+    from .labels import attach_labels, load_schema
+
+    schema = load_schema(tags_path) if tags_path else None
+    docs = read_documents(data)
+    docs = attach_labels(docs, label_files, known_tags=schema.ids if schema else None)
+    return docs, schema
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="tagger")
+def main():
+    """Tag news articles with topics, from hand labels and a TF-IDF linear model.
+
+    Train on labelled articles, measure the model honestly, and tag new ones.
+    """
+
+
+@main.command()
+@data_options
+@click.option("--model", "-m", "model", required=True, type=click.Path(file_okay=False),
+              help="Directory to write the model to (replaced atomically).")
+@settings_options
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@handle_errors
+def train(data, label_files, tags_path, model, quiet, **kwargs):
+    """Train a model on labelled documents and save it to --model DIR.
+
+    Each tag gets its own decision threshold, chosen by cross-validation to maximise its
+    F1. The same data and settings give byte-identical model files.
+
+    \b
+    Example:
+      tagger train --data ../shared/corpus/ukraine-2022.jsonl --data seeds \\
+        --labels labels/reference-train.csv --labels labels/seeds.csv \\
+        --tags labels/tags.toml --model models/ukraine-war
+    """
+    from .model import train as train_model
+    from .persist import save_model
+
+    settings = settings_from(kwargs)
+    docs, schema = load_data(data, label_files, tags_path)
+    command = rebuild_command(data, label_files, tags_path, model, settings)
+    with progress_bar(settings.folds + 1, "training", quiet) as bar:
+        trained = train_model(docs, schema=schema, settings=settings, command=command,
+                              progress=bar.update)
+    save_model(trained, model)
+    cv = trained.metadata["cv"]
+    click.echo(f"trained on {trained.metadata['n_train_docs']} labelled documents, "
+               f"{len(trained.tags)} tags, {trained.n_features} features -> {model}")
+    click.echo(f"{cv['folds']}-fold cross-validated micro-F1 {cv['micro']['f1']:.3f}, "
+               f"macro-F1 {cv['macro']['f1']:.3f}")
+
+
+def rebuild_command(data, label_files, tags_path, model, settings) -> str:
+    from dataclasses import asdict
+
+    from .model import Settings
+
+    parts = ["tagger", "train"]
+    for d in data:
+        parts += ["--data", str(d)]
+    for lf in label_files:
+        parts += ["--labels", str(lf)]
+    if tags_path:
+        parts += ["--tags", str(tags_path)]
+    parts += ["--model", str(model)]
+    default = asdict(Settings())
+    for key, value in asdict(settings).items():
+        if value != default[key] and key in ("folds", "seed", "ngram_max", "min_df", "C"):
+            parts += ["--" + key.replace("_", "-"), str(value)]
+    return shlex.join(parts)
+
+
+@main.command()
+@model_option()
+@data_options
+@click.option("--json", "json_path", type=click.Path(dir_okay=False),
+              help="Also write the scores as JSON to this file.")
+@click.option("--cv", type=click.IntRange(2, 50),
+              help="Cross-validate K folds on the labels instead of scoring a saved model.")
+@settings_options
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@handle_errors
+def evaluate(model, data, label_files, tags_path, json_path, cv, quiet, **kwargs):
+    """Score a model on labelled documents: per-tag precision, recall, F1 and support.
+
+    Unlabelled documents are ignored. With --cv K no saved model is used: K models are
+    trained on folds stratified for multi-label data and each scores the fold it did not
+    see.
+
+    \b
+    Examples:
+      tagger evaluate --model models/ukraine-war --data test.jsonl --json scores.json
+      tagger evaluate --cv 5 --data ../shared/corpus/ukraine-2022.jsonl \\
+        --labels labels/reference-train.csv --tags labels/tags.toml
+    """
+    from .metrics import cross_validate, evaluate as evaluate_model, format_table
+    from .outputs import write_text_atomic
+    from .persist import load_model
+
+    if cv:
+        docs, schema = load_data(data, label_files, tags_path)
+        with progress_bar(cv, "cross-validating", quiet) as bar:
+            result = cross_validate(docs, k=cv, schema=schema, settings=settings_from(kwargs),
+                                    progress=bar.update)
+    else:
+        loaded = load_model(resolve_model(model))
+        docs, _ = load_data(data, label_files, tags_path)
+        result = evaluate_model(loaded, docs)
+    click.echo(format_table(result))
+    if json_path:
+        write_text_atomic(json_path, json.dumps(result, indent=2) + "\n")
+
+
+@main.command()
+@model_option()
+@format_option()
+@click.argument("paths", nargs=-1, required=True)
+@handle_errors
+def predict(model, fmt, paths):
+    """Tag a few documents: files, directories, or - for standard input.
+
+    \b
+    Examples:
+      tagger predict seeds/004_40f943de2ae17bec.txt
+      cat article.txt | tagger predict - --format json
+    """
+    from .documents import read_documents
+    from .outputs import format_predictions
+    from .persist import load_model
+
+    loaded = load_model(resolve_model(model))
+    docs = read_documents(paths)
+    click.echo(format_predictions(loaded.predict(docs), loaded.tags, fmt), nl=False)
+
+
+@main.command()
+@model_option()
+@handle_errors
+def info(model):
+    """Show a model's tags, thresholds, settings and cross-validated scores (JSON)."""
+    from .persist import META_FILE, load_model
+
+    path = resolve_model(model)
+    load_model(path)  # validates it before printing what it holds
+    click.echo((path / META_FILE).read_text(encoding="utf-8"), nl=False)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,31 @@
+"""Exceptions raised by tagger, with messages written for the person running it."""
+
+from __future__ import annotations
+
+
+class TaggerError(Exception):
+    """Base class: every error tagger raises on purpose is one of these."""
+
+
+class InputError(TaggerError):
+    """A data, label or schema file cannot be used; the message names the file and place."""
+
+    def __init__(self, path, message: str, *, line: int | None = None, record: str | None = None):
+        self.path = str(path)
+        self.line = line
+        self.record = record
+        self.reason = message
+        where = self.path
+        if line is not None:
+            where += f", line {line}"
+        if record is not None:
+            where += f", record {record!r}"
+        super().__init__(f"{where}: {message}")
+
+
+class LabelError(InputError):
+    """Hand labels that contradict the schema or the data."""
+
+
+class ModelError(TaggerError):
+    """A model directory is missing, corrupt, unsafe, or cannot be trained."""

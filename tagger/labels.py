@@ -1,0 +1,172 @@
+"""The tag schema (tags.toml) and hand labels (CSV ``id,tags``)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence
+
+from .documents import Document, decode_bytes
+from .errors import InputError, LabelError
+
+TAG_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+
+
+@dataclass(frozen=True)
+class Tag:
+    id: str
+    name: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class TagSchema:
+    """The tags a model may assign, in a fixed order."""
+
+    tags: tuple[Tag, ...]
+
+    @property
+    def ids(self) -> list[str]:
+        return [t.id for t in self.tags]
+
+    @classmethod
+    def from_ids(cls, ids: Iterable[str]) -> "TagSchema":
+        return cls(tuple(Tag(id=i) for i in ids))
+
+
+def load_schema(path: str | Path) -> TagSchema:
+    """Read a tags.toml: an array of ``[[tag]]`` tables with ``id``, ``name``, ``description``."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "does not exist")
+    text = decode_bytes(path.read_bytes(), path)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(path, f"is not valid TOML ({exc})") from None
+    entries = data.get("tag")
+    if not isinstance(entries, list) or not entries:
+        raise InputError(path, "must list tags as [[tag]] tables with an 'id'")
+    tags, seen = [], set()
+    for n, entry in enumerate(entries, start=1):
+        tag_id = entry.get("id") if isinstance(entry, dict) else None
+        if not isinstance(tag_id, str) or not TAG_ID.match(tag_id):
+            raise InputError(path, f"tag #{n} needs an 'id' of letters, digits, '_', '-' or '.'")
+        if tag_id in seen:
+            raise InputError(path, f"tag {tag_id!r} is listed twice")
+        seen.add(tag_id)
+        tags.append(Tag(id=tag_id, name=str(entry.get("name", "")),
+                        description=" ".join(str(entry.get("description", "")).split())))
+    return TagSchema(tuple(tags))
+
+
+def read_labels(path: str | Path, *, known_tags: Sequence[str] | None = None
+                ) -> dict[str, tuple[str, ...]]:
+    """Read a label CSV (``id,tags``; tags split by ';'; empty cell = read, no tag).
+
+    Raises LabelError naming the line for an unknown tag or a duplicate id.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "does not exist")
+    text = decode_bytes(path.read_bytes(), path)
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None)
+    if header is None or [h.strip() for h in header[:2]] != ["id", "tags"]:
+        raise LabelError(path, "must start with the header 'id,tags'", line=1)
+    known = set(known_tags) if known_tags is not None else None
+    labels: dict[str, tuple[str, ...]] = {}
+    for row in reader:
+        line = reader.line_num
+        if not row or all(not c.strip() for c in row):
+            continue
+        if len(row) > 2:
+            raise LabelError(path, f"expected 2 columns (id,tags), found {len(row)}", line=line)
+        doc_id = row[0].strip()
+        cell = row[1] if len(row) > 1 else ""
+        if not doc_id:
+            raise LabelError(path, "has an empty id", line=line)
+        if doc_id in labels:
+            raise LabelError(path, f"duplicate id {doc_id!r}", line=line)
+        tags = tuple(t.strip() for t in cell.split(";") if t.strip())
+        if known is not None:
+            unknown = [t for t in tags if t not in known]
+            if unknown:
+                raise LabelError(path, f"unknown tag {unknown[0]!r} (known: {', '.join(known_tags)})",
+                                 line=line)
+        if len(set(tags)) != len(tags):
+            raise LabelError(path, f"tag listed twice for {doc_id!r}", line=line)
+        labels[doc_id] = tags
+    return labels
+
+
+def _label_lines(path: Path) -> dict[str, int]:
+    reader = csv.reader(io.StringIO(decode_bytes(path.read_bytes(), path)))
+    next(reader, None)
+    return {row[0].strip(): reader.line_num for row in reader if row and row[0].strip()}
+
+
+def attach_labels(docs: Sequence[Document], label_files: Sequence[str | Path], *,
+                  known_tags: Sequence[str] | None = None) -> list[Document]:
+    """Give documents the tags from label files; ids must exist in the data and be unique.
+
+    Documents without a row come back with ``tags=None`` (unlabelled). With no label
+    files the documents keep the tags their own data carried.
+    """
+    if not label_files:
+        if known_tags is not None:
+            known = set(known_tags)
+            for d in docs:
+                for t in d.tags or ():
+                    if t not in known:
+                        raise LabelError(d.source, f"unknown tag {t!r} (known: {', '.join(known_tags)})",
+                                         record=d.id)
+        return list(docs)
+    by_id = {d.id for d in docs}
+    merged: dict[str, tuple[str, ...]] = {}
+    origin: dict[str, str] = {}
+    for lf in label_files:
+        lf = Path(lf)
+        labels = read_labels(lf, known_tags=known_tags)
+        lines = None
+        for doc_id, tags in labels.items():
+            if doc_id in merged or doc_id not in by_id:
+                lines = lines or _label_lines(lf)
+            if doc_id in merged:
+                raise LabelError(lf, f"id {doc_id!r} is labelled again (also in {origin[doc_id]})",
+                                 line=lines.get(doc_id))
+            if doc_id not in by_id:
+                raise LabelError(lf, f"id {doc_id!r} is not in the data given with --data",
+                                 line=lines.get(doc_id))
+            merged[doc_id] = tags
+            origin[doc_id] = str(lf)
+    return [Document(id=d.id, text=d.text, title=d.title, tags=merged.get(d.id), source=d.source)
+            for d in docs]
+
+
+def labelled(docs: Iterable[Document]) -> list[Document]:
+    """Only the documents that carry labels (an empty tag list counts as labelled)."""
+    return [d for d in docs if d.tags is not None]
+
+
+def tag_set(docs: Iterable[Document], schema: TagSchema | None = None) -> list[str]:
+    """The schema's tags, or the sorted set of tags seen in the labels."""
+    if schema is not None:
+        return schema.ids
+    return sorted({t for d in docs for t in (d.tags or ())})
+
+
+def binarize(docs: Sequence[Document], tags: Sequence[str]):
+    """Label matrix (n_docs x n_tags) of 0/1, via scikit-learn's MultiLabelBinarizer."""
+    from sklearn.preprocessing import MultiLabelBinarizer
+
+    mlb = MultiLabelBinarizer(classes=list(tags))
+    return mlb.fit_transform([d.tags or () for d in docs])
+
+
+def labels_to_mapping(docs: Iterable[Document]) -> Mapping[str, tuple[str, ...]]:
+    return {d.id: d.tags for d in docs if d.tags is not None}

@@ -1,0 +1,73 @@
+"""Writing results: prediction formats (table, JSON, JSONL, CSV) and atomic file writes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Sequence
+
+FORMATS = ("table", "json", "jsonl", "csv")
+
+
+@contextmanager
+def atomic_open(path: str | Path, mode: str = "w", **kwargs):
+    """Open a temporary file beside ``path``; it replaces ``path`` only if the block succeeds."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        with open(tmp, mode, **kwargs) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_text_atomic(path: str | Path, text: str) -> None:
+    with atomic_open(path, "w", encoding="utf-8", newline="") as fh:
+        fh.write(text)
+
+
+def format_predictions(predictions: Sequence, tags: Sequence[str], fmt: str) -> str:
+    """Render predictions in one of FORMATS; every format ends with a newline."""
+    rows = [p.to_dict() for p in predictions]
+    if fmt == "json":
+        return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "jsonl":
+        return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(["id", "tags", *tags])
+        for r in rows:
+            writer.writerow([r["id"], ";".join(r["tags"]), *(f"{r['scores'][t]:.6f}" for t in tags)])
+        return buf.getvalue()
+    if fmt == "table":
+        return _table(rows, tags)
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+def _table(rows: list[dict], tags: Sequence[str]) -> str:
+    wide = len(tags) <= 6
+    header = ["id", "tags"] + (list(tags) if wide else ["top scores"])
+    body = []
+    for r in rows:
+        if wide:
+            scores = [f"{r['scores'][t]:.3f}" for t in tags]
+        else:
+            top = sorted(r["scores"].items(), key=lambda kv: -kv[1])[:3]
+            scores = [", ".join(f"{t}={s:.3f}" for t, s in top)]
+        body.append([r["id"], ", ".join(r["tags"]) or "-", *scores])
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *body)]
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip()
+             for row in [header, *body]]
+    return "\n".join(lines) + "\n"

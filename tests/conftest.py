@@ -1,0 +1,63 @@
+"""Shared fixtures. The reference corpus is read from ../shared, never copied into the repo."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+CORPUS = SHARED / "corpus" / "ukraine-2022.jsonl"
+REFERENCE_LABELS = REPO / "labels" / "reference-train.csv"
+SCHEMA = REPO / "labels" / "tags.toml"
+SEEDS = REPO / "seeds"
+SHIPPED_MODEL = REPO / "models" / "ukraine-war"
+TAGS = ["missile_strikes", "air_defence_aid", "escalation_rhetoric", "energy_attacks"]
+
+
+def _need_corpus():
+    if not CORPUS.is_file():
+        pytest.fail(f"the reference corpus is expected at {CORPUS} (../shared beside the repo)")
+
+
+@pytest.fixture(scope="session")
+def corpus_path() -> Path:
+    _need_corpus()
+    return CORPUS
+
+
+@pytest.fixture(scope="session")
+def reference_labels() -> dict[str, list[str]]:
+    import csv
+
+    with REFERENCE_LABELS.open(encoding="utf-8") as fh:
+        return {r["id"]: [t for t in r["tags"].split(";") if t] for r in csv.DictReader(fh)}
+
+
+@pytest.fixture(scope="session")
+def labelled_jsonl(tmp_path_factory, corpus_path, reference_labels) -> Path:
+    """The labelled reference articles as JSONL with a 'tags' list (in a temp dir only)."""
+    out = tmp_path_factory.mktemp("data") / "labelled.jsonl"
+    with corpus_path.open(encoding="utf-8") as src, out.open("w", encoding="utf-8") as dst:
+        for line in src:
+            doc = json.loads(line)
+            if doc["id"] in reference_labels:
+                doc["tags"] = reference_labels[doc["id"]]
+                dst.write(json.dumps(doc) + "\n")
+    return out
+
+
+@pytest.fixture(scope="session")
+def small_model_dir(tmp_path_factory, labelled_jsonl) -> Path:
+    """A quick unigram model trained through the CLI on the labelled articles."""
+    from click.testing import CliRunner
+
+    from tagger.cli import main
+
+    out = tmp_path_factory.mktemp("models") / "small"
+    result = CliRunner().invoke(main, ["train", "--data", str(labelled_jsonl), "--tags", str(SCHEMA),
+                                       "--model", str(out), "--ngram-max", "1", "--folds", "3"])
+    assert result.exit_code == 0, result.output
+    return out

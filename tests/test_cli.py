@@ -1,0 +1,186 @@
+import csv
+import io
+import json
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from conftest import REFERENCE_LABELS, REPO, SCHEMA, SEEDS, SHIPPED_MODEL, TAGS
+from tagger.cli import main
+
+SEED_004 = str(SEEDS / "004_40f943de2ae17bec.txt")
+
+
+def run(*args, env=None, input=None):
+    return CliRunner().invoke(main, [str(a) for a in args], env=env, input=input)
+
+
+def assert_one_line_error(result, *fragments):
+    assert result.exit_code in (1, 2), result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    assert "Traceback" not in result.output
+    for f in fragments:
+        assert f in lines[0], lines[0]
+
+
+def test_predict_seed_with_the_shipped_model_finds_missile_strikes():
+    result = run("predict", SEED_004, "--format", "json", env={"TAGGER_MODEL": ""})
+    assert result.exit_code == 0, result.output
+    [row] = json.loads(result.output)
+    assert row["id"] == "004_40f943de2ae17bec"
+    assert "missile_strikes" in row["tags"]
+    assert set(row["scores"]) == set(TAGS) and all(0 <= v <= 1 for v in row["scores"].values())
+
+
+def test_installed_console_script_runs():
+    exe = Path(sys.executable).parent / "tagger"
+    out = subprocess.run([str(exe), "predict", SEED_004], capture_output=True, text=True, check=True)
+    assert "missile_strikes" in out.stdout
+
+
+def test_predict_formats_are_parseable():
+    as_json = json.loads(run("predict", SEEDS, "-f", "json").output)
+    assert [r["id"] for r in as_json] == sorted(p.stem for p in SEEDS.glob("*.txt"))
+    jsonl = [json.loads(line) for line in run("predict", SEEDS, "-f", "jsonl").output.splitlines()]
+    assert jsonl == as_json
+    rows = list(csv.DictReader(io.StringIO(run("predict", SEEDS, "-f", "csv").output)))
+    assert [r["id"] for r in rows] == [r["id"] for r in as_json]
+    assert rows[0]["tags"] == ";".join(as_json[0]["tags"])
+    assert float(rows[0]["missile_strikes"]) == pytest.approx(as_json[0]["scores"]["missile_strikes"], abs=1e-6)
+    table = run("predict", SEEDS).output.splitlines()
+    assert table[0].split()[:2] == ["id", "tags"] and len(table) == 4
+
+
+def test_predict_reads_stdin():
+    text = (SEEDS / "004_40f943de2ae17bec.txt").read_text()
+    result = run("predict", "-", "-f", "json", input=text)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)[0]["id"] == "stdin"
+    assert "missile_strikes" in json.loads(result.output)[0]["tags"]
+
+
+def test_model_comes_from_tagger_model_env(small_model_dir, tmp_path):
+    result = run("predict", SEED_004, "-f", "json", env={"TAGGER_MODEL": str(small_model_dir)})
+    scores = json.loads(result.output)[0]["scores"]
+    shipped = json.loads(run("predict", SEED_004, "-f", "json", env={"TAGGER_MODEL": ""}).output)[0]["scores"]
+    assert scores != shipped
+    missing = run("predict", SEED_004, env={"TAGGER_MODEL": str(tmp_path / "gone")})
+    assert_one_line_error(missing, "gone", "does not exist")
+
+
+def test_train_then_evaluate_writes_the_json_report(small_model_dir, labelled_jsonl, tmp_path):
+    out = tmp_path / "scores.json"
+    result = run("evaluate", "--model", small_model_dir, "--data", labelled_jsonl, "--json", out)
+    assert result.exit_code == 0, result.output
+    assert "micro avg" in result.output and "escalation_rhetoric" in result.output
+    report = json.loads(out.read_text())
+    assert report["n_docs"] == 450
+    assert set(report["micro"]) == {"precision", "recall", "f1"} == set(report["macro"])
+    assert set(report["per_tag"]) == set(TAGS)
+    assert sum(m["support"] for m in report["per_tag"].values()) == 434  # tag assignments in the labels
+    assert report["micro"]["f1"] > 0.8  # scored on its own training data: must fit it well
+
+
+def test_evaluate_ignores_unlabelled_documents(small_model_dir, corpus_path, tmp_path):
+    out = tmp_path / "s.json"
+    result = run("evaluate", "-m", small_model_dir, "--data", corpus_path, "--labels", REFERENCE_LABELS,
+                 "--tags", SCHEMA, "--json", out)
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text())["n_docs"] == 450
+
+
+def test_evaluate_cross_validation_needs_no_model(labelled_jsonl, tmp_path):
+    out = tmp_path / "cv.json"
+    result = run("evaluate", "--cv", "3", "--data", labelled_jsonl, "--tags", SCHEMA,
+                 "--ngram-max", "1", "--folds", "3", "--json", out)
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text())
+    assert report["cv_folds"] == 3 and report["n_docs"] == 450
+    assert 0.6 < report["micro"]["f1"] < 0.95
+
+
+def test_shipped_model_is_rebuilt_by_its_recorded_command(tmp_path):
+    meta = json.loads((SHIPPED_MODEL / "model.json").read_text())
+    args = shlex.split(meta["command"])
+    assert args[:2] == ["tagger", "train"]
+    args[args.index("--model") + 1] = str(tmp_path / "rebuilt")
+    import os
+
+    cwd = os.getcwd()
+    os.chdir(REPO)
+    try:
+        result = run(*args[1:], "--quiet")
+    finally:
+        os.chdir(cwd)
+    assert result.exit_code == 0, result.output
+    rebuilt = json.loads((tmp_path / "rebuilt" / "model.json").read_text())
+    assert rebuilt["training_data"] == meta["training_data"]
+    assert rebuilt["thresholds"] == pytest.approx(meta["thresholds"], abs=1e-6)
+    a = np.load(SHIPPED_MODEL / "arrays.npz")
+    b = np.load(tmp_path / "rebuilt" / "arrays.npz")
+    assert a["vocabulary"].tobytes() == b["vocabulary"].tobytes()
+    np.testing.assert_allclose(a["coef"], b["coef"], atol=1e-6)
+    assert meta["n_train_docs"] == 453 and meta["cv"]["micro"]["f1"] > 0.7
+
+
+# ---- bad input: one line, non-zero exit, nothing half-written ----
+
+@pytest.fixture
+def bad_files(tmp_path):
+    files = {
+        "empty": tmp_path / "empty.txt",
+        "binary": tmp_path / "binary.txt",
+        "jsonl": tmp_path / "broken.jsonl",
+        "csv": tmp_path / "notext.csv",
+    }
+    files["empty"].write_bytes(b"")
+    files["binary"].write_bytes(bytes(range(256)) * 8)
+    files["jsonl"].write_text('{"id": "a", "text": "ok"}\n{"id": "b", "text": "cut\n')
+    files["csv"].write_text("id,body\n1,hello\n")
+    return files
+
+
+@pytest.mark.parametrize("kind, fragment", [
+    ("empty", "empty.txt: is empty"),
+    ("binary", "binary.txt: is a binary file"),
+    ("jsonl", "broken.jsonl, line 2: malformed JSON"),
+    ("csv", "notext.csv: has no 'text' column"),
+])
+def test_bad_documents_give_one_line_errors(bad_files, kind, fragment):
+    assert_one_line_error(run("predict", bad_files[kind]), fragment)
+
+
+def test_missing_path_gives_one_line_error(tmp_path):
+    assert_one_line_error(run("predict", tmp_path / "nowhere.txt"), "nowhere.txt: does not exist")
+
+
+def test_unknown_tag_fails_training_without_writing_a_model(labelled_jsonl, tmp_path):
+    labels = tmp_path / "labels.csv"
+    labels.write_text("id,tags\n00d45ea5e430,escalation_rhetoric\n01139e729bfb,tanks\n")
+    model = tmp_path / "model"
+    result = run("train", "--data", labelled_jsonl, "--labels", labels, "--tags", SCHEMA, "--model", model)
+    assert_one_line_error(result, "labels.csv, line 3: unknown tag 'tanks'")
+    assert not model.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["labels.csv"]
+
+
+def test_corrupt_model_gives_one_line_error_and_no_output_file(small_model_dir, labelled_jsonl, tmp_path):
+    broken = tmp_path / "broken"
+    shutil.copytree(small_model_dir, broken)
+    (broken / "arrays.npz").write_bytes(b"PK\x03\x04 not really a zip")
+    assert_one_line_error(run("predict", "-m", broken, SEED_004), "arrays.npz: corrupt model arrays")
+    out = tmp_path / "scores.json"
+    assert_one_line_error(run("evaluate", "-m", broken, "--data", labelled_jsonl, "--json", out), "corrupt")
+    assert not out.exists()
+
+
+def test_help_lists_every_command():
+    result = run("--help")
+    for command in ("train", "evaluate", "predict", "info"):
+        assert command in result.output

@@ -1,0 +1,71 @@
+import re
+
+import pytest
+
+from conftest import REFERENCE_LABELS, REPO, SCHEMA, SEEDS, SHARED, TAGS
+from tagger.documents import Document, read_documents
+from tagger.errors import LabelError
+from tagger.labels import attach_labels, binarize, load_schema, read_labels
+
+
+def test_schema_lists_the_four_tags_of_the_labelling_guide():
+    schema = load_schema(SCHEMA)
+    assert schema.ids == TAGS
+    guide_tags = re.findall(r"^## `(\w+)`", (SHARED / "LABELING.md").read_text(), re.M)
+    assert schema.ids == guide_tags
+    assert all(t.name and len(t.description) > 100 for t in schema.tags)
+
+
+def test_schema_errors_name_the_file(tmp_path):
+    p = tmp_path / "tags.toml"
+    p.write_text('[[tag]]\nid = "a"\n[[tag]]\nid = "a"\n')
+    with pytest.raises(Exception, match=r"tags\.toml: tag 'a' is listed twice"):
+        load_schema(p)
+
+
+def test_label_file_format(tmp_path):
+    p = tmp_path / "l.csv"
+    p.write_text("id,tags\na,missile_strikes;energy_attacks\nb,\n")
+    assert read_labels(p, known_tags=TAGS) == {"a": ("missile_strikes", "energy_attacks"), "b": ()}
+
+
+def test_unknown_tag_names_file_and_line(tmp_path):
+    p = tmp_path / "l.csv"
+    p.write_text("id,tags\na,missile_strikes\nb,drones\n")
+    with pytest.raises(LabelError, match=r"l\.csv, line 3: unknown tag 'drones'"):
+        read_labels(p, known_tags=TAGS)
+
+
+def test_duplicate_id_names_file_and_line(tmp_path):
+    p = tmp_path / "l.csv"
+    p.write_text("id,tags\na,\nb,\na,energy_attacks\n")
+    with pytest.raises(LabelError, match=r"l\.csv, line 4: duplicate id 'a'"):
+        read_labels(p)
+
+
+def test_label_for_a_document_not_in_the_data_names_file_and_line(tmp_path):
+    p = tmp_path / "l.csv"
+    p.write_text("id,tags\nx,\nghost,missile_strikes\n")
+    docs = [Document(id="x", text="t")]
+    with pytest.raises(LabelError, match=r"l\.csv, line 3: id 'ghost' is not in the data"):
+        attach_labels(docs, [p])
+
+
+def test_unlabelled_documents_stay_unlabelled_and_empty_cells_are_negatives(tmp_path):
+    p = tmp_path / "l.csv"
+    p.write_text("id,tags\nx,\n")
+    docs = attach_labels([Document(id="x", text="t"), Document(id="y", text="u")], [p])
+    assert [d.tags for d in docs] == [(), None]
+    assert binarize(docs[:1], TAGS).tolist() == [[0, 0, 0, 0]]
+
+
+def test_shipped_labels_are_valid_and_match_the_data(corpus_path):
+    assert REFERENCE_LABELS.read_bytes() == (SHARED / "labels" / "reference-train.csv").read_bytes()
+    docs = read_documents([corpus_path, SEEDS])
+    docs = attach_labels(docs, [REFERENCE_LABELS, REPO / "labels" / "seeds.csv"], known_tags=TAGS)
+    labelled = {d.id: d.tags for d in docs if d.tags is not None}
+    assert len(labelled) == 453
+    # the worked examples of the labelling guide
+    assert labelled["004_40f943de2ae17bec"] == ("missile_strikes", "air_defence_aid")
+    assert set(labelled["001_1f7d3d118abbfb20"]) == set(TAGS)
+    assert sorted(p.name for p in SEEDS.iterdir()) == sorted(p.name for p in (SHARED / "seeds").iterdir())

@@ -1,0 +1,147 @@
+import json
+import pickle
+
+import numpy as np
+import pytest
+
+from conftest import SCHEMA, SEEDS, TAGS
+from tagger import Settings, load_model, read_documents, save_model, train
+from tagger.documents import Document
+from tagger.errors import ModelError
+from tagger.labels import load_schema
+from tagger.model import make_pipeline
+from tagger.persist import ARRAYS_FILE, META_FILE
+
+
+@pytest.fixture(scope="module")
+def labelled_docs(labelled_jsonl):
+    return read_documents([labelled_jsonl])
+
+
+@pytest.fixture(scope="module")
+def quick(labelled_docs):
+    return train(labelled_docs, schema=load_schema(SCHEMA), settings=Settings(ngram_max=1, folds=3))
+
+
+def test_same_data_and_settings_give_byte_identical_model_files(labelled_docs, tmp_path):
+    for name in ("a", "b"):
+        model = train(labelled_docs, schema=load_schema(SCHEMA), settings=Settings(ngram_max=1, folds=3))
+        save_model(model, tmp_path / name)
+    for f in (META_FILE, ARRAYS_FILE):
+        assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes()
+
+
+def test_thresholds_are_per_tag_and_chosen_by_cross_validation(quick):
+    assert quick.tags == TAGS
+    assert quick.thresholds.shape == (4,)
+    assert len(set(np.round(quick.thresholds, 6))) > 1  # not one global cut-off
+    cv = quick.metadata["cv"]
+    assert cv["folds"] == 3 and 0.6 < cv["micro"]["f1"] <= 1.0
+    assert set(cv["per_tag"]) == set(TAGS)
+
+
+def test_model_probabilities_equal_the_scikit_learn_pipeline(labelled_docs, quick):
+    from tagger.labels import binarize
+
+    texts = [d.content for d in labelled_docs]
+    pipe = make_pipeline(quick.settings).fit(texts, binarize(labelled_docs, TAGS))
+    np.testing.assert_allclose(quick.predict_proba(texts[:40]), pipe.predict_proba(texts[:40]),
+                               rtol=1e-9, atol=1e-12)
+
+
+def test_saved_model_predicts_like_the_trained_one(quick, tmp_path):
+    save_model(quick, tmp_path / "m")
+    loaded = load_model(tmp_path / "m")
+    seeds = read_documents([SEEDS])
+    assert [p.to_dict() for p in loaded.predict(seeds)] == [p.to_dict() for p in quick.predict(seeds)]
+    meta = json.loads((tmp_path / "m" / META_FILE).read_text())
+    for key in ("tags", "thresholds", "settings", "versions", "training_data", "cv", "command"):
+        assert key in meta
+    assert meta["training_data"].startswith("sha256:")
+    assert meta["versions"]["scikit-learn"]
+
+
+def test_loading_never_unpickles(quick, tmp_path, monkeypatch):
+    save_model(quick, tmp_path / "m")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("pickle was used while loading a model")
+
+    monkeypatch.setattr(pickle, "load", refuse)
+    monkeypatch.setattr(pickle, "loads", refuse)
+    monkeypatch.setattr(pickle, "Unpickler", refuse)
+    model = load_model(tmp_path / "m")
+    assert model.predict([Document(id="x", text="Missiles struck Kyiv")])[0].id == "x"
+
+
+def test_model_directory_carrying_a_pickle_is_refused(quick, tmp_path):
+    save_model(quick, tmp_path / "m")
+    (tmp_path / "m" / "model.pkl").write_bytes(pickle.dumps({"evil": True}))
+    with pytest.raises(ModelError, match="refusing to load.*model.pkl"):
+        load_model(tmp_path / "m")
+
+
+def test_arrays_holding_pickled_objects_are_refused(quick, tmp_path):
+    save_model(quick, tmp_path / "m")
+    arrays = dict(np.load(tmp_path / "m" / ARRAYS_FILE))
+    arrays["coef"] = np.array([object()], dtype=object)
+    np.savez(tmp_path / "m" / ARRAYS_FILE, **arrays)
+    with pytest.raises(ModelError, match="pickled objects; refusing"):
+        load_model(tmp_path / "m")
+
+
+@pytest.mark.parametrize("damage", ["truncate_arrays", "garbage_json", "missing_arrays", "other_format"])
+def test_corrupt_model_directories_are_clear_errors(quick, tmp_path, damage):
+    d = save_model(quick, tmp_path / "m")
+    if damage == "truncate_arrays":
+        data = (d / ARRAYS_FILE).read_bytes()
+        (d / ARRAYS_FILE).write_bytes(data[: len(data) // 2])
+    elif damage == "garbage_json":
+        (d / META_FILE).write_text("{not json")
+    elif damage == "missing_arrays":
+        (d / ARRAYS_FILE).unlink()
+    else:
+        (d / META_FILE).write_text('{"format": "something-else"}')
+    with pytest.raises(ModelError):
+        load_model(d)
+
+
+def test_missing_model_directory_is_an_error(tmp_path):
+    with pytest.raises(ModelError, match="does not exist"):
+        load_model(tmp_path / "none")
+
+
+def test_failed_save_keeps_the_old_model_and_leaves_nothing_behind(quick, tmp_path, monkeypatch):
+    import tagger.persist as persist
+
+    d = save_model(quick, tmp_path / "m")
+    before = {f.name: f.read_bytes() for f in d.iterdir()}
+
+    def broken(path, arrays):
+        path.write_bytes(b"half")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(persist, "_write_npz", broken)
+    with pytest.raises(OSError):
+        save_model(quick, d)
+    assert {f.name: f.read_bytes() for f in d.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]
+
+
+def test_tag_without_positive_or_negative_examples_says_what_to_label():
+    from tagger.labels import TagSchema
+
+    docs = [Document(id=str(i), text=f"text {i} missile", tags=("a",) if i % 2 else ("b",))
+            for i in range(10)]
+    with pytest.raises(ModelError, match="tag 'c' has no positive examples.*label some documents"):
+        train(docs, schema=TagSchema.from_ids(["a", "b", "c"]))
+    docs = [Document(id=str(i), text=f"text {i} missile", tags=("a",) if i % 2 else ("a", "b"))
+            for i in range(10)]
+    with pytest.raises(ModelError, match="tag 'a' has no negative examples.*without 'a'"):
+        train(docs, schema=TagSchema.from_ids(["a", "b"]))
+
+
+def test_without_a_schema_the_tags_are_those_seen_in_the_labels(labelled_docs):
+    subset = [d for d in labelled_docs][:200]
+    model = train(subset, settings=Settings(ngram_max=1, folds=3))
+    assert model.tags == sorted(TAGS)
