@@ -241,6 +241,60 @@ def predict(model, fmt, paths):
 
 @main.command()
 @model_option()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("--out", "-o", required=True, type=click.Path(dir_okay=False),
+              help="Output file: .jsonl, .csv or .parquet.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]),
+              help="Output format [default: from the --out extension].")
+@click.option("--batch-size", type=click.IntRange(1), default=1000, show_default=True,
+              help="Documents per chunk: the unit of parallel work and of resumption.")
+@click.option("--jobs", "-j", type=click.IntRange(1), default=None,
+              help="Worker processes [default: all cores].")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="Run in local processes (joblib) or on a Dask cluster.")
+@click.option("--scheduler", help="Dask scheduler address, e.g. tcp://127.0.0.1:8786 (with --engine dask).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary line.")
+@handle_errors
+def tag(model, inputs, out, fmt, batch_size, jobs, engine, scheduler, quiet):
+    """Tag many documents into one file: streaming, parallel and resumable.
+
+    INPUTS are as for --data: directories of .txt, .jsonl, .csv and .parquet files. Each
+    output record has the document's id, its tags and a score per tag, as `tagger
+    predict` gives them. If a run is interrupted, run the same command again: it goes on
+    from the last committed chunk. Unreadable documents are skipped and listed with their
+    reasons in OUT.errors.jsonl.
+
+    Exit status: 0 when every document was tagged, 3 when some were skipped, 1 on an
+    error.
+
+    \b
+    Examples:
+      tagger tag ../shared/corpus/ukraine-2022.jsonl --out tags.jsonl
+      tagger tag articles/ --out tags.parquet --jobs 2 --batch-size 500
+      tagger tag archive.jsonl --out tags.csv --engine dask --scheduler tcp://10.0.0.5:8786
+    """
+    from tqdm import tqdm
+
+    from .batch import tag_files
+
+    bar = tqdm(desc="tagging", unit="doc", file=sys.stderr, smoothing=0.1,
+               disable=quiet or not sys.stderr.isatty())
+    try:
+        with bar:
+            summary = tag_files(inputs, out, model_dir=resolve_model(model), fmt=fmt,
+                                batch_size=batch_size, jobs=jobs, engine=engine,
+                                scheduler=scheduler, progress=bar.update)
+    except KeyboardInterrupt:
+        raise click.ClickException("interrupted: finished chunks are kept; run the same "
+                                   "command again to continue") from None
+    if not quiet:
+        click.echo(summary.line(), err=True)
+    if summary.skipped:
+        sys.exit(3)
+
+
+@main.command()
+@model_option()
 @handle_errors
 def info(model):
     """Show a model's tags, thresholds, settings and cross-validated scores (JSON)."""

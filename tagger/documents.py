@@ -7,13 +7,17 @@ document into a :class:`Skipped` record and goes on.
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
 from .errors import InputError
+
+try:  # orjson parses several times faster; the standard library is the fallback
+    from orjson import JSONDecodeError, loads as json_loads
+except ImportError:  # pragma: no cover
+    from json import JSONDecodeError, loads as json_loads
 
 TEXT_SUFFIXES = {".txt"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
@@ -105,8 +109,8 @@ def _read_jsonl(path: Path) -> Iterator[Document]:
             seen_any = True
             line = decode_bytes(raw, path, line=lineno)
             try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
+                obj = json_loads(line)
+            except JSONDecodeError as exc:
                 raise InputError(path, f"malformed JSON ({exc.msg})", line=lineno) from None
             yield _from_mapping(obj, path, line=lineno)
         if not seen_any:
@@ -239,6 +243,55 @@ def read_documents(paths: Iterable[str | Path]) -> list[Document]:
     return docs
 
 
+def raw_records(paths: Iterable[str | Path]) -> Iterator:
+    """Cheap, unparsed records behind the paths, for :func:`parse_record` to finish.
+
+    A JSONL line or a .txt file is passed on unread, so the costly part (decoding and
+    parsing) can run in whichever process tags it. CSV and Parquet files are parsed here,
+    whole, and their rows passed on as documents (or one Skipped for an unreadable file).
+    Missing paths still raise: that is a mistake in the command, not in a document.
+    """
+    for path in expand_paths(paths):
+        suffix = path.suffix.lower()
+        if suffix in JSONL_SUFFIXES:
+            with path.open("rb") as fh:
+                for lineno, raw in enumerate(fh, start=1):
+                    if raw.strip():
+                        yield ("jsonl", str(path), lineno, raw)
+        elif suffix in TEXT_SUFFIXES:
+            yield ("txt", str(path))
+        else:
+            try:
+                yield from read_file(path)
+            except InputError as exc:
+                yield Skipped(id=exc.record or path.stem, source=str(path), reason=exc.reason)
+
+
+def parse_record(record) -> Document | Skipped:
+    """A Document from a raw record, or a Skipped saying why it cannot be read."""
+    if isinstance(record, (Document, Skipped)):
+        return record
+    if record[0] == "txt":
+        path = Path(record[1])
+        try:
+            return next(_read_txt(path))
+        except InputError as exc:
+            return Skipped(id=path.stem, source=str(path), reason=exc.reason)
+        except OSError as exc:
+            return Skipped(id=path.stem, source=str(path), reason=f"cannot be read ({exc.strerror})")
+    _, path, lineno, raw = record
+    try:
+        line = decode_bytes(raw, path, line=lineno)
+        try:
+            obj = json_loads(line)
+        except JSONDecodeError as exc:
+            raise InputError(path, f"malformed JSON ({exc.msg})", line=lineno) from None
+        return _from_mapping(obj, path, line=lineno)
+    except InputError as exc:
+        return Skipped(id=exc.record or f"{Path(path).name}:{lineno}", source=f"{path}:{lineno}",
+                       reason=exc.reason)
+
+
 def iter_documents_lenient(paths: Iterable[str | Path]) -> Iterator[Document | Skipped]:
     """Documents behind the paths, yielding a Skipped record for each unreadable one.
 
@@ -246,29 +299,4 @@ def iter_documents_lenient(paths: Iterable[str | Path]) -> Iterator[Document | S
     skipped and reading goes on; a CSV or Parquet file that cannot be parsed at all is
     one skipped entry. Missing paths still raise: that is a mistake in the command.
     """
-    for path in expand_paths(paths):
-        if path.suffix.lower() in JSONL_SUFFIXES:
-            yield from _jsonl_lenient(path)
-            continue
-        try:
-            yield from read_file(path)
-        except InputError as exc:
-            ident = exc.record or path.stem
-            yield Skipped(id=ident, source=str(path), reason=exc.reason)
-
-
-def _jsonl_lenient(path: Path) -> Iterator[Document | Skipped]:
-    with path.open("rb") as fh:
-        for lineno, raw in enumerate(fh, start=1):
-            if not raw.strip():
-                continue
-            try:
-                line = decode_bytes(raw, path, line=lineno)
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise InputError(path, f"malformed JSON ({exc.msg})", line=lineno) from None
-                yield _from_mapping(obj, path, line=lineno)
-            except InputError as exc:
-                ident = exc.record or f"{path.name}:{lineno}"
-                yield Skipped(id=ident, source=f"{path}:{lineno}", reason=exc.reason)
+    return map(parse_record, raw_records(paths))

@@ -50,29 +50,111 @@ class Prediction:
 
 @dataclass
 class TaggerModel:
-    """A trained model: everything needed to tag, as plain arrays and settings."""
+    """A trained model: everything needed to tag, as plain arrays and settings.
+
+    Tagging needs neither scikit-learn nor a pickled object: the vocabulary, IDF weights
+    and coefficients are enough. ``vectorizer`` rebuilds the equivalent scikit-learn
+    TfidfVectorizer on demand, for inputs the fast counter does not cover.
+    """
 
     tags: list[str]
-    vectorizer: object  # a fitted sklearn TfidfVectorizer
-    coef: np.ndarray      # (n_tags, n_features)
-    intercept: np.ndarray  # (n_tags,)
-    thresholds: np.ndarray  # (n_tags,)
+    vocabulary: dict[str, int]  # term -> feature index
+    idf: np.ndarray           # (n_features,)
+    vectorizer_params: dict   # TfidfVectorizer keyword arguments
+    coef: np.ndarray          # (n_tags, n_features)
+    intercept: np.ndarray     # (n_tags,)
+    thresholds: np.ndarray    # (n_tags,)
     settings: Settings
     metadata: dict = field(default_factory=dict)
+
+    _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    # documents counted at a time: larger slices are slower (they fall out of CPU caches)
+    SLICE = 256
 
     @property
     def n_features(self) -> int:
         return self.coef.shape[1]
 
+    @property
+    def vectorizer(self):
+        """The equivalent fitted scikit-learn TfidfVectorizer (built on first use)."""
+        if "vectorizer" not in self._cache:
+            from sklearn.feature_extraction.text import TfidfVectorizer
+
+            params = dict(self.vectorizer_params)
+            params["ngram_range"] = tuple(params["ngram_range"])
+            vec = TfidfVectorizer(**params, dtype=np.float64)
+            vec.vocabulary_ = self.vocabulary
+            vec.idf_ = self.idf
+            self._cache["vectorizer"] = vec
+        return self._cache["vectorizer"]
+
+    def _counter(self):
+        """The fast exact n-gram counter for this vocabulary, or None if not applicable."""
+        if "counter" not in self._cache:
+            from .features import NgramCounter
+
+            p = self.vectorizer_params
+            counter = None
+            if NgramCounter.supports(p) and p.get("norm") in ("l2", None):
+                try:
+                    counter = NgramCounter(self.vocabulary, tuple(p["ngram_range"]))
+                except ValueError:  # a vocabulary it cannot key exactly: use scikit-learn
+                    counter = None
+            self._cache["counter"] = counter
+        return self._cache["counter"]
+
+    def _tfidf_entries(self, texts: Sequence[str]):
+        """TF-IDF values as (rows, cols, values), weighted and normalised as scikit-learn does."""
+        p = self.vectorizer_params
+        rows, cols, counts = self._counter().entries(texts)
+        values = counts.astype(np.float64)
+        if p.get("sublinear_tf"):
+            np.log(values, out=values)
+            values += 1.0
+        if p.get("use_idf", True):
+            values *= self.idf[cols]
+        if p.get("norm") == "l2":
+            norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=len(texts)))
+            norms[norms == 0.0] = 1.0
+            values /= norms[rows]
+        return rows, cols, values
+
     def transform(self, texts: Sequence[str]):
-        return self.vectorizer.transform(texts)
+        """TF-IDF features (a CSR matrix), equal to the scikit-learn vectorizer's."""
+        import scipy.sparse as sp
+
+        texts = list(texts)
+        if self._counter() is None:
+            return self.vectorizer.transform(texts)
+        rows, cols, values = self._tfidf_entries(texts)
+        X = sp.csr_matrix((values, (rows, cols)), shape=(len(texts), self.n_features))
+        X.sort_indices()
+        return X
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Probability of each tag (n_docs x n_tags)."""
-        from scipy.special import expit
+        import scipy.sparse as sp
 
-        X = self.transform(texts)
-        return expit(np.asarray(X @ self.coef.T) + self.intercept)
+        texts = list(texts)
+        out = np.empty((len(texts), len(self.tags)))
+        for i in range(0, len(texts), self.SLICE):
+            part = texts[i:i + self.SLICE]
+            if self._counter() is None:
+                X = self.vectorizer.transform(part)
+            else:
+                rows, cols, values = self._tfidf_entries(part)
+                # entries come as a few runs each ordered by row, which a stable sort merges
+                # in linear time; columns need no order for a matrix product
+                order = np.argsort(rows, kind="stable")
+                indptr = np.zeros(len(part) + 1, dtype=np.int64)
+                np.cumsum(np.bincount(rows, minlength=len(part)), out=indptr[1:])
+                X = sp.csr_matrix((values[order], cols[order], indptr),
+                                  shape=(len(part), self.n_features))
+            z = np.asarray(X @ self.coef.T) + self.intercept
+            out[i:i + len(part)] = 1.0 / (1.0 + np.exp(-z))  # the logistic function
+        return out
 
     def decide(self, proba: np.ndarray) -> np.ndarray:
         """0/1 tag decisions from probabilities, by each tag's own threshold."""
@@ -229,12 +311,16 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
     if progress:
         progress(1)
     vec = pipe.named_steps["tfidf"]
+    params = settings.vectorizer_params()
+    params.pop("dtype")
+    params["ngram_range"] = list(params["ngram_range"])
     estimators = pipe.named_steps["clf"].estimators_
     coef = np.vstack([e.coef_ for e in estimators]).astype(np.float64)
     intercept = np.array([float(e.intercept_[0]) for e in estimators])
 
     return TaggerModel(
-        tags=list(tags), vectorizer=vec, coef=coef, intercept=intercept,
+        tags=list(tags), vocabulary=dict(vec.vocabulary_), idf=np.asarray(vec.idf_, dtype=np.float64),
+        vectorizer_params=params, coef=coef, intercept=intercept,
         thresholds=thresholds, settings=settings,
         metadata={
             "n_train_docs": len(train_docs),

@@ -15,8 +15,12 @@ FORMATS = ("table", "json", "jsonl", "csv")
 
 
 @contextmanager
-def atomic_open(path: str | Path, mode: str = "w", **kwargs):
-    """Open a temporary file beside ``path``; it replaces ``path`` only if the block succeeds."""
+def atomic_open(path: str | Path, mode: str = "w", *, durable: bool = True, **kwargs):
+    """Open a temporary file beside ``path``; it replaces ``path`` only if the block succeeds.
+
+    ``durable`` also flushes the data to disk before the rename, so it survives a power
+    cut, not only a killed process.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -24,8 +28,9 @@ def atomic_open(path: str | Path, mode: str = "w", **kwargs):
     try:
         with open(tmp, mode, **kwargs) as fh:
             yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -37,13 +42,23 @@ def write_text_atomic(path: str | Path, text: str) -> None:
         fh.write(text)
 
 
+def jsonl_bytes(predictions: Sequence) -> bytes:
+    """One compact JSON object per line, UTF-8."""
+    try:
+        from orjson import dumps
+    except ImportError:  # pragma: no cover
+        return "".join(json.dumps(p.to_dict(), ensure_ascii=False, separators=(",", ":")) + "\n"
+                       for p in predictions).encode()
+    return b"".join(dumps(p.to_dict()) + b"\n" for p in predictions)
+
+
 def format_predictions(predictions: Sequence, tags: Sequence[str], fmt: str) -> str:
     """Render predictions in one of FORMATS; every format ends with a newline."""
     rows = [p.to_dict() for p in predictions]
     if fmt == "json":
         return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
     if fmt == "jsonl":
-        return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+        return jsonl_bytes(predictions).decode()
     if fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")

@@ -52,16 +52,14 @@ def _write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
 
 
 def model_to_files(model) -> tuple[dict, dict[str, np.ndarray]]:
-    vec = model.vectorizer
-    terms = [None] * len(vec.vocabulary_)
-    for term, idx in vec.vocabulary_.items():
+    terms = [None] * len(model.vocabulary)
+    for term, idx in model.vocabulary.items():
         terms[idx] = term
     vocab_blob = np.frombuffer("\n".join(terms).encode("utf-8"), dtype=np.uint8)
-    arrays = {"vocabulary": vocab_blob, "idf": np.asarray(vec.idf_, dtype=np.float64),
+    arrays = {"vocabulary": vocab_blob, "idf": np.asarray(model.idf, dtype=np.float64),
               "coef": model.coef.astype(np.float64), "intercept": model.intercept.astype(np.float64)}
-    params = model.settings.vectorizer_params()
+    params = dict(model.vectorizer_params)
     params["ngram_range"] = list(params["ngram_range"])
-    params.pop("dtype")
     meta = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -107,8 +105,6 @@ def save_model(model, directory: str | Path) -> Path:
 
 def load_model(directory: str | Path):
     """Read a model directory written by :func:`save_model`; never unpickles anything."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
     from .model import Settings, TaggerModel
 
     directory = Path(directory)
@@ -155,15 +151,16 @@ def load_model(directory: str | Path):
         known = {f.name for f in fields(Settings)}
         settings = Settings(**{k: v for k, v in meta["settings"].items() if k in known})
         params = dict(meta["vectorizer"])
-        params["ngram_range"] = tuple(params["ngram_range"])
+        if not isinstance(params.get("ngram_range"), list) or len(params["ngram_range"]) != 2:
+            raise ValueError("vectorizer ngram_range must be a pair")
         terms = arrays["vocabulary"].tobytes().decode("utf-8").split("\n")
         coef, intercept, idf = arrays["coef"], arrays["intercept"], arrays["idf"]
         n = len(terms)
         if coef.shape != (len(tags), n) or intercept.shape != (len(tags),) or idf.shape != (n,):
             raise ValueError("array shapes do not match the vocabulary and tags")
-        vec = TfidfVectorizer(**params, dtype=np.float64)
-        vec.vocabulary_ = {t: i for i, t in enumerate(terms)}
-        vec.idf_ = idf
+        vocabulary = {t: i for i, t in enumerate(terms)}
+        if len(vocabulary) != n:
+            raise ValueError("the vocabulary repeats a term")
     except (KeyError, TypeError, ValueError, UnicodeDecodeError) as exc:
         raise ModelError(f"{directory}: corrupt model ({exc.__class__.__name__}: {exc})") from None
 
@@ -171,5 +168,6 @@ def load_model(directory: str | Path):
              ("format", "format_version", "tags", "thresholds", "settings", "vectorizer",
               "n_features", "versions")}
     extra["versions"] = meta.get("versions", {})
-    return TaggerModel(tags=tags, vectorizer=vec, coef=coef, intercept=intercept,
+    return TaggerModel(tags=tags, vocabulary=vocabulary, idf=idf, vectorizer_params=params,
+                       coef=coef, intercept=intercept,
                        thresholds=thresholds, settings=settings, metadata=extra)
