@@ -249,7 +249,8 @@ def _join_parts(parts: Path, out: Path, fmt: str, tags: Sequence[str], n_chunks:
 def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str | Path,
               fmt: str | None = None, batch_size: int = 1000, jobs: int | None = None,
               engine: str = "local", scheduler: str | None = None,
-              progress: Callable[[int], None] | None = None) -> BatchSummary:
+              progress: Callable[[int], None] | None = None,
+              connect_timeout: float = 20) -> BatchSummary:
     """Tag every document behind ``inputs`` into ``out``, resuming an interrupted run.
 
     Unreadable documents are skipped and listed in ``OUT.errors.jsonl``. The output does
@@ -278,7 +279,7 @@ def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str |
                 if index not in done:
                     yield index, chunk
 
-        for result in _run_dask(model, pending(), fmt, scheduler):
+        for result in _run_dask(model, pending(), fmt, scheduler, connect_timeout):
             _commit_part(parts, *result, fmt)
             if progress:
                 progress(result[2] + len(result[4]))
@@ -404,7 +405,8 @@ def _can_fork() -> bool:
         multiprocessing.get_start_method(allow_none=True) in (None, "fork")
 
 
-def _run_dask(model, chunks, fmt: str, scheduler: str | None, window: int | None = None):
+def _run_dask(model, chunks, fmt: str, scheduler: str | None, connect_timeout: float = 20,
+              window: int | None = None):
     try:
         from distributed import Client, as_completed
     except ImportError:
@@ -412,7 +414,7 @@ def _run_dask(model, chunks, fmt: str, scheduler: str | None, window: int | None
     if not scheduler:
         raise TaggerError("--engine dask needs --scheduler tcp://HOST:PORT")
     try:
-        client = Client(scheduler, timeout=20)
+        client = Client(scheduler, timeout=connect_timeout)
     except (OSError, TimeoutError) as exc:
         raise TaggerError(f"cannot reach the Dask scheduler at {scheduler} ({exc})") from None
     try:

@@ -1,0 +1,63 @@
+"""The fast n-gram counter must give exactly scikit-learn's counts and TF-IDF features."""
+
+import json
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+
+from tagger.features import NgramCounter
+from tagger.model import TOKEN_PATTERN
+
+TRICKY = [
+    "İstanbul İZMİR and ISTANBUL",            # İ lowers to two characters
+    "flags 🇺🇦🇷🇺 and 𝐁𝐨𝐥𝐝 math letters 𝐁𝐨𝐥𝐝",  # astral symbols and astral word characters
+    "snake_case under_score _x_ a b c 1 22 333",  # underscores, digits, one-letter words
+    "Café CAFÉ café cafe\u0301 naïve Zürich",    # accents, a combining mark
+    "Київ Харків — ракети, ракети! 北京 東京",      # Cyrillic, CJK
+    "tab\tseparated\nnew line\r\nwindows  spaces",
+    "x",                                          # no token at all
+    "",
+]
+
+
+def assert_same_counts(texts, vocabulary, ngram_range):
+    expected = CountVectorizer(vocabulary=vocabulary, ngram_range=ngram_range,
+                               token_pattern=TOKEN_PATTERN).transform(texts)
+    got = NgramCounter(vocabulary, ngram_range).transform(texts)
+    assert got.shape == expected.shape
+    assert (got != expected).nnz == 0
+
+
+@pytest.mark.parametrize("ngram_range", [(1, 1), (1, 2), (1, 3), (2, 2)])
+def test_counts_equal_scikit_learn_on_unusual_text(ngram_range):
+    vocab = CountVectorizer(ngram_range=ngram_range, token_pattern=TOKEN_PATTERN).fit(TRICKY).vocabulary_
+    assert_same_counts(TRICKY, vocab, ngram_range)
+    assert_same_counts(list(reversed(TRICKY)), vocab, ngram_range)
+
+
+def test_counts_equal_scikit_learn_on_the_reference_corpus(corpus_path):
+    texts = []
+    with corpus_path.open(encoding="utf-8") as fh:
+        for i, line in enumerate(fh):
+            if i % 7 == 0:
+                d = json.loads(line)
+                texts.append(f"{d['title']}\n{d['text']}")
+    vocab = CountVectorizer(ngram_range=(1, 2), min_df=2, token_pattern=TOKEN_PATTERN).fit(texts[:300]).vocabulary_
+    assert_same_counts(texts, vocab, (1, 2))
+
+
+def test_model_features_equal_the_tfidf_vectorizer_and_ignore_batch_company(corpus_path):
+    from tagger import load_model
+    from conftest import SHIPPED_MODEL
+
+    model = load_model(SHIPPED_MODEL)
+    with corpus_path.open(encoding="utf-8") as fh:
+        texts = [json.loads(next(fh))["text"] for _ in range(300)] + TRICKY
+    vec = TfidfVectorizer(**{**model.vectorizer_params, "ngram_range": tuple(model.vectorizer_params["ngram_range"])})
+    vec.vocabulary_, vec.idf_ = model.vocabulary, model.idf
+    np.testing.assert_allclose(model.transform(texts).toarray(), vec.transform(texts).toarray(),
+                               rtol=1e-12, atol=1e-15)
+    together = model.predict_proba(texts)
+    alone = np.vstack([model.predict_proba([t]) for t in texts[::37]])
+    assert np.array_equal(together[::37], alone)  # bit for bit, whatever the batch
