@@ -56,20 +56,33 @@ def data_options(f):
 
 
 def settings_options(f):
-    """Model settings shared by train and evaluate --cv."""
-    from .model import Settings
+    """Model settings shared by train and evaluate --cv. Searched ones default to None."""
+    from .model import DEFAULT_SEARCH, Settings
 
     d = Settings()
+
+    def searched(name):
+        return f"[default: searched over {', '.join(str(v) for v in DEFAULT_SEARCH[name])}]"
+
     options = [
         click.option("--folds", type=click.IntRange(2, 50), default=d.folds, show_default=True,
-                     help="Cross-validation folds for thresholds and scores."),
+                     help="Cross-validation folds for the search, thresholds and calibration."),
         click.option("--seed", type=int, default=d.seed, show_default=True, help="Random seed."),
-        click.option("--ngram-max", type=click.IntRange(1, 3), default=d.ngram_max,
-                     show_default=True, help="Longest word n-gram used as a feature."),
+        click.option("--ngram-max", type=click.IntRange(1, 3), default=None,
+                     help="Longest word n-gram used as a feature " + searched("ngram_max") + "."),
+        click.option("--C", "C", type=click.FloatRange(min=0, min_open=True), default=None,
+                     help="Inverse regularisation strength " + searched("C") + "."),
+        click.option("--unlabelled-idf/--labelled-idf", "unlabelled_idf", default=None,
+                     help="Vocabulary and IDF from every document given, or only the labelled "
+                          "ones " + searched("unlabelled_idf") + "."),
         click.option("--min-df", type=click.IntRange(1), default=d.min_df, show_default=True,
-                     help="Drop terms seen in fewer training documents."),
-        click.option("--C", "C", type=click.FloatRange(min=0, min_open=True), default=d.C,
-                     show_default=True, help="Inverse regularisation strength."),
+                     help="Drop terms seen in fewer documents."),
+        click.option("--search/--no-search", default=True, show_default=True,
+                     help="Choose the unfixed settings above by cross-validation; without "
+                          "it, unfixed settings take their defaults "
+                          f"(C={d.C}, ngram-max={d.ngram_max}, labelled IDF)."),
+        click.option("--jobs", "-j", "n_jobs", type=click.IntRange(1), default=None,
+                     help="Processes for fitting the per-tag models [default: 1]."),
     ]
     for opt in reversed(options):
         f = opt(f)
@@ -77,10 +90,14 @@ def settings_options(f):
 
 
 def settings_from(kwargs):
-    from .model import Settings
+    """(Settings, search grid) from the command-line options."""
+    from .model import DEFAULT_SEARCH, Settings
 
-    return Settings(folds=kwargs["folds"], seed=kwargs["seed"], ngram_max=kwargs["ngram_max"],
-                    min_df=kwargs["min_df"], C=kwargs["C"])
+    fixed = {k: kwargs[k] for k in ("ngram_max", "C", "unlabelled_idf") if kwargs[k] is not None}
+    settings = Settings(folds=kwargs["folds"], seed=kwargs["seed"], min_df=kwargs["min_df"], **fixed)
+    search = ({k: v for k, v in DEFAULT_SEARCH.items() if k not in fixed}
+              if kwargs["search"] else None)
+    return settings, search or None
 
 
 def handle_errors(f):
@@ -142,25 +159,28 @@ def train(data, label_files, tags_path, model, quiet, **kwargs):
     from .model import train as train_model
     from .persist import save_model
 
-    settings = settings_from(kwargs)
+    settings, search = settings_from(kwargs)
     docs, schema = load_data(data, label_files, tags_path)
-    command = rebuild_command(data, label_files, tags_path, model, settings)
-    with progress_bar(settings.folds + 1, "training", quiet) as bar:
-        trained = train_model(docs, schema=schema, settings=settings, command=command,
-                              progress=bar.update)
+    command = rebuild_command(data, label_files, tags_path, model, kwargs)
+    from .model import search_grid
+
+    with progress_bar(len(search_grid(settings, search)) + 1, "training", quiet) as bar:
+        trained = train_model(docs, schema=schema, settings=settings, search=search,
+                              command=command, n_jobs=kwargs["n_jobs"], progress=bar.update)
     save_model(trained, model)
     cv = trained.metadata["cv"]
-    click.echo(f"trained on {trained.metadata['n_train_docs']} labelled documents, "
-               f"{len(trained.tags)} tags, {trained.n_features} features -> {model}")
+    chosen = trained.settings
+    click.echo(f"trained on {trained.metadata['n_train_docs']} labelled documents "
+               f"({trained.metadata['n_unlabelled_docs']} unlabelled), {len(trained.tags)} tags, "
+               f"{trained.n_features} features -> {model}")
+    click.echo(f"settings: C={chosen.C:g}, ngram-max={chosen.ngram_max}, "
+               f"{'unlabelled' if chosen.unlabelled_idf else 'labelled'} IDF"
+               + (f" (best of {len(trained.metadata['search'])} by cross-validation)" if search else ""))
     click.echo(f"{cv['folds']}-fold cross-validated micro-F1 {cv['micro']['f1']:.3f}, "
                f"macro-F1 {cv['macro']['f1']:.3f}")
 
 
-def rebuild_command(data, label_files, tags_path, model, settings) -> str:
-    from dataclasses import asdict
-
-    from .model import Settings
-
+def rebuild_command(data, label_files, tags_path, model, options) -> str:
     parts = ["tagger", "train"]
     for d in data:
         parts += ["--data", str(d)]
@@ -169,10 +189,19 @@ def rebuild_command(data, label_files, tags_path, model, settings) -> str:
     if tags_path:
         parts += ["--tags", str(tags_path)]
     parts += ["--model", str(model)]
-    default = asdict(Settings())
-    for key, value in asdict(settings).items():
-        if value != default[key] and key in ("folds", "seed", "ngram_max", "min_df", "C"):
-            parts += ["--" + key.replace("_", "-"), str(value)]
+    from .model import Settings
+
+    d = Settings()
+    for key in ("folds", "seed", "min_df"):
+        if options[key] != getattr(d, key):
+            parts += ["--" + key.replace("_", "-"), str(options[key])]
+    for key in ("ngram_max", "C"):
+        if options[key] is not None:
+            parts += ["--" + key.replace("_", "-"), str(options[key])]
+    if options["unlabelled_idf"] is not None:
+        parts.append("--unlabelled-idf" if options["unlabelled_idf"] else "--labelled-idf")
+    if not options["search"]:
+        parts.append("--no-search")
     return shlex.join(parts)
 
 
@@ -181,40 +210,53 @@ def rebuild_command(data, label_files, tags_path, model, settings) -> str:
 @data_options
 @click.option("--json", "json_path", type=click.Path(dir_okay=False),
               help="Also write the scores as JSON to this file.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False),
+              help="Also write a self-contained HTML report (plots, worst errors) to this file.")
 @click.option("--cv", type=click.IntRange(2, 50),
               help="Cross-validate K folds on the labels instead of scoring a saved model.")
 @settings_options
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @handle_errors
-def evaluate(model, data, label_files, tags_path, json_path, cv, quiet, **kwargs):
+def evaluate(model, data, label_files, tags_path, json_path, report_path, cv, quiet, **kwargs):
     """Score a model on labelled documents: per-tag precision, recall, F1 and support.
 
-    Unlabelled documents are ignored. With --cv K no saved model is used: K models are
-    trained on folds stratified for multi-label data and each scores the fold it did not
-    see.
+    F1 scores come with 95% bootstrap intervals, and each tag with its expected
+    calibration error (ECE). Unlabelled documents are ignored. With --cv K no saved model
+    is used: K models are trained (settings search included) on folds stratified for
+    multi-label data, and each scores the fold it did not see.
 
     \b
     Examples:
       tagger evaluate --model models/ukraine-war --data test.jsonl --json scores.json
+      tagger evaluate --data test.jsonl --report report.html
       tagger evaluate --cv 5 --data ../shared/corpus/ukraine-2022.jsonl \\
         --labels labels/reference-train.csv --tags labels/tags.toml
     """
-    from .metrics import cross_validate, evaluate as evaluate_model, format_table
+    from .metrics import cross_validation, evaluation, format_table
     from .outputs import write_text_atomic
     from .persist import load_model
 
     if cv:
         docs, schema = load_data(data, label_files, tags_path)
+        settings, search = settings_from(kwargs)
         with progress_bar(cv, "cross-validating", quiet) as bar:
-            result = cross_validate(docs, k=cv, schema=schema, settings=settings_from(kwargs),
-                                    progress=bar.update)
+            result = cross_validation(docs, k=cv, schema=schema, settings=settings, search=search,
+                                      progress=bar.update)
+        about = "Settings searched inside each fold." if search else ""
     else:
-        loaded = load_model(resolve_model(model))
+        path = resolve_model(model)
+        loaded = load_model(path)
         docs, _ = load_data(data, label_files, tags_path)
-        result = evaluate_model(loaded, docs)
-    click.echo(format_table(result))
+        result = evaluation(loaded, docs)
+        about = f"Model: {path}."
+    summary = result.summary()
+    if report_path:
+        from .report import write_report
+
+        write_report(result, report_path, about=about)
     if json_path:
-        write_text_atomic(json_path, json.dumps(result, indent=2) + "\n")
+        write_text_atomic(json_path, json.dumps(summary, indent=2) + "\n")
+    click.echo(format_table(summary))
 
 
 @main.command()

@@ -21,19 +21,26 @@ class Settings:
     """How a model is built. Every field is saved in the model's metadata."""
 
     ngram_max: int = 2          # word n-grams from 1 to this
-    min_df: int = 2             # ignore terms seen in fewer training documents
+    min_df: int = 2             # ignore terms seen in fewer documents
     max_df: float = 1.0
     sublinear_tf: bool = True
     C: float = 10.0             # inverse regularisation strength of the logistic regression
     class_weight: str | None = "balanced"
-    folds: int = 5              # cross-validation folds for thresholds and scores
+    unlabelled_idf: bool = False  # vocabulary and IDF from every document given, labelled or not
+    folds: int = 5              # cross-validation folds for thresholds, calibration and scores
     seed: int = 0
+    min_f1: float = 0.2         # below this cross-validated F1 a tag keeps the plain 0.5 cut-off
 
     def vectorizer_params(self) -> dict:
         return dict(analyzer="word", lowercase=True, token_pattern=TOKEN_PATTERN,
                     ngram_range=(1, self.ngram_max), min_df=self.min_df, max_df=self.max_df,
                     sublinear_tf=self.sublinear_tf, norm="l2", smooth_idf=True, use_idf=True,
                     dtype=np.float64)
+
+
+# What `tagger train` searches by default: every combination is cross-validated on the
+# training labels and the best micro-F1 wins (macro-F1 breaks ties).
+DEFAULT_SEARCH = {"C": (3.0, 10.0, 30.0), "ngram_max": (1, 2), "unlabelled_idf": (False, True)}
 
 
 @dataclass(frozen=True)
@@ -180,19 +187,27 @@ class TaggerModel:
         return out
 
 
-def make_pipeline(settings: Settings):
-    """The scikit-learn pipeline a model is trained as."""
+def make_vectorizer(settings: Settings):
     from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(**settings.vectorizer_params())
+
+
+def make_classifier(settings: Settings, n_jobs: int | None = None):
+    """One logistic regression per tag (the dual liblinear solver: fast for text)."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.multiclass import OneVsRestClassifier
+
+    return OneVsRestClassifier(LogisticRegression(
+        C=settings.C, class_weight=settings.class_weight, solver="liblinear", dual=True,
+        max_iter=5000, random_state=settings.seed), n_jobs=n_jobs)
+
+
+def make_pipeline(settings: Settings):
+    """The scikit-learn pipeline equivalent to a model before calibration."""
     from sklearn.pipeline import Pipeline
 
-    return Pipeline([
-        ("tfidf", TfidfVectorizer(**settings.vectorizer_params())),
-        ("clf", OneVsRestClassifier(LogisticRegression(
-            C=settings.C, class_weight=settings.class_weight, solver="liblinear",
-            max_iter=1000, random_state=settings.seed))),
-    ])
+    return Pipeline([("tfidf", make_vectorizer(settings)), ("clf", make_classifier(settings))])
 
 
 def fingerprint(docs: Iterable[Document], tags: Sequence[str]) -> str:
@@ -228,68 +243,159 @@ def fold_splits(Y: np.ndarray, folds: int, seed: int):
     return list(splitter.split(np.zeros((n, 1)), Y))
 
 
-def out_of_fold_proba(texts: Sequence[str], Y: np.ndarray, settings: Settings, splits,
-                      progress: Callable[[int], None] | None = None) -> np.ndarray:
-    """Each document's probabilities from a model that did not see it."""
-    proba = np.zeros(Y.shape, dtype=np.float64)
-    for train_idx, test_idx in splits:
-        pipe = make_pipeline(settings)
-        with warnings.catch_warnings():
-            # a rare tag may be absent from a training fold; OneVsRest then predicts 0
-            warnings.filterwarnings("ignore", message="Label .* is present in all training")
-            warnings.filterwarnings("ignore", message="Label not .* is present in all training")
-            pipe.fit([texts[i] for i in train_idx], Y[train_idx])
-        proba[test_idx] = pipe.predict_proba([texts[i] for i in test_idx])
-        if progress:
-            progress(1)
-    return proba
+def _quiet_fit(clf, X, Y):
+    with warnings.catch_warnings():
+        # a rare tag may be absent from a training fold; OneVsRest then predicts a constant
+        warnings.filterwarnings("ignore", message="Label .* is present in all training")
+        warnings.filterwarnings("ignore", message="Label not .* is present in all training")
+        warnings.filterwarnings("ignore", message="Liblinear failed to converge")
+        return clf.fit(X, Y)
 
 
-def best_threshold(y: np.ndarray, scores: np.ndarray) -> float:
-    """The threshold that maximises F1 for one tag, halfway to the next lower score."""
+def _logits(clf, X) -> np.ndarray:
+    """Decision values (log-odds) of each tag; constant predictors give +-30."""
+    out = np.empty((X.shape[0], len(clf.estimators_)))
+    for k, est in enumerate(clf.estimators_):
+        if hasattr(est, "decision_function") and hasattr(est, "coef_"):
+            out[:, k] = est.decision_function(X)
+        else:  # scikit-learn's _ConstantPredictor for a tag with one class in the fold
+            out[:, k] = 30.0 if float(est.y_[0]) > 0.5 else -30.0
+    return out
+
+
+def best_threshold(y: np.ndarray, scores: np.ndarray) -> tuple[float, float]:
+    """(threshold, F1) maximising F1 for one tag, halfway to the next lower score."""
     from sklearn.metrics import precision_recall_curve
 
     if y.sum() == 0:
-        return 0.5
+        return 0.5, 0.0
     precision, recall, thresholds = precision_recall_curve(y, scores)
     p, r = precision[:-1], recall[:-1]
     with np.errstate(divide="ignore", invalid="ignore"):
         f1 = np.where(p + r > 0, 2 * p * r / (p + r), 0.0)
     if f1.max() <= 0:
-        return 0.5
+        return 0.5, 0.0
     best = int(np.argmax(f1))
     chosen = thresholds[best]
     below = scores[scores < chosen]
     # halfway to the next lower score, so a new document scoring just under the lowest
     # accepted training score is not cut off by an accident of the sample
-    return float((chosen + below.max()) / 2) if below.size else float(chosen)
+    return (float((chosen + below.max()) / 2) if below.size else float(chosen)), float(f1[best])
 
 
-def choose_thresholds(Y: np.ndarray, proba: np.ndarray) -> np.ndarray:
-    return np.array([best_threshold(Y[:, k], proba[:, k]) for k in range(Y.shape[1])])
+def choose_thresholds(Y: np.ndarray, proba: np.ndarray, min_f1: float = 0.0) -> np.ndarray:
+    """Per-tag F1-optimal thresholds; a tag whose best F1 is under ``min_f1`` keeps 0.5.
+
+    The fallback (Yang's SCut.FBR) stops a tag with too little evidence from choosing a
+    threshold so low that it tags everything.
+    """
+    out = np.empty(Y.shape[1])
+    for k in range(Y.shape[1]):
+        thr, f1 = best_threshold(Y[:, k], proba[:, k])
+        out[k] = thr if f1 >= min_f1 else 0.5
+    return out
 
 
-def cross_validated_decisions(Y: np.ndarray, proba: np.ndarray, splits) -> np.ndarray:
+def cross_validated_decisions(Y: np.ndarray, proba: np.ndarray, splits, min_f1: float = 0.0
+                              ) -> np.ndarray:
     """Decisions for each fold with thresholds chosen on the other folds only."""
     pred = np.zeros(Y.shape, dtype=np.int8)
     for train_idx, test_idx in splits:
-        thr = choose_thresholds(Y[train_idx], proba[train_idx])
+        thr = choose_thresholds(Y[train_idx], proba[train_idx], min_f1)
         pred[test_idx] = proba[test_idx] >= thr
     return pred
 
 
+def fit_calibration(Y: np.ndarray, logits: np.ndarray) -> np.ndarray:
+    """Platt scaling per tag: (a, b) with P(tag) = sigmoid(a * logit + b), fitted on
+    out-of-fold logits. A tag with too few positives, or a fit that would not be
+    increasing, keeps the identity (1, 0)."""
+    from sklearn.linear_model import LogisticRegression
+
+    params = np.tile([1.0, 0.0], (Y.shape[1], 1))
+    for k in range(Y.shape[1]):
+        if Y[:, k].sum() < 3 or (1 - Y[:, k]).sum() < 3:
+            continue
+        lr = LogisticRegression(C=1.0).fit(logits[:, [k]], Y[:, k])
+        a, b = float(lr.coef_[0, 0]), float(lr.intercept_[0])
+        if a > 0:
+            params[k] = (a, b)
+    return params
+
+
+def calibrate(logits: np.ndarray, params: np.ndarray) -> np.ndarray:
+    z = logits * params[:, 0] + params[:, 1]
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+@dataclass
+class _Features:
+    """TF-IDF matrices for one vectorizer setting: per fold, and for the final model."""
+
+    folds: list  # (X_train, X_test) per split
+    final: object  # fitted vectorizer on the final training texts (or all texts)
+
+
+def _canonical(X):
+    # worker processes get read-only copies, which scikit-learn must not need to re-sort
+    X = X.tocsr()
+    X.sum_duplicates()
+    return X
+
+
+def _features(settings: Settings, texts, all_texts, splits) -> _Features:
+    if settings.unlabelled_idf:
+        vec = make_vectorizer(settings).fit(all_texts)
+        X = vec.transform(texts)
+        return _Features([(_canonical(X[tr]), _canonical(X[te])) for tr, te in splits], vec)
+    folds = []
+    for tr, te in splits:
+        vec = make_vectorizer(settings)
+        folds.append((_canonical(vec.fit_transform([texts[i] for i in tr])),
+                      _canonical(vec.transform([texts[i] for i in te]))))
+    return _Features(folds, None)
+
+
+def _candidate_scores(settings: Settings, feats: _Features, Y, splits, n_jobs):
+    """Out-of-fold logits, calibration, probabilities and CV scores for one setting."""
+    from . import metrics
+
+    logits = np.zeros(Y.shape)
+    for (tr, te), (Xtr, Xte) in zip(splits, feats.folds):
+        logits[te] = _logits(_quiet_fit(make_classifier(settings, n_jobs), Xtr, Y[tr]), Xte)
+    calib = fit_calibration(Y, logits)
+    proba = calibrate(logits, calib)
+    decisions = cross_validated_decisions(Y, proba, splits, settings.min_f1)
+    return logits, calib, proba, decisions
+
+
+def search_grid(base: Settings, search: dict | None) -> list[Settings]:
+    """Every combination of the searched values, on top of the base settings."""
+    import itertools
+
+    if not search:
+        return [base]
+    keys = sorted(search)
+    return [replace(base, **dict(zip(keys, combo)))
+            for combo in itertools.product(*(search[k] for k in keys))]
+
+
 def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
-          settings: Settings | None = None, command: str | None = None,
+          settings: Settings | None = None, search: dict | None = None,
+          command: str | None = None, n_jobs: int | None = None,
           progress: Callable[[int], None] | None = None) -> TaggerModel:
     """Train a model on the labelled documents among ``docs``.
 
-    Per-tag thresholds are chosen on out-of-fold probabilities to maximise each tag's F1;
-    the cross-validated scores saved with the model use thresholds chosen without the fold
-    they score. ``progress`` is called with 1 after each of ``folds + 1`` fits.
+    With ``search`` (a mapping of Settings fields to candidate values), every combination
+    is scored by cross-validation on the training labels, per-tag thresholds chosen inside
+    the same folds, and the best is kept. Scores are calibrated by Platt scaling fitted on
+    out-of-fold logits, and per-tag thresholds maximise each tag's out-of-fold F1. Unlabelled
+    documents are used only for the vocabulary and IDF, when a setting asks for it.
+    ``progress`` is called with 1 after each candidate and after the final fit.
     """
     from . import metrics
 
-    settings = settings or Settings()
+    base = settings or Settings()
     train_docs = labelled(docs)
     if not train_docs:
         raise ModelError("no labelled documents: give --labels, or data with a 'tags' field")
@@ -300,33 +406,55 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
     Y = binarize(train_docs, tags)
     check_trainable(Y, tags, len(train_docs))
     texts = [d.content for d in train_docs]
+    all_texts = [d.content for d in docs]
+    splits = fold_splits(Y, base.folds, base.seed)
 
-    splits = fold_splits(Y, settings.folds, settings.seed)
-    oof = out_of_fold_proba(texts, Y, settings, splits, progress)
-    thresholds = choose_thresholds(Y, oof)
-    cv_scores = metrics.score(Y, cross_validated_decisions(Y, oof, splits), tags)
+    candidates = search_grid(base, search)
+    feature_cache: dict = {}
+    results = []
+    for cand in candidates:
+        key = (cand.ngram_max, cand.min_df, cand.max_df, cand.sublinear_tf, cand.unlabelled_idf)
+        if key not in feature_cache:
+            feature_cache[key] = _features(cand, texts, all_texts, splits)
+        logits, calib, proba, decisions = _candidate_scores(cand, feature_cache[key], Y, splits, n_jobs)
+        scored = metrics.score(Y, decisions, tags)
+        results.append((scored["micro"]["f1"], scored["macro"]["f1"], cand, calib, proba, scored))
+        if progress:
+            progress(1)
+    best = max(range(len(results)), key=lambda i: (results[i][0], results[i][1], -i))
+    _, _, chosen, calib, oof_proba, cv_scores = results[best]
+    feature_cache.clear()
 
-    pipe = make_pipeline(settings)
-    pipe.fit(texts, Y)
+    thresholds = choose_thresholds(Y, oof_proba, chosen.min_f1)
+    vec = make_vectorizer(chosen).fit(all_texts if chosen.unlabelled_idf else texts)
+    clf = _quiet_fit(make_classifier(chosen, n_jobs), _canonical(vec.transform(texts)), Y)
     if progress:
         progress(1)
-    vec = pipe.named_steps["tfidf"]
-    params = settings.vectorizer_params()
+    raw_coef = np.vstack([e.coef_ for e in clf.estimators_]).astype(np.float64)
+    raw_intercept = np.array([float(e.intercept_[0]) for e in clf.estimators_])
+    # Platt scaling folded into the linear model: sigmoid(a (w.x + c) + b)
+    coef = raw_coef * calib[:, [0]]
+    intercept = raw_intercept * calib[:, 0] + calib[:, 1]
+    params = chosen.vectorizer_params()
     params.pop("dtype")
     params["ngram_range"] = list(params["ngram_range"])
-    estimators = pipe.named_steps["clf"].estimators_
-    coef = np.vstack([e.coef_ for e in estimators]).astype(np.float64)
-    intercept = np.array([float(e.intercept_[0]) for e in estimators])
 
     return TaggerModel(
         tags=list(tags), vocabulary=dict(vec.vocabulary_), idf=np.asarray(vec.idf_, dtype=np.float64),
         vectorizer_params=params, coef=coef, intercept=intercept,
-        thresholds=thresholds, settings=settings,
+        thresholds=thresholds, settings=chosen,
         metadata={
             "n_train_docs": len(train_docs),
+            "n_unlabelled_docs": len(all_texts) - len(texts),
             "tag_counts": {t: int(c) for t, c in zip(tags, Y.sum(axis=0))},
             "training_data": fingerprint(train_docs, tags),
-            "cv": {"folds": len(splits), "seed": settings.seed, **cv_scores},
+            "cv": {"folds": len(splits), "seed": base.seed, **cv_scores,
+                   "note": "out-of-fold decisions, each fold's thresholds chosen on the other "
+                           "folds; the search picked the best of the candidates below on these "
+                           "same folds, so `tagger evaluate --cv` gives the unbiased estimate"},
+            "calibration": {t: {"a": float(a), "b": float(b)} for t, (a, b) in zip(tags, calib)},
+            "search": [{"settings": {k: v for k, v in asdict(r[2]).items() if search and k in search},
+                        "micro_f1": r[0], "macro_f1": r[1]} for r in results],
             "schema": [asdict(t) for t in schema.tags] if schema else [{"id": t} for t in tags],
             "command": command,
         })

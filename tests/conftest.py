@@ -58,6 +58,6 @@ def small_model_dir(tmp_path_factory, labelled_jsonl) -> Path:
 
     out = tmp_path_factory.mktemp("models") / "small"
     result = CliRunner().invoke(main, ["train", "--data", str(labelled_jsonl), "--tags", str(SCHEMA),
-                                       "--model", str(out), "--ngram-max", "1", "--folds", "3"])
+                                       "--model", str(out), "--ngram-max", "1", "--folds", "3", "--no-search"])
     assert result.exit_code == 0, result.output
     return out

@@ -40,13 +40,54 @@ def test_thresholds_are_per_tag_and_chosen_by_cross_validation(quick):
     assert set(cv["per_tag"]) == set(TAGS)
 
 
-def test_model_probabilities_equal_the_scikit_learn_pipeline(labelled_docs, quick):
+def test_model_probabilities_are_the_pipeline_logits_after_platt_scaling(labelled_docs, quick):
     from tagger.labels import binarize
 
     texts = [d.content for d in labelled_docs]
     pipe = make_pipeline(quick.settings).fit(texts, binarize(labelled_docs, TAGS))
-    np.testing.assert_allclose(quick.predict_proba(texts[:40]), pipe.predict_proba(texts[:40]),
-                               rtol=1e-9, atol=1e-12)
+    logits = np.column_stack([e.decision_function(pipe.named_steps["tfidf"].transform(texts[:40]))
+                              for e in pipe.named_steps["clf"].estimators_])
+    calib = quick.metadata["calibration"]
+    a = np.array([calib[t]["a"] for t in TAGS])
+    b = np.array([calib[t]["b"] for t in TAGS])
+    expected = 1 / (1 + np.exp(-(a * logits + b)))
+    np.testing.assert_allclose(quick.predict_proba(texts[:40]), expected, rtol=1e-9, atol=1e-12)
+    assert (a > 0).all()  # calibration never reverses the order of scores
+
+
+def test_platt_scaling_fixes_overconfident_scores():
+    from tagger.metrics import expected_calibration_error
+    from tagger.model import calibrate, fit_calibration
+
+    rng = np.random.default_rng(0)
+    logits = rng.normal(0, 4, size=(4000, 1))
+    truth = (rng.random((4000, 1)) < 1 / (1 + np.exp(-logits / 3))).astype(int)  # 3x overconfident
+    raw = 1 / (1 + np.exp(-logits))
+    params = fit_calibration(truth, logits)
+    fixed = calibrate(logits, params)
+    assert params[0, 0] == pytest.approx(1 / 3, abs=0.05)
+    assert expected_calibration_error(truth[:, 0], raw[:, 0]) > 0.1
+    assert expected_calibration_error(truth[:, 0], fixed[:, 0]) < 0.03
+
+
+def test_search_keeps_the_best_cross_validated_setting(labelled_docs):
+    model = train(labelled_docs, schema=load_schema(SCHEMA), settings=Settings(folds=3),
+                  search={"C": (1.0, 30.0), "ngram_max": (1,)})
+    tried = model.metadata["search"]
+    assert [t["settings"]["C"] for t in tried] == [1.0, 30.0]
+    best = max(tried, key=lambda t: (t["micro_f1"], t["macro_f1"]))
+    assert model.settings.C == best["settings"]["C"]
+    assert model.metadata["cv"]["micro"]["f1"] == best["micro_f1"]
+
+
+def test_threshold_falls_back_when_a_tag_has_too_little_evidence():
+    from tagger.model import choose_thresholds
+
+    y = np.zeros((200, 1), dtype=int)
+    y[5] = 1
+    scores = np.linspace(0.9, 0.0, 200)[:, None]  # the lone positive ranks sixth
+    assert choose_thresholds(y, scores, min_f1=0.5)[0] == 0.5
+    assert choose_thresholds(y, scores, min_f1=0.0)[0] < 0.9
 
 
 def test_saved_model_predicts_like_the_trained_one(quick, tmp_path):
