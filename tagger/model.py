@@ -426,6 +426,13 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
     feature_cache.clear()
 
     thresholds = choose_thresholds(Y, oof_proba, chosen.min_f1)
+    # A tag left on the fallback cut-off keeps the balanced logistic regression's own
+    # probability, for which 0.5 is the natural boundary; Platt scaling fitted on a handful
+    # of positives would push every score below it and the tag would never be given.
+    for k in range(len(tags)):
+        if best_threshold(Y[:, k], oof_proba[:, k])[1] < chosen.min_f1:
+            calib[k] = (1.0, 0.0)
+            thresholds[k] = 0.5
     vec = make_vectorizer(chosen).fit(all_texts if chosen.unlabelled_idf else texts)
     clf = _quiet_fit(make_classifier(chosen, n_jobs), _canonical(vec.transform(texts)), Y)
     if progress:
