@@ -17,7 +17,6 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 _P = np.uint64(0x100000001B3)  # odd, so invertible modulo 2**64
 MAX_CODEPOINT = 0x110000
@@ -198,8 +197,10 @@ class NgramCounter:
         rows, cols = np.divmod(keys, F)
         return rows, cols, counts
 
-    def transform(self, texts) -> sp.csr_matrix:
+    def transform(self, texts):
         """Count matrix (n_docs x n_features), equal to CountVectorizer's for this vocabulary."""
+        import scipy.sparse as sp
+
         texts = list(texts)
         rows, cols, counts = self.entries(texts)
         X = sp.csr_matrix((counts, (rows, cols)), shape=(len(texts), self.n_features))

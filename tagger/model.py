@@ -140,26 +140,32 @@ class TaggerModel:
         X.sort_indices()
         return X
 
+    def _linear_scores(self, rows, cols, values, n_docs: int) -> np.ndarray:
+        """X @ coef.T + intercept from sparse entries, without building a matrix."""
+        if len(self.tags) > 16:  # many tags: one sparse product beats a pass per tag
+            import scipy.sparse as sp
+
+            order = np.argsort(rows, kind="stable")  # a few row-ordered runs: linear merge
+            indptr = np.zeros(n_docs + 1, dtype=np.int64)
+            np.cumsum(np.bincount(rows, minlength=n_docs), out=indptr[1:])
+            X = sp.csr_matrix((values[order], cols[order], indptr), shape=(n_docs, self.n_features))
+            return np.asarray(X @ self.coef.T) + self.intercept
+        z = np.empty((n_docs, len(self.tags)))
+        for k in range(len(self.tags)):
+            z[:, k] = np.bincount(rows, weights=values * self.coef[k, cols], minlength=n_docs)
+        return z + self.intercept
+
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Probability of each tag (n_docs x n_tags)."""
-        import scipy.sparse as sp
-
         texts = list(texts)
         out = np.empty((len(texts), len(self.tags)))
         for i in range(0, len(texts), self.SLICE):
             part = texts[i:i + self.SLICE]
             if self._counter() is None:
                 X = self.vectorizer.transform(part)
+                z = np.asarray(X @ self.coef.T) + self.intercept
             else:
-                rows, cols, values = self._tfidf_entries(part)
-                # entries come as a few runs each ordered by row, which a stable sort merges
-                # in linear time; columns need no order for a matrix product
-                order = np.argsort(rows, kind="stable")
-                indptr = np.zeros(len(part) + 1, dtype=np.int64)
-                np.cumsum(np.bincount(rows, minlength=len(part)), out=indptr[1:])
-                X = sp.csr_matrix((values[order], cols[order], indptr),
-                                  shape=(len(part), self.n_features))
-            z = np.asarray(X @ self.coef.T) + self.intercept
+                z = self._linear_scores(*self._tfidf_entries(part), len(part))
             out[i:i + len(part)] = 1.0 / (1.0 + np.exp(-z))  # the logistic function
         return out
 
