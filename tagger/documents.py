@@ -107,14 +107,19 @@ def _read_jsonl(path: Path) -> Iterator[Document]:
             if not raw.strip():
                 continue
             seen_any = True
-            line = decode_bytes(raw, path, line=lineno)
-            try:
-                obj = json_loads(line)
-            except JSONDecodeError as exc:
-                raise InputError(path, f"malformed JSON ({exc.msg})", line=lineno) from None
-            yield _from_mapping(obj, path, line=lineno)
+            yield _jsonl_document(raw, path, lineno)
         if not seen_any:
             raise InputError(path, "is empty")
+
+
+def _jsonl_document(raw: bytes, path, lineno: int) -> Document:
+    """One JSONL line as a document; InputError names the file and line."""
+    line = decode_bytes(raw, path, line=lineno)
+    try:
+        obj = json_loads(line)
+    except JSONDecodeError as exc:
+        raise InputError(path, f"malformed JSON ({exc.msg})", line=lineno) from None
+    return _from_mapping(obj, path, line=lineno)
 
 
 def _from_mapping(obj, path, *, line=None, record=None) -> Document:
@@ -281,12 +286,7 @@ def parse_record(record) -> Document | Skipped:
             return Skipped(id=path.stem, source=str(path), reason=f"cannot be read ({exc.strerror})")
     _, path, lineno, raw = record
     try:
-        line = decode_bytes(raw, path, line=lineno)
-        try:
-            obj = json_loads(line)
-        except JSONDecodeError as exc:
-            raise InputError(path, f"malformed JSON ({exc.msg})", line=lineno) from None
-        return _from_mapping(obj, path, line=lineno)
+        return _jsonl_document(raw, path, lineno)
     except InputError as exc:
         return Skipped(id=exc.record or f"{Path(path).name}:{lineno}", source=f"{path}:{lineno}",
                        reason=exc.reason)

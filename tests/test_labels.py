@@ -4,7 +4,7 @@ import pytest
 
 from conftest import REFERENCE_LABELS, REPO, SCHEMA, SEEDS, SHARED, TAGS
 from tagger.documents import Document, read_documents
-from tagger.errors import LabelError
+from tagger.errors import InputError, LabelError
 from tagger.labels import attach_labels, binarize, load_schema, read_labels
 
 
@@ -19,7 +19,7 @@ def test_schema_lists_the_four_tags_of_the_labelling_guide():
 def test_schema_errors_name_the_file(tmp_path):
     p = tmp_path / "tags.toml"
     p.write_text('[[tag]]\nid = "a"\n[[tag]]\nid = "a"\n')
-    with pytest.raises(Exception, match=r"tags\.toml: tag 'a' is listed twice"):
+    with pytest.raises(InputError, match=r"tags\.toml: tag 'a' is listed twice"):
         load_schema(p)
 
 
