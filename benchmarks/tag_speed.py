@@ -64,7 +64,6 @@ def main():
     ap.add_argument("--jobs", type=int, default=None, help="--jobs for tagger tag")
     args = ap.parse_args()
 
-    import numpy as np
     from sklearn.preprocessing import MultiLabelBinarizer
 
     from tagger import load_model

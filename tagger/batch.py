@@ -17,7 +17,7 @@ import json
 import os
 import shutil
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
@@ -43,7 +43,6 @@ class BatchSummary:
     resumed_chunks: int = 0
     output: str = ""
     errors_path: str | None = None
-    skipped_records: list = field(default_factory=list, repr=False)
 
     def line(self) -> str:
         rate = self.documents / self.seconds if self.seconds > 0 else 0.0

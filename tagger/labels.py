@@ -8,7 +8,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Sequence
 
 from .documents import Document, decode_bytes
 from .errors import InputError, LabelError
@@ -166,7 +166,3 @@ def binarize(docs: Sequence[Document], tags: Sequence[str]):
 
     mlb = MultiLabelBinarizer(classes=list(tags))
     return mlb.fit_transform([d.tags or () for d in docs])
-
-
-def labels_to_mapping(docs: Iterable[Document]) -> Mapping[str, tuple[str, ...]]:
-    return {d.id: d.tags for d in docs if d.tags is not None}

@@ -363,9 +363,7 @@ def _features(settings: Settings, texts, all_texts, splits) -> _Features:
 
 
 def _candidate_scores(settings: Settings, feats: _Features, Y, splits, n_jobs):
-    """Out-of-fold logits, calibration, probabilities and CV scores for one setting."""
-    from . import metrics
-
+    """Out-of-fold logits, calibration, probabilities and CV decisions for one setting."""
     logits = np.zeros(Y.shape)
     for (tr, te), (Xtr, Xte) in zip(splits, feats.folds):
         logits[te] = _logits(_quiet_fit(make_classifier(settings, n_jobs), Xtr, Y[tr]), Xte)
@@ -471,7 +469,3 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
             "schema": [asdict(t) for t in schema.tags] if schema else [{"id": t} for t in tags],
             "command": command,
         })
-
-
-def with_settings(settings: Settings, **changes) -> Settings:
-    return replace(settings, **{k: v for k, v in changes.items() if v is not None})

@@ -152,7 +152,7 @@ def render(ev: Evaluation, *, title: str = "tagger evaluation", about: str = "")
     conf_rows = "".join(
         f"<tr><td>{e(labels[i])}</td>" + "".join(f"<td>{matrix[i, j]}</td>" for j in range(len(labels)))
         + "</tr>" for i in range(len(labels))) if len(labels) <= 12 else ""
-    conf_table = (f"<table id=\"confusion\"><tr><th>true \\ predicted</th>"
+    conf_table = ("<table id=\"confusion\"><tr><th>true \\ predicted</th>"
                   + "".join(f"<th>{e(lab)}</th>" for lab in labels) + f"</tr>{conf_rows}</table>"
                   if conf_rows else "")
     err_rows = "".join(
