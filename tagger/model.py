@@ -40,7 +40,7 @@ class Settings:
 
 # What `tagger train` searches by default: every combination is cross-validated on the
 # training labels and the best micro-F1 wins (macro-F1 breaks ties).
-DEFAULT_SEARCH = {"C": (3.0, 10.0, 30.0), "ngram_max": (1, 2), "unlabelled_idf": (False, True)}
+DEFAULT_SEARCH = {"C": (3.0, 10.0, 30.0, 100.0, 300.0), "ngram_max": (1, 2), "unlabelled_idf": (False, True)}
 
 
 @dataclass(frozen=True)
