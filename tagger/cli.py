@@ -14,7 +14,6 @@ from . import __version__
 from .errors import TaggerError
 
 SHIPPED_MODEL = Path(__file__).resolve().parent.parent / "models" / "ukraine-war"
-DEFAULT_SCHEMA = Path("labels") / "tags.toml"
 
 
 def resolve_model(path: str | None) -> Path:
