@@ -1,13 +1,13 @@
-"""Fast, exact word n-gram counting for a fixed vocabulary.
+r"""Fast, exact word n-gram counting for a fixed vocabulary.
 
 scikit-learn's CountVectorizer tokenizes with a regular expression and builds n-grams in
 Python, which is most of the cost of tagging. For the word analyzer with the default token
-pattern ``\\b\\w\\w+\\b`` this module produces the same count matrix with a handful of
-NumPy passes over a whole chunk of documents: characters are classified as word characters
-by a table built from ``str.isalnum`` (exactly what ``re`` calls ``\\w``), word runs of two
-or more characters become tokens, each token is identified by a 64-bit polynomial hash of
-its code points, and n-grams are looked up as tuples of token ids. TF-IDF weighting and
-normalisation are then left to scikit-learn's own transformer, so features are identical.
+pattern ``\b\w\w+\b`` this module produces the same counts with a handful of NumPy
+passes over a whole chunk of documents: characters are classified as word characters by a
+table the ``re`` engine itself fills in (so it is exactly ``\w``), word runs of two or more
+characters become tokens, each token is identified by a 64-bit polynomial hash of its code
+points, and n-grams are looked up as tuples of token ids. The model then weights the
+counts (sublinear TF, IDF, L2 norm) as scikit-learn does; tests compare both steps.
 """
 
 from __future__ import annotations

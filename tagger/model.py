@@ -295,11 +295,18 @@ def choose_thresholds(Y: np.ndarray, proba: np.ndarray, min_f1: float = 0.0) -> 
     The fallback (Yang's SCut.FBR) stops a tag with too little evidence from choosing a
     threshold so low that it tags everything.
     """
+    return _thresholds_with_fallback(Y, proba, min_f1)[0]
+
+
+def _thresholds_with_fallback(Y, proba, min_f1: float) -> tuple[np.ndarray, np.ndarray]:
+    """(thresholds, which tags fell back to 0.5) — see :func:`choose_thresholds`."""
     out = np.empty(Y.shape[1])
+    fell_back = np.zeros(Y.shape[1], dtype=bool)
     for k in range(Y.shape[1]):
         thr, f1 = best_threshold(Y[:, k], proba[:, k])
-        out[k] = thr if f1 >= min_f1 else 0.5
-    return out
+        fell_back[k] = f1 < min_f1
+        out[k] = 0.5 if fell_back[k] else thr
+    return out, fell_back
 
 
 def cross_validated_decisions(Y: np.ndarray, proba: np.ndarray, splits, min_f1: float = 0.0
@@ -336,10 +343,16 @@ def calibrate(logits: np.ndarray, params: np.ndarray) -> np.ndarray:
 
 @dataclass
 class _Features:
-    """TF-IDF matrices for one vectorizer setting: per fold, and for the final model."""
+    """TF-IDF matrices for one vectorizer setting, per fold."""
 
     folds: list  # (X_train, X_test) per split
-    final: object  # fitted vectorizer on the final training texts (or all texts)
+    all_docs_vectorizer: object  # fitted on every document (unlabelled_idf), else None
+
+
+def _feature_key(settings: Settings) -> tuple:
+    """The settings that decide the features: candidates sharing them share matrices."""
+    return (settings.ngram_max, settings.min_df, settings.max_df, settings.sublinear_tf,
+            settings.unlabelled_idf)
 
 
 def _canonical(X):
@@ -417,7 +430,7 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
     feature_cache: dict = {}
     results = []
     for cand in candidates:
-        key = (cand.ngram_max, cand.min_df, cand.max_df, cand.sublinear_tf, cand.unlabelled_idf)
+        key = _feature_key(cand)
         if key not in feature_cache:
             feature_cache[key] = _features(cand, texts, all_texts, splits)
         logits, calib, proba, decisions = _candidate_scores(cand, feature_cache[key], Y, splits, n_jobs)
@@ -427,17 +440,17 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
             progress(1)
     best = max(range(len(results)), key=lambda i: (results[i][0], results[i][1], -i))
     _, _, chosen, calib, oof_proba, cv_scores = results[best]
-    feature_cache.clear()
 
-    thresholds = choose_thresholds(Y, oof_proba, chosen.min_f1)
+    thresholds, fell_back = _thresholds_with_fallback(Y, oof_proba, chosen.min_f1)
     # A tag left on the fallback cut-off keeps the balanced logistic regression's own
     # probability, for which 0.5 is the natural boundary; Platt scaling fitted on a handful
     # of positives would push every score below it and the tag would never be given.
-    for k in range(len(tags)):
-        if best_threshold(Y[:, k], oof_proba[:, k])[1] < chosen.min_f1:
-            calib[k] = (1.0, 0.0)
-            thresholds[k] = 0.5
-    vec = make_vectorizer(chosen).fit(all_texts if chosen.unlabelled_idf else texts)
+    calib[fell_back] = (1.0, 0.0)
+    # with the vocabulary from all documents, the search already fitted the final vectorizer
+    vec = feature_cache[_feature_key(chosen)].all_docs_vectorizer
+    feature_cache.clear()
+    if vec is None:
+        vec = make_vectorizer(chosen).fit(texts)
     clf = _quiet_fit(make_classifier(chosen, n_jobs), _canonical(vec.transform(texts)), Y)
     if progress:
         progress(1)
