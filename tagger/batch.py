@@ -126,10 +126,9 @@ def render_part(preds, tags: Sequence[str], fmt: str) -> bytes:
 
         return jsonl_bytes(preds)
     if fmt == "csv":
-        from .outputs import format_predictions
+        from .outputs import csv_text
 
-        text = format_predictions(preds, tags, "csv")
-        return text.split("\n", 1)[1].encode()  # parts carry no header; the join adds one
+        return csv_text(preds, tags, header=False).encode()  # the join adds the header
     if fmt == "parquet":
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -228,11 +227,9 @@ def _join_parts(parts: Path, out: Path, fmt: str, tags: Sequence[str], n_chunks:
     else:
         with atomic_open(out, "wb") as fh:
             if fmt == "csv":
-                import csv
+                from .outputs import csv_text
 
-                buf = io.StringIO()
-                csv.writer(buf, lineterminator="\n").writerow(["id", "tags", *tags])
-                fh.write(buf.getvalue().encode())
+                fh.write(csv_text([], tags).encode())
             for i in range(n_chunks):
                 with open(parts / f"part-{i:09d}.{fmt}", "rb") as src:
                     shutil.copyfileobj(src, fh)

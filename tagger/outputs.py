@@ -52,6 +52,17 @@ def jsonl_bytes(predictions: Sequence) -> bytes:
     return b"".join(dumps(p.to_dict()) + b"\n" for p in predictions)
 
 
+def csv_text(predictions: Sequence, tags: Sequence[str], *, header: bool = True) -> str:
+    """CSV rows: id, tags joined by ';', then one score column per tag."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    if header:
+        writer.writerow(["id", "tags", *tags])
+    for p in predictions:
+        writer.writerow([p.id, ";".join(p.tags), *(f"{p.scores[t]:.6f}" for t in tags)])
+    return buf.getvalue()
+
+
 def format_predictions(predictions: Sequence, tags: Sequence[str], fmt: str) -> str:
     """Render predictions in one of FORMATS; every format ends with a newline."""
     rows = [p.to_dict() for p in predictions]
@@ -60,12 +71,7 @@ def format_predictions(predictions: Sequence, tags: Sequence[str], fmt: str) -> 
     if fmt == "jsonl":
         return jsonl_bytes(predictions).decode()
     if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(["id", "tags", *tags])
-        for r in rows:
-            writer.writerow([r["id"], ";".join(r["tags"]), *(f"{r['scores'][t]:.6f}" for t in tags)])
-        return buf.getvalue()
+        return csv_text(predictions, tags)
     if fmt == "table":
         return _table(rows, tags)
     raise ValueError(f"unknown format {fmt!r}")
