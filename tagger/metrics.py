@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 import numpy as np
@@ -47,9 +47,19 @@ class Evaluation:
     cv_folds: int | None = None
     n_boot: int = 1000
     seed: int = 0
+    _summary: dict | None = field(default=None, init=False, repr=False, compare=False)
 
     def summary(self) -> dict:
-        """The JSON report: scores, 95% bootstrap intervals and calibration error."""
+        """The JSON report: scores, 95% bootstrap intervals and calibration error.
+
+        Computed once (the bootstrap is the costly part) and shared by the table, the JSON
+        file and the HTML report.
+        """
+        if self._summary is None:
+            self._summary = self._compute_summary()
+        return self._summary
+
+    def _compute_summary(self) -> dict:
         result = score(self.Y, self.P, self.tags)
         ci = bootstrap_intervals(self.Y, self.P, self.tags, n_boot=self.n_boot, seed=self.seed)
         result["micro"]["f1_ci95"] = ci["micro_f1"]
