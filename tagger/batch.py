@@ -381,6 +381,7 @@ def _run_local(model, model_dir: Path, files, parts: Path, fmt: str, batch_size:
         # Build the counter before the pool forks: workers inherit the model ready to use
         # instead of each paying for imports and set-up.
         model._counter()
+        model._lexicon()
         ref = f"inherited:{id(model)}"
         _INHERITED[ref] = model
         backend = "multiprocessing"

@@ -70,15 +70,21 @@ def settings_options(f):
                      help="Longest word n-gram used as a feature " + searched("ngram_max") + "."),
         click.option("--C", "C", type=click.FloatRange(min=0, min_open=True), default=None,
                      help="Inverse regularisation strength " + searched("C") + "."),
-        click.option("--unlabelled-idf/--labelled-idf", "unlabelled_idf", default=None,
+        click.option("--keyword-window", type=click.IntRange(0), default=None,
+                     help="Count a tag's keyword (from the schema's 'keywords') when one of its "
+                          "'context' words is within this many words; 0 leaves keyword "
+                          "features out " + searched("keyword_window") + "."),
+        click.option("--unlabelled-idf/--labelled-idf", "unlabelled_idf",
+                     default=d.unlabelled_idf, show_default=True,
                      help="Vocabulary and IDF from every document given, or only the labelled "
-                          "ones " + searched("unlabelled_idf") + "."),
+                          "ones."),
         click.option("--min-df", type=click.IntRange(1), default=d.min_df, show_default=True,
                      help="Drop terms seen in fewer documents."),
         click.option("--search/--no-search", default=True, show_default=True,
                      help="Choose the unfixed settings above by cross-validation; without "
                           "it, unfixed settings take their defaults "
-                          f"(C={d.C}, ngram-max={d.ngram_max}, labelled IDF)."),
+                          f"(C={d.C}, ngram-max={d.ngram_max}, keyword-window="
+                          f"{d.keyword_window})."),
         click.option("--jobs", "-j", "n_jobs", type=click.IntRange(1), default=None,
                      help="Processes for fitting the per-tag models [default: 1]."),
     ]
@@ -91,8 +97,9 @@ def settings_from(kwargs):
     """(Settings, search grid) from the command-line options."""
     from .model import DEFAULT_SEARCH, Settings
 
-    fixed = {k: kwargs[k] for k in ("ngram_max", "C", "unlabelled_idf") if kwargs[k] is not None}
-    settings = Settings(folds=kwargs["folds"], seed=kwargs["seed"], min_df=kwargs["min_df"], **fixed)
+    fixed = {k: kwargs[k] for k in ("ngram_max", "C", "keyword_window") if kwargs[k] is not None}
+    settings = Settings(folds=kwargs["folds"], seed=kwargs["seed"], min_df=kwargs["min_df"],
+                        unlabelled_idf=kwargs["unlabelled_idf"], **fixed)
     search = ({k: v for k, v in DEFAULT_SEARCH.items() if k not in fixed}
               if kwargs["search"] else None)
     return settings, search or None
@@ -171,7 +178,9 @@ def train(data, label_files, tags_path, model, quiet, **kwargs):
     click.echo(f"trained on {trained.metadata['n_train_docs']} labelled documents "
                f"({trained.metadata['n_unlabelled_docs']} unlabelled), {len(trained.tags)} tags, "
                f"{trained.n_features} features -> {model}")
-    click.echo(f"settings: C={chosen.C:g}, ngram-max={chosen.ngram_max}, "
+    keywords = (f"keyword-window={chosen.keyword_window}" if trained.keywords
+                else "no keyword features")
+    click.echo(f"settings: C={chosen.C:g}, ngram-max={chosen.ngram_max}, {keywords}, "
                f"{'unlabelled' if chosen.unlabelled_idf else 'labelled'} IDF"
                + (f" (best of {len(trained.metadata['search'])} by cross-validation)" if search else ""))
     click.echo(f"{cv['folds']}-fold cross-validated micro-F1 {cv['micro']['f1']:.3f}, "
@@ -193,11 +202,11 @@ def rebuild_command(data, label_files, tags_path, model, options) -> str:
     for key in ("folds", "seed", "min_df"):
         if options[key] != getattr(d, key):
             parts += ["--" + key.replace("_", "-"), str(options[key])]
-    for key in ("ngram_max", "C"):
+    for key in ("ngram_max", "C", "keyword_window"):
         if options[key] is not None:
             parts += ["--" + key.replace("_", "-"), str(options[key])]
-    if options["unlabelled_idf"] is not None:
-        parts.append("--unlabelled-idf" if options["unlabelled_idf"] else "--labelled-idf")
+    if options["unlabelled_idf"]:
+        parts.append("--unlabelled-idf")
     if not options["search"]:
         parts.append("--no-search")
     return shlex.join(parts)

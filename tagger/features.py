@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import NamedTuple, Sequence
 
 import numpy as np
 import pandas as pd
@@ -89,6 +90,35 @@ def _tokens(cps: np.ndarray, powers: _Powers):
     return starts, hashes
 
 
+class Tokens(NamedTuple):
+    """Word tokens of a slice of documents, in reading order."""
+
+    doc: np.ndarray     # which document each token belongs to
+    hashes: np.ndarray  # each token's 64-bit hash
+    n_docs: int
+
+
+def tokenize(texts, powers: _Powers | None = None) -> Tokens:
+    """Lower-cased word tokens (2+ word characters) of every text, as hashes."""
+    texts = list(texts)
+    n_docs = len(texts)
+    if n_docs == 0:
+        return Tokens(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64), 0)
+    # lower each text on its own: a joined string would take the widest character
+    # kind of any text, and lowering wide strings is slower
+    lowered = [t.lower() for t in texts]
+    lengths = np.fromiter(map(len, lowered), dtype=np.int64, count=n_docs)
+    # NUL is not a word character, so it keeps documents' tokens apart
+    starts, hashes = _tokens(_codepoints("\x00".join(lowered)), powers or _Powers())
+    doc = np.searchsorted(np.cumsum(lengths + 1), starts, side="right")
+    return Tokens(doc, hashes, n_docs)
+
+
+def token_hashes(phrase: str) -> np.ndarray:
+    """Hashes of a phrase's word tokens, as the documents' tokens are hashed."""
+    return _tokens(_codepoints(phrase.lower()), _Powers())[1]
+
+
 class NgramCounter:
     """Counts the word n-grams of a fixed vocabulary, like ``CountVectorizer.transform``."""
 
@@ -145,25 +175,23 @@ class NgramCounter:
             key = key * T + np.asarray(c, dtype=np.int64)
         return key
 
+    def tokenize(self, texts) -> Tokens:
+        """The word tokens of a slice of documents, for :meth:`entries` and :class:`Lexicon`."""
+        return tokenize(texts, self._powers)
+
     def entries(self, texts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Non-zero counts as (document, feature, count) arrays, in no particular order.
 
-        Within one document the order depends only on that document, so results computed
-        from these do not depend on which other documents share the batch.
+        ``texts`` may also be the :class:`Tokens` of :meth:`tokenize`. Within one document
+        the order depends only on that document, so results computed from these do not
+        depend on which other documents share the batch.
         """
-        n_docs = len(texts)
+        tokens = texts if isinstance(texts, Tokens) else self.tokenize(texts)
+        n_docs, doc = tokens.n_docs, tokens.doc
         empty = np.zeros(0, dtype=np.int64)
         if n_docs == 0:
             return empty, empty, empty
-        # lower each text on its own: a joined string would take the widest character
-        # kind of any text, and lowering wide strings is slower
-        lowered = [t.lower() for t in texts]
-        lengths = np.fromiter(map(len, lowered), dtype=np.int64, count=n_docs)
-        # NUL is not a word character, so it keeps documents' tokens apart
-        cps = _codepoints("\x00".join(lowered))
-        starts, hashes = _tokens(cps, self._powers)
-        doc = np.searchsorted(np.cumsum(lengths + 1), starts, side="right")
-        tok = self._token_index.get_indexer(hashes)  # -1 for tokens outside every n-gram
+        tok = self._token_index.get_indexer(tokens.hashes)  # -1 for tokens outside every n-gram
         F = self.n_features
         keys_out = []
         lo, hi = self.ngram_range
@@ -206,3 +234,87 @@ class NgramCounter:
         X = sp.csr_matrix((counts, (rows, cols)), shape=(len(texts), self.n_features))
         X.sort_indices()
         return X
+
+
+class Lexicon:
+    """Counts, for each of a few keyword lists, the keywords a document mentions in context.
+
+    Each list has keywords (words or phrases) and, optionally, context words: a keyword
+    occurrence counts only when one of the context words stands within ``window`` words
+    before its first word or after its last (a list without context words counts every
+    occurrence). Matching uses the documents' own tokens, so it is case-insensitive and
+    ignores punctuation and one-character words, exactly as the n-gram features do.
+    """
+
+    def __init__(self, keywords: Sequence[Sequence[str]], context: Sequence[Sequence[str]],
+                 window: int):
+        if len(keywords) != len(context):
+            raise ValueError("one context list per keyword list")
+        self.window = int(window)
+        self.n_lists = len(keywords)
+        phrases = [[token_hashes(p) for p in kws] for kws in keywords]
+        contexts = [[token_hashes(w) for w in ctx] for ctx in context]
+        for p in (p for lst in phrases + contexts for p in lst):
+            if len(p) == 0:
+                raise ValueError("a keyword or context word has no word of two or more characters")
+        known = [h for lst in phrases + contexts for p in lst for h in p]
+        self._index = pd.Index(np.unique(np.array(known, dtype=np.uint64)))
+        self._T = T = max(len(self._index), 1)
+        self._phrases = []   # per list: {n: pd.Index of n-gram keys}
+        self._context = []   # per list: sorted token ids, or None for "no context needed"
+        for lst, ctx in zip(phrases, contexts):
+            by_n: dict[int, list] = {}
+            for p in lst:
+                by_n.setdefault(len(p), []).append(self._index.get_indexer(p))
+            grams = {}
+            for n, ids in by_n.items():
+                if T ** n >= 2**63:
+                    raise ValueError("a keyword phrase is too long")
+                cols = np.array(ids, dtype=np.int64).T
+                grams[n] = pd.Index(np.unique(NgramCounter._keys(list(cols), T)))
+            self._phrases.append(grams)
+            ids = [i for w in ctx for i in self._index.get_indexer(w)]
+            self._context.append(np.unique(np.array(ids, dtype=np.int64)) if ctx else None)
+
+    def counts(self, tokens: Tokens) -> np.ndarray:
+        """(n_docs x n_lists) counts of keyword occurrences in context."""
+        out = np.zeros((tokens.n_docs, self.n_lists), dtype=np.int64)
+        tok = self._index.get_indexer(tokens.hashes)
+        doc = tokens.doc
+        m = len(tok)
+        for j, grams in enumerate(self._phrases):
+            starts, ends = [], []
+            for n, index in grams.items():
+                if m < n:
+                    continue
+                k = m - n + 1
+                parts = [tok[i:i + k] for i in range(n)]
+                valid = doc[:k] == doc[n - 1:]
+                for part in parts:
+                    valid &= part >= 0
+                at = np.flatnonzero(valid)
+                hit = at[index.get_indexer(NgramCounter._keys([p[at] for p in parts], self._T)) >= 0]
+                starts.append(hit)
+                ends.append(hit + n - 1)
+            if not starts:
+                continue
+            start, end = np.concatenate(starts), np.concatenate(ends)
+            ctx = self._context[j]
+            if ctx is not None and len(start):
+                where = np.flatnonzero(np.isin(tok, ctx))
+                start, end = start[self._near(where, start, end, doc)], None
+            out[:, j] = np.bincount(doc[start], minlength=tokens.n_docs)
+        return out
+
+    def _near(self, where: np.ndarray, start: np.ndarray, end: np.ndarray,
+              doc: np.ndarray) -> np.ndarray:
+        """Which keyword occurrences [start, end] have a context token (at ``where``) in reach."""
+        if len(where) == 0:
+            return np.zeros(len(start), dtype=bool)
+        # the first context token at or after (start - window), not before the document's
+        # first token: in reach if it is no later than end + window and in the same document
+        lo = np.maximum(start - self.window, np.searchsorted(doc, doc[start]))
+        i = np.searchsorted(where, lo)
+        ok = i < len(where)
+        c = where[np.minimum(i, len(where) - 1)]
+        return ok & (c <= end + self.window) & (doc[c] == doc[start])

@@ -21,6 +21,10 @@ class Tag:
     id: str
     name: str = ""
     description: str = ""
+    # words or phrases that signal the tag; a mention counts as evidence when one of the
+    # context words stands nearby (or always, when there are none): see features.Lexicon
+    keywords: tuple[str, ...] = ()
+    context: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,8 @@ class TagSchema:
 
 
 def load_schema(path: str | Path) -> TagSchema:
-    """Read a tags.toml: an array of ``[[tag]]`` tables with ``id``, ``name``, ``description``."""
+    """Read a tags.toml: ``[[tag]]`` tables with ``id`` and optional ``name``,
+    ``description``, ``keywords`` and ``context``."""
     path = Path(path)
     if not path.is_file():
         raise InputError(path, "does not exist")
@@ -59,9 +64,33 @@ def load_schema(path: str | Path) -> TagSchema:
         if tag_id in seen:
             raise InputError(path, f"tag {tag_id!r} is listed twice")
         seen.add(tag_id)
+        keywords = _word_list(entry, "keywords", tag_id, path)
+        context = _word_list(entry, "context", tag_id, path)
+        if context and not keywords:
+            raise InputError(path, f"tag {tag_id!r} has 'context' words but no 'keywords'")
         tags.append(Tag(id=tag_id, name=str(entry.get("name", "")),
-                        description=" ".join(str(entry.get("description", "")).split())))
+                        description=" ".join(str(entry.get("description", "")).split()),
+                        keywords=keywords, context=context))
     return TagSchema(tuple(tags))
+
+
+_WORD = re.compile(r"(?u)\b\w\w+\b")
+
+
+def _word_list(entry: dict, key: str, tag_id: str, path: Path) -> tuple[str, ...]:
+    """A tag's 'keywords' or 'context': a list of phrases, each with a word the model can see."""
+    value = entry.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InputError(path, f"tag {tag_id!r}: '{key}' must be a list of strings")
+    out = []
+    for v in value:
+        if not _WORD.search(v):
+            raise InputError(path, f"tag {tag_id!r}: {key} entry {v!r} has no word of two or "
+                                   "more letters or digits, so it could never match")
+        phrase = " ".join(v.split())
+        if phrase not in out:
+            out.append(phrase)
+    return tuple(out)
 
 
 def read_labels(path: str | Path, *, known_tags: Sequence[str] | None = None

@@ -30,6 +30,10 @@ class Settings:
     folds: int = 5              # cross-validation folds for thresholds, calibration and scores
     seed: int = 0
     min_f1: float = 0.2         # below this cross-validated F1 a tag keeps the plain 0.5 cut-off
+    # the schema's keywords: a mention counts when a context word is within this many
+    # words; 0 leaves keyword features out
+    keyword_window: int = 30
+    keyword_weight: float = 1.0  # scale of the log(1 + mentions) keyword features
 
     def vectorizer_params(self) -> dict:
         return dict(analyzer="word", lowercase=True, token_pattern=TOKEN_PATTERN,
@@ -39,8 +43,10 @@ class Settings:
 
 
 # What `tagger train` searches by default: every combination is cross-validated on the
-# training labels and the best micro-F1 wins (macro-F1 breaks ties).
-DEFAULT_SEARCH = {"C": (3.0, 10.0, 30.0, 100.0, 300.0), "ngram_max": (1, 2), "unlabelled_idf": (False, True)}
+# training labels and the best micro-F1 wins (macro-F1 breaks ties). keyword_window is
+# searched only when the tag schema lists keywords. IDF from unlabelled documents is an
+# option, not searched: it gave no gain beyond noise (benchmarks/unlabelled_gain.py).
+DEFAULT_SEARCH = {"C": (10.0, 30.0, 100.0, 300.0), "ngram_max": (1, 2), "keyword_window": (0, 15, 30)}
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,8 @@ class TaggerModel:
     intercept: np.ndarray     # (n_tags,)
     thresholds: np.ndarray    # (n_tags,)
     settings: Settings
+    # keyword lists behind the last coef columns: [{"tag", "keywords", "context"}]
+    keywords: list = field(default_factory=list)
     metadata: dict = field(default_factory=dict)
 
     _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -81,7 +89,24 @@ class TaggerModel:
 
     @property
     def n_features(self) -> int:
+        """TF-IDF terms plus keyword features."""
         return self.coef.shape[1]
+
+    @property
+    def n_terms(self) -> int:
+        return len(self.vocabulary)
+
+    def _lexicon(self):
+        if "lexicon" not in self._cache:
+            self._cache["lexicon"] = make_lexicon(self.keywords, self.settings)
+        return self._cache["lexicon"]
+
+    def _keyword_scores(self, tokens) -> np.ndarray | None:
+        """The keyword features' part of the linear scores, or None without keywords."""
+        lexicon = self._lexicon()
+        if lexicon is None:
+            return None
+        return keyword_values(lexicon, tokens, self.settings) @ self.coef[:, self.n_terms:].T
 
     @property
     def vectorizer(self):
@@ -112,10 +137,13 @@ class TaggerModel:
             self._cache["counter"] = counter
         return self._cache["counter"]
 
-    def _tfidf_entries(self, texts: Sequence[str]):
-        """TF-IDF values as (rows, cols, values), weighted and normalised as scikit-learn does."""
+    def _tfidf_entries(self, texts):
+        """TF-IDF values as (rows, cols, values), weighted and normalised as scikit-learn does.
+
+        ``texts`` may be the counter's Tokens of the texts."""
         p = self.vectorizer_params
         rows, cols, counts = self._counter().entries(texts)
+        n_docs = texts.n_docs if hasattr(texts, "n_docs") else len(texts)
         values = counts.astype(np.float64)
         if p.get("sublinear_tf"):
             np.log(values, out=values)
@@ -123,21 +151,28 @@ class TaggerModel:
         if p.get("use_idf", True):
             values *= self.idf[cols]
         if p.get("norm") == "l2":
-            norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=len(texts)))
+            norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=n_docs))
             norms[norms == 0.0] = 1.0
             values /= norms[rows]
         return rows, cols, values
 
     def transform(self, texts: Sequence[str]):
-        """TF-IDF features (a CSR matrix), equal to the scikit-learn vectorizer's."""
+        """The model's features (a CSR matrix): TF-IDF equal to the scikit-learn
+        vectorizer's, then the keyword features, if any."""
         import scipy.sparse as sp
 
         texts = list(texts)
         if self._counter() is None:
-            return self.vectorizer.transform(texts)
-        rows, cols, values = self._tfidf_entries(texts)
-        X = sp.csr_matrix((values, (rows, cols)), shape=(len(texts), self.n_features))
-        X.sort_indices()
+            X = self.vectorizer.transform(texts)
+        else:
+            rows, cols, values = self._tfidf_entries(texts)
+            X = sp.csr_matrix((values, (rows, cols)), shape=(len(texts), self.n_terms))
+            X.sort_indices()
+        if self._lexicon() is not None:
+            from .features import tokenize
+
+            K = keyword_values(self._lexicon(), tokenize(texts), self.settings)
+            X = sp.hstack([X, sp.csr_matrix(K)], format="csr")
         return X
 
     def _linear_scores(self, rows, cols, values, n_docs: int) -> np.ndarray:
@@ -148,8 +183,8 @@ class TaggerModel:
             order = np.argsort(rows, kind="stable")  # a few row-ordered runs: linear merge
             indptr = np.zeros(n_docs + 1, dtype=np.int64)
             np.cumsum(np.bincount(rows, minlength=n_docs), out=indptr[1:])
-            X = sp.csr_matrix((values[order], cols[order], indptr), shape=(n_docs, self.n_features))
-            return np.asarray(X @ self.coef.T) + self.intercept
+            X = sp.csr_matrix((values[order], cols[order], indptr), shape=(n_docs, self.n_terms))
+            return np.asarray(X @ self.coef[:, :self.n_terms].T) + self.intercept
         z = np.empty((n_docs, len(self.tags)))
         for k in range(len(self.tags)):
             z[:, k] = np.bincount(rows, weights=values * self.coef[k, cols], minlength=n_docs)
@@ -161,11 +196,18 @@ class TaggerModel:
         out = np.empty((len(texts), len(self.tags)))
         for i in range(0, len(texts), self.SLICE):
             part = texts[i:i + self.SLICE]
-            if self._counter() is None:
+            counter = self._counter()
+            if counter is None:
+                from .features import tokenize
+
                 X = self.vectorizer.transform(part)
-                z = np.asarray(X @ self.coef.T) + self.intercept
+                z = np.asarray(X @ self.coef[:, :self.n_terms].T) + self.intercept
+                tokens = tokenize(part) if self._lexicon() is not None else None
             else:
-                z = self._linear_scores(*self._tfidf_entries(part), len(part))
+                tokens = counter.tokenize(part)
+                z = self._linear_scores(*self._tfidf_entries(tokens), len(part))
+            if tokens is not None and self._lexicon() is not None:
+                z += self._keyword_scores(tokens)
             out[i:i + len(part)] = 1.0 / (1.0 + np.exp(-z))  # the logistic function
         return out
 
@@ -191,6 +233,42 @@ class TaggerModel:
                 scores={t: round(float(p), 6) for t, p in zip(self.tags, row)},
             ))
         return out
+
+
+def keyword_lists(schema: TagSchema | None, tags: Sequence[str]) -> list[dict]:
+    """The schema's keyword lists, in tag order, for the tags that have them."""
+    if schema is None:
+        return []
+    by_id = {t.id: t for t in schema.tags}
+    return [{"tag": t, "keywords": list(by_id[t].keywords), "context": list(by_id[t].context)}
+            for t in tags if t in by_id and by_id[t].keywords]
+
+
+def make_lexicon(keywords: list[dict], settings: Settings):
+    """The keyword matcher for a model, or None when it has no keyword features."""
+    if not keywords or settings.keyword_window <= 0:
+        return None
+    from .features import Lexicon
+
+    return Lexicon([k["keywords"] for k in keywords], [k["context"] for k in keywords],
+                   settings.keyword_window)
+
+
+def keyword_values(lexicon, tokens, settings: Settings) -> np.ndarray:
+    """Keyword features (n_docs x n_lists): log(1 + mentions in context), scaled.
+
+    A count, not a share of the text: one sentence about a topic is what the labels ask for,
+    however long the article around it."""
+    return np.log1p(lexicon.counts(tokens)) * settings.keyword_weight
+
+
+def keyword_matrix(lexicon, texts: Sequence[str], settings: Settings) -> np.ndarray:
+    from .features import tokenize
+
+    step = TaggerModel.SLICE
+    parts = [keyword_values(lexicon, tokenize(texts[i:i + step]), settings)
+             for i in range(0, len(texts), step)]
+    return np.vstack(parts) if parts else np.zeros((0, lexicon.n_lists))
 
 
 def make_vectorizer(settings: Settings):
@@ -343,7 +421,7 @@ def calibrate(logits: np.ndarray, params: np.ndarray) -> np.ndarray:
 
 @dataclass
 class _Features:
-    """TF-IDF matrices for one vectorizer setting, per fold."""
+    """Feature matrices for one feature setting, per fold."""
 
     folds: list  # (X_train, X_test) per split
     all_docs_vectorizer: object  # fitted on every document (unlabelled_idf), else None
@@ -352,7 +430,13 @@ class _Features:
 def _feature_key(settings: Settings) -> tuple:
     """The settings that decide the features: candidates sharing them share matrices."""
     return (settings.ngram_max, settings.min_df, settings.max_df, settings.sublinear_tf,
-            settings.unlabelled_idf)
+            settings.unlabelled_idf, settings.keyword_window, settings.keyword_weight)
+
+
+def _with_keywords(X, K):
+    import scipy.sparse as sp
+
+    return X if K is None else sp.hstack([X, sp.csr_matrix(K)], format="csr")
 
 
 def _canonical(X):
@@ -362,16 +446,19 @@ def _canonical(X):
     return X
 
 
-def _features(settings: Settings, texts, all_texts, splits) -> _Features:
+def _features(settings: Settings, texts, all_texts, splits, K) -> _Features:
+    """TF-IDF per fold (fitted on the fold's training part), plus keyword features ``K``
+    (they learn nothing from the data, so one matrix serves every fold)."""
     if settings.unlabelled_idf:
         vec = make_vectorizer(settings).fit(all_texts)
-        X = vec.transform(texts)
+        X = _with_keywords(vec.transform(texts), K)
         return _Features([(_canonical(X[tr]), _canonical(X[te])) for tr, te in splits], vec)
     folds = []
     for tr, te in splits:
         vec = make_vectorizer(settings)
-        folds.append((_canonical(vec.fit_transform([texts[i] for i in tr])),
-                      _canonical(vec.transform([texts[i] for i in te]))))
+        Ktr, Kte = (None, None) if K is None else (K[tr], K[te])
+        folds.append((_canonical(_with_keywords(vec.fit_transform([texts[i] for i in tr]), Ktr)),
+                      _canonical(_with_keywords(vec.transform([texts[i] for i in te]), Kte))))
     return _Features(folds, None)
 
 
@@ -425,14 +512,28 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
     texts = [d.content for d in train_docs]
     all_texts = [d.content for d in docs]
     splits = fold_splits(Y, base.folds, base.seed)
+    keywords = keyword_lists(schema, tags)
+    if not keywords and search:  # nothing for the keyword settings to change
+        search = {k: v for k, v in search.items() if k not in ("keyword_window", "keyword_weight")}
 
     candidates = search_grid(base, search)
     feature_cache: dict = {}
+    keyword_cache: dict = {}
     results = []
+
+    def keyword_features(cand: Settings):
+        lexicon = make_lexicon(keywords, cand)
+        if lexicon is None:
+            return None
+        key = (cand.keyword_window, cand.keyword_weight)
+        if key not in keyword_cache:
+            keyword_cache[key] = keyword_matrix(lexicon, texts, cand)
+        return keyword_cache[key]
+
     for cand in candidates:
         key = _feature_key(cand)
         if key not in feature_cache:
-            feature_cache[key] = _features(cand, texts, all_texts, splits)
+            feature_cache[key] = _features(cand, texts, all_texts, splits, keyword_features(cand))
         logits, calib, proba, decisions = _candidate_scores(cand, feature_cache[key], Y, splits, n_jobs)
         scored = metrics.score(Y, decisions, tags)
         results.append((scored["micro"]["f1"], scored["macro"]["f1"], cand, calib, proba, scored))
@@ -451,7 +552,9 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
     feature_cache.clear()
     if vec is None:
         vec = make_vectorizer(chosen).fit(texts)
-    clf = _quiet_fit(make_classifier(chosen, n_jobs), _canonical(vec.transform(texts)), Y)
+    K = keyword_features(chosen)
+    clf = _quiet_fit(make_classifier(chosen, n_jobs),
+                     _canonical(_with_keywords(vec.transform(texts), K)), Y)
     if progress:
         progress(1)
     raw_coef = np.vstack([e.coef_ for e in clf.estimators_]).astype(np.float64)
@@ -467,6 +570,7 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
         tags=list(tags), vocabulary=dict(vec.vocabulary_), idf=np.asarray(vec.idf_, dtype=np.float64),
         vectorizer_params=params, coef=coef, intercept=intercept,
         thresholds=thresholds, settings=chosen,
+        keywords=keywords if K is not None else [],
         metadata={
             "n_train_docs": len(train_docs),
             "n_unlabelled_docs": len(all_texts) - len(texts),

@@ -67,6 +67,7 @@ def model_to_files(model) -> tuple[dict, dict[str, np.ndarray]]:
         "thresholds": {t: float(v) for t, v in zip(model.tags, model.thresholds)},
         "settings": asdict(model.settings),
         "vectorizer": params,
+        "keywords": model.keywords,
         "n_features": int(model.n_features),
         "versions": library_versions(),
         **model.metadata,
@@ -105,7 +106,7 @@ def save_model(model, directory: str | Path) -> Path:
 
 def load_model(directory: str | Path):
     """Read a model directory written by :func:`save_model`; never unpickles anything."""
-    from .model import Settings, TaggerModel
+    from .model import Settings, TaggerModel, make_lexicon
 
     directory = Path(directory)
     if not directory.exists():
@@ -155,9 +156,13 @@ def load_model(directory: str | Path):
             raise ValueError("vectorizer ngram_range must be a pair")
         terms = arrays["vocabulary"].tobytes().decode("utf-8").split("\n")
         coef, intercept, idf = arrays["coef"], arrays["intercept"], arrays["idf"]
+        keywords = _keywords(meta.get("keywords", []), tags)
         n = len(terms)
-        if coef.shape != (len(tags), n) or intercept.shape != (len(tags),) or idf.shape != (n,):
-            raise ValueError("array shapes do not match the vocabulary and tags")
+        n_keyword = len(keywords) if keywords and settings.keyword_window > 0 else 0
+        if (coef.shape != (len(tags), n + n_keyword) or intercept.shape != (len(tags),)
+                or idf.shape != (n,)):
+            raise ValueError("array shapes do not match the vocabulary, keywords and tags")
+        make_lexicon(keywords, settings)  # refuses keywords that could never match
         vocabulary = {t: i for i, t in enumerate(terms)}
         if len(vocabulary) != n:
             raise ValueError("the vocabulary repeats a term")
@@ -166,8 +171,26 @@ def load_model(directory: str | Path):
 
     extra = {k: v for k, v in meta.items() if k not in
              ("format", "format_version", "tags", "thresholds", "settings", "vectorizer",
-              "n_features", "versions")}
+              "keywords", "n_features", "versions")}
     extra["versions"] = meta.get("versions", {})
     return TaggerModel(tags=tags, vocabulary=vocabulary, idf=idf, vectorizer_params=params,
-                       coef=coef, intercept=intercept,
-                       thresholds=thresholds, settings=settings, metadata=extra)
+                       coef=coef, intercept=intercept, thresholds=thresholds,
+                       settings=settings, keywords=keywords, metadata=extra)
+
+
+def _keywords(value, tags: list[str]) -> list[dict]:
+    """The model's keyword lists, checked: plain strings only, for known tags."""
+    def strings(x):
+        if not isinstance(x, list) or not all(isinstance(v, str) for v in x):
+            raise ValueError("keyword lists must be lists of strings")
+        return list(x)
+
+    if not isinstance(value, list):
+        raise ValueError("'keywords' must be a list")
+    out = []
+    for entry in value:
+        if not isinstance(entry, dict) or entry.get("tag") not in tags:
+            raise ValueError("each keyword list needs the 'tag' it belongs to")
+        out.append({"tag": entry["tag"], "keywords": strings(entry.get("keywords")),
+                    "context": strings(entry.get("context", []))})
+    return out

@@ -61,3 +61,32 @@ def small_model_dir(tmp_path_factory, labelled_jsonl) -> Path:
                                        "--model", str(out), "--ngram-max", "1", "--folds", "3", "--no-search"])
     assert result.exit_code == 0, result.output
     return out
+
+
+def reference_keyword_counts(texts, lists, window):
+    """Keyword mentions in context, counted the slow, obvious way (to check features.Lexicon).
+
+    ``lists``: [{"keywords": [...], "context": [...]}]. A mention counts when a context word
+    is within ``window`` words before its first word or after its last, or always when the
+    list has no context words.
+    """
+    import re
+
+    word = re.compile(r"(?u)\b\w\w+\b")
+    out = []
+    for text in texts:
+        tokens = word.findall(text.lower())
+        row = []
+        for lst in lists:
+            context = {t for w in lst["context"] for t in word.findall(w.lower())}
+            at = [i for i, t in enumerate(tokens) if t in context]
+            n = 0
+            for phrase in lst["keywords"]:
+                p = word.findall(phrase.lower())
+                for i in range(len(tokens) - len(p) + 1):
+                    if tokens[i:i + len(p)] == p and (
+                            not context or any(i - window <= c <= i + len(p) - 1 + window for c in at)):
+                        n += 1
+            row.append(n)
+        out.append(row)
+    return out

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
-from tagger.features import NgramCounter
+from conftest import reference_keyword_counts
+from tagger.features import Lexicon, NgramCounter, tokenize
 from tagger.model import TOKEN_PATTERN
 
 TRICKY = [
@@ -56,8 +57,56 @@ def test_model_features_equal_the_tfidf_vectorizer_and_ignore_batch_company(corp
         texts = [json.loads(next(fh))["text"] for _ in range(300)] + TRICKY
     vec = TfidfVectorizer(**{**model.vectorizer_params, "ngram_range": tuple(model.vectorizer_params["ngram_range"])})
     vec.vocabulary_, vec.idf_ = model.vocabulary, model.idf
-    np.testing.assert_allclose(model.transform(texts).toarray(), vec.transform(texts).toarray(),
+    X = model.transform(texts).toarray()
+    np.testing.assert_allclose(X[:, :model.n_terms], vec.transform(texts).toarray(),
                                rtol=1e-12, atol=1e-15)
+    counts = reference_keyword_counts(texts, model.keywords, model.settings.keyword_window)
+    assert model.keywords and X.shape[1] == model.n_terms + len(model.keywords)
+    np.testing.assert_allclose(X[:, model.n_terms:], np.log1p(counts) * model.settings.keyword_weight,
+                               rtol=1e-12)
     together = model.predict_proba(texts)
     alone = np.vstack([model.predict_proba([t]) for t in texts[::37]])
     assert np.array_equal(together[::37], alone)  # bit for bit, whatever the batch
+
+
+def lexicon_counts(texts, lists, window):
+    lexicon = Lexicon([x["keywords"] for x in lists], [x["context"] for x in lists], window)
+    return lexicon.counts(tokenize(texts)).tolist()
+
+
+def test_keyword_mentions_count_only_with_a_context_word_within_the_window():
+    lists = [{"keywords": ["air defence", "IRIS-T"], "context": ["sent", "pledged"]},
+             {"keywords": ["missile"], "context": []}]
+    texts = [
+        "Germany sent an Air-Defence system.",            # context before, punctuation inside
+        "air defence one two sent",                       # 'sent' 3 words after 'defence'
+        "air defence one two three sent",                 # 4 words after: out of reach (window 3)
+        "pledged one two IRIS-T",                         # 3 words before: in reach
+        "pledged one two three Iris-T",                   # 4 before: out of reach
+        "missile, MISSILE; missiles",                     # no context needed; plural is another word
+        "x y z",
+    ]
+    got = lexicon_counts(texts, lists, 3)
+    assert got == [[1, 0], [1, 0], [0, 0], [1, 0], [0, 0], [0, 2], [0, 0]]
+    assert got == reference_keyword_counts(texts, lists, 3)
+
+
+def test_keyword_context_and_phrases_never_reach_across_documents():
+    lists = [{"keywords": ["air defence"], "context": ["sent"]}]
+    texts = ["they sent", "air defence arrived", "more air", "defence sent"]
+    # 'sent' ends the document before; 'air' + 'defence' are split between documents
+    assert lexicon_counts(texts, lists, 5) == [[0], [0], [0], [0]]
+    assert lexicon_counts(["they sent air defence arrived"], lists, 5) == [[1]]
+
+
+def test_keyword_counts_equal_the_obvious_count_on_the_corpus(corpus_path):
+    from tagger.labels import load_schema
+    from conftest import SCHEMA
+
+    lists = [{"keywords": t.keywords, "context": t.context} for t in load_schema(SCHEMA).tags]
+    with corpus_path.open(encoding="utf-8") as fh:
+        texts = [json.loads(line)["text"] for line, _ in zip(fh, range(150))] + TRICKY
+    for window in (1, 15):
+        got = lexicon_counts(texts, lists, window)
+        assert got == reference_keyword_counts(texts, lists, window)
+    assert np.array(got).sum(axis=0).min() > 0  # every list matched something

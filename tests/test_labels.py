@@ -23,6 +23,30 @@ def test_schema_errors_name_the_file(tmp_path):
         load_schema(p)
 
 
+def test_schema_keywords_and_context_are_read_as_phrases(tmp_path):
+    p = tmp_path / "tags.toml"
+    p.write_text('[[tag]]\nid = "a"\nkeywords = ["Air  defence", "IRIS-T", "IRIS-T"]\n'
+                 'context = ["sent"]\n[[tag]]\nid = "b"\n')
+    a, b = load_schema(p).tags
+    assert a.keywords == ("Air defence", "IRIS-T") and a.context == ("sent",)
+    assert b.keywords == () and b.context == ()
+    shipped = load_schema(SCHEMA).tags
+    assert all(t.keywords and t.context for t in shipped)
+
+
+@pytest.mark.parametrize("body, message", [
+    ('keywords = "missile"', r"tag 'x': 'keywords' must be a list of strings"),
+    ('keywords = ["missile", 3]', r"tag 'x': 'keywords' must be a list of strings"),
+    ('keywords = ["a", "missile"]', r"tag 'x': keywords entry 'a' has no word of two or more"),
+    ('context = ["sent"]', r"tag 'x' has 'context' words but no 'keywords'"),
+])
+def test_bad_schema_keywords_are_one_line_errors_naming_the_file(tmp_path, body, message):
+    p = tmp_path / "tags.toml"
+    p.write_text(f'[[tag]]\nid = "x"\n{body}\n')
+    with pytest.raises(InputError, match=r"tags\.toml: " + message):
+        load_schema(p)
+
+
 def test_label_file_format(tmp_path):
     p = tmp_path / "l.csv"
     p.write_text("id,tags\na,missile_strikes;energy_attacks\nb,\n")

@@ -4,12 +4,11 @@ import pickle
 import numpy as np
 import pytest
 
-from conftest import SCHEMA, SEEDS, TAGS
+from conftest import SCHEMA, SEEDS, TAGS, reference_keyword_counts
 from tagger import Settings, load_model, read_documents, save_model, train
 from tagger.documents import Document
 from tagger.errors import ModelError
-from tagger.labels import load_schema
-from tagger.model import make_pipeline
+from tagger.labels import TagSchema, load_schema
 from tagger.persist import ARRAYS_FILE, META_FILE
 
 
@@ -41,12 +40,20 @@ def test_thresholds_are_per_tag_and_chosen_by_cross_validation(quick):
 
 
 def test_model_probabilities_are_the_pipeline_logits_after_platt_scaling(labelled_docs, quick):
+    import scipy.sparse as sp
+
     from tagger.labels import binarize
+    from tagger.model import make_classifier, make_vectorizer
 
     texts = [d.content for d in labelled_docs]
-    pipe = make_pipeline(quick.settings).fit(texts, binarize(labelled_docs, TAGS))
-    logits = np.column_stack([e.decision_function(pipe.named_steps["tfidf"].transform(texts[:40]))
-                              for e in pipe.named_steps["clf"].estimators_])
+    # TF-IDF from scikit-learn, keyword features counted the obvious way, one classifier
+    assert len(quick.keywords) == 4
+    K = np.log1p(np.array(reference_keyword_counts(texts, quick.keywords, quick.settings.keyword_window)))
+    vec = make_vectorizer(quick.settings).fit(texts)
+    clf = make_classifier(quick.settings).fit(sp.hstack([vec.transform(texts), K], format="csr"),
+                                              binarize(labelled_docs, TAGS))
+    X40 = sp.hstack([vec.transform(texts[:40]), K[:40]], format="csr")
+    logits = np.column_stack([e.decision_function(X40) for e in clf.estimators_])
     calib = quick.metadata["calibration"]
     a = np.array([calib[t]["a"] for t in TAGS])
     b = np.array([calib[t]["b"] for t in TAGS])
@@ -186,3 +193,46 @@ def test_without_a_schema_the_tags_are_those_seen_in_the_labels(labelled_docs):
     subset = [d for d in labelled_docs][:200]
     model = train(subset, settings=Settings(ngram_max=1, folds=3))
     assert model.tags == sorted(TAGS)
+
+
+def test_keyword_features_are_saved_with_the_model_and_can_be_left_out(labelled_docs, quick, tmp_path):
+    assert quick.n_features == quick.n_terms + 4
+    assert [k["tag"] for k in quick.keywords] == TAGS
+    loaded = load_model(save_model(quick, tmp_path / "m"))
+    assert loaded.keywords == quick.keywords
+    texts = [d.content for d in labelled_docs[:50]]
+    assert np.array_equal(loaded.predict_proba(texts), quick.predict_proba(texts))
+    off = train(labelled_docs, schema=load_schema(SCHEMA),
+                settings=Settings(ngram_max=1, folds=3, keyword_window=0))
+    assert off.keywords == [] and off.n_features == off.n_terms
+
+
+def test_search_over_keyword_window_only_when_the_schema_has_keywords(labelled_docs):
+    search = {"C": (30.0,), "ngram_max": (1,), "keyword_window": (0, 15)}
+    with_kw = train(labelled_docs, schema=load_schema(SCHEMA), settings=Settings(folds=3), search=search)
+    assert [t["settings"]["keyword_window"] for t in with_kw.metadata["search"]] == [0, 15]
+    without = train(labelled_docs, schema=TagSchema.from_ids(TAGS), settings=Settings(folds=3),
+                    search=search)
+    assert len(without.metadata["search"]) == 1 and without.keywords == []
+
+
+@pytest.mark.parametrize("damage, message", [
+    ("unknown_tag", "each keyword list needs the 'tag'"),
+    ("not_strings", "keyword lists must be lists of strings"),
+    ("no_word", "has no word of two or more"),
+    ("dropped", "array shapes do not match"),
+])
+def test_corrupt_keyword_lists_are_refused(quick, tmp_path, damage, message):
+    d = save_model(quick, tmp_path / "m")
+    meta = json.loads((d / META_FILE).read_text())
+    if damage == "unknown_tag":
+        meta["keywords"][0]["tag"] = "nope"
+    elif damage == "not_strings":
+        meta["keywords"][0]["keywords"] = [1, 2]
+    elif damage == "no_word":
+        meta["keywords"][0]["keywords"] = ["!"]
+    else:
+        meta["keywords"] = meta["keywords"][1:]
+    (d / META_FILE).write_text(json.dumps(meta))
+    with pytest.raises(ModelError, match=message):
+        load_model(d)
