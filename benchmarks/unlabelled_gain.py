@@ -3,7 +3,8 @@
     python benchmarks/unlabelled_gain.py [--seeds 0 1 2] [--folds 5]
 
 For each seed, runs `tagger evaluate --cv` on the reference labels twice with the same
-fixed settings (word unigrams, C=30, no search), once with the vocabulary and IDF fitted on
+fixed settings (word unigrams, C=30, the schema's keywords with a 30-word window, no
+search), once with the vocabulary and IDF fitted on
 the labelled articles only (--labelled-idf) and once on all 4,063 articles of the corpus
 (--unlabelled-idf), and prints micro- and macro-F1 with the paired differences.
 """

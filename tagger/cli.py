@@ -43,7 +43,8 @@ def format_option(default: str = "table"):
 def data_options(f):
     """--data, --labels and --tags, shared by train and evaluate."""
     f = click.option("--tags", "tags_path", type=click.Path(dir_okay=False),
-                     help="Tag schema (TOML). Without it, the tags seen in the labels.")(f)
+                     help="Tag schema (TOML) [default: the tags.toml beside the first --labels "
+                          "file, if there is one; else the tags seen in the labels].")(f)
     f = click.option("--labels", "-l", "label_files", multiple=True, type=click.Path(dir_okay=False),
                      help="Hand labels, CSV 'id,tags' (repeatable). Without it, labels come "
                           "from the data's own 'tags' field.")(f)
@@ -123,6 +124,18 @@ def progress_bar(total: int, desc: str, quiet: bool):
                 disable=quiet or not sys.stderr.isatty())
 
 
+def schema_path(tags_path, label_files, quiet: bool):
+    """--tags, else a tags.toml kept beside the labels (as labels/ holds both)."""
+    if tags_path or not label_files:
+        return tags_path
+    beside = Path(label_files[0]).parent / "tags.toml"
+    if not beside.is_file():
+        return None
+    if not quiet:
+        click.echo(f"tag schema: {beside} (beside the labels; --tags to choose another)", err=True)
+    return str(beside)
+
+
 def load_data(data, label_files, tags_path):
     from .documents import read_documents
     from .labels import attach_labels, load_schema
@@ -165,6 +178,7 @@ def train(data, label_files, tags_path, model, quiet, **kwargs):
     from .persist import save_model
 
     settings, search = settings_from(kwargs)
+    tags_path = schema_path(tags_path, label_files, quiet)
     docs, schema = load_data(data, label_files, tags_path)
     command = rebuild_command(data, label_files, tags_path, model, kwargs)
     from .model import search_grid
@@ -243,6 +257,7 @@ def evaluate(model, data, label_files, tags_path, json_path, report_path, cv, qu
     from .outputs import write_text_atomic
     from .persist import load_model
 
+    tags_path = schema_path(tags_path, label_files, quiet)
     if cv:
         docs, schema = load_data(data, label_files, tags_path)
         settings, search = settings_from(kwargs)

@@ -236,6 +236,9 @@ class NgramCounter:
         return X
 
 
+_FILTER_SHIFT = np.uint64(48)  # Lexicon's pre-filter looks at the top 16 bits of a hash
+
+
 class Lexicon:
     """Counts, for each of a few keyword lists, the keywords a document mentions in context.
 
@@ -257,11 +260,14 @@ class Lexicon:
         for p in (p for lst in phrases + contexts for p in lst):
             if len(p) == 0:
                 raise ValueError("a keyword or context word has no word of two or more characters")
-        known = [h for lst in phrases + contexts for p in lst for h in p]
-        self._index = pd.Index(np.unique(np.array(known, dtype=np.uint64)))
+        known = np.unique(np.array([h for lst in phrases + contexts for p in lst for h in p],
+                                   dtype=np.uint64))
+        self._index = pd.Index(known)
         self._T = T = max(len(self._index), 1)
+        self._filter = np.zeros(1 << (64 - int(_FILTER_SHIFT)), dtype=bool)
+        self._filter[(known >> _FILTER_SHIFT).astype(np.intp)] = True
         self._phrases = []   # per list: {n: pd.Index of n-gram keys}
-        self._context = []   # per list: sorted token ids, or None for "no context needed"
+        self._context = []   # per list: is each token id a context word? None: no context needed
         for lst, ctx in zip(phrases, contexts):
             by_n: dict[int, list] = {}
             for p in lst:
@@ -273,36 +279,43 @@ class Lexicon:
                 cols = np.array(ids, dtype=np.int64).T
                 grams[n] = pd.Index(np.unique(NgramCounter._keys(list(cols), T)))
             self._phrases.append(grams)
-            ids = [i for w in ctx for i in self._index.get_indexer(w)]
-            self._context.append(np.unique(np.array(ids, dtype=np.int64)) if ctx else None)
+            is_context = np.zeros(T, dtype=bool)  # by token id
+            is_context[[i for w in ctx for i in self._index.get_indexer(w)]] = True
+            self._context.append(is_context if ctx else None)
 
     def counts(self, tokens: Tokens) -> np.ndarray:
         """(n_docs x n_lists) counts of keyword occurrences in context."""
         out = np.zeros((tokens.n_docs, self.n_lists), dtype=np.int64)
-        tok = self._index.get_indexer(tokens.hashes)
-        doc = tokens.doc
-        m = len(tok)
+        hashes, doc = tokens.hashes, tokens.doc
+        m = len(hashes)
+        # Few tokens are keyword or context words: a table over the hashes' top bits
+        # rules out almost all of them before the exact (and costlier) hash lookup.
+        at = np.flatnonzero(self._filter[(hashes >> _FILTER_SHIFT).astype(np.intp)])
+        ids = self._index.get_indexer(hashes[at])
+        at, ids = at[ids >= 0], ids[ids >= 0]
+        if len(at) == 0:
+            return out
+        tok = np.full(m, -1, dtype=np.int64)
+        tok[at] = ids
+        keys = {}  # n -> (start positions, n-gram keys) of runs of n known tokens
+        for n in {n for grams in self._phrases for n in grams}:
+            start = at[at + n - 1 < m]
+            parts = [tok[start + i] for i in range(n)]
+            valid = doc[start] == doc[start + n - 1]
+            for part in parts[1:]:
+                valid &= part >= 0
+            keys[n] = (start[valid], NgramCounter._keys([p[valid] for p in parts], self._T))
         for j, grams in enumerate(self._phrases):
             starts, ends = [], []
             for n, index in grams.items():
-                if m < n:
-                    continue
-                k = m - n + 1
-                parts = [tok[i:i + k] for i in range(n)]
-                valid = doc[:k] == doc[n - 1:]
-                for part in parts:
-                    valid &= part >= 0
-                at = np.flatnonzero(valid)
-                hit = at[index.get_indexer(NgramCounter._keys([p[at] for p in parts], self._T)) >= 0]
+                start, key = keys[n]
+                hit = start[index.get_indexer(key) >= 0]
                 starts.append(hit)
                 ends.append(hit + n - 1)
-            if not starts:
-                continue
             start, end = np.concatenate(starts), np.concatenate(ends)
-            ctx = self._context[j]
-            if ctx is not None and len(start):
-                where = np.flatnonzero(np.isin(tok, ctx))
-                start, end = start[self._near(where, start, end, doc)], None
+            if self._context[j] is not None and len(start):
+                where = at[self._context[j][ids]]
+                start = start[self._near(where, start, end, doc)]
             out[:, j] = np.bincount(doc[start], minlength=tokens.n_docs)
         return out
 

@@ -187,3 +187,25 @@ def test_help_lists_every_command():
     result = run("--help")
     for command in ("train", "evaluate", "predict", "info"):
         assert command in result.output
+
+
+def test_a_tags_toml_beside_the_labels_is_the_default_schema(labelled_jsonl, tmp_path):
+    import shutil
+
+    from conftest import REFERENCE_LABELS, SCHEMA
+
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    shutil.copy(REFERENCE_LABELS, labels / "train.csv")
+    args = ["train", "--data", labelled_jsonl, "--labels", labels / "train.csv", "--no-search",
+            "--ngram-max", "1", "--folds", "3"]
+    result = run(*args, "--model", tmp_path / "plain")
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "plain" / "model.json").read_text())["keywords"] == []
+    shutil.copy(SCHEMA, labels / "tags.toml")
+    result = run(*args, "--model", tmp_path / "with")
+    assert result.exit_code == 0, result.output
+    assert f"tag schema: {labels / 'tags.toml'}" in result.output
+    meta = json.loads((tmp_path / "with" / "model.json").read_text())
+    assert [k["tag"] for k in meta["keywords"]] == TAGS
+    assert f"--tags {labels / 'tags.toml'}" in meta["command"]
