@@ -101,13 +101,6 @@ class TaggerModel:
             self._cache["lexicon"] = make_lexicon(self.keywords, self.settings)
         return self._cache["lexicon"]
 
-    def _keyword_scores(self, tokens) -> np.ndarray | None:
-        """The keyword features' part of the linear scores, or None without keywords."""
-        lexicon = self._lexicon()
-        if lexicon is None:
-            return None
-        return keyword_values(lexicon, tokens, self.settings) @ self.coef[:, self.n_terms:].T
-
     @property
     def vectorizer(self):
         """The equivalent fitted scikit-learn TfidfVectorizer (built on first use)."""
@@ -196,18 +189,18 @@ class TaggerModel:
         out = np.empty((len(texts), len(self.tags)))
         for i in range(0, len(texts), self.SLICE):
             part = texts[i:i + self.SLICE]
-            counter = self._counter()
+            counter, lexicon = self._counter(), self._lexicon()
             if counter is None:
                 from .features import tokenize
 
                 X = self.vectorizer.transform(part)
                 z = np.asarray(X @ self.coef[:, :self.n_terms].T) + self.intercept
-                tokens = tokenize(part) if self._lexicon() is not None else None
+                tokens = tokenize(part) if lexicon is not None else None
             else:
-                tokens = counter.tokenize(part)
+                tokens = counter.tokenize(part)  # one tokenization for both kinds of feature
                 z = self._linear_scores(*self._tfidf_entries(tokens), len(part))
-            if tokens is not None and self._lexicon() is not None:
-                z += self._keyword_scores(tokens)
+            if lexicon is not None:
+                z += keyword_values(lexicon, tokens, self.settings) @ self.coef[:, self.n_terms:].T
             out[i:i + len(part)] = 1.0 / (1.0 + np.exp(-z))  # the logistic function
         return out
 
@@ -493,7 +486,8 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
     With ``search`` (a mapping of Settings fields to candidate values), every combination
     is scored by cross-validation on the training labels, per-tag thresholds chosen inside
     the same folds, and the best is kept. Scores are calibrated by Platt scaling fitted on
-    out-of-fold logits, and per-tag thresholds maximise each tag's out-of-fold F1. Unlabelled
+    out-of-fold logits, and per-tag thresholds maximise each tag's out-of-fold F1. Tags the
+    schema gives keywords get a keyword feature each (see :func:`keyword_values`). Unlabelled
     documents are used only for the vocabulary and IDF, when a setting asks for it.
     ``progress`` is called with 1 after each candidate and after the final fit.
     """
