@@ -114,9 +114,11 @@ def tokenize(texts, powers: _Powers | None = None) -> Tokens:
     return Tokens(doc, hashes, n_docs)
 
 
-def token_hashes(phrase: str) -> np.ndarray:
-    """Hashes of a phrase's word tokens, as the documents' tokens are hashed."""
-    return _tokens(_codepoints(phrase.lower()), _Powers())[1]
+def phrase_hashes(phrases: Sequence[str]) -> list[np.ndarray]:
+    """Hashes of each phrase's word tokens, as the documents' tokens are hashed."""
+    tokens = tokenize(phrases)
+    bounds = np.searchsorted(tokens.doc, np.arange(1, len(phrases)))
+    return np.split(tokens.hashes, bounds)
 
 
 class NgramCounter:
@@ -255,8 +257,11 @@ class Lexicon:
             raise ValueError("one context list per keyword list")
         self.window = int(window)
         self.n_lists = len(keywords)
-        phrases = [[token_hashes(p) for p in kws] for kws in keywords]
-        contexts = [[token_hashes(w) for w in ctx] for ctx in context]
+        # hash every phrase of every list in one pass, then deal them back out
+        flat = phrase_hashes([p for lst in [*keywords, *context] for p in lst])
+        sizes = [len(lst) for lst in [*keywords, *context]]
+        nested = [flat[a:b] for a, b in zip(np.cumsum([0, *sizes[:-1]]), np.cumsum(sizes))]
+        phrases, contexts = nested[:len(keywords)], nested[len(keywords):]
         for p in (p for lst in phrases + contexts for p in lst):
             if len(p) == 0:
                 raise ValueError("a keyword or context word has no word of two or more characters")
@@ -266,20 +271,24 @@ class Lexicon:
         self._T = T = max(len(self._index), 1)
         self._filter = np.zeros(1 << (64 - int(_FILTER_SHIFT)), dtype=bool)
         self._filter[(known >> _FILTER_SHIFT).astype(np.intp)] = True
-        self._phrases = []   # per list: {n: pd.Index of n-gram keys}
-        self._context = []   # per list: is each token id a context word? None: no context needed
-        for lst, ctx in zip(phrases, contexts):
-            by_n: dict[int, list] = {}
+        # per phrase length n: the keys of every list's n-word phrases, and which lists
+        # each belongs to, so that one lookup per length serves all the lists
+        by_n: dict[int, list] = {}
+        for j, lst in enumerate(phrases):
             for p in lst:
-                by_n.setdefault(len(p), []).append(self._index.get_indexer(p))
-            grams = {}
-            for n, ids in by_n.items():
-                if T ** n >= 2**63:
-                    raise ValueError("a keyword phrase is too long")
-                cols = np.array(ids, dtype=np.int64).T
-                grams[n] = pd.Index(np.unique(NgramCounter._keys(list(cols), T)))
-            self._phrases.append(grams)
-            is_context = np.zeros(T, dtype=bool)  # by token id
+                by_n.setdefault(len(p), []).append((j, self._index.get_indexer(p)))
+        self._grams = {}
+        for n, entries in by_n.items():
+            if T ** n >= 2**63:
+                raise ValueError("a keyword phrase is too long")
+            cols = np.array([ids for _, ids in entries], dtype=np.int64).T
+            keys, which = np.unique(NgramCounter._keys(list(cols), T), return_inverse=True)
+            member = np.zeros((len(keys), self.n_lists), dtype=bool)
+            member[which, [j for j, _ in entries]] = True
+            self._grams[n] = (pd.Index(keys), member)
+        self._context = []   # per list: is each token id a context word? None: no context needed
+        for ctx in contexts:
+            is_context = np.zeros(T, dtype=bool)
             is_context[[i for w in ctx for i in self._index.get_indexer(w)]] = True
             self._context.append(is_context if ctx else None)
 
@@ -297,36 +306,36 @@ class Lexicon:
             return out
         tok = np.full(m, -1, dtype=np.int64)
         tok[at] = ids
-        keys = {}  # n -> (start positions, n-gram keys) of runs of n known tokens
-        for n in {n for grams in self._phrases for n in grams}:
-            start = at[at + n - 1 < m]
+        starts, ends = [[] for _ in range(self.n_lists)], [[] for _ in range(self.n_lists)]
+        for n, (index, member) in self._grams.items():
+            start = at[at + n - 1 < m]  # runs of n known tokens within one document
             parts = [tok[start + i] for i in range(n)]
             valid = doc[start] == doc[start + n - 1]
             for part in parts[1:]:
                 valid &= part >= 0
-            keys[n] = (start[valid], NgramCounter._keys([p[valid] for p in parts], self._T))
-        for j, grams in enumerate(self._phrases):
-            starts, ends = [], []
-            for n, index in grams.items():
-                start, key = keys[n]
-                hit = start[index.get_indexer(key) >= 0]
-                starts.append(hit)
-                ends.append(hit + n - 1)
-            start, end = np.concatenate(starts), np.concatenate(ends)
+            start = start[valid]
+            pos = index.get_indexer(NgramCounter._keys([p[valid] for p in parts], self._T))
+            start, lists = start[pos >= 0], member[pos[pos >= 0]]
+            for j in range(self.n_lists):
+                starts[j].append(start[lists[:, j]])
+                ends[j].append(start[lists[:, j]] + n - 1)
+        first_token = np.searchsorted(doc, np.arange(tokens.n_docs))  # of each document
+        for j in range(self.n_lists):
+            start, end = np.concatenate(starts[j]), np.concatenate(ends[j])
             if self._context[j] is not None and len(start):
                 where = at[self._context[j][ids]]
-                start = start[self._near(where, start, end, doc)]
+                start = start[self._near(where, start, end, doc, first_token)]
             out[:, j] = np.bincount(doc[start], minlength=tokens.n_docs)
         return out
 
     def _near(self, where: np.ndarray, start: np.ndarray, end: np.ndarray,
-              doc: np.ndarray) -> np.ndarray:
+              doc: np.ndarray, first_token: np.ndarray) -> np.ndarray:
         """Which keyword occurrences [start, end] have a context token (at ``where``) in reach."""
         if len(where) == 0:
             return np.zeros(len(start), dtype=bool)
         # the first context token at or after (start - window), not before the document's
         # first token: in reach if it is no later than end + window and in the same document
-        lo = np.maximum(start - self.window, np.searchsorted(doc, doc[start]))
+        lo = np.maximum(start - self.window, first_token[doc[start]])
         i = np.searchsorted(where, lo)
         ok = i < len(where)
         c = where[np.minimum(i, len(where) - 1)]

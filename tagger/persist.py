@@ -162,7 +162,7 @@ def load_model(directory: str | Path):
         if (coef.shape != (len(tags), n + n_keyword) or intercept.shape != (len(tags),)
                 or idf.shape != (n,)):
             raise ValueError("array shapes do not match the vocabulary, keywords and tags")
-        make_lexicon(keywords, settings)  # refuses keywords that could never match
+        lexicon = make_lexicon(keywords, settings)  # refuses keywords that could never match
         vocabulary = {t: i for i, t in enumerate(terms)}
         if len(vocabulary) != n:
             raise ValueError("the vocabulary repeats a term")
@@ -173,9 +173,11 @@ def load_model(directory: str | Path):
              ("format", "format_version", "tags", "thresholds", "settings", "vectorizer",
               "keywords", "n_features", "versions")}
     extra["versions"] = meta.get("versions", {})
-    return TaggerModel(tags=tags, vocabulary=vocabulary, idf=idf, vectorizer_params=params,
-                       coef=coef, intercept=intercept, thresholds=thresholds,
-                       settings=settings, keywords=keywords, metadata=extra)
+    model = TaggerModel(tags=tags, vocabulary=vocabulary, idf=idf, vectorizer_params=params,
+                        coef=coef, intercept=intercept, thresholds=thresholds,
+                        settings=settings, keywords=keywords, metadata=extra)
+    model._cache["lexicon"] = lexicon  # built once, while checking
+    return model
 
 
 def _keywords(value, tags: list[str]) -> list[dict]:
