@@ -98,15 +98,16 @@ class Tokens(NamedTuple):
     n_docs: int
 
 
-def tokenize(texts, powers: _Powers | None = None) -> Tokens:
-    """Lower-cased word tokens (2+ word characters) of every text, as hashes."""
+def tokenize(texts, powers: _Powers | None = None, *, lower: bool = True) -> Tokens:
+    """Word tokens (2+ word characters) of every text, lower-cased unless ``lower`` is
+    False, as hashes."""
     texts = list(texts)
     n_docs = len(texts)
     if n_docs == 0:
         return Tokens(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64), 0)
     # lower each text on its own: a joined string would take the widest character
     # kind of any text, and lowering wide strings is slower
-    lowered = [t.lower() for t in texts]
+    lowered = [t.lower() for t in texts] if lower else texts
     lengths = np.fromiter(map(len, lowered), dtype=np.int64, count=n_docs)
     # NUL is not a word character, so it keeps documents' tokens apart
     starts, hashes = _tokens(_codepoints("\x00".join(lowered)), powers or _Powers())
@@ -132,10 +133,8 @@ class NgramCounter:
         terms = list(vocabulary)
         features = np.fromiter(vocabulary.values(), dtype=np.int64, count=len(terms))
         n_words = np.fromiter((t.count(" ") + 1 for t in terms), dtype=np.int64, count=len(terms))
-        # tokenize every term at once; each of a term's words must be exactly one token
-        lengths = np.fromiter(map(len, terms), dtype=np.int64, count=len(terms))
-        starts, hashes = _tokens(_codepoints("\x00".join(terms)), self._powers)
-        term_of = np.searchsorted(np.cumsum(lengths + 1), starts, side="right")
+        # tokenize every term at once, as written; each of its words must be one token
+        term_of, hashes, _ = tokenize(terms, self._powers, lower=False)
         if not np.array_equal(np.bincount(term_of, minlength=len(terms)), n_words):
             raise ValueError("a vocabulary term is not a sequence of single word tokens")
         token_hashes, token_ids = np.unique(hashes, return_inverse=True)
