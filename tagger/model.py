@@ -162,10 +162,7 @@ class TaggerModel:
             X = sp.csr_matrix((values, (rows, cols)), shape=(len(texts), self.n_terms))
             X.sort_indices()
         if self._lexicon() is not None:
-            from .features import tokenize
-
-            K = keyword_values(self._lexicon(), tokenize(texts), self.settings)
-            X = sp.hstack([X, sp.csr_matrix(K)], format="csr")
+            X = _with_keywords(X, keyword_matrix(self._lexicon(), texts, self.settings))
         return X
 
     def _linear_scores(self, rows, cols, values, n_docs: int) -> np.ndarray:
@@ -256,6 +253,7 @@ def keyword_values(lexicon, tokens, settings: Settings) -> np.ndarray:
 
 
 def keyword_matrix(lexicon, texts: Sequence[str], settings: Settings) -> np.ndarray:
+    """Keyword features of many texts, counted a slice at a time."""
     from .features import tokenize
 
     step = TaggerModel.SLICE
@@ -456,14 +454,14 @@ def _features(settings: Settings, texts, all_texts, splits, K) -> _Features:
 
 
 def _candidate_scores(settings: Settings, feats: _Features, Y, splits, n_jobs):
-    """Out-of-fold logits, calibration, probabilities and CV decisions for one setting."""
+    """Out-of-fold calibration, probabilities and CV decisions for one setting."""
     logits = np.zeros(Y.shape)
     for (tr, te), (Xtr, Xte) in zip(splits, feats.folds):
         logits[te] = _logits(_quiet_fit(make_classifier(settings, n_jobs), Xtr, Y[tr]), Xte)
     calib = fit_calibration(Y, logits)
     proba = calibrate(logits, calib)
     decisions = cross_validated_decisions(Y, proba, splits, settings.min_f1)
-    return logits, calib, proba, decisions
+    return calib, proba, decisions
 
 
 def search_grid(base: Settings, search: dict | None) -> list[Settings]:
@@ -516,19 +514,17 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
     results = []
 
     def keyword_features(cand: Settings):
-        lexicon = make_lexicon(keywords, cand)
-        if lexicon is None:
-            return None
         key = (cand.keyword_window, cand.keyword_weight)
         if key not in keyword_cache:
-            keyword_cache[key] = keyword_matrix(lexicon, texts, cand)
+            lexicon = make_lexicon(keywords, cand)
+            keyword_cache[key] = None if lexicon is None else keyword_matrix(lexicon, texts, cand)
         return keyword_cache[key]
 
     for cand in candidates:
         key = _feature_key(cand)
         if key not in feature_cache:
             feature_cache[key] = _features(cand, texts, all_texts, splits, keyword_features(cand))
-        logits, calib, proba, decisions = _candidate_scores(cand, feature_cache[key], Y, splits, n_jobs)
+        calib, proba, decisions = _candidate_scores(cand, feature_cache[key], Y, splits, n_jobs)
         scored = metrics.score(Y, decisions, tags)
         results.append((scored["micro"]["f1"], scored["macro"]["f1"], cand, calib, proba, scored))
         if progress:
