@@ -74,17 +74,16 @@ def load_schema(path: str | Path) -> TagSchema:
     return TagSchema(tuple(tags))
 
 
-_WORD = re.compile(r"(?u)\b\w\w+\b")
-
-
 def _word_list(entry: dict, key: str, tag_id: str, path: Path) -> tuple[str, ...]:
     """A tag's 'keywords' or 'context': a list of phrases, each with a word the model can see."""
+    from .model import TOKEN_PATTERN  # here, not at the top: model imports this module
+
     value = entry.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise InputError(path, f"tag {tag_id!r}: '{key}' must be a list of strings")
     out = []
     for v in value:
-        if not _WORD.search(v):
+        if not re.search(TOKEN_PATTERN, v):
             raise InputError(path, f"tag {tag_id!r}: {key} entry {v!r} has no word of two or "
                                    "more letters or digits, so it could never match")
         phrase = " ".join(v.split())
