@@ -22,14 +22,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
-from .documents import Document, Skipped, expand_paths, parse_record, raw_records
-from .errors import InputError, TaggerError
-from .outputs import atomic_open
+from .documents import MAX_DOC_BYTES, Document, Skipped, expand_paths, parse_record, raw_records
+from .errors import DuplicateError, InputError, OutputError, TaggerError
+from .files import OutputLock, atomic_open, check_output, sweep_directory
 
 OUTPUT_FORMATS = ("jsonl", "csv", "parquet")
 EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet",
               ".pq": "parquet"}
 MANIFEST = "manifest.json"
+DUPLICATES = ("error", "skip", "keep")  # what to do with a document id seen before
 
 
 @dataclass
@@ -109,15 +110,33 @@ def _resolve(model_ref):
     return model_ref
 
 
-def tag_chunk(model_ref, index: int, records: Sequence, fmt: str) -> tuple:
-    """Parse, tag and render one chunk: (index, part bytes, n_docs, n_tagged, skipped)."""
+@dataclass
+class Chunk:
+    """One tagged chunk, rendered, with what the join needs to know of its documents."""
+
+    index: int
+    payload: bytes
+    ids: list[str]          # of the tagged documents, in output order
+    sources: list           # [[source, count], ...]: where those documents came from, in runs
+    flags: str              # "1" for each tagged document that got a tag, else "0"
+    skipped: list[Skipped]
+
+
+def _runs(values: Iterable[str]) -> list:
+    return [[v, len(list(g))] for v, g in itertools.groupby(values)]
+
+
+def tag_chunk(model_ref, index: int, records: Sequence, fmt: str,
+              max_doc_bytes: int = MAX_DOC_BYTES) -> Chunk:
+    """Parse, tag and render one chunk."""
     model = _resolve(model_ref)
-    items = [parse_record(r) for r in records]
+    items = [parse_record(r, max_doc_bytes) for r in records]
     docs = [d for d in items if isinstance(d, Document)]
     skipped = [d for d in items if isinstance(d, Skipped)]
     preds = model.predict(docs)
-    payload = render_part(preds, model.tags, fmt)
-    return index, payload, len(preds), sum(1 for p in preds if p.tags), skipped
+    return Chunk(index=index, payload=render_part(preds, model.tags, fmt),
+                 ids=[d.id for d in docs], sources=_runs(d.source for d in docs),
+                 flags="".join("1" if p.tags else "0" for p in preds), skipped=skipped)
 
 
 def render_part(preds, tags: Sequence[str], fmt: str) -> bytes:
@@ -162,12 +181,15 @@ def _model_digest(model_dir: Path) -> str:
 def _prepare_parts(parts: Path, manifest: dict) -> set[int]:
     """Committed chunk numbers of an earlier identical run; start afresh otherwise."""
     path = parts / MANIFEST
+    if parts.is_symlink() or (parts.exists() and not parts.is_dir()):
+        raise OutputError(parts, "is in the way of the parts of this run (not a directory)")
     if parts.is_dir():
         try:
             same = json.loads(path.read_text()) == manifest
-        except (OSError, json.JSONDecodeError):
+        except (OSError, ValueError):
             same = False
         if same:
+            sweep_directory(parts)
             return {_index(p) for p in parts.glob("part-*.done") if _part_intact(p, manifest["format"])}
         shutil.rmtree(parts)
     parts.mkdir(parents=True)
@@ -189,31 +211,78 @@ def _part_intact(marker: Path, fmt: str) -> bool:
         return False
 
 
-def _commit_part(parts: Path, index: int, payload: bytes, n_docs: int, n_tagged: int,
-                 skipped: list[Skipped], fmt: str) -> None:
+def _commit_part(parts: Path, chunk: Chunk, fmt: str) -> None:
     if not parts.is_dir():
         raise TaggerError(f"{parts}: the parts directory went away; was the run restarted?")
     # Parts are not flushed to disk one by one (that costs more than tagging a small
     # chunk); a part whose size does not match its marker is simply tagged again.
-    with atomic_open(parts / f"part-{index:09d}.{fmt}", "wb", durable=False) as fh:
-        fh.write(payload)
-    record = {"documents": n_docs, "tagged": n_tagged, "bytes": len(payload),
-              "skipped": [{"id": s.id, "source": s.source, "reason": s.reason} for s in skipped]}
+    with atomic_open(parts / f"part-{chunk.index:09d}.{fmt}", "wb", durable=False) as fh:
+        fh.write(chunk.payload)
+    record = {"documents": len(chunk.ids), "tagged": chunk.flags.count("1"),
+              "bytes": len(chunk.payload), "ids": chunk.ids, "sources": chunk.sources,
+              "flags": chunk.flags,
+              "skipped": [{"id": s.id, "source": s.source, "reason": s.reason}
+                          for s in chunk.skipped]}
     # the .done marker is written last: a part counts only once its data is in place
-    with atomic_open(parts / f"part-{index:09d}.done", "w", encoding="utf-8", durable=False) as fh:
+    with atomic_open(parts / f"part-{chunk.index:09d}.done", "w", encoding="utf-8",
+                     durable=False) as fh:
         json.dump(record, fh)
 
 
+def _duplicates(records: list[dict], mode: str) -> tuple[dict[int, set[int]], list[dict]]:
+    """Which rows of which chunks repeat an earlier document id, as ``mode`` asks:
+    ({chunk: {row, ...}} to drop, their entries for the errors file)."""
+    if mode == "keep":
+        return {}, []
+    first: dict[str, str] = {}
+    drop: dict[int, set[int]] = {}
+    listed = []
+    for i, record in enumerate(records):
+        sources = itertools.chain.from_iterable(itertools.repeat(src, n)
+                                                for src, n in record["sources"])
+        for row, (doc_id, source) in enumerate(zip(record["ids"], sources)):
+            if doc_id not in first:
+                first[doc_id] = source
+                continue
+            if mode == "error":
+                raise DuplicateError(source, f"document id given twice (first in "
+                                             f"{first[doc_id]}); tag each document once, or "
+                                             "choose to skip or keep repeated ids",
+                                     record=doc_id)
+            drop.setdefault(i, set()).add(row)
+            listed.append({"id": doc_id, "source": source,
+                           "reason": f"duplicate id (first in {first[doc_id]}); skipped"})
+    return drop, listed
+
+
+def _without_rows(data: bytes, rows: set[int], fmt: str) -> bytes:
+    """A rendered part with some of its records left out."""
+    if fmt == "jsonl":
+        return b"".join(line for i, line in enumerate(data.splitlines(keepends=True))
+                        if i not in rows)
+    import csv
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
+    writer.writerows(r for i, r in enumerate(reader) if i not in rows)
+    return buf.getvalue().encode("utf-8")
+
+
 def _join_parts(parts: Path, out: Path, fmt: str, tags: Sequence[str], n_chunks: int,
-                summary: BatchSummary) -> None:
+                summary: BatchSummary, duplicates: str = "error") -> None:
     errors_path = Path(str(out) + ".errors.jsonl")
+    records = [json.loads((parts / f"part-{i:09d}.done").read_text()) for i in range(n_chunks)]
+    drop, dropped = _duplicates(records, duplicates)
     skipped_lines = []
-    for i in range(n_chunks):
-        record = json.loads((parts / f"part-{i:09d}.done").read_text())
-        summary.documents += record["documents"]
-        summary.tagged += record["tagged"]
+    for i, record in enumerate(records):
+        gone = drop.get(i, ())
+        summary.documents += record["documents"] - len(gone)
+        summary.tagged += sum(f == "1" for row, f in enumerate(record["flags"]) if row not in gone)
         summary.skipped += len(record["skipped"])
         skipped_lines.extend(json.dumps(s, ensure_ascii=False) + "\n" for s in record["skipped"])
+    summary.skipped += len(dropped)
+    skipped_lines.extend(json.dumps(s, ensure_ascii=False) + "\n" for s in dropped)
     if fmt == "parquet":
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -223,7 +292,10 @@ def _join_parts(parts: Path, out: Path, fmt: str, tags: Sequence[str], n_chunks:
         with atomic_open(out, "wb") as fh:
             with pq.ParquetWriter(fh, schema) as writer:
                 for i in range(n_chunks):
-                    writer.write_table(pq.read_table(parts / f"part-{i:09d}.parquet"))
+                    table = pq.read_table(parts / f"part-{i:09d}.parquet")
+                    if i in drop:
+                        table = table.filter(pa.array([r not in drop[i] for r in range(len(table))]))
+                    writer.write_table(table)
     else:
         with atomic_open(out, "wb") as fh:
             if fmt == "csv":
@@ -231,7 +303,11 @@ def _join_parts(parts: Path, out: Path, fmt: str, tags: Sequence[str], n_chunks:
 
                 fh.write(csv_text([], tags).encode())
             for i in range(n_chunks):
-                with open(parts / f"part-{i:09d}.{fmt}", "rb") as src:
+                part = parts / f"part-{i:09d}.{fmt}"
+                if i in drop:
+                    fh.write(_without_rows(part.read_bytes(), drop[i], fmt))
+                    continue
+                with open(part, "rb") as src:
                     shutil.copyfileobj(src, fh)
     if skipped_lines:
         with atomic_open(errors_path, "w", encoding="utf-8") as fh:
@@ -242,16 +318,38 @@ def _join_parts(parts: Path, out: Path, fmt: str, tags: Sequence[str], n_chunks:
     shutil.rmtree(parts)
 
 
+def _repeated_files(files: Sequence[Path], duplicates: str) -> list[Path]:
+    """The input files, each once unless repeats are kept; a repeat is an error by default."""
+    if duplicates == "keep":
+        return list(files)
+    seen: set[Path] = set()
+    out = []
+    for f in files:
+        key = f.resolve()
+        if key in seen:
+            if duplicates == "error":
+                raise DuplicateError(f, "is given twice; tag each input once, or choose to "
+                                        "skip or keep repeated documents")
+            continue
+        seen.add(key)
+        out.append(f)
+    return out
+
+
 def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str | Path,
               fmt: str | None = None, batch_size: int = 1000, jobs: int | None = None,
               engine: str = "local", scheduler: str | None = None,
               progress: Callable[[int], None] | None = None,
-              connect_timeout: float = 20) -> BatchSummary:
+              connect_timeout: float = 20, duplicates: str = "error",
+              max_doc_bytes: int = MAX_DOC_BYTES) -> BatchSummary:
     """Tag every document behind ``inputs`` into ``out``, resuming an interrupted run.
 
-    Unreadable documents are skipped and listed in ``OUT.errors.jsonl``. The output does
-    not depend on ``jobs`` or the engine. ``progress`` is called with the number of
-    documents in each chunk as it is committed.
+    Unreadable documents (and any over ``max_doc_bytes``) are skipped and listed in
+    ``OUT.errors.jsonl``. A document id seen before is an error with ``duplicates="error"``,
+    listed and left out with ``"skip"``, tagged again with ``"keep"``. The output does not
+    depend on ``jobs`` or the engine. One run at a time may write ``out`` (a lock beside
+    it); the output is never an input, a link, a device or a directory. ``progress`` is
+    called with the number of documents in each chunk as it is committed.
     """
     from .persist import load_model
 
@@ -259,34 +357,43 @@ def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str |
     out = Path(out)
     fmt = output_format(out, fmt)
     if batch_size < 1:
-        raise TaggerError("--batch-size must be at least 1")
+        raise TaggerError("the batch size must be at least 1")
+    if duplicates not in DUPLICATES:
+        raise TaggerError(f"unknown way to treat duplicates {duplicates!r} "
+                          f"(use {', '.join(DUPLICATES)})")
     model_dir = Path(model_dir)
     model = load_model(model_dir)  # validates the model before any work starts
-    files = expand_paths(inputs)
-    manifest = {"inputs": _fingerprint_inputs(files), "model": _model_digest(model_dir),
-                "batch_size": batch_size, "format": fmt}
-    parts = Path(str(out) + ".parts")
-    done = _prepare_parts(parts, manifest)
-    summary = BatchSummary(output=str(out), resumed_chunks=len(done))
+    files = _repeated_files(expand_paths(inputs), duplicates)
+    input_dirs = [p for p in inputs if str(p) != "-" and Path(p).is_dir()]
+    for target in (out, Path(str(out) + ".errors.jsonl")):
+        check_output(target, inputs=files, input_dirs=input_dirs)
+    with OutputLock(out):
+        manifest = {"inputs": _fingerprint_inputs(files), "model": _model_digest(model_dir),
+                    "batch_size": batch_size, "format": fmt, "max_doc_bytes": max_doc_bytes}
+        parts = Path(str(out) + ".parts")
+        done = _prepare_parts(parts, manifest)
+        summary = BatchSummary(output=str(out), resumed_chunks=len(done))
 
-    if engine == "dask":
-        def pending():
-            for index, chunk in enumerate(_batched(raw_records(files), batch_size)):
-                if index not in done:
-                    yield index, chunk
+        if engine == "dask":
+            def pending():
+                for index, chunk in enumerate(_batched(raw_records(files, max_doc_bytes),
+                                                       batch_size)):
+                    if index not in done:
+                        yield index, chunk
 
-        for result in _run_dask(model, pending(), fmt, scheduler, connect_timeout):
-            _commit_part(parts, *result, fmt)
-            if progress:
-                progress(result[2] + len(result[4]))
-    elif engine == "local":
-        with _PartsWatcher(parts, progress):
-            _run_local(model, model_dir, files, parts, fmt, batch_size, done,
-                       jobs or os.cpu_count() or 1)
-    else:
-        raise TaggerError(f"unknown engine {engine!r} (use local or dask)")
-    n_chunks = _check_parts(parts)
-    _join_parts(parts, out, fmt, model.tags, n_chunks, summary)
+            for result in _run_dask(model, pending(), fmt, scheduler, connect_timeout,
+                                    max_doc_bytes=max_doc_bytes):
+                _commit_part(parts, result, fmt)
+                if progress:
+                    progress(len(result.ids) + len(result.skipped))
+        elif engine == "local":
+            with _PartsWatcher(parts, progress):
+                _run_local(model, model_dir, files, parts, fmt, batch_size, done,
+                           jobs or os.cpu_count() or 1, max_doc_bytes)
+        else:
+            raise TaggerError(f"unknown engine {engine!r} (use local or dask)")
+        n_chunks = _check_parts(parts)
+        _join_parts(parts, out, fmt, model.tags, n_chunks, summary, duplicates)
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -346,7 +453,7 @@ class _PartsWatcher:
 
 
 def _tag_share(model_ref, files, parts: Path, fmt: str, batch_size: int, done: set[int],
-               share: int, shares: int) -> int:
+               share: int, shares: int, max_doc_bytes: int = MAX_DOC_BYTES) -> int:
     """Tag and commit chunks share, share + shares, ... of the input; returns how many.
 
     Each worker reads the input itself and skips the other workers' chunks, so no
@@ -355,13 +462,12 @@ def _tag_share(model_ref, files, parts: Path, fmt: str, batch_size: int, done: s
     model = _resolve(model_ref)
     parent = os.getppid()
     count = 0
-    for index, chunk in enumerate(_batched(raw_records(files), batch_size)):
+    for index, chunk in enumerate(_batched(raw_records(files, max_doc_bytes), batch_size)):
         if index % shares != share or index in done:
             continue
         if shares > 1 and os.getppid() != parent:
             break  # the run was killed: stop rather than write for nobody
-        result = tag_chunk(model, index, chunk, fmt)
-        _commit_part(parts, *result, fmt)
+        _commit_part(parts, tag_chunk(model, index, chunk, fmt, max_doc_bytes), fmt)
         count += 1
     return count
 
@@ -371,9 +477,9 @@ _INHERITED: dict[str, object] = {}
 
 
 def _run_local(model, model_dir: Path, files, parts: Path, fmt: str, batch_size: int,
-               done: set[int], jobs: int):
+               done: set[int], jobs: int, max_doc_bytes: int = MAX_DOC_BYTES):
     if jobs == 1:
-        _tag_share(model, files, parts, fmt, batch_size, done, 0, 1)
+        _tag_share(model, files, parts, fmt, batch_size, done, 0, 1, max_doc_bytes)
         return
     from joblib import Parallel, delayed
 
@@ -389,7 +495,8 @@ def _run_local(model, model_dir: Path, files, parts: Path, fmt: str, batch_size:
         ref, backend = str(model_dir), "loky"
     try:
         Parallel(n_jobs=jobs, backend=backend)(
-            delayed(_tag_share)(ref, files, parts, fmt, batch_size, done, share, jobs)
+            delayed(_tag_share)(ref, files, parts, fmt, batch_size, done, share, jobs,
+                                max_doc_bytes)
             for share in range(jobs))
     finally:
         _INHERITED.pop(ref, None)
@@ -403,13 +510,13 @@ def _can_fork() -> bool:
 
 
 def _run_dask(model, chunks, fmt: str, scheduler: str | None, connect_timeout: float = 20,
-              window: int | None = None):
+              window: int | None = None, max_doc_bytes: int = MAX_DOC_BYTES):
     try:
         from distributed import Client, as_completed
     except ImportError:
         raise TaggerError("the dask engine needs dask.distributed: pip install 'tagger[dask]'") from None
     if not scheduler:
-        raise TaggerError("--engine dask needs --scheduler tcp://HOST:PORT")
+        raise TaggerError("the dask engine needs the address of a scheduler (tcp://HOST:PORT)")
     try:
         client = Client(scheduler, timeout=connect_timeout)
     except (OSError, TimeoutError) as exc:
@@ -429,7 +536,7 @@ def _run_dask(model, chunks, fmt: str, scheduler: str | None, connect_timeout: f
                 return False
             index, records = item
             running.add(client.submit(tag_chunk, model_future, index, records, fmt,
-                                      key=f"tagger-chunk-{run_id}-{index}", pure=False))
+                                      max_doc_bytes, key=f"tagger-chunk-{run_id}-{index}", pure=False))
             return True
 
         for _ in range(window):

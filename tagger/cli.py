@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -11,19 +13,29 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import TaggerError
+from .documents import MAX_DOC_BYTES
+from .batch import DUPLICATES
+from .errors import DuplicateError, TaggerError
 
 SHIPPED_MODEL = Path(__file__).resolve().parent.parent / "models" / "ukraine-war"
 
 
 def resolve_model(path: str | None) -> Path:
-    """--model, else $TAGGER_MODEL (click fills it in), else the shipped model."""
+    """--model, else $TAGGER_MODEL (click fills it in), else the shipped model: never a
+    directory that merely happens to be under the current one."""
     if path:
         return Path(path)
-    for candidate in (SHIPPED_MODEL, Path.cwd() / "models" / "ukraine-war"):
-        if candidate.is_dir():
-            return candidate
-    raise click.ClickException("no model given: pass --model DIR or set TAGGER_MODEL")
+    if SHIPPED_MODEL.is_dir():
+        return SHIPPED_MODEL
+    raise click.ClickException("no model given and no shipped model installed: pass --model "
+                               "DIR or set TAGGER_MODEL")
+
+
+def max_doc_bytes_option(f):
+    return click.option("--max-doc-bytes", type=click.IntRange(1), default=MAX_DOC_BYTES,
+                        show_default=True,
+                        help="Largest document (a .txt file, a JSONL line, a CSV or Parquet "
+                             "row, standard input) read; a larger one is a bad document.")(f)
 
 
 def model_option(required: bool = False):
@@ -41,7 +53,8 @@ def format_option(default: str = "table"):
 
 
 def data_options(f):
-    """--data, --labels and --tags, shared by train and evaluate."""
+    """--data, --labels, --tags and --max-doc-bytes, shared by train and evaluate."""
+    f = max_doc_bytes_option(f)
     f = click.option("--tags", "tags_path", type=click.Path(dir_okay=False),
                      help="Tag schema (TOML) [default: the tags.toml beside the first --labels "
                           "file, if there is one; else the tags seen in the labels].")(f)
@@ -106,14 +119,37 @@ def settings_from(kwargs):
     return settings, search or None
 
 
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null, so the interpreter's last flush of a broken or
+    full stdout cannot print a traceback after the one-line error."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a real file (tests capture it)
+        pass
+
+
 def handle_errors(f):
-    """Turn the library's errors into one-line messages and exit code 1."""
+    """Turn the library's errors, and the system's (disk full, permission denied, broken
+    pipe), into one-line messages and exit code 1."""
     @functools.wraps(f)
     def wrapper(*args, **kwargs):
         try:
-            return f(*args, **kwargs)
+            result = f(*args, **kwargs)
+            sys.stdout.flush()
+            return result
+        except DuplicateError as exc:
+            raise click.ClickException(f"{exc} (--duplicates skip or keep)") from None
         except TaggerError as exc:
             raise click.ClickException(str(exc)) from None
+        except OSError as exc:
+            if exc.filename is None and exc.errno in (errno.EPIPE, errno.ENOSPC, errno.EIO):
+                _silence_stdout()
+                why = ("closed before the output ended (broken pipe)" if exc.errno == errno.EPIPE
+                       else f"cannot be written ({exc.strerror})")
+                raise click.ClickException(f"standard output {why}") from None
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise click.ClickException(f"{where}{exc.strerror or exc}") from None
     return wrapper
 
 
@@ -136,14 +172,23 @@ def schema_path(tags_path, label_files, quiet: bool):
     return str(beside)
 
 
-def load_data(data, label_files, tags_path):
+def load_data(data, label_files, tags_path, max_doc_bytes=MAX_DOC_BYTES, known_tags=None):
+    """Documents with their labels, and the schema; labels must use the schema's tags (or
+    ``known_tags``, a model's)."""
     from .documents import read_documents
     from .labels import attach_labels, load_schema
 
     schema = load_schema(tags_path) if tags_path else None
-    docs = read_documents(data)
-    docs = attach_labels(docs, label_files, known_tags=schema.ids if schema else None)
+    docs = read_documents(data, max_doc_bytes=max_doc_bytes)
+    known = schema.ids if schema else known_tags
+    docs = attach_labels(docs, label_files, known_tags=known)
     return docs, schema
+
+
+def data_files(data) -> list[Path]:
+    from .documents import expand_paths
+
+    return [p for p in expand_paths(data) if str(p) != "-"]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -162,7 +207,7 @@ def main():
 @settings_options
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @handle_errors
-def train(data, label_files, tags_path, model, quiet, **kwargs):
+def train(data, label_files, tags_path, model, quiet, max_doc_bytes, **kwargs):
     """Train a model on labelled documents and save it to --model DIR.
 
     Each tag gets its own decision threshold, chosen by cross-validation to maximise its
@@ -175,11 +220,12 @@ def train(data, label_files, tags_path, model, quiet, **kwargs):
         --tags labels/tags.toml --model models/ukraine-war
     """
     from .model import train as train_model
-    from .persist import save_model
+    from .persist import check_model_target, save_model
 
     settings, search = settings_from(kwargs)
+    check_model_target(model)  # before the work, not after it
     tags_path = schema_path(tags_path, label_files, quiet)
-    docs, schema = load_data(data, label_files, tags_path)
+    docs, schema = load_data(data, label_files, tags_path, max_doc_bytes)
     command = rebuild_command(data, label_files, tags_path, model, kwargs)
     from .model import search_grid
 
@@ -238,7 +284,8 @@ def rebuild_command(data, label_files, tags_path, model, options) -> str:
 @settings_options
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @handle_errors
-def evaluate(model, data, label_files, tags_path, json_path, report_path, cv, quiet, **kwargs):
+def evaluate(model, data, label_files, tags_path, json_path, report_path, cv, quiet,
+             max_doc_bytes, **kwargs):
     """Score a model on labelled documents: per-tag precision, recall, F1 and support.
 
     F1 scores come with 95% bootstrap intervals, and each tag with its expected
@@ -253,14 +300,18 @@ def evaluate(model, data, label_files, tags_path, json_path, report_path, cv, qu
       tagger evaluate --cv 5 --data ../shared/corpus/ukraine-2022.jsonl \\
         --labels labels/reference-train.csv --tags labels/tags.toml
     """
+    from .files import check_output, write_text_atomic
     from .metrics import cross_validation, evaluation, format_table
-    from .outputs import write_text_atomic
     from .persist import load_model
 
-    tags_path = schema_path(tags_path, label_files, quiet)
+    inputs = [*data_files(data), *label_files]
+    for target in (json_path, report_path):
+        if target:
+            check_output(target, inputs=inputs)
     if cv:
-        docs, schema = load_data(data, label_files, tags_path)
+        tags_path = schema_path(tags_path, label_files, quiet)
         settings, search = settings_from(kwargs)
+        docs, schema = load_data(data, label_files, tags_path, max_doc_bytes)
         with progress_bar(cv, "cross-validating", quiet) as bar:
             result = cross_validation(docs, k=cv, schema=schema, settings=settings, search=search,
                                       progress=bar.update)
@@ -268,7 +319,8 @@ def evaluate(model, data, label_files, tags_path, json_path, report_path, cv, qu
     else:
         path = resolve_model(model)
         loaded = load_model(path)
-        docs, _ = load_data(data, label_files, tags_path)
+        # labels are checked against the model's own tags: a tag it lacks is an error
+        docs, _ = load_data(data, label_files, None, max_doc_bytes, known_tags=loaded.tags)
         result = evaluation(loaded, docs)
         about = f"Model: {path}."
     summary = result.summary()
@@ -284,9 +336,10 @@ def evaluate(model, data, label_files, tags_path, json_path, report_path, cv, qu
 @main.command()
 @model_option()
 @format_option()
+@max_doc_bytes_option
 @click.argument("paths", nargs=-1, required=True)
 @handle_errors
-def predict(model, fmt, paths):
+def predict(model, fmt, max_doc_bytes, paths):
     """Tag a few documents: files, directories, or - for standard input.
 
     \b
@@ -299,7 +352,7 @@ def predict(model, fmt, paths):
     from .persist import load_model
 
     loaded = load_model(resolve_model(model))
-    docs = read_documents(paths)
+    docs = read_documents(paths, max_doc_bytes=max_doc_bytes)
     click.echo(format_predictions(loaded.predict(docs), loaded.tags, fmt), nl=False)
 
 
@@ -317,9 +370,15 @@ def predict(model, fmt, paths):
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="Run in local processes (joblib) or on a Dask cluster.")
 @click.option("--scheduler", help="Dask scheduler address, e.g. tcp://127.0.0.1:8786 (with --engine dask).")
+@click.option("--duplicates", type=click.Choice(DUPLICATES), default="error", show_default=True,
+              help="A document id seen before (the same file twice, or one id in two inputs): "
+                   "stop with an error, skip it (listed with the skipped documents), or keep "
+                   "and tag it again.")
+@max_doc_bytes_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary line.")
 @handle_errors
-def tag(model, inputs, out, fmt, batch_size, jobs, engine, scheduler, quiet):
+def tag(model, inputs, out, fmt, batch_size, jobs, engine, scheduler, duplicates, max_doc_bytes,
+        quiet):
     """Tag many documents into one file: streaming, parallel and resumable.
 
     INPUTS are as for --data: directories of .txt, .jsonl, .csv and .parquet files. Each
@@ -347,7 +406,8 @@ def tag(model, inputs, out, fmt, batch_size, jobs, engine, scheduler, quiet):
         with bar:
             summary = tag_files(inputs, out, model_dir=resolve_model(model), fmt=fmt,
                                 batch_size=batch_size, jobs=jobs, engine=engine,
-                                scheduler=scheduler, progress=bar.update)
+                                scheduler=scheduler, progress=bar.update,
+                                duplicates=duplicates, max_doc_bytes=max_doc_bytes)
     except KeyboardInterrupt:
         raise click.ClickException("interrupted: finished chunks are kept; run the same "
                                    "command again to continue") from None

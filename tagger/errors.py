@@ -7,8 +7,8 @@ class TaggerError(Exception):
     """Base class: every error tagger raises on purpose is one of these."""
 
 
-class InputError(TaggerError):
-    """A data, label or schema file cannot be used; the message names the file and place."""
+class FileError(TaggerError):
+    """A file or directory cannot be used; the message names it (and the line or record)."""
 
     def __init__(self, path, message: str, *, line: int | None = None, record: str | None = None):
         self.path = str(path)
@@ -23,9 +23,25 @@ class InputError(TaggerError):
         super().__init__(f"{where}: {message}")
 
 
+class InputError(FileError):
+    """A data, label or schema file cannot be used; the message names the file and place."""
+
+
+class DuplicateError(InputError):
+    """The same document id is given more than once."""
+
+
 class LabelError(InputError):
     """Hand labels that contradict the schema or the data."""
 
 
+class OutputError(FileError):
+    """An output path that tagger will not write: it would destroy something not asked for."""
+
+
 class ModelError(TaggerError):
     """A model directory is missing, corrupt, unsafe, or cannot be trained."""
+
+
+class SettingsError(TaggerError, ValueError):
+    """A model setting outside what it may be."""

@@ -13,7 +13,8 @@ from typing import Iterable, Sequence
 from .documents import Document, decode_bytes
 from .errors import InputError, LabelError
 
-TAG_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+TAG_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")
+MAX_TAGS = 1000
 
 
 @dataclass(frozen=True)
@@ -48,14 +49,14 @@ def load_schema(path: str | Path) -> TagSchema:
     path = Path(path)
     if not path.is_file():
         raise InputError(path, "does not exist")
-    text = decode_bytes(path.read_bytes(), path)
+    text = read_text_file(path, SCHEMA_CAP)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(path, f"is not valid TOML ({exc})") from None
     entries = data.get("tag")
-    if not isinstance(entries, list) or not entries:
-        raise InputError(path, "must list tags as [[tag]] tables with an 'id'")
+    if not isinstance(entries, list) or not entries or len(entries) > MAX_TAGS:
+        raise InputError(path, f"must list 1 to {MAX_TAGS} tags as [[tag]] tables with an 'id'")
     tags, seen = [], set()
     for n, entry in enumerate(entries, start=1):
         tag_id = entry.get("id") if isinstance(entry, dict) else None
@@ -92,24 +93,55 @@ def _word_list(entry: dict, key: str, tag_id: str, path: Path) -> tuple[str, ...
     return tuple(out)
 
 
+LABELS_CAP = 256 * 2**20  # bytes of one label file
+SCHEMA_CAP = 2**20
+
+
+def read_text_file(path: Path, cap: int) -> str:
+    """A whole text file, decoded, refusing one larger than ``cap`` bytes."""
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(cap + 1)
+    except OSError as exc:
+        raise InputError(path, f"cannot be read ({exc.strerror or exc})") from None
+    if len(raw) > cap:
+        raise InputError(path, f"is larger than the cap of {cap:,} bytes")
+    return decode_bytes(raw, path)
+
+
 def read_labels(path: str | Path, *, known_tags: Sequence[str] | None = None
                 ) -> dict[str, tuple[str, ...]]:
     """Read a label CSV (``id,tags``; tags split by ';'; empty cell = read, no tag).
 
     Raises LabelError naming the line for an unknown tag or a duplicate id.
     """
-    path = Path(path)
+    return _label_rows(Path(path), known_tags)[0]
+
+
+def _label_rows(path: Path, known_tags: Sequence[str] | None
+                ) -> tuple[dict[str, tuple[str, ...]], dict[str, int]]:
+    """(labels, the physical line each id's record starts on)."""
     if not path.is_file():
         raise InputError(path, "does not exist")
-    text = decode_bytes(path.read_bytes(), path)
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
-    if header is None or [h.strip() for h in header[:2]] != ["id", "tags"]:
+    reader = csv.reader(io.StringIO(read_text_file(path, LABELS_CAP), newline=""))
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise LabelError(path, f"malformed CSV ({exc})", line=1) from None
+    if header is None or [h.strip().lstrip("\ufeff") for h in header[:2]] != ["id", "tags"]:
         raise LabelError(path, "must start with the header 'id,tags'", line=1)
     known = set(known_tags) if known_tags is not None else None
     labels: dict[str, tuple[str, ...]] = {}
-    for row in reader:
-        line = reader.line_num
+    lines: dict[str, int] = {}
+    start = reader.line_num + 1
+    while True:
+        try:
+            row = next(reader, None)
+        except csv.Error as exc:
+            raise LabelError(path, f"malformed CSV ({exc})", line=start) from None
+        if row is None:
+            break
+        line, start = start, reader.line_num + 1
         if not row or all(not c.strip() for c in row):
             continue
         if len(row) > 2:
@@ -129,13 +161,8 @@ def read_labels(path: str | Path, *, known_tags: Sequence[str] | None = None
         if len(set(tags)) != len(tags):
             raise LabelError(path, f"tag listed twice for {doc_id!r}", line=line)
         labels[doc_id] = tags
-    return labels
-
-
-def _label_lines(path: Path) -> dict[str, int]:
-    reader = csv.reader(io.StringIO(decode_bytes(path.read_bytes(), path)))
-    next(reader, None)
-    return {row[0].strip(): reader.line_num for row in reader if row and row[0].strip()}
+        lines[doc_id] = line
+    return labels, lines
 
 
 def attach_labels(docs: Sequence[Document], label_files: Sequence[str | Path], *,
@@ -159,11 +186,8 @@ def attach_labels(docs: Sequence[Document], label_files: Sequence[str | Path], *
     origin: dict[str, str] = {}
     for lf in label_files:
         lf = Path(lf)
-        labels = read_labels(lf, known_tags=known_tags)
-        lines = None
+        labels, lines = _label_rows(lf, known_tags)
         for doc_id, tags in labels.items():
-            if doc_id in merged or doc_id not in by_id:
-                lines = lines or _label_lines(lf)
             if doc_id in merged:
                 raise LabelError(lf, f"id {doc_id!r} is labelled again (also in {origin[doc_id]})",
                                  line=lines.get(doc_id))

@@ -3,39 +3,109 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import warnings
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
 from .documents import Document
-from .errors import ModelError
+from .errors import ModelError, SettingsError
 from .labels import TagSchema, binarize, labelled, tag_set
 
 TOKEN_PATTERN = r"(?u)\b\w\w+\b"
 
 
+@dataclass(frozen=True)
+class Bound:
+    """What a setting may be: its kind and range, or its choices. Declared once, beside the
+    setting; :class:`Settings` checks itself against it, for the library, the command
+    line and model files alike."""
+
+    kind: type                 # int, float or bool
+    lo: float | None = None
+    hi: float | None = None
+    lo_open: bool = False      # lo itself is not allowed
+    choices: tuple | None = None
+
+    def check(self, name: str, value):
+        """The value, normalised (an int for a float setting becomes a float), or raise."""
+        if self.choices is not None:
+            if value not in self.choices:
+                raise SettingsError(f"setting {name!r} must be one of "
+                                    f"{', '.join(map(repr, self.choices))} (got {value!r})")
+            return value
+        ok = isinstance(value, self.kind) and not (self.kind is not bool and isinstance(value, bool))
+        if self.kind is float and isinstance(value, int) and not isinstance(value, bool):
+            ok, value = True, float(value) if abs(value) < 1e300 else math.inf
+        if not ok:
+            raise SettingsError(f"setting {name!r} must be {self.describe()} (got {value!r})")
+        if self.kind is not bool:
+            low_fails = self.lo is not None and (value <= self.lo if self.lo_open else value < self.lo)
+            if (isinstance(value, float) and not math.isfinite(value)) or low_fails or \
+                    (self.hi is not None and value > self.hi):
+                raise SettingsError(f"setting {name!r} must be {self.describe()} (got {value!r})")
+        return value
+
+    def describe(self) -> str:
+        what = {int: "a whole number", float: "a number", bool: "true or false"}[self.kind]
+        if self.kind is bool:
+            return what
+        lo = "" if self.lo is None else f"{'above' if self.lo_open else 'at least'} {self.lo:g}"
+        hi = "" if self.hi is None else f"at most {self.hi:g}"
+        return what + (" " + " and ".join(x for x in (lo, hi) if x) if lo or hi else "")
+
+
+def setting(default, bound: Bound, doc: str):
+    return field(default=default, metadata={"bound": bound, "doc": doc})
+
+
 @dataclass(frozen=True, kw_only=True)
 class Settings:
-    """How a model is built. Every field is saved in the model's metadata."""
+    """How a model is built. Every field is saved in the model's metadata, and checked
+    against its bound when a Settings is made (a bad value raises SettingsError)."""
 
-    ngram_max: int = 2          # word n-grams from 1 to this
-    min_df: int = 2             # ignore terms seen in fewer documents
-    max_df: float = 1.0
-    sublinear_tf: bool = True
-    C: float = 10.0             # inverse regularisation strength of the logistic regression
-    class_weight: str | None = "balanced"
-    unlabelled_idf: bool = False  # vocabulary and IDF from every document given, labelled or not
-    folds: int = 5              # cross-validation folds for thresholds, calibration and scores
-    seed: int = 0
-    min_f1: float = 0.2         # below this cross-validated F1 a tag keeps the plain 0.5 cut-off
-    # the schema's keywords: a mention counts when a context word is within this many
-    # words; 0 leaves keyword features out
-    keyword_window: int = 30
-    keyword_weight: float = 1.0  # scale of the log(1 + mentions) keyword features
+    ngram_max: int = setting(2, Bound(int, 1, 3), "Longest word n-gram used as a feature.")
+    min_df: int = setting(2, Bound(int, 1, 10**6), "Drop terms seen in fewer documents.")
+    max_df: float = setting(1.0, Bound(float, 0.0, 1.0, lo_open=True),
+                            "Drop terms seen in a larger share of the documents.")
+    sublinear_tf: bool = setting(True, Bound(bool), "Term frequency as 1 + log(count).")
+    C: float = setting(10.0, Bound(float, 0.0, 1e6, lo_open=True),
+                       "Inverse regularisation strength of the logistic regression.")
+    class_weight: str | None = setting("balanced", Bound(str, choices=("balanced", None)),
+                                       "Class weights of the logistic regression.")
+    unlabelled_idf: bool = setting(False, Bound(bool), "Vocabulary and IDF from every "
+                                   "document given, or only the labelled ones.")
+    folds: int = setting(5, Bound(int, 2, 50), "Cross-validation folds for the search, "
+                         "thresholds and calibration.")
+    seed: int = setting(0, Bound(int, 0, 2**32 - 1), "Random seed.")
+    min_f1: float = setting(0.2, Bound(float, 0.0, 1.0), "Below this cross-validated F1 a "
+                            "tag keeps the plain 0.5 cut-off.")
+    keyword_window: int = setting(30, Bound(int, 0, 1000), "Count a tag's keyword when one of "
+                                  "its context words is within this many words; 0 leaves "
+                                  "keyword features out.")
+    keyword_weight: float = setting(1.0, Bound(float, 0.0, 1000.0),
+                                    "Scale of the log(1 + mentions) keyword features.")
+
+    def __post_init__(self):
+        for f in fields(self):
+            value = f.metadata["bound"].check(f.name, getattr(self, f.name))
+            object.__setattr__(self, f.name, value)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "Settings":
+        """Settings from a mapping (a model file's), refusing unknown names."""
+        if not isinstance(values, dict):
+            raise SettingsError("settings must be a mapping of names to values")
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(str(k) for k in values if k not in known)
+        if unknown:
+            raise SettingsError(f"unknown setting {unknown[0]!r}")
+        return cls(**values)
 
     def vectorizer_params(self) -> dict:
+        """TfidfVectorizer arguments: fixed by this format but for the settings' own."""
         return dict(analyzer="word", lowercase=True, token_pattern=TOKEN_PATTERN,
                     ngram_range=(1, self.ngram_max), min_df=self.min_df, max_df=self.max_df,
                     sublinear_tf=self.sublinear_tf, norm="l2", smooth_idf=True, use_idf=True,

@@ -1,45 +1,14 @@
-"""Writing results: prediction formats (table, JSON, JSONL, CSV) and atomic file writes."""
+"""Writing results: prediction formats (table, JSON, JSONL, CSV)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-import os
-import tempfile
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Sequence
 
+
 FORMATS = ("table", "json", "jsonl", "csv")
-
-
-@contextmanager
-def atomic_open(path: str | Path, mode: str = "w", *, durable: bool = True, **kwargs):
-    """Open a temporary file beside ``path``; it replaces ``path`` only if the block succeeds.
-
-    ``durable`` also flushes the data to disk before the rename, so it survives a power
-    cut, not only a killed process.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        with open(tmp, mode, **kwargs) as fh:
-            yield fh
-            if durable:
-                fh.flush()
-                os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_text_atomic(path: str | Path, text: str) -> None:
-    with atomic_open(path, "w", encoding="utf-8", newline="") as fh:
-        fh.write(text)
 
 
 def jsonl_bytes(predictions: Sequence) -> bytes:
@@ -67,7 +36,7 @@ def format_predictions(predictions: Sequence, tags: Sequence[str], fmt: str) -> 
     """Render predictions in one of FORMATS; every format ends with a newline."""
     rows = [p.to_dict() for p in predictions]
     if fmt == "json":
-        return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+        return json.dumps(rows, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     if fmt == "jsonl":
         return jsonl_bytes(predictions).decode()
     if fmt == "csv":

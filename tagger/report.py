@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from .metrics import Evaluation, calibration_bins
-from .outputs import write_text_atomic
+from .files import write_text_atomic
 
 MAX_CURVES = 12   # precision-recall panels: the most frequent tags
 MAX_ERRORS = 25

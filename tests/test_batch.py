@@ -123,7 +123,8 @@ def test_kill_9_then_the_same_command_finishes_the_job(corpus_path, tmp_path):
     data = tmp_path / "big.jsonl"
     data.write_bytes(corpus_path.read_bytes() * 2)
     out = tmp_path / "out.jsonl"
-    cmd = [TAGGER, "tag", str(data), "--out", str(out), "--batch-size", "200", "-j", "2", "--quiet"]
+    cmd = [TAGGER, "tag", str(data), "--out", str(out), "--batch-size", "200", "-j", "2", "--quiet",
+           "--duplicates", "keep"]  # the file holds each article twice
     proc = subprocess.Popen(cmd, start_new_session=True)
     parts = tmp_path / "out.jsonl.parts"
     deadline = time.time() + 60

@@ -7,6 +7,7 @@ import pytest
 from conftest import SCHEMA, SEEDS, TAGS, reference_keyword_counts
 from tagger import Settings, load_model, read_documents, save_model, train
 from tagger.documents import Document
+from tagger.errors import OutputError
 from tagger.errors import ModelError
 from tagger.labels import TagSchema, load_schema
 from tagger.persist import ARRAYS_FILE, META_FILE
@@ -167,10 +168,10 @@ def test_failed_save_keeps_the_old_model_and_leaves_nothing_behind(quick, tmp_pa
 
     def broken(path, arrays):
         path.write_bytes(b"half")
-        raise OSError("disk full")
+        raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(persist, "_write_npz", broken)
-    with pytest.raises(OSError):
+    with pytest.raises(OutputError, match="cannot be written .No space left on device.; the model"):
         save_model(quick, d)
     assert {f.name: f.read_bytes() for f in d.iterdir()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]
@@ -217,8 +218,8 @@ def test_search_over_keyword_window_only_when_the_schema_has_keywords(labelled_d
 
 
 @pytest.mark.parametrize("damage, message", [
-    ("unknown_tag", "each keyword list needs the 'tag'"),
-    ("not_strings", "keyword lists must be lists of strings"),
+    ("unknown_tag", "a keyword list names a tag the model does not have"),
+    ("not_strings", r"Expected `str`, got `int` - at `\$.keywords\[0\].keywords\[0\]`"),
     ("no_word", "has no word of two or more"),
     ("dropped", "array shapes do not match"),
 ])

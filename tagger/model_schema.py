@@ -1,0 +1,104 @@
+"""The schema of ``model.json``: types, ranges and allowed keys, checked before anything is used.
+
+Decoded with msgspec into the structs below, which refuse unknown keys, values of the
+wrong type, numbers out of range or not finite (JSON has no NaN; an overflowing literal
+such as ``1e400`` is refused as out of range), and nesting too deep. The model's settings
+are checked by :class:`tagger.model.Settings` itself, against the bounds declared beside
+each setting; ``python -m tagger.model_schema`` prints this schema as JSON Schema.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from .errors import ModelError
+
+FORMAT = "tagger-model"
+FORMAT_VERSION = 1
+MAX_TAGS = 1000
+MAX_PHRASES = 10_000  # keywords or context words of one tag
+
+TagId = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")]
+Phrase = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Probability = Annotated[float, msgspec.Meta(ge=0.0, le=1.0)]
+Count = Annotated[int, msgspec.Meta(ge=0, le=2**53)]
+Text = Annotated[str, msgspec.Meta(max_length=100_000)]
+
+
+class KeywordList(msgspec.Struct, forbid_unknown_fields=True):
+    """One tag's keywords and context words (see features.Lexicon)."""
+
+    tag: TagId
+    keywords: Annotated[list[Phrase], msgspec.Meta(min_length=1, max_length=MAX_PHRASES)]
+    context: Annotated[list[Phrase], msgspec.Meta(max_length=MAX_PHRASES)] = []
+
+
+class ModelFile(msgspec.Struct, forbid_unknown_fields=True):
+    """model.json. The first block is what tagging uses; the rest describes the model."""
+
+    format: Literal["tagger-model"]
+    format_version: Literal[1]
+    tags: Annotated[list[TagId], msgspec.Meta(min_length=1, max_length=MAX_TAGS)]
+    thresholds: dict[TagId, Probability]
+    settings: dict[str, Any]
+    vectorizer: dict[str, Any]
+    n_features: Count
+    keywords: Annotated[list[KeywordList], msgspec.Meta(max_length=MAX_TAGS)] = []
+    # described, shown by `tagger info`, never used to tag
+    versions: dict[str, Text] = {}
+    n_train_docs: Count = 0
+    n_unlabelled_docs: Count = 0
+    tag_counts: dict[TagId, Count] = {}
+    training_data: Text = ""
+    cv: dict[str, Any] = {}
+    calibration: dict[TagId, dict[str, float]] = {}
+    search: list[dict[str, Any]] = []
+    schema: list[dict[str, Any]] = []
+    command: Text | None = None
+
+
+DESCRIPTIVE = ("versions", "n_train_docs", "n_unlabelled_docs", "tag_counts", "training_data",
+               "cv", "calibration", "search", "schema", "command")
+
+
+def parse(raw: bytes, path: Path) -> ModelFile:
+    """The checked contents of a model.json, or ModelError saying what is wrong and where."""
+    try:
+        meta = msgspec.json.decode(raw, type=ModelFile)
+    except msgspec.ValidationError as exc:
+        head = msgspec.json.decode(raw)  # it parsed, so this does too
+        if not isinstance(head, dict) or head.get("format") != FORMAT:
+            raise ModelError(f"{path}: not a tagger model (format is not {FORMAT!r})") from None
+        if head.get("format_version") != FORMAT_VERSION:
+            raise ModelError(f"{path}: model format version {head.get('format_version')!r} is "
+                             f"not supported (this tagger reads version {FORMAT_VERSION})") from None
+        raise ModelError(f"{path}: not a valid tagger model ({exc})") from None
+    except msgspec.DecodeError as exc:
+        raise ModelError(f"{path}: corrupt model metadata ({exc})") from None
+    except RecursionError:
+        raise ModelError(f"{path}: corrupt model metadata (nested too deep)") from None
+    if len(set(meta.tags)) != len(meta.tags):
+        raise ModelError(f"{path}: not a valid tagger model (a tag is listed twice)")
+    if set(meta.thresholds) != set(meta.tags):
+        raise ModelError(f"{path}: not a valid tagger model (thresholds must be given for "
+                         "exactly the model's tags)")
+    return meta
+
+
+def extra(meta: ModelFile) -> dict:
+    """The descriptive part of the metadata, as plain values."""
+    return {k: msgspec.to_builtins(getattr(meta, k)) for k in DESCRIPTIVE}
+
+
+def json_schema() -> dict:
+    """The schema as JSON Schema, for readers of the format."""
+    return msgspec.json.schema(ModelFile)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    import json
+
+    print(json.dumps(json_schema(), indent=2))
