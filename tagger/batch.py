@@ -193,8 +193,12 @@ def _prepare_parts(parts: Path, manifest: dict) -> set[int]:
             return {_index(p) for p in parts.glob("part-*.done") if _part_intact(p, manifest["format"])}
         shutil.rmtree(parts)
     parts.mkdir(parents=True)
-    with atomic_open(path, "w", encoding="utf-8") as fh:
-        json.dump(manifest, fh)
+    try:
+        with atomic_open(path, "w", encoding="utf-8") as fh:
+            json.dump(manifest, fh)
+    except BaseException:
+        shutil.rmtree(parts, ignore_errors=True)
+        raise
     return set()
 
 
@@ -319,21 +323,15 @@ def _join_parts(parts: Path, out: Path, fmt: str, tags: Sequence[str], n_chunks:
 
 
 def _repeated_files(files: Sequence[Path], duplicates: str) -> list[Path]:
-    """The input files, each once unless repeats are kept; a repeat is an error by default."""
-    if duplicates == "keep":
-        return list(files)
-    seen: set[Path] = set()
-    out = []
-    for f in files:
-        key = f.resolve()
-        if key in seen:
-            if duplicates == "error":
+    """The input files; one given twice is an error, found at once, when duplicates are."""
+    if duplicates == "error":
+        seen: set[Path] = set()
+        for f in files:
+            if f.resolve() in seen:
                 raise DuplicateError(f, "is given twice; tag each input once, or choose to "
                                         "skip or keep repeated documents")
-            continue
-        seen.add(key)
-        out.append(f)
-    return out
+            seen.add(f.resolve())
+    return list(files)
 
 
 def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str | Path,
@@ -361,6 +359,9 @@ def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str |
     if duplicates not in DUPLICATES:
         raise TaggerError(f"unknown way to treat duplicates {duplicates!r} "
                           f"(use {', '.join(DUPLICATES)})")
+    if any(str(p) == "-" for p in inputs):
+        raise InputError("-", "batch tagging reads files, not standard input; save it to a "
+                              "file, or tag it with predict")
     model_dir = Path(model_dir)
     model = load_model(model_dir)  # validates the model before any work starts
     files = _repeated_files(expand_paths(inputs), duplicates)

@@ -97,7 +97,7 @@ def sniff_encoding(head: bytes) -> str | None:
 def decode_bytes(raw: bytes, path, *, line: int | None = None, record: str | None = None) -> str:
     """Decode text as UTF-8, UTF-16/32 (with or without a BOM), or in the encoding
     charset-normalizer detects; else raise."""
-    if not raw.strip(b" \t\r\n\x00"):
+    if not raw.strip():
         raise InputError(path, "is empty", line=line, record=record)
     wide = sniff_encoding(raw[:SNIFF_BYTES])
     if wide is not None:
@@ -437,8 +437,7 @@ def raw_records(paths: Iterable[str | Path], max_doc_bytes: int = MAX_DOC_BYTES)
     """
     for path in expand_paths(paths):
         if str(path) == STDIN:
-            raise InputError(STDIN, "batch tagging reads files, not standard input; save it "
-                                    "to a file, or tag it with predict")
+            raise InputError(STDIN, "standard input holds one document, not a stream of them")
         suffix = path.suffix.lower()
         try:
             if suffix in JSONL_SUFFIXES:

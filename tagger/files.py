@@ -9,7 +9,6 @@ those of the file they replace), not the 0600 of a temporary file.
 
 from __future__ import annotations
 
-import errno
 import glob
 import os
 import secrets
@@ -141,10 +140,7 @@ def check_output(path: str | Path, *, inputs: Iterable[str | Path] = (),
 
 
 def _os_error(path: Path, exc: OSError) -> TaggerError:
-    reason = exc.strerror or str(exc)
-    if exc.errno == errno.ENOSPC:
-        reason = "no space left on the device"
-    return OutputError(path, f"cannot be written ({reason}); nothing was changed")
+    return OutputError(path, f"cannot be written ({exc.strerror or exc}); nothing was changed")
 
 
 @contextmanager

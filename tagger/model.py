@@ -384,6 +384,8 @@ def fold_splits(Y: np.ndarray, folds: int, seed: int):
 
     n = len(Y)
     folds = max(2, min(folds, n))
+    if Y.shape[1] == 1:  # one tag is not multi-label to the splitter: stratify on both classes
+        Y = np.hstack([Y, 1 - Y])
     splitter = MultilabelStratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     return list(splitter.split(np.zeros((n, 1)), Y))
 

@@ -69,7 +69,10 @@ def parse(raw: bytes, path: Path) -> ModelFile:
     try:
         meta = msgspec.json.decode(raw, type=ModelFile)
     except msgspec.ValidationError as exc:
-        head = msgspec.json.decode(raw)  # it parsed, so this does too
+        try:
+            head = msgspec.json.decode(raw)
+        except (msgspec.MsgspecError, RecursionError):
+            head = {"format": FORMAT, "format_version": FORMAT_VERSION}  # say what was wrong
         if not isinstance(head, dict) or head.get("format") != FORMAT:
             raise ModelError(f"{path}: not a tagger model (format is not {FORMAT!r})") from None
         if head.get("format_version") != FORMAT_VERSION:

@@ -256,11 +256,15 @@ def _saved_params(settings) -> dict:
 
 def _read_capped(path: Path, cap: int) -> bytes:
     try:
-        if path.stat().st_size > cap:
-            raise ModelError(f"{path}: {path.stat().st_size:,} bytes, over the cap of {cap:,} "
-                             "for a model's metadata; refusing it")
+        size = path.stat().st_size
+        if size > cap:
+            raise ModelError(f"{path}: {size:,} bytes, over the cap of {cap:,} for a model's "
+                             "metadata; refusing it")
         with path.open("rb") as fh:
-            return fh.read(cap + 1)
+            data = fh.read(size + 1)  # not cap + 1: read() sets aside what it is asked for
+        if len(data) > size:
+            raise ModelError(f"{path}: changed while it was read; try again")
+        return data
     except OSError as exc:
         raise ModelError(f"{path}: cannot be read ({exc.strerror or exc})") from None
 
@@ -306,7 +310,7 @@ def read_arrays(path: Path, *, n_tags: int, n_keyword: int) -> dict[str, np.ndar
                     count = math.prod(shape)
                     if count > cap:
                         raise corrupt(f"{name} claims {count:,} elements, over the cap of {cap:,}")
-                    _check_shape(name, shape, n_tags, n_keyword, corrupt)
+                    _check_shape(name, shape, out, n_tags, n_keyword, corrupt)
                     nbytes = count * found.itemsize
                     if info.file_size != fh.tell() + nbytes:
                         raise corrupt(f"{name}'s recorded size disagrees with its header")
@@ -329,8 +333,14 @@ def read_arrays(path: Path, *, n_tags: int, n_keyword: int) -> dict[str, np.ndar
     return out
 
 
-def _check_shape(name, shape, n_tags, n_keyword, corrupt) -> None:
-    if name == "coef" and (shape[0] != n_tags or shape[1] < n_keyword):
-        raise corrupt(f"coef has shape {shape}, but the model has {n_tags} tags")
-    if name == "intercept" and shape != (n_tags,):
-        raise corrupt(f"intercept has shape {shape}, but the model has {n_tags} tags")
+def _check_shape(name, shape, read: dict, n_tags: int, n_keyword: int, corrupt) -> None:
+    """Does an array's shape agree with the metadata and the arrays read before it?"""
+    if name == "coef":
+        want = (n_tags, read["idf"].shape[0] + n_keyword)
+    elif name == "intercept":
+        want = (n_tags,)
+    else:
+        return
+    if tuple(shape) != want:
+        raise corrupt(f"{name} has shape {tuple(shape)}, but the model's tags and vocabulary "
+                      f"make it {want}")

@@ -90,3 +90,23 @@ def reference_keyword_counts(texts, lists, window):
             row.append(n)
         out.append(row)
     return out
+
+
+FIXTURES = REPO / "tests" / "fixtures"
+FIXTURE_ARTICLES = FIXTURES / "articles.jsonl"
+FIXTURE_LABELS = FIXTURES / "labels.csv"
+TRAIN_FIXTURE = ["train", "--data", str(FIXTURE_ARTICLES), "--labels", str(FIXTURE_LABELS),
+                 "--tags", str(SCHEMA), "--folds", "3", "--no-search", "--quiet"]
+
+
+@pytest.fixture(scope="session")
+def fixture_model(tmp_path_factory) -> Path:
+    """A model trained on the small synthetic fixture corpus (no ../shared needed)."""
+    from click.testing import CliRunner
+
+    from tagger.cli import main
+
+    out = tmp_path_factory.mktemp("fixture-model") / "m"
+    result = CliRunner().invoke(main, [*TRAIN_FIXTURE, "--model", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
