@@ -209,10 +209,15 @@ def _jsonl_lines(path: Path, cap: int) -> Iterator[tuple[int, bytes | str | None
     # a UTF-8 BOM stays on the first line, where decode_bytes removes it
     opened = (path.open("rb") if wide is None or wide == "utf-8-sig"
               else path.open("r", encoding=wide, newline=""))
-    with opened as fh:
-        for lineno, raw in _capped_lines(fh, cap):
-            if raw is None or raw.strip():
-                yield lineno, raw
+    lineno = 0
+    try:
+        with opened as fh:
+            for lineno, raw in _capped_lines(fh, cap):
+                if raw is None or raw.strip():
+                    yield lineno, raw
+    except UnicodeDecodeError:
+        raise InputError(path, f"is not valid {wide.upper()} text from here on; the rest of the "
+                               "file is not read", line=lineno + 1) from None
 
 
 def _read_jsonl(path: Path, cap: int) -> Iterator[Document | InputError]:

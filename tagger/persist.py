@@ -13,6 +13,7 @@ import math
 import os
 import shutil
 import zipfile
+import zlib
 from dataclasses import asdict
 from pathlib import Path
 
@@ -323,7 +324,8 @@ def read_arrays(path: Path, *, n_tags: int, n_keyword: int) -> dict[str, np.ndar
                 out[name] = arr
     except ModelError:
         raise
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError, NotImplementedError) as exc:
+    except (OSError, ValueError, zipfile.BadZipFile, zlib.error, EOFError,
+            NotImplementedError) as exc:
         raise corrupt(exc.__class__.__name__) from None
     limit = out["coef"], out["intercept"]
     if any(np.abs(a).max(initial=0.0) > WEIGHT_CAP for a in limit):
