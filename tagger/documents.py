@@ -99,14 +99,16 @@ def decode_bytes(raw: bytes, path, *, line: int | None = None, record: str | Non
     charset-normalizer detects; else raise."""
     if not raw.strip():
         raise InputError(path, "is empty", line=line, record=record)
-    wide = sniff_encoding(raw[:SNIFF_BYTES])
+    # most text has neither a BOM nor a NUL: check those cheaply before sniffing
+    wide = (sniff_encoding(raw[:SNIFF_BYTES])
+            if raw[:1] in b"\xef\xfe\xff\x00" or b"\x00" in raw else None)
     if wide is not None:
         try:
             return raw.decode(wide)
         except UnicodeDecodeError:
             raise InputError(path, f"is not valid {wide.upper()} text", line=line,
                              record=record) from None
-    if b"\x00" in raw[:8192]:
+    if b"\x00" in raw:
         raise InputError(path, "is a binary file, not text", line=line, record=record)
     try:
         return raw.decode("utf-8")

@@ -15,13 +15,11 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from .errors import ModelError
-
-FORMAT = "tagger-model"
-FORMAT_VERSION = 1
-MAX_TAGS = 1000
+from .labels import MAX_TAGS, TAG_ID
+from .persist import FORMAT, FORMAT_VERSION
 MAX_PHRASES = 10_000  # keywords or context words of one tag
 
-TagId = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")]
+TagId = Annotated[str, msgspec.Meta(pattern=TAG_ID.pattern)]
 Phrase = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Probability = Annotated[float, msgspec.Meta(ge=0.0, le=1.0)]
 Count = Annotated[int, msgspec.Meta(ge=0, le=2**53)]

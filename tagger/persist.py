@@ -19,11 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
-from . import model_schema
 from .errors import ModelError, OutputError, SettingsError
+from .labels import MAX_TAGS
 from .files import OLD_MARK, new_mode, remove, stale_temporaries, temp_path
 
-FORMAT, FORMAT_VERSION = model_schema.FORMAT, model_schema.FORMAT_VERSION
+FORMAT = "tagger-model"
+FORMAT_VERSION = 1
 META_FILE = "model.json"
 ARRAYS_FILE = "arrays.npz"
 MODEL_FILES = (META_FILE, ARRAYS_FILE)
@@ -41,7 +42,7 @@ WEIGHT_CAP = 1e6                   # |coefficient| and |intercept|
 IDF_CAP = 100.0                    # IDF weights are 1 + log(n / df), n documents
 # name -> (dtype, dimensions, most elements)
 ARRAY_SPECS = {"vocabulary": ("|u1", 1, VOCAB_BYTES_CAP), "idf": ("<f8", 1, MAX_TERMS),
-               "coef": ("<f8", 2, COEF_CAP), "intercept": ("<f8", 1, model_schema.MAX_TAGS)}
+               "coef": ("<f8", 2, COEF_CAP), "intercept": ("<f8", 1, MAX_TAGS)}
 # A fixed timestamp inside the zip keeps the same model byte-identical across runs.
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
@@ -184,6 +185,7 @@ def load_model(directory: str | Path):
     :mod:`tagger.model_schema`, each array's name, dtype and shape from its header
     against that metadata and the size caps, before any array data is read.
     """
+    from . import model_schema  # msgspec: imported when a model is loaded, not before
     from .model import Settings, TaggerModel, make_lexicon
 
     directory = Path(directory)

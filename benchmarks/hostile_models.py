@@ -1,0 +1,75 @@
+"""Time and peak memory of refusing each hostile model, against loading the valid one.
+
+    python benchmarks/hostile_models.py [--runs 5]
+
+Builds every hostile model of tests/hostile.py from the shipped model (in a temporary
+directory), then runs `tagger predict SEED --model DIR` on each as a whole process, --runs
+times, and prints the median wall time and the median peak resident memory of the
+process, with both as ratios against the same command on the valid shipped model in the
+same run. A refusal must be a one-line error with exit code 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
+
+import hostile  # noqa: E402
+
+MODEL = REPO / "models" / "ukraine-war"
+SEED = REPO / "seeds" / "004_40f943de2ae17bec.txt"
+TAGGER = Path(sys.executable).parent / "tagger"
+
+
+def measure(model: Path) -> tuple[float, float, int, str]:
+    """(seconds, peak resident MiB, exit code, stderr) of one predict run."""
+    started = time.perf_counter()
+    proc = subprocess.Popen([str(TAGGER), "predict", str(SEED), "--model", str(model)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - started
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    return seconds, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status), err
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=5)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        models = {"(valid shipped model)": MODEL}
+        for name in hostile.HOSTILE:
+            models[name] = hostile.build(name, MODEL, Path(tmp) / name)
+        results = {name: [measure(path) for _ in range(args.runs)] for name, path in models.items()}
+    base_t = statistics.median(r[0] for r in results["(valid shipped model)"])
+    base_m = statistics.median(r[1] for r in results["(valid shipped model)"])
+    print(f"median of {args.runs} runs of `tagger predict SEED --model DIR`; ratios against the "
+          f"valid model ({base_t:.2f} s, {base_m:.0f} MiB)")
+    print(f"{'model':30s} {'seconds':>8s} {'ratio':>6s} {'MiB':>6s} {'ratio':>6s}  exit  refusal")
+    bad = []
+    for name, runs in results.items():
+        t = statistics.median(r[0] for r in runs)
+        m = statistics.median(r[1] for r in runs)
+        code, err = runs[0][2], runs[0][3].strip()
+        one_line = len(err.splitlines()) == 1 and err.startswith("Error: ")
+        if name != "(valid shipped model)" and not (code == 1 and one_line):
+            bad.append(name)
+        shown = err.split(": ", 2)[-1][:70] if err else "-"
+        print(f"{name:30s} {t:8.2f} {t / base_t:6.2f} {m:6.0f} {m / base_m:6.2f}  {code:4d}  {shown}")
+    if bad:
+        print("NOT REFUSED AS A ONE-LINE ERROR:", ", ".join(bad))
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
