@@ -41,20 +41,19 @@ def temp_path(path: Path, mark: str = TMP_MARK) -> Path:
     return path.parent / f".{path.name}{mark}{os.getpid()}-{secrets.token_hex(4)}"
 
 
-def _owner(candidate: Path, prefix: str) -> int | None:
-    pid = candidate.name[len(prefix):].split("-", 1)[0]
-    return int(pid) if pid.isdigit() else None
+def _writer_gone(name: str, mark: str) -> bool:
+    """Is ``name`` a temporary (``....MARK PID-XXXX``) whose writer no longer runs?"""
+    if mark not in name:
+        return False
+    pid = name[name.rindex(mark) + len(mark):].split("-", 1)[0]
+    return pid.isdigit() and not _pid_alive(int(pid))
 
 
 def stale_temporaries(path: Path, mark: str = TMP_MARK) -> list[Path]:
     """Temporary siblings of ``path`` whose writer is no longer running."""
     prefix = f".{path.name}{mark}"
-    found = []
-    for p in path.parent.glob(glob.escape(prefix) + "*"):
-        pid = _owner(p, prefix)
-        if pid is not None and not _pid_alive(pid):
-            found.append(p)
-    return sorted(found)
+    return sorted(p for p in path.parent.glob(glob.escape(prefix) + "*")
+                  if _writer_gone(p.name, mark))
 
 
 def remove(path: Path) -> None:
@@ -233,7 +232,5 @@ class OutputLock:
 def sweep_directory(directory: Path) -> None:
     """Remove every temporary in ``directory`` whose writer is no longer running."""
     for p in directory.glob(".*" + TMP_MARK + "*"):
-        name = p.name
-        pid = name[name.rindex(TMP_MARK) + len(TMP_MARK):].split("-", 1)[0]
-        if pid.isdigit() and not _pid_alive(int(pid)):
+        if _writer_gone(p.name, TMP_MARK):
             remove(p)
