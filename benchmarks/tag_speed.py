@@ -67,7 +67,7 @@ def main():
     from sklearn.preprocessing import MultiLabelBinarizer
 
     from tagger import load_model
-    from tagger.model import make_pipeline
+    from tagger.model.train import make_pipeline
 
     docs, labels = load()
     model = load_model(MODEL)

@@ -96,7 +96,9 @@ def test_interrupted_run_resumes_and_writes_every_document_once(sample_jsonl, tm
     out = tmp_path / "out.jsonl"
     model_dir = SHIPPED_MODEL
     calls = {"n": 0}
-    real = batch.tag_chunk
+    from tagger.batch import engines
+
+    real = engines.tag_chunk
 
     def dies_on_the_fourth_chunk(*args, **kwargs):
         calls["n"] += 1
@@ -104,12 +106,12 @@ def test_interrupted_run_resumes_and_writes_every_document_once(sample_jsonl, tm
             raise KeyboardInterrupt
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(batch, "tag_chunk", dies_on_the_fourth_chunk)
+    monkeypatch.setattr(engines, "tag_chunk", dies_on_the_fourth_chunk)
     with pytest.raises(KeyboardInterrupt):
         batch.tag_files([sample_jsonl], out, model_dir=model_dir, batch_size=100, jobs=1)
     assert not out.exists()
     assert len(list((tmp_path / "out.jsonl.parts").glob("*.done"))) == 3
-    monkeypatch.setattr(batch, "tag_chunk", real)
+    monkeypatch.setattr(engines, "tag_chunk", real)
     summary = batch.tag_files([sample_jsonl], out, model_dir=model_dir, batch_size=100, jobs=1)
     assert summary.resumed_chunks == 3 and summary.documents == 600
     ids = [r["id"] for r in read_jsonl(out)]

@@ -3,7 +3,8 @@ import json
 import pandas as pd
 import pytest
 
-from tagger.documents import Document, iter_documents_lenient, read_documents
+from tagger.io.documents import iter_documents_lenient, read_documents
+from tagger.io.records import Document
 from tagger.errors import InputError
 
 from conftest import SEEDS

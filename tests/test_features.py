@@ -7,8 +7,9 @@ import pytest
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
 from conftest import reference_keyword_counts
-from tagger.features import Lexicon, NgramCounter, tokenize
-from tagger.model import TOKEN_PATTERN
+from tagger.text.keywords import Lexicon
+from tagger.text.ngrams import NgramCounter
+from tagger.text.tokens import TOKEN_PATTERN, tokenize
 
 TRICKY = [
     "İstanbul İZMİR and ISTANBUL",            # İ lowers to two characters
@@ -100,7 +101,7 @@ def test_keyword_context_and_phrases_never_reach_across_documents():
 
 
 def test_keyword_counts_equal_the_obvious_count_on_the_corpus(corpus_path):
-    from tagger.labels import load_schema
+    from tagger.io.schema import load_schema
     from conftest import SCHEMA
 
     lists = [{"keywords": t.keywords, "context": t.context} for t in load_schema(SCHEMA).tags]

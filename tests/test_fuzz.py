@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 
 from conftest import SEEDS, SHIPPED_MODEL
 from tagger import load_model, read_documents
-from tagger.documents import Skipped, iter_documents_lenient
+from tagger.io.documents import iter_documents_lenient
+from tagger.io.records import Skipped
 from tagger.errors import InputError, ModelError
 
 FUZZ = settings(derandomize=True, max_examples=150, deadline=None, database=None,

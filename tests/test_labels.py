@@ -3,9 +3,11 @@ import re
 import pytest
 
 from conftest import REFERENCE_LABELS, REPO, SCHEMA, SEEDS, SHARED, TAGS
-from tagger.documents import Document, read_documents
+from tagger.io.documents import read_documents
+from tagger.io.records import Document
 from tagger.errors import InputError, LabelError
-from tagger.labels import attach_labels, binarize, load_schema, read_labels
+from tagger.io.labels import attach_labels, binarize, read_labels
+from tagger.io.schema import load_schema
 
 
 def test_schema_lists_the_four_tags_of_the_labelling_guide():
@@ -71,7 +73,7 @@ def test_label_for_a_document_not_in_the_data_names_file_and_line(tmp_path):
     p = tmp_path / "l.csv"
     p.write_text("id,tags\nx,\nghost,missile_strikes\n")
     docs = [Document(id="x", text="t")]
-    with pytest.raises(LabelError, match=r"l\.csv, line 3: id 'ghost' is not in the data"):
+    with pytest.raises(LabelError, match=r"l\.csv, line 3: id 'ghost' is not among the documents given"):
         attach_labels(docs, [p])
 
 

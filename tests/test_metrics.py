@@ -1,7 +1,9 @@
 import numpy as np
 import pytest
 
-from tagger.metrics import bootstrap_intervals, expected_calibration_error, f1_from_counts, score
+from tagger.evaluation.bootstrap import bootstrap_intervals
+from tagger.evaluation.calibration import expected_calibration_error
+from tagger.model.metrics import f1_from_counts, score
 
 
 def noisy_labels(n, seed):

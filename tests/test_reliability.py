@@ -27,9 +27,9 @@ import hostile
 from conftest import FIXTURE_ARTICLES, FIXTURE_LABELS, SCHEMA, SEEDS, SHIPPED_MODEL, TRAIN_FIXTURE
 from tagger import load_model
 from tagger.cli import main
-from tagger.documents import iter_documents_lenient, read_documents
+from tagger.io.documents import iter_documents_lenient, read_documents
 from tagger.errors import InputError, ModelError
-from tagger.files import OutputLock
+from tagger.io.files import OutputLock
 
 TAGGER = str(Path(sys.executable).parent / "tagger")
 SEED = SEEDS / "004_40f943de2ae17bec.txt"
@@ -190,7 +190,7 @@ def test_a_model_moved_aside_by_a_killed_save_is_put_back(fixture_model, tmp_pat
     # killed between moving the old model aside and moving the new one in
     aside = tmp_path / f".m.old-{dead_pid()}-abcd1234"
     shutil.copytree(fixture_model, aside)
-    from tagger.persist import save_model
+    from tagger.model.persist import save_model
 
     save_model(load_model(fixture_model), tmp_path / "m")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]
@@ -257,7 +257,7 @@ def test_the_same_file_twice_is_an_error_before_any_work(fixture_model, tmp_path
 def test_a_run_holding_the_output_keeps_others_out_and_a_dead_one_does_not(fixture_model, tmp_path):
     out = tmp_path / "out.jsonl"
     holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time; from tagger.files import OutputLock\n"
+        "import sys, time; from tagger.io.files import OutputLock\n"
         f"with OutputLock({str(out)!r}):\n    print('held', flush=True); time.sleep(60)")],
         stdout=subprocess.PIPE, text=True)
     try:
@@ -353,10 +353,10 @@ def test_hostile_models_are_refused_in_bounded_memory(name, hostile_models):
 
 
 def test_no_model_is_taken_from_the_current_directory(monkeypatch, tmp_path):
-    import tagger.cli
+    import tagger.model.persist
 
     shutil.copytree(SHIPPED_MODEL, tmp_path / "models" / "ukraine-war")  # a planted model
-    monkeypatch.setattr(tagger.cli, "SHIPPED_MODEL", tmp_path / "not-installed")
+    monkeypatch.setattr(tagger.model.persist, "shipped_model", lambda: None)  # none installed
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("TAGGER_MODEL", raising=False)
     one_line_error(run("predict", SEED), "no model given")
@@ -418,7 +418,7 @@ def test_a_closed_pipe_is_a_one_line_error(fixture_model, monkeypatch):
     def closed(*args, **kwargs):
         raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
 
-    monkeypatch.setattr(tagger.cli.click, "echo", closed)
+    monkeypatch.setattr(tagger.cli.options.click, "echo", closed)
     result = run("predict", SEED, "-m", fixture_model, "-f", "json")
     assert result.exit_code == 1
     assert "Traceback" not in result.output
@@ -512,7 +512,7 @@ def test_csv_errors_name_the_physical_line_after_multi_line_fields(tmp_path):
         read_documents([data])
     labels = tmp_path / "l.csv"
     labels.write_text('id,tags\n"a\nb",missile_strikes\nc,missile_strikes;missile_strikes\n')
-    from tagger.labels import read_labels
+    from tagger.io.labels import read_labels
 
     with pytest.raises(InputError, match=r"l.csv, line 4: tag listed twice"):
         read_labels(labels)

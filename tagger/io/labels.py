@@ -1,112 +1,19 @@
-"""The tag schema (tags.toml) and hand labels (CSV ``id,tags``)."""
+"""Hand labels (CSV ``id,tags``) and attaching them to documents."""
 
 from __future__ import annotations
 
 import csv
 import io
-import re
-import tomllib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from .documents import Document, decode_bytes
-from .errors import InputError, LabelError
-
-TAG_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")
-MAX_TAGS = 1000
-
-
-@dataclass(frozen=True)
-class Tag:
-    id: str
-    name: str = ""
-    description: str = ""
-    # words or phrases that signal the tag; a mention counts as evidence when one of the
-    # context words stands nearby (or always, when there are none): see features.Lexicon
-    keywords: tuple[str, ...] = ()
-    context: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class TagSchema:
-    """The tags a model may assign, in a fixed order."""
-
-    tags: tuple[Tag, ...]
-
-    @property
-    def ids(self) -> list[str]:
-        return [t.id for t in self.tags]
-
-    @classmethod
-    def from_ids(cls, ids: Iterable[str]) -> "TagSchema":
-        return cls(tuple(Tag(id=i) for i in ids))
-
-
-def load_schema(path: str | Path) -> TagSchema:
-    """Read a tags.toml: ``[[tag]]`` tables with ``id`` and optional ``name``,
-    ``description``, ``keywords`` and ``context``."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "does not exist")
-    text = read_text_file(path, SCHEMA_CAP)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(path, f"is not valid TOML ({exc})") from None
-    entries = data.get("tag")
-    if not isinstance(entries, list) or not entries or len(entries) > MAX_TAGS:
-        raise InputError(path, f"must list 1 to {MAX_TAGS} tags as [[tag]] tables with an 'id'")
-    tags, seen = [], set()
-    for n, entry in enumerate(entries, start=1):
-        tag_id = entry.get("id") if isinstance(entry, dict) else None
-        if not isinstance(tag_id, str) or not TAG_ID.match(tag_id):
-            raise InputError(path, f"tag #{n} needs an 'id' of letters, digits, '_', '-' or '.'")
-        if tag_id in seen:
-            raise InputError(path, f"tag {tag_id!r} is listed twice")
-        seen.add(tag_id)
-        keywords = _word_list(entry, "keywords", tag_id, path)
-        context = _word_list(entry, "context", tag_id, path)
-        if context and not keywords:
-            raise InputError(path, f"tag {tag_id!r} has 'context' words but no 'keywords'")
-        tags.append(Tag(id=tag_id, name=str(entry.get("name", "")),
-                        description=" ".join(str(entry.get("description", "")).split()),
-                        keywords=keywords, context=context))
-    return TagSchema(tuple(tags))
-
-
-def _word_list(entry: dict, key: str, tag_id: str, path: Path) -> tuple[str, ...]:
-    """A tag's 'keywords' or 'context': a list of phrases, each with a word the model can see."""
-    from .model import TOKEN_PATTERN  # here, not at the top: model imports this module
-
-    value = entry.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise InputError(path, f"tag {tag_id!r}: '{key}' must be a list of strings")
-    out = []
-    for v in value:
-        if not re.search(TOKEN_PATTERN, v):
-            raise InputError(path, f"tag {tag_id!r}: {key} entry {v!r} has no word of two or "
-                                   "more letters or digits, so it could never match")
-        phrase = " ".join(v.split())
-        if phrase not in out:
-            out.append(phrase)
-    return tuple(out)
+from ..errors import InputError, LabelError
+from .decoding import read_text_file
+from .records import Document
+from .schema import TagSchema
 
 
 LABELS_CAP = 256 * 2**20  # bytes of one label file
-SCHEMA_CAP = 2**20
-
-
-def read_text_file(path: Path, cap: int) -> str:
-    """A whole text file, decoded, refusing one larger than ``cap`` bytes."""
-    try:
-        with path.open("rb") as fh:
-            raw = fh.read(cap + 1)
-    except OSError as exc:
-        raise InputError(path, f"cannot be read ({exc.strerror or exc})") from None
-    if len(raw) > cap:
-        raise InputError(path, f"is larger than the cap of {cap:,} bytes")
-    return decode_bytes(raw, path)
 
 
 def read_labels(path: str | Path, *, known_tags: Sequence[str] | None = None
@@ -192,7 +99,7 @@ def attach_labels(docs: Sequence[Document], label_files: Sequence[str | Path], *
                 raise LabelError(lf, f"id {doc_id!r} is labelled again (also in {origin[doc_id]})",
                                  line=lines.get(doc_id))
             if doc_id not in by_id:
-                raise LabelError(lf, f"id {doc_id!r} is not in the data given with --data",
+                raise LabelError(lf, f"id {doc_id!r} is not among the documents given",
                                  line=lines.get(doc_id))
             merged[doc_id] = tags
             origin[doc_id] = str(lf)

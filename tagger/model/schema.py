@@ -14,8 +14,8 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from .errors import ModelError
-from .labels import MAX_TAGS, TAG_ID
+from ..errors import ModelError
+from ..io.schema import MAX_TAGS, TAG_ID
 from .persist import FORMAT, FORMAT_VERSION
 MAX_PHRASES = 10_000  # keywords or context words of one tag
 

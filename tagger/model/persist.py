@@ -7,66 +7,35 @@ cannot run code.
 
 from __future__ import annotations
 
-import io
 import json
-import math
 import os
 import shutil
-import zipfile
-import zlib
 from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 
-from .errors import ModelError, OutputError, SettingsError
-from .labels import MAX_TAGS
-from .files import OLD_MARK, new_mode, remove, stale_temporaries, temp_path
+from ..errors import ModelError, OutputError, SettingsError
+from ..config import Settings
+from ..io.files import OLD_MARK, new_mode, remove, stale_temporaries, temp_path
+from .arrays import read_arrays, write_npz
+from .core import TaggerModel, vectorizer_params
 
 FORMAT = "tagger-model"
 FORMAT_VERSION = 1
+SHIPPED_NAME = "ukraine-war"
 META_FILE = "model.json"
 ARRAYS_FILE = "arrays.npz"
 MODEL_FILES = (META_FILE, ARRAYS_FILE)
 
-# Caps on what a model file may hold: far above what this tool trains (the shipped model:
-# 9,081 terms, 4 tags, 18 kB of metadata; Reuters R90: about 25,000 terms, 90 tags), low
-# enough that refusing a hostile file, or loading the largest one allowed, stays bounded.
-META_CAP = 16 * 2**20              # bytes of model.json
-ARRAYS_FILE_CAP = 1 << 30          # bytes of arrays.npz on disk
-MAX_TERMS = 1_000_000              # vocabulary terms
-VOCAB_BYTES_CAP = 16 * 2**20       # bytes of the vocabulary, UTF-8, one term a line
-COEF_CAP = 50_000_000              # coefficients: tags x (terms + keyword features)
-HEADER_CAP = 10_000                # bytes of one .npy header
-WEIGHT_CAP = 1e6                   # |coefficient| and |intercept|
-IDF_CAP = 100.0                    # IDF weights are 1 + log(n / df), n documents
-# name -> (dtype, dimensions, most elements)
-ARRAY_SPECS = {"vocabulary": ("|u1", 1, VOCAB_BYTES_CAP), "idf": ("<f8", 1, MAX_TERMS),
-               "coef": ("<f8", 2, COEF_CAP), "intercept": ("<f8", 1, MAX_TAGS)}
-# A fixed timestamp inside the zip keeps the same model byte-identical across runs.
-ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+META_CAP = 16 * 2**20  # bytes of model.json: far above the shipped model's 18 kB
 
 
 def library_versions() -> dict:
     from importlib.metadata import version
 
-    from . import __version__
-
-    return {"tagger": __version__,
-            **{name: version(name) for name in ("scikit-learn", "numpy", "scipy", "pandas",
-                                                "joblib", "click")}}
-
-
-def _write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    """np.savez, but with fixed zip timestamps so equal arrays give equal bytes."""
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for name, arr in arrays.items():
-            buf = io.BytesIO()
-            np.lib.format.write_array(buf, np.ascontiguousarray(arr), allow_pickle=False)
-            info = zipfile.ZipInfo(name + ".npy", date_time=ZIP_EPOCH)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            zf.writestr(info, buf.getvalue())
+    return {name: version(name) for name in ("tagger", "scikit-learn", "numpy", "scipy",
+                                             "pandas", "joblib", "click")}
 
 
 def model_to_files(model) -> tuple[dict, dict[str, np.ndarray]]:
@@ -155,7 +124,7 @@ def save_model(model, directory: str | Path) -> Path:
         file_mode = new_mode(directory / META_FILE)
         (tmp / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True, allow_nan=False)
                                      + "\n", encoding="utf-8")
-        _write_npz(tmp / ARRAYS_FILE, arrays)
+        write_npz(tmp / ARRAYS_FILE, arrays)
         for f in tmp.iterdir():
             os.chmod(f, file_mode)
             with f.open("rb") as fh:
@@ -178,16 +147,30 @@ def save_model(model, directory: str | Path) -> Path:
     return directory
 
 
-def load_model(directory: str | Path):
-    """Read a model directory written by :func:`save_model`; never unpickles anything.
+def shipped_model() -> Path | None:
+    """The model installed with the package (package data of a wheel, or ``models/`` of
+    the source tree of an editable install), or None if there is none."""
+    package = Path(__file__).resolve().parent.parent
+    candidates = [package / "models" / SHIPPED_NAME]
+    if (package.parent / "pyproject.toml").is_file():  # a source tree, installed editable
+        candidates.append(package.parent / "models" / SHIPPED_NAME)
+    return next((c for c in candidates if (c / META_FILE).is_file()), None)
+
+
+def load_model(directory: str | Path | None = None):
+    """Read a model directory written by :func:`save_model` (by default, the shipped
+    model); never unpickles anything.
 
     Everything is checked before use: ``model.json`` against the schema in
     :mod:`tagger.model_schema`, each array's name, dtype and shape from its header
     against that metadata and the size caps, before any array data is read.
     """
-    from . import model_schema  # msgspec: imported when a model is loaded, not before
-    from .model import Settings, TaggerModel, make_lexicon
+    from . import schema as model_schema  # msgspec: imported when a model is loaded, not before
 
+    if directory is None:
+        directory = shipped_model()
+        if directory is None:
+            raise ModelError("no model given, and no shipped model is installed")
     directory = Path(directory)
     if not directory.exists():
         raise ModelError(f"{directory}: model directory does not exist")
@@ -235,23 +218,21 @@ def load_model(directory: str | Path):
     if meta.n_features != n + n_keyword:
         raise ModelError(f"{meta_path}: corrupt model (n_features is {meta.n_features}, the "
                          f"arrays hold {n + n_keyword})")
-    try:
-        lexicon = make_lexicon(keywords, settings)  # refuses keywords that could never match
-    except ValueError as exc:
-        raise ModelError(f"{meta_path}: corrupt model (ValueError: {exc})") from None
-
     thresholds = np.array([meta.thresholds[t] for t in tags], dtype=np.float64)
     model = TaggerModel(tags=tags, vocabulary=vocabulary, idf=arrays["idf"],
                         vectorizer_params=expected_params, coef=arrays["coef"],
                         intercept=arrays["intercept"], thresholds=thresholds,
                         settings=settings, keywords=keywords, metadata=model_schema.extra(meta))
-    model._cache["lexicon"] = lexicon  # built once, while checking
+    try:
+        model.keyword_lexicon()  # built now, once: it refuses keywords that could never match
+    except ValueError as exc:
+        raise ModelError(f"{meta_path}: corrupt model (ValueError: {exc})") from None
     return model
 
 
 def _saved_params(settings) -> dict:
     """The vectorizer arguments as saved in model.json, from the settings."""
-    params = settings.vectorizer_params()
+    params = vectorizer_params(settings)
     params.pop("dtype")
     params["ngram_range"] = list(params["ngram_range"])
     return params
@@ -272,79 +253,3 @@ def _read_capped(path: Path, cap: int) -> bytes:
         raise ModelError(f"{path}: cannot be read ({exc.strerror or exc})") from None
 
 
-def read_arrays(path: Path, *, n_tags: int, n_keyword: int) -> dict[str, np.ndarray]:
-    """The model's arrays, each checked from its .npy header before its data is read.
-
-    Refused without reading data: an unexpected or missing member, an object (pickled)
-    dtype or any dtype but the expected one, a shape that disagrees with the metadata, a
-    size over the caps, or a member whose recorded size disagrees with its header (a
-    forged header or a zip bomb).
-    """
-    def corrupt(why: str) -> ModelError:
-        return ModelError(f"{path}: corrupt model arrays ({why}); refusing it")
-
-    try:
-        size = path.stat().st_size
-        if size > ARRAYS_FILE_CAP:
-            raise ModelError(f"{path}: {size:,} bytes, over the cap of {ARRAYS_FILE_CAP:,} for a "
-                             "model's arrays; refusing it")
-        with zipfile.ZipFile(path) as zf:
-            infos = zf.infolist()
-            if len(infos) > len(ARRAY_SPECS) + 1:  # checked before the names are looked at
-                raise corrupt(f"{len(infos)} members")
-            names = sorted(i.filename for i in infos)
-            expected = sorted(n + ".npy" for n in ARRAY_SPECS)
-            if names != expected:
-                raise corrupt(f"members {', '.join(names)}; expected {', '.join(expected)}")
-            out = {}
-            for info in sorted(infos, key=lambda i: list(ARRAY_SPECS).index(i.filename[:-4])):
-                name = info.filename[:-4]
-                dtype, ndim, cap = ARRAY_SPECS[name]
-                with zf.open(info) as fh:
-                    version = np.lib.format.read_magic(fh)
-                    reader = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                              else np.lib.format.read_array_header_2_0)
-                    shape, fortran, found = reader(fh, max_header_size=HEADER_CAP)
-                    if found.hasobject:
-                        raise ModelError(f"{path}: {name} holds pickled objects; refusing to load")
-                    if found != np.dtype(dtype) or fortran or len(shape) != ndim:
-                        raise corrupt(f"{name} is {found.str} of {len(shape)} dimensions, "
-                                      f"expected {np.dtype(dtype).str} of {ndim}")
-                    count = math.prod(shape)
-                    if count > cap:
-                        raise corrupt(f"{name} claims {count:,} elements, over the cap of {cap:,}")
-                    _check_shape(name, shape, out, n_tags, n_keyword, corrupt)
-                    nbytes = count * found.itemsize
-                    if info.file_size != fh.tell() + nbytes:
-                        raise corrupt(f"{name}'s recorded size disagrees with its header")
-                    data = fh.read(nbytes)
-                    if len(data) != nbytes:
-                        raise corrupt(f"{name} is truncated")
-                arr = np.frombuffer(data, dtype=found).reshape(shape)
-                if arr.dtype.kind == "f" and not np.isfinite(arr).all():
-                    raise corrupt(f"{name} holds values that are not finite numbers")
-                out[name] = arr
-    except ModelError:
-        raise
-    except (OSError, ValueError, zipfile.BadZipFile, zlib.error, EOFError,
-            NotImplementedError) as exc:
-        raise corrupt(exc.__class__.__name__) from None
-    limit = out["coef"], out["intercept"]
-    if any(np.abs(a).max(initial=0.0) > WEIGHT_CAP for a in limit):
-        raise corrupt(f"a weight beyond +-{WEIGHT_CAP:g}")
-    if out["idf"].size and (out["idf"].min() < 1.0 or out["idf"].max() > IDF_CAP):
-        raise corrupt(f"IDF weights outside [1, {IDF_CAP:g}]")
-    return out
-
-
-def _check_shape(name, shape, read: dict, n_tags: int, n_keyword: int, corrupt) -> None:
-    """Does an array's shape agree with the metadata and the arrays read before it?"""
-    if name == "coef":
-        want = (n_tags, read["idf"].shape[0] + n_keyword)
-    elif name == "intercept":
-        want = (n_tags,)
-    else:
-        return
-    if tuple(shape) != want:
-        raise corrupt(f"{name} has shape {tuple(shape)}, but the model's tags and vocabulary "
-                      f"make it {want}")

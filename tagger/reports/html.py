@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import base64
-import html
 import io
 from pathlib import Path
 
 import numpy as np
 
-from .metrics import Evaluation, calibration_bins
-from .files import write_text_atomic
+from ..evaluation.calibration import calibration_bins
+from ..evaluation.results import Evaluation
+from ..io.files import write_text_atomic
 
 MAX_CURVES = 12   # precision-recall panels: the most frequent tags
 MAX_ERRORS = 25
@@ -23,10 +23,6 @@ def _png(fig) -> str:
 
     plt.close(fig)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
-
-
-def _img(src: str, alt: str) -> str:
-    return f'<img class="plot" alt="{html.escape(alt)}" src="{src}">'
 
 
 def pr_curves(ev: Evaluation) -> str:
@@ -56,7 +52,7 @@ def pr_curves(ev: Evaluation) -> str:
         ax.set_ylim(0, 1.02)
         ax.legend(fontsize=7, loc="lower left")
     fig.tight_layout()
-    return _img(_png(fig), "precision-recall curves with the chosen thresholds")
+    return _png(fig)
 
 
 def calibration_plot(ev: Evaluation) -> str:
@@ -74,7 +70,7 @@ def calibration_plot(ev: Evaluation) -> str:
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.legend(loc="upper left", fontsize=8)
-    return _img(_png(fig), "calibration plot")
+    return _png(fig)
 
 
 def confusion(ev: Evaluation) -> tuple[str, np.ndarray]:
@@ -100,7 +96,7 @@ def confusion(ev: Evaluation) -> tuple[str, np.ndarray]:
             for j in range(len(labels)):
                 ax.text(j, i, str(matrix[i, j]), ha="center", va="center", fontsize=8,
                         color="white" if shown[i, j] > 0.5 else "black")
-    return _img(_png(fig), "which tags are confused with which"), matrix
+    return _png(fig), matrix
 
 
 def worst_errors(ev: Evaluation) -> list[dict]:
@@ -114,84 +110,26 @@ def worst_errors(ev: Evaluation) -> list[dict]:
              "scores": {t: float(s) for t, s in zip(ev.tags, ev.proba[i])}} for i in order]
 
 
-CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2em auto;max-width:1100px;
-color:#222;padding:0 1em}
-table{border-collapse:collapse;margin:1em 0;font-size:14px}
-th,td{border-bottom:1px solid #ddd;padding:4px 10px;text-align:right}
-th:first-child,td:first-child{text-align:left}
-#errors th{text-align:left}
-td.text{text-align:left;max-width:420px}
-tr.avg td{font-weight:bold}
-img.plot{max-width:100%;border:1px solid #eee;margin:0.5em 0}
-.note{color:#666;font-size:13px}
-"""
-
-
 def render(ev: Evaluation, *, title: str = "tagger evaluation", about: str = "") -> str:
-    """The whole report as one HTML string."""
+    """The whole report as one HTML string, from templates/report.html.j2 (autoescaped:
+    article titles and ids are shown as text, never as markup)."""
+    import jinja2
     import matplotlib
 
     matplotlib.use("Agg")
     summary = ev.summary()
-    e = html.escape
-    rows = []
-    for tag, m in summary["per_tag"].items():
-        lo, hi = m["f1_ci95"]
-        rows.append(f"<tr><td>{e(tag)}</td><td>{m['precision']:.3f}</td><td>{m['recall']:.3f}</td>"
-                    f"<td>{m['f1']:.3f}</td><td>[{lo:.3f}, {hi:.3f}]</td><td>{m['support']}</td>"
-                    f"<td>{m['threshold']:.3f}</td><td>{m['ece']:.3f}</td></tr>")
-    for avg in ("micro", "macro"):
-        m = summary[avg]
-        lo, hi = m["f1_ci95"]
-        rows.append(f'<tr class="avg"><td>{avg} avg</td><td>{m["precision"]:.3f}</td>'
-                    f'<td>{m["recall"]:.3f}</td><td>{m["f1"]:.3f}</td><td>[{lo:.3f}, {hi:.3f}]</td>'
-                    "<td></td><td></td><td></td></tr>")
-    conf_img, matrix = confusion(ev)
-    labels = [*ev.tags, "(none)"]
-    conf_rows = "".join(
-        f"<tr><td>{e(labels[i])}</td>" + "".join(f"<td>{matrix[i, j]}</td>" for j in range(len(labels)))
-        + "</tr>" for i in range(len(labels))) if len(labels) <= 12 else ""
-    conf_table = ("<table id=\"confusion\"><tr><th>true \\ predicted</th>"
-                  + "".join(f"<th>{e(lab)}</th>" for lab in labels) + f"</tr>{conf_rows}</table>"
-                  if conf_rows else "")
-    err_rows = "".join(
-        f"<tr><td>{e(x['id'])}</td><td class=\"text\">{e(x['title'])}</td>"
-        f"<td class=\"text\">{e(', '.join(x['true']) or '-')}</td>"
-        f"<td class=\"text\">{e(', '.join(x['predicted']) or '-')}</td>"
-        f"<td class=\"text\">{e(', '.join(f'{t} {s:.2f}' for t, s in sorted(x['scores'].items(), key=lambda kv: -kv[1])[:4]))}</td></tr>"
-        for x in worst_errors(ev))
+    env = jinja2.Environment(loader=jinja2.PackageLoader("tagger.reports", "templates"),
+                             autoescape=True, undefined=jinja2.StrictUndefined)
+    confusion_src, matrix = confusion(ev)
+    errors = worst_errors(ev)
+    for x in errors:
+        x["top"] = [f"{t} {p:.2f}" for t, p in sorted(x["scores"].items(), key=lambda kv: -kv[1])[:4]]
     how = (f"{summary['cv_folds']}-fold cross-validation (each fold scored by a model that never saw it)"
            if summary.get("cv_folds") else "a saved model scored on labelled documents")
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{e(title)}</title><style>{CSS}</style></head>
-<body>
-<h1>{e(title)}</h1>
-<p class="note">{summary['n_docs']} labelled documents; {e(how)}. {e(about)}</p>
-<h2>Scores per tag</h2>
-<table id="scores"><tr><th>tag</th><th>precision</th><th>recall</th><th>F1</th>
-<th>F1 95% interval</th><th>support</th><th>threshold</th><th>ECE</th></tr>
-{''.join(rows)}</table>
-<p class="note">Intervals: percentile bootstrap over documents ({summary['bootstrap']['n_boot']}
-resamples, seed {summary['bootstrap']['seed']}). ECE: expected calibration error over ten
-probability bins (0 is perfect).</p>
-<h2>Precision-recall curves</h2>
-<p class="note">The red point is the decision threshold in use. At most {MAX_CURVES} tags, most frequent first.</p>
-{pr_curves(ev)}
-<h2>Calibration</h2>
-<p class="note">A score of 0.8 should be right about 8 times in 10: points near the diagonal.
-Numbers are tag decisions per bin.</p>
-{calibration_plot(ev)}
-<h2>Which tags are confused with which</h2>
-<p class="note">Documents with true tag (row) that were given the predicted tag (column); shading
-is the share of the row.</p>
-{conf_img}
-{conf_table}
-<h2>Worst errors</h2>
-<table id="errors"><tr><th>id</th><th>title</th><th>true</th><th>predicted</th><th>scores</th></tr>
-{err_rows}</table>
-</body></html>
-"""
+    return env.get_template("report.html.j2").render(
+        title=title, about=about, how=how, s=summary, max_curves=MAX_CURVES,
+        pr_src=pr_curves(ev), calibration_src=calibration_plot(ev), confusion_src=confusion_src,
+        labels=[*ev.tags, "(none)"], matrix=matrix.tolist(), errors=errors)
 
 
 def write_report(ev: Evaluation, path: str | Path, **kwargs) -> Path:

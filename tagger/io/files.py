@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable
 
-from .errors import OutputError, TaggerError
+from ..errors import OutputError, TaggerError
 
 TMP_MARK = ".tmp-"
 OLD_MARK = ".old-"

@@ -2,197 +2,19 @@
 
 from __future__ import annotations
 
-import errno
-import functools
 import json
-import os
 import shlex
 import sys
-from pathlib import Path
-
 import click
 
-from . import __version__
-from .documents import MAX_DOC_BYTES
-from .batch import DUPLICATES
-from .errors import DuplicateError, TaggerError
-
-SHIPPED_MODEL = Path(__file__).resolve().parent.parent / "models" / "ukraine-war"
-
-
-def resolve_model(path: str | None) -> Path:
-    """--model, else $TAGGER_MODEL (click fills it in), else the shipped model: never a
-    directory that merely happens to be under the current one."""
-    if path:
-        return Path(path)
-    if SHIPPED_MODEL.is_dir():
-        return SHIPPED_MODEL
-    raise click.ClickException("no model given and no shipped model installed: pass --model "
-                               "DIR or set TAGGER_MODEL")
-
-
-def max_doc_bytes_option(f):
-    return click.option("--max-doc-bytes", type=click.IntRange(1), default=MAX_DOC_BYTES,
-                        show_default=True,
-                        help="Largest document (a .txt file, a JSONL line, a CSV or Parquet "
-                             "row, standard input) read; a larger one is a bad document.")(f)
-
-
-def model_option(required: bool = False):
-    return click.option("--model", "-m", "model", envvar="TAGGER_MODEL", required=required,
-                        type=click.Path(file_okay=False, dir_okay=True),
-                        help="Model directory [env: TAGGER_MODEL; default: the shipped "
-                             "models/ukraine-war].")
-
-
-def format_option(default: str = "table"):
-    from .outputs import FORMATS
-
-    return click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default=default,
-                        show_default=True, help="Output format.")
-
-
-def data_options(f):
-    """--data, --labels, --tags and --max-doc-bytes, shared by train and evaluate."""
-    f = max_doc_bytes_option(f)
-    f = click.option("--tags", "tags_path", type=click.Path(dir_okay=False),
-                     help="Tag schema (TOML) [default: the tags.toml beside the first --labels "
-                          "file, if there is one; else the tags seen in the labels].")(f)
-    f = click.option("--labels", "-l", "label_files", multiple=True, type=click.Path(dir_okay=False),
-                     help="Hand labels, CSV 'id,tags' (repeatable). Without it, labels come "
-                          "from the data's own 'tags' field.")(f)
-    f = click.option("--data", "-d", "data", multiple=True, required=True,
-                     help="Documents: a directory of .txt, a .txt, .jsonl, .csv or .parquet "
-                          "file (repeatable).")(f)
-    return f
-
-
-def settings_options(f):
-    """Model settings shared by train and evaluate --cv. Searched ones default to None."""
-    from .model import DEFAULT_SEARCH, Settings
-
-    d = Settings()
-
-    def searched(name):
-        return f"[default: searched over {', '.join(str(v) for v in DEFAULT_SEARCH[name])}]"
-
-    options = [
-        click.option("--folds", type=click.IntRange(2, 50), default=d.folds, show_default=True,
-                     help="Cross-validation folds for the search, thresholds and calibration."),
-        click.option("--seed", type=int, default=d.seed, show_default=True, help="Random seed."),
-        click.option("--ngram-max", type=click.IntRange(1, 3), default=None,
-                     help="Longest word n-gram used as a feature " + searched("ngram_max") + "."),
-        click.option("--C", "C", type=click.FloatRange(min=0, min_open=True), default=None,
-                     help="Inverse regularisation strength " + searched("C") + "."),
-        click.option("--keyword-window", type=click.IntRange(0), default=None,
-                     help="Count a tag's keyword (from the schema's 'keywords') when one of its "
-                          "'context' words is within this many words; 0 leaves keyword "
-                          "features out " + searched("keyword_window") + "."),
-        click.option("--unlabelled-idf/--labelled-idf", "unlabelled_idf",
-                     default=d.unlabelled_idf, show_default=True,
-                     help="Vocabulary and IDF from every document given, or only the labelled "
-                          "ones."),
-        click.option("--min-df", type=click.IntRange(1), default=d.min_df, show_default=True,
-                     help="Drop terms seen in fewer documents."),
-        click.option("--search/--no-search", default=True, show_default=True,
-                     help="Choose the unfixed settings above by cross-validation; without "
-                          "it, unfixed settings take their defaults "
-                          f"(C={d.C}, ngram-max={d.ngram_max}, keyword-window="
-                          f"{d.keyword_window})."),
-        click.option("--jobs", "-j", "n_jobs", type=click.IntRange(1), default=None,
-                     help="Processes for fitting the per-tag models [default: 1]."),
-    ]
-    for opt in reversed(options):
-        f = opt(f)
-    return f
-
-
-def settings_from(kwargs):
-    """(Settings, search grid) from the command-line options."""
-    from .model import DEFAULT_SEARCH, Settings
-
-    fixed = {k: kwargs[k] for k in ("ngram_max", "C", "keyword_window") if kwargs[k] is not None}
-    settings = Settings(folds=kwargs["folds"], seed=kwargs["seed"], min_df=kwargs["min_df"],
-                        unlabelled_idf=kwargs["unlabelled_idf"], **fixed)
-    search = ({k: v for k, v in DEFAULT_SEARCH.items() if k not in fixed}
-              if kwargs["search"] else None)
-    return settings, search or None
-
-
-def _silence_stdout() -> None:
-    """Point standard output at /dev/null, so the interpreter's last flush of a broken or
-    full stdout cannot print a traceback after the one-line error."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):  # not a real file (tests capture it)
-        pass
-
-
-def handle_errors(f):
-    """Turn the library's errors, and the system's (disk full, permission denied, broken
-    pipe), into one-line messages and exit code 1."""
-    @functools.wraps(f)
-    def wrapper(*args, **kwargs):
-        try:
-            result = f(*args, **kwargs)
-            sys.stdout.flush()
-            return result
-        except DuplicateError as exc:
-            raise click.ClickException(f"{exc} (--duplicates skip or keep)") from None
-        except TaggerError as exc:
-            raise click.ClickException(str(exc)) from None
-        except OSError as exc:
-            if exc.filename is None and exc.errno in (errno.EPIPE, errno.ENOSPC, errno.EIO):
-                _silence_stdout()
-                why = ("closed before the output ended (broken pipe)" if exc.errno == errno.EPIPE
-                       else f"cannot be written ({exc.strerror})")
-                raise click.ClickException(f"standard output {why}") from None
-            where = f"{exc.filename}: " if exc.filename else ""
-            raise click.ClickException(f"{where}{exc.strerror or exc}") from None
-    return wrapper
-
-
-def progress_bar(total: int, desc: str, quiet: bool):
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=desc, unit="fit", file=sys.stderr, leave=False,
-                disable=quiet or not sys.stderr.isatty())
-
-
-def schema_path(tags_path, label_files, quiet: bool):
-    """--tags, else a tags.toml kept beside the labels (as labels/ holds both)."""
-    if tags_path or not label_files:
-        return tags_path
-    beside = Path(label_files[0]).parent / "tags.toml"
-    if not beside.is_file():
-        return None
-    if not quiet:
-        click.echo(f"tag schema: {beside} (beside the labels; --tags to choose another)", err=True)
-    return str(beside)
-
-
-def load_data(data, label_files, tags_path, max_doc_bytes=MAX_DOC_BYTES, known_tags=None):
-    """Documents with their labels, and the schema; labels must use the schema's tags (or
-    ``known_tags``, a model's)."""
-    from .documents import read_documents
-    from .labels import attach_labels, load_schema
-
-    schema = load_schema(tags_path) if tags_path else None
-    docs = read_documents(data, max_doc_bytes=max_doc_bytes)
-    known = schema.ids if schema else known_tags
-    docs = attach_labels(docs, label_files, known_tags=known)
-    return docs, schema
-
-
-def data_files(data) -> list[Path]:
-    from .documents import expand_paths
-
-    return [p for p in expand_paths(data) if str(p) != "-"]
+from ..batch.parts import DUPLICATES
+from .options import (data_files, data_options, format_option, handle_errors, load_data,
+                      max_doc_bytes_option, model_option, progress_bar, resolve_model,
+                      schema_path, settings_from, settings_options)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="tagger")
+@click.version_option(package_name="tagger", prog_name="tagger")
 def main():
     """Tag news articles with topics, from hand labels and a TF-IDF linear model.
 
@@ -219,16 +41,14 @@ def train(data, label_files, tags_path, model, quiet, max_doc_bytes, **kwargs):
         --labels labels/reference-train.csv --labels labels/seeds.csv \\
         --tags labels/tags.toml --model models/ukraine-war
     """
-    from .model import train as train_model
-    from .persist import check_model_target, save_model
+    from ..model.persist import check_model_target, save_model
+    from ..model.train import search_grid, train as train_model
 
     settings, search = settings_from(kwargs)
     check_model_target(model)  # before the work, not after it
     tags_path = schema_path(tags_path, label_files, quiet)
     docs, schema = load_data(data, label_files, tags_path, max_doc_bytes)
     command = rebuild_command(data, label_files, tags_path, model, kwargs)
-    from .model import search_grid
-
     with progress_bar(len(search_grid(settings, search)) + 1, "training", quiet) as bar:
         trained = train_model(docs, schema=schema, settings=settings, search=search,
                               command=command, n_jobs=kwargs["n_jobs"], progress=bar.update)
@@ -256,7 +76,7 @@ def rebuild_command(data, label_files, tags_path, model, options) -> str:
     if tags_path:
         parts += ["--tags", str(tags_path)]
     parts += ["--model", str(model)]
-    from .model import Settings
+    from ..config import Settings
 
     d = Settings()
     for key in ("folds", "seed", "min_df"):
@@ -300,9 +120,11 @@ def evaluate(model, data, label_files, tags_path, json_path, report_path, cv, qu
       tagger evaluate --cv 5 --data ../shared/corpus/ukraine-2022.jsonl \\
         --labels labels/reference-train.csv --tags labels/tags.toml
     """
-    from .files import check_output, write_text_atomic
-    from .metrics import cross_validation, evaluation, format_table
-    from .persist import load_model
+    from ..evaluation.crossval import cross_validation
+    from ..evaluation.results import evaluation
+    from ..io.files import check_output, write_text_atomic
+    from ..model.persist import load_model
+    from ..reports.text import format_table
 
     inputs = [*data_files(data), *label_files]
     for target in (json_path, report_path):
@@ -325,7 +147,7 @@ def evaluate(model, data, label_files, tags_path, json_path, report_path, cv, qu
         about = f"Model: {path}."
     summary = result.summary()
     if report_path:
-        from .report import write_report
+        from ..reports.html import write_report
 
         write_report(result, report_path, about=about)
     if json_path:
@@ -347,9 +169,9 @@ def predict(model, fmt, max_doc_bytes, paths):
       tagger predict seeds/004_40f943de2ae17bec.txt
       cat article.txt | tagger predict - --format json
     """
-    from .documents import read_documents
-    from .outputs import format_predictions
-    from .persist import load_model
+    from ..io.documents import read_documents
+    from ..io.writers import format_predictions
+    from ..model.persist import load_model
 
     loaded = load_model(resolve_model(model))
     docs = read_documents(paths, max_doc_bytes=max_doc_bytes)
@@ -398,7 +220,7 @@ def tag(model, inputs, out, fmt, batch_size, jobs, engine, scheduler, duplicates
     """
     from tqdm import tqdm
 
-    from .batch import tag_files
+    from ..batch.run import tag_files
 
     bar = tqdm(desc="tagging", unit="doc", file=sys.stderr, smoothing=0.1,
                disable=quiet or not sys.stderr.isatty())
@@ -422,12 +244,8 @@ def tag(model, inputs, out, fmt, batch_size, jobs, engine, scheduler, duplicates
 @handle_errors
 def info(model):
     """Show a model's tags, thresholds, settings and cross-validated scores (JSON)."""
-    from .persist import META_FILE, load_model
+    from ..model.persist import META_FILE, load_model
 
     path = resolve_model(model)
     load_model(path)  # validates it before printing what it holds
     click.echo((path / META_FILE).read_text(encoding="utf-8"), nl=False)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

@@ -1,0 +1,156 @@
+"""Where chunks are tagged: in this process, in local worker processes, or on Dask workers."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import time
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+from ..errors import TaggerError
+from ..io.documents import parse_record, raw_records
+from ..io.records import MAX_DOC_BYTES, Document, Skipped
+from ..io.writers import render_part
+from .parts import Chunk, commit
+
+
+def batched(items: Iterable, size: int) -> Iterator[list]:
+    it = iter(items)
+    while chunk := list(itertools.islice(it, size)):
+        yield chunk
+
+
+@lru_cache(maxsize=4)
+def _cached_model(path: str, stamp: tuple):
+    from ..model.persist import load_model
+
+    return load_model(path)
+
+
+def _resolve(model_ref):
+    """A model, or a model directory path loaded once per worker process."""
+    if isinstance(model_ref, str) and model_ref in _INHERITED:
+        return _INHERITED[model_ref]
+    if isinstance(model_ref, (str, Path)):
+        p = Path(model_ref)
+        stamp = tuple((f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in sorted(p.iterdir()))
+        return _cached_model(str(p), stamp)
+    return model_ref
+
+
+
+
+def _runs(values: Iterable[str]) -> list:
+    return [[v, len(list(g))] for v, g in itertools.groupby(values)]
+
+
+def tag_chunk(model_ref, index: int, records: Sequence, fmt: str,
+              max_doc_bytes: int = MAX_DOC_BYTES) -> Chunk:
+    """Parse, tag and render one chunk."""
+    model = _resolve(model_ref)
+    items = [parse_record(r, max_doc_bytes) for r in records]
+    docs = [d for d in items if isinstance(d, Document)]
+    skipped = [d for d in items if isinstance(d, Skipped)]
+    preds = model.predict(docs)
+    return Chunk(index=index, payload=render_part(preds, model.tags, fmt),
+                 ids=[d.id for d in docs], sources=_runs(d.source for d in docs),
+                 flags="".join("1" if p.tags else "0" for p in preds), skipped=skipped)
+
+
+def _tag_share(model_ref, files, parts: Path, fmt: str, batch_size: int, done: set[int],
+               share: int, shares: int, max_doc_bytes: int = MAX_DOC_BYTES) -> int:
+    """Tag and commit chunks share, share + shares, ... of the input; returns how many.
+
+    Each worker reads the input itself and skips the other workers' chunks, so no
+    document text passes between processes.
+    """
+    model = _resolve(model_ref)
+    parent = os.getppid()
+    count = 0
+    for index, chunk in enumerate(batched(raw_records(files, max_doc_bytes), batch_size)):
+        if index % shares != share or index in done:
+            continue
+        if shares > 1 and os.getppid() != parent:
+            break  # the run was killed: stop rather than write for nobody
+        commit(parts, tag_chunk(model, index, chunk, fmt, max_doc_bytes), fmt)
+        count += 1
+    return count
+
+
+# Models handed to forked workers by inheritance rather than by pickling
+_INHERITED: dict[str, object] = {}
+
+
+def run_local(model, model_dir: Path, files, parts: Path, fmt: str, batch_size: int,
+               done: set[int], jobs: int, max_doc_bytes: int = MAX_DOC_BYTES):
+    if jobs == 1:
+        _tag_share(model, files, parts, fmt, batch_size, done, 0, 1, max_doc_bytes)
+        return
+    from joblib import Parallel, delayed
+
+    if _can_fork():
+        # Build the counter before the pool forks: workers inherit the model ready to use
+        # instead of each paying for imports and set-up.
+        model.ngram_counter()
+        model.keyword_lexicon()
+        ref = f"inherited:{id(model)}"
+        _INHERITED[ref] = model
+        backend = "multiprocessing"
+    else:  # loky workers load the model from its directory once each
+        ref, backend = str(model_dir), "loky"
+    try:
+        Parallel(n_jobs=jobs, backend=backend)(
+            delayed(_tag_share)(ref, files, parts, fmt, batch_size, done, share, jobs,
+                                max_doc_bytes)
+            for share in range(jobs))
+    finally:
+        _INHERITED.pop(ref, None)
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods() and \
+        multiprocessing.get_start_method(allow_none=True) in (None, "fork")
+
+
+def run_dask(model, chunks, fmt: str, scheduler: str | None, connect_timeout: float = 20,
+              window: int | None = None, max_doc_bytes: int = MAX_DOC_BYTES):
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise TaggerError("the dask engine needs dask.distributed: pip install 'tagger[dask]'") from None
+    if not scheduler:
+        raise TaggerError("the dask engine needs the address of a scheduler (tcp://HOST:PORT)")
+    try:
+        client = Client(scheduler, timeout=connect_timeout)
+    except (OSError, TimeoutError) as exc:
+        raise TaggerError(f"cannot reach the Dask scheduler at {scheduler} ({exc})") from None
+    try:
+        n_workers = max(1, len(client.scheduler_info().get("workers", {})))
+        window = window or 2 * n_workers
+        # the model travels to each worker once; tasks refer to it by its future
+        model_future = client.scatter(model, broadcast=True)
+        running = as_completed()
+        chunks = iter(chunks)
+        run_id = f"{os.getpid()}-{time.time_ns()}"
+
+        def submit_next() -> bool:
+            item = next(chunks, None)
+            if item is None:
+                return False
+            index, records = item
+            running.add(client.submit(tag_chunk, model_future, index, records, fmt,
+                                      max_doc_bytes, key=f"tagger-chunk-{run_id}-{index}", pure=False))
+            return True
+
+        for _ in range(window):
+            if not submit_next():
+                break
+        for future in running:
+            yield future.result()
+            submit_next()
+    finally:
+        client.close()

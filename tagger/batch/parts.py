@@ -1,0 +1,158 @@
+"""The part-file store of a batch run: numbered, committed chunks, resumed and joined.
+
+Each chunk is committed as its own part file under ``OUT.parts/`` by an atomic rename,
+its ``.done`` marker last, so a killed run loses at most the chunks in flight. When every
+chunk is in, the parts are joined into ``OUT`` (atomically) and the directory removed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from ..errors import DuplicateError, OutputError, TaggerError
+from ..io.files import atomic_open, sweep_directory
+from ..io.writers import OUTPUT_FORMATS
+from ..io.records import Skipped
+
+
+@dataclass
+class Chunk:
+    """One tagged chunk, rendered, with what the join needs to know of its documents."""
+
+    index: int
+    payload: bytes
+    ids: list[str]          # of the tagged documents, in output order
+    sources: list           # [[source, count], ...]: where those documents came from, in runs
+    flags: str              # "1" for each tagged document that got a tag, else "0"
+    skipped: list[Skipped]
+
+
+MANIFEST = "manifest.json"
+
+
+DUPLICATES = ("error", "skip", "keep")  # what to do with a document id seen before
+
+
+def prepare(parts: Path, manifest: dict) -> set[int]:
+    """Committed chunk numbers of an earlier identical run; start afresh otherwise."""
+    path = parts / MANIFEST
+    if parts.is_symlink() or (parts.exists() and not parts.is_dir()):
+        raise OutputError(parts, "is in the way of the parts of this run (not a directory)")
+    if parts.is_dir():
+        try:
+            same = json.loads(path.read_text()) == manifest
+        except (OSError, ValueError):
+            same = False
+        if same:
+            sweep_directory(parts)
+            return {_index(p) for p in parts.glob("part-*.done") if _part_intact(p, manifest["format"])}
+        shutil.rmtree(parts)
+    parts.mkdir(parents=True)
+    try:
+        with atomic_open(path, "w", encoding="utf-8") as fh:
+            json.dump(manifest, fh)
+    except BaseException:
+        shutil.rmtree(parts, ignore_errors=True)
+        raise
+    return set()
+
+
+def _index(path: Path) -> int:
+    return int(path.name.split("-")[1].split(".")[0])
+
+
+def _part_intact(marker: Path, fmt: str) -> bool:
+    """Is the part behind a .done marker complete (its size as recorded)?"""
+    try:
+        record = json.loads(marker.read_text())
+        return marker.with_suffix(f".{fmt}").stat().st_size == record["bytes"]
+    except (OSError, ValueError, KeyError):
+        return False
+
+
+def commit(parts: Path, chunk: Chunk, fmt: str) -> None:
+    if not parts.is_dir():
+        raise TaggerError(f"{parts}: the parts directory went away; was the run restarted?")
+    # Parts are not flushed to disk one by one (that costs more than tagging a small
+    # chunk); a part whose size does not match its marker is simply tagged again.
+    with atomic_open(parts / f"part-{chunk.index:09d}.{fmt}", "wb", durable=False) as fh:
+        fh.write(chunk.payload)
+    record = {"documents": len(chunk.ids), "tagged": chunk.flags.count("1"),
+              "bytes": len(chunk.payload), "ids": chunk.ids, "sources": chunk.sources,
+              "flags": chunk.flags,
+              "skipped": [{"id": s.id, "source": s.source, "reason": s.reason}
+                          for s in chunk.skipped]}
+    # the .done marker is written last: a part counts only once its data is in place
+    with atomic_open(parts / f"part-{chunk.index:09d}.done", "w", encoding="utf-8",
+                     durable=False) as fh:
+        json.dump(record, fh)
+
+
+def _duplicates(records: list[dict], mode: str) -> tuple[dict[int, set[int]], list[dict]]:
+    """Which rows of which chunks repeat an earlier document id, as ``mode`` asks:
+    ({chunk: {row, ...}} to drop, their entries for the errors file)."""
+    if mode == "keep":
+        return {}, []
+    first: dict[str, str] = {}
+    drop: dict[int, set[int]] = {}
+    listed = []
+    for i, record in enumerate(records):
+        sources = itertools.chain.from_iterable(itertools.repeat(src, n)
+                                                for src, n in record["sources"])
+        for row, (doc_id, source) in enumerate(zip(record["ids"], sources)):
+            if doc_id not in first:
+                first[doc_id] = source
+                continue
+            if mode == "error":
+                raise DuplicateError(source, f"document id given twice (first in "
+                                             f"{first[doc_id]}); tag each document once, or "
+                                             "choose to skip or keep repeated ids",
+                                     record=doc_id)
+            drop.setdefault(i, set()).add(row)
+            listed.append({"id": doc_id, "source": source,
+                           "reason": f"duplicate id (first in {first[doc_id]}); skipped"})
+    return drop, listed
+
+
+def join(parts: Path, out: Path, fmt: str, tags: Sequence[str], n_chunks: int,
+         duplicates: str = "error") -> dict:
+    """Join the committed parts into ``out`` (and the skipped into ``OUT.errors.jsonl``);
+    returns the counts: documents, tagged, skipped, and errors_path (or None)."""
+    errors_path = Path(str(out) + ".errors.jsonl")
+    records = [json.loads((parts / f"part-{i:09d}.done").read_text()) for i in range(n_chunks)]
+    drop, dropped = _duplicates(records, duplicates)
+    summary = {"documents": 0, "tagged": 0, "skipped": 0, "errors_path": None}
+    skipped_lines = []
+    for i, record in enumerate(records):
+        gone = drop.get(i, ())
+        summary["documents"] += record["documents"] - len(gone)
+        summary["tagged"] += sum(f == "1" for row, f in enumerate(record["flags"]) if row not in gone)
+        summary["skipped"] += len(record["skipped"])
+        skipped_lines.extend(json.dumps(s, ensure_ascii=False) + "\n" for s in record["skipped"])
+    summary["skipped"] += len(dropped)
+    skipped_lines.extend(json.dumps(s, ensure_ascii=False) + "\n" for s in dropped)
+    files = [parts / f"part-{i:09d}.{fmt}" for i in range(n_chunks)]
+    with atomic_open(out, "wb") as fh:
+        OUTPUT_FORMATS[fmt].join(files, fh, tags, drop)
+    if skipped_lines:
+        with atomic_open(errors_path, "w", encoding="utf-8") as fh:
+            fh.writelines(skipped_lines)
+        summary["errors_path"] = str(errors_path)
+    else:
+        errors_path.unlink(missing_ok=True)
+    shutil.rmtree(parts)
+    return summary
+
+
+def count_committed(parts: Path) -> int:
+    """Number of committed chunks, which must be 0..n-1 with none missing."""
+    indices = sorted(_index(p) for p in parts.glob("part-*.done"))
+    if indices != list(range(len(indices))):
+        missing = sorted(set(range(max(indices) + 1)) - set(indices))
+        raise TaggerError(f"{parts}: chunks {missing[:5]} were not tagged; run the command again")
+    return len(indices)

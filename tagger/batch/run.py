@@ -1,0 +1,156 @@
+"""Batch tagging at volume: streaming, parallel, resumable, locally or on a Dask cluster.
+
+Documents are read lazily and cut into numbered chunks of ``batch_size``. Each chunk is
+tagged (see :mod:`.engines`) and committed as a part file (see :mod:`.parts`), so a killed
+run loses at most the chunks in flight and running the same command again skips every
+committed chunk. Memory is bounded by the chunks in flight, not by the input size.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Sequence
+
+from ..errors import DuplicateError, InputError, TaggerError
+from ..io.documents import expand_paths, raw_records
+from ..io.files import OutputLock, check_output
+from ..io.records import MAX_DOC_BYTES, Document
+from ..io.writers import output_format
+from . import engines, parts
+from .progress import PartsWatcher
+
+
+@dataclass
+class BatchSummary:
+    """What a batch run did."""
+
+    documents: int = 0      # documents tagged (in this run or a resumed one)
+    tagged: int = 0         # documents given at least one tag
+    skipped: int = 0        # unreadable documents, listed in the errors file
+    seconds: float = 0.0
+    resumed_chunks: int = 0
+    output: str = ""
+    errors_path: str | None = None
+
+    def line(self) -> str:
+        rate = self.documents / self.seconds if self.seconds > 0 else 0.0
+        text = (f"{self.documents} documents tagged ({self.tagged} with tags), "
+                f"{self.skipped} skipped, in {self.seconds:.1f}s ({rate:,.0f} docs/s) -> {self.output}")
+        if self.resumed_chunks:
+            text += f"; {self.resumed_chunks} chunks resumed from an earlier run"
+        if self.skipped:
+            text += f"; reasons in {self.errors_path}"
+        return text
+
+
+def tag_stream(model, docs: Iterable[Document], *, batch_size: int = 1000,
+               jobs: int = 1) -> Iterator:
+    """Yield a Prediction for each document, lazily and in order, chunk by chunk."""
+    chunks = engines.batched(docs, batch_size)
+    if jobs == 1:
+        for chunk in chunks:
+            yield from model.predict(chunk)
+        return
+    from joblib import Parallel, delayed
+
+    with Parallel(n_jobs=jobs, return_as="generator") as parallel:
+        for preds in parallel(delayed(model.predict)(chunk) for chunk in chunks):
+            yield from preds
+
+
+def _fingerprint_inputs(files: Sequence[Path]) -> list:
+    out = []
+    for f in files:
+        st = f.stat()
+        out.append([str(f.resolve()), st.st_size, st.st_mtime_ns])
+    return out
+
+
+def _model_digest(model_dir: Path) -> str:
+    h = hashlib.sha256()
+    for f in sorted(model_dir.iterdir()):
+        h.update(f.name.encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()
+
+
+def _repeated_files(files: Sequence[Path], duplicates: str) -> list[Path]:
+    """The input files; one given twice is an error, found at once, when duplicates are."""
+    if duplicates == "error":
+        seen: set[Path] = set()
+        for f in files:
+            if f.resolve() in seen:
+                raise DuplicateError(f, "is given twice; tag each input once, or choose to "
+                                        "skip or keep repeated documents")
+            seen.add(f.resolve())
+    return list(files)
+
+
+def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str | Path,
+              fmt: str | None = None, batch_size: int = 1000, jobs: int | None = None,
+              engine: str = "local", scheduler: str | None = None,
+              progress: Callable[[int], None] | None = None,
+              connect_timeout: float = 20, duplicates: str = "error",
+              max_doc_bytes: int = MAX_DOC_BYTES) -> BatchSummary:
+    """Tag every document behind ``inputs`` into ``out``, resuming an interrupted run.
+
+    Unreadable documents (and any over ``max_doc_bytes``) are skipped and listed in
+    ``OUT.errors.jsonl``. A document id seen before is an error with ``duplicates="error"``,
+    listed and left out with ``"skip"``, tagged again with ``"keep"``. The output does not
+    depend on ``jobs`` or the engine. One run at a time may write ``out`` (a lock beside
+    it); the output is never an input, a link, a device or a directory. ``progress`` is
+    called with the number of documents in each chunk as it is committed.
+    """
+    from ..model.persist import load_model
+
+    started = time.perf_counter()
+    out = Path(out)
+    fmt = output_format(out, fmt)
+    if batch_size < 1:
+        raise TaggerError("the batch size must be at least 1")
+    if duplicates not in parts.DUPLICATES:
+        raise TaggerError(f"unknown way to treat duplicates {duplicates!r} "
+                          f"(use {', '.join(parts.DUPLICATES)})")
+    if any(str(p) == "-" for p in inputs):
+        raise InputError("-", "batch tagging reads files, not standard input; save it to a "
+                              "file, or tag it with predict")
+    model_dir = Path(model_dir)
+    model = load_model(model_dir)  # validates the model before any work starts
+    files = _repeated_files(expand_paths(inputs), duplicates)
+    input_dirs = [p for p in inputs if str(p) != "-" and Path(p).is_dir()]
+    for target in (out, Path(str(out) + ".errors.jsonl")):
+        check_output(target, inputs=files, input_dirs=input_dirs)
+    with OutputLock(out):
+        manifest = {"inputs": _fingerprint_inputs(files), "model": _model_digest(model_dir),
+                    "batch_size": batch_size, "format": fmt, "max_doc_bytes": max_doc_bytes}
+        parts_dir = Path(str(out) + ".parts")
+        done = parts.prepare(parts_dir, manifest)
+        summary = BatchSummary(output=str(out), resumed_chunks=len(done))
+
+        if engine == "dask":
+            def pending():
+                for index, chunk in enumerate(engines.batched(raw_records(files, max_doc_bytes),
+                                                       batch_size)):
+                    if index not in done:
+                        yield index, chunk
+
+            for result in engines.run_dask(model, pending(), fmt, scheduler, connect_timeout,
+                                    max_doc_bytes=max_doc_bytes):
+                parts.commit(parts_dir, result, fmt)
+                if progress:
+                    progress(len(result.ids) + len(result.skipped))
+        elif engine == "local":
+            with PartsWatcher(parts_dir, progress):
+                engines.run_local(model, model_dir, files, parts_dir, fmt, batch_size, done,
+                           jobs or os.cpu_count() or 1, max_doc_bytes)
+        else:
+            raise TaggerError(f"unknown engine {engine!r} (use local or dask)")
+        n_chunks = parts.count_committed(parts_dir)
+        counts = parts.join(parts_dir, out, fmt, model.tags, n_chunks, duplicates)
+    summary.documents, summary.tagged = counts["documents"], counts["tagged"]
+    summary.skipped, summary.errors_path = counts["skipped"], counts["errors_path"]
+    summary.seconds = time.perf_counter() - started
+    return summary

@@ -1,0 +1,1 @@
+"""Measuring a model honestly: scores, bootstrap intervals, calibration, cross-validation."""

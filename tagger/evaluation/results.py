@@ -1,0 +1,74 @@
+"""A saved model's decisions on labelled documents, and the scores they earn."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+from ..errors import ModelError
+from ..io.labels import binarize, labelled
+from ..io.records import Document
+from ..model.metrics import round4, score
+from .bootstrap import bootstrap_intervals
+from .calibration import expected_calibration_error
+
+
+@dataclass
+class Evaluation:
+    """Everything known about a model's decisions on labelled documents."""
+
+    tags: list[str]
+    ids: list[str]
+    titles: list[str]
+    Y: np.ndarray          # true labels (n_docs x n_tags)
+    proba: np.ndarray      # calibrated scores
+    P: np.ndarray          # decisions
+    thresholds: np.ndarray  # per tag (for cross-validation: the median over folds)
+    cv_folds: int | None = None
+    n_boot: int = 1000
+    seed: int = 0
+    _summary: dict | None = field(default=None, init=False, repr=False, compare=False)
+
+    def summary(self) -> dict:
+        """The JSON report: scores, 95% bootstrap intervals and calibration error.
+
+        Computed once (the bootstrap is the costly part) and shared by the table, the JSON
+        file and the HTML report.
+        """
+        if self._summary is None:
+            self._summary = self._compute_summary()
+        return self._summary
+
+    def _compute_summary(self) -> dict:
+        result = score(self.Y, self.P, self.tags)
+        ci = bootstrap_intervals(self.Y, self.P, self.tags, n_boot=self.n_boot, seed=self.seed)
+        result["micro"]["f1_ci95"] = ci["micro_f1"]
+        result["macro"]["f1_ci95"] = ci["macro_f1"]
+        for k, tag in enumerate(self.tags):
+            entry = result["per_tag"][tag]
+            entry["f1_ci95"] = ci["per_tag_f1"][tag]
+            entry["ece"] = round4(expected_calibration_error(self.Y[:, k], self.proba[:, k]))
+            entry["threshold"] = round4(self.thresholds[k])
+        result["bootstrap"] = {"n_boot": ci["n_boot"], "seed": ci["seed"], "level": ci["level"]}
+        if self.cv_folds:
+            result["cv_folds"] = self.cv_folds
+        return result
+
+
+def evaluation(model, docs: Sequence[Document]) -> Evaluation:
+    """Score a trained model on the labelled documents among ``docs``."""
+    test = labelled(docs)
+    if not test:
+        raise ModelError("none of the documents given carry labels: give labels, or data "
+                         "with a 'tags' field")
+    proba = model.predict_proba([d.content for d in test])
+    return Evaluation(tags=list(model.tags), ids=[d.id for d in test], titles=[d.title for d in test],
+                      Y=binarize(test, model.tags), proba=proba, P=model.decide(proba),
+                      thresholds=np.asarray(model.thresholds))
+
+
+def evaluate(model, docs: Sequence[Document]) -> dict:
+    """Scores of a trained model on the labelled documents among ``docs`` (the JSON report)."""
+    return evaluation(model, docs).summary()

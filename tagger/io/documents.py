@@ -1,0 +1,141 @@
+"""Documents behind paths: files, directories of them, or standard input.
+
+Strict reading (:func:`read_documents`) raises :class:`InputError` naming the file and
+line or record; the lenient stream used by batch tagging turns a bad document into a
+:class:`Skipped` record and goes on.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from ..errors import DuplicateError, InputError
+from . import readers
+from .readers import jsonl_document, jsonl_lines, read_file, read_txt
+from .records import MAX_DOC_BYTES, STDIN, Document, Skipped, too_large
+
+
+def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Files behind the paths given: a directory stands for the supported files in it."""
+    out: list[Path] = []
+    for p in paths:
+        if str(p) == STDIN:
+            out.append(Path(STDIN))
+            continue
+        path = Path(p)
+        if path.is_dir():
+            files = sorted(f for f in path.rglob("*")
+                           if f.is_file() and readers.by_suffix(f.suffix) is not None)
+            if not files:
+                raise InputError(path, f"holds no {readers.describe()} files")
+            out.extend(files)
+        elif path.is_file():
+            if readers.by_suffix(path.suffix) is None:
+                raise InputError(path, f"has an unsupported extension {path.suffix!r} "
+                                       f"(use {readers.describe()})")
+            out.append(path)
+        else:
+            raise InputError(path, "does not exist")
+    return out
+
+
+def _io_error(path, exc: OSError) -> InputError:
+    return InputError(path, f"cannot be read ({exc.strerror or exc})")
+
+
+def read_documents(paths: Iterable[str | Path], *, max_doc_bytes: int = MAX_DOC_BYTES
+                   ) -> list[Document]:
+    """All documents behind the paths, in order; a bad document or a repeated id is an error.
+
+    A document (a .txt file, a JSONL line, a CSV or Parquet row) over ``max_doc_bytes``
+    is an error too.
+    """
+    docs: list[Document] = []
+    seen: dict[str, str] = {}
+    for path in expand_paths(paths):
+        try:
+            for doc in read_file(path, max_doc_bytes):
+                if isinstance(doc, InputError):
+                    raise doc
+                if doc.id in seen:
+                    raise DuplicateError(path, f"duplicate document id (also in {seen[doc.id]})",
+                                         record=doc.id)
+                seen[doc.id] = doc.source
+                docs.append(doc)
+        except OSError as exc:
+            raise _io_error(path, exc) from None
+    return docs
+
+
+def _skipped(exc: InputError, path: Path) -> Skipped:
+    where = exc.path + (f":{exc.line}" if exc.line is not None else "")
+    return Skipped(id=exc.record or (f"{path.name}:{exc.line}" if exc.line else path.stem),
+                   source=where, reason=exc.reason)
+
+
+def raw_records(paths: Iterable[str | Path], max_doc_bytes: int = MAX_DOC_BYTES) -> Iterator:
+    """Cheap, unparsed records behind the paths, for :func:`parse_record` to finish.
+
+    A JSONL line or a .txt file is passed on unread, so the costly part (decoding and
+    parsing) can run in whichever process tags it. CSV and Parquet files are parsed here,
+    streamed, and their rows passed on as documents, or as a Skipped for each bad row.
+    Missing paths still raise: that is a mistake in the command, not in a document.
+    """
+    for path in expand_paths(paths):
+        if str(path) == STDIN:
+            raise InputError(STDIN, "standard input holds one document, not a stream of them")
+        kind = readers.by_suffix(path.suffix).name
+        try:
+            if kind == "jsonl":  # lines are parsed where they are tagged
+                seen_any = False
+                for lineno, raw in jsonl_lines(path, max_doc_bytes):
+                    seen_any = True
+                    if raw is None:
+                        yield Skipped(id=f"{path.name}:{lineno}", source=f"{path}:{lineno}",
+                                      reason=too_large(max_doc_bytes))
+                    else:
+                        yield ("jsonl", str(path), lineno, raw)
+                if not seen_any:
+                    yield Skipped(id=path.stem, source=str(path), reason="is empty")
+            elif kind == "txt":  # read where it is tagged
+                yield ("txt", str(path))
+            else:
+                for item in read_file(path, max_doc_bytes):
+                    yield _skipped(item, path) if isinstance(item, InputError) else item
+        except InputError as exc:
+            yield _skipped(exc, path)
+        except OSError as exc:
+            yield Skipped(id=path.stem, source=str(path),
+                          reason=f"cannot be read ({exc.strerror or exc})")
+
+
+def parse_record(record, max_doc_bytes: int = MAX_DOC_BYTES) -> Document | Skipped:
+    """A Document from a raw record, or a Skipped saying why it cannot be read."""
+    if isinstance(record, (Document, Skipped)):
+        return record
+    if record[0] == "txt":
+        path = Path(record[1])
+        try:
+            return next(read_txt(path, max_doc_bytes))
+        except InputError as exc:
+            return Skipped(id=path.stem, source=str(path), reason=exc.reason)
+        except OSError as exc:
+            return Skipped(id=path.stem, source=str(path), reason=f"cannot be read ({exc.strerror})")
+    _, path, lineno, raw = record
+    try:
+        return jsonl_document(raw, path, lineno, max_doc_bytes)
+    except InputError as exc:
+        return Skipped(id=exc.record or f"{Path(path).name}:{lineno}", source=f"{path}:{lineno}",
+                       reason=exc.reason)
+
+
+def iter_documents_lenient(paths: Iterable[str | Path], *, max_doc_bytes: int = MAX_DOC_BYTES
+                           ) -> Iterator[Document | Skipped]:
+    """Documents behind the paths, yielding a Skipped record for each unreadable one.
+
+    A .txt file is one document, so a bad one is skipped alone. In JSONL, CSV and Parquet
+    a bad record is skipped and reading goes on. Missing paths still raise: that is a
+    mistake in the command.
+    """
+    return (parse_record(r, max_doc_bytes) for r in raw_records(paths, max_doc_bytes))

@@ -1,0 +1,229 @@
+"""One reader per input format, in one registry: every list of formats is made from it.
+
+A reader yields, for one file, a :class:`Document` for each good record and an
+:class:`InputError` in place of each bad one; a file that cannot be read at all raises.
+To add a format, write a reader and decorate it with :func:`reader`.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+from ..errors import InputError
+from .decoding import SNIFF_BYTES, decode_bytes, sniff_encoding, text_encoding
+from .records import (MAX_DOC_BYTES, STDIN, Document, check_text, from_mapping, missing_columns,
+                      too_large)
+
+try:  # orjson parses several times faster; the standard library is the fallback
+    from orjson import JSONDecodeError, loads as json_loads
+except ImportError:  # pragma: no cover
+    from json import JSONDecodeError, loads as json_loads
+
+
+@dataclass(frozen=True)
+class Reader:
+    """An input format: its name, file suffixes, what it holds, and its reader."""
+
+    name: str
+    suffixes: tuple[str, ...]
+    holds: str  # for the README's table of formats
+    read: Callable[[Path, int], Iterator]
+
+
+READERS: dict[str, Reader] = {}  # by name, in the order registered
+
+
+def reader(name: str, *suffixes: str, holds: str):
+    """Register a reader for files with these suffixes."""
+    def register(fn):
+        READERS[name] = Reader(name, suffixes, holds, fn)
+        return fn
+    return register
+
+
+def by_suffix(suffix: str) -> Reader | None:
+    return next((r for r in READERS.values() if suffix.lower() in r.suffixes), None)
+
+
+def suffixes() -> list[str]:
+    """Every supported suffix, main ones first."""
+    return [s for r in READERS.values() for s in r.suffixes]
+
+
+def describe() -> str:
+    """The formats, for messages and help: ".txt, .jsonl, .csv or .parquet"."""
+    main = [r.suffixes[0] for r in READERS.values()]
+    return ", ".join(main[:-1]) + " or " + main[-1]
+
+
+@reader("txt", ".txt", holds="one document; its id is the file name without `.txt`")
+def read_txt(path: Path, cap: int) -> Iterator[Document]:
+    if path.stat().st_size > cap:
+        raise InputError(path, too_large(cap))
+    with path.open("rb") as fh:
+        raw = fh.read(cap + 1)
+    if len(raw) > cap:
+        raise InputError(path, too_large(cap))
+    text = check_text(decode_bytes(raw, path), path)
+    yield Document(id=path.stem, text=text, source=str(path))
+
+
+def _capped_lines(fh, cap: int) -> Iterator[tuple[int, bytes | str | None]]:
+    """(line number, line) for each line of an open file; None for a line over ``cap``,
+    whose content is skipped in pieces, never held whole."""
+    for lineno in itertools.count(1):
+        raw = fh.readline(cap + 1)
+        if not raw:
+            return
+        if len(raw) > cap and raw[-1:] not in (b"\n", "\n"):
+            while (rest := fh.readline(1 << 20)) and rest[-1:] not in (b"\n", "\n"):
+                pass
+            yield lineno, None
+        else:
+            yield lineno, raw
+
+
+def jsonl_lines(path: Path, cap: int) -> Iterator[tuple[int, bytes | str | None]]:
+    """The non-blank lines of a JSONL file: bytes for UTF-8 (decoded where parsed), text
+    for UTF-16/32 files (whose lines cannot be cut as bytes)."""
+    with path.open("rb") as fh:
+        wide = sniff_encoding(fh.read(SNIFF_BYTES))
+    # a UTF-8 BOM stays on the first line, where decode_bytes removes it
+    opened = (path.open("rb") if wide is None or wide == "utf-8-sig"
+              else path.open("r", encoding=wide, newline=""))
+    lineno = 0
+    try:
+        with opened as fh:
+            for lineno, raw in _capped_lines(fh, cap):
+                if raw is None or raw.strip():
+                    yield lineno, raw
+    except UnicodeDecodeError:
+        raise InputError(path, f"is not valid {wide.upper()} text from here on; the rest of the "
+                               "file is not read", line=lineno + 1) from None
+
+
+@reader("jsonl", ".jsonl", ".ndjson", holds="one JSON object a line: `id`, `text`, optional `title` (put before the text), optional `tags`")
+def _read_jsonl(path: Path, cap: int) -> Iterator[Document | InputError]:
+    seen_any = False
+    for lineno, raw in jsonl_lines(path, cap):
+        seen_any = True
+        try:
+            yield jsonl_document(raw, path, lineno, cap)
+        except InputError as exc:
+            yield exc
+    if not seen_any:
+        raise InputError(path, "is empty")
+
+
+def jsonl_document(raw: bytes | str | None, path, lineno: int, cap: int) -> Document:
+    """One JSONL line as a document; InputError names the file and line."""
+    if raw is None:
+        raise InputError(path, too_large(cap), line=lineno)
+    line = raw if isinstance(raw, str) else decode_bytes(raw, path, line=lineno)
+    try:
+        obj = json_loads(line)
+    except (JSONDecodeError, RecursionError) as exc:
+        raise InputError(path, f"malformed JSON ({getattr(exc, 'msg', 'nested too deep')})",
+                         line=lineno) from None
+    return from_mapping(obj, path, cap, line=lineno)
+
+
+@reader("csv", ".csv", holds="columns `id`, `text`, optional `title` and `tags`; streamed")
+def _read_csv(path: Path, cap: int) -> Iterator[Document | InputError]:
+    """Rows of a CSV file, streamed; each error names the physical line its record starts on."""
+    # the csv module's field cap is process-wide: raise it to the document cap
+    csv.field_size_limit(max(cap + 1, csv.field_size_limit()))
+    with path.open("r", encoding=text_encoding(path), newline="") as fh:
+        reader = csv.reader(fh)
+        try:
+            header = next(reader, None)
+            if header is None:
+                raise InputError(path, "is empty")
+            if header and header[0].startswith("\ufeff"):
+                header[0] = header[0][1:]
+            header = [h.strip() for h in header]
+            missing_columns(path, header)
+            start = reader.line_num + 1
+            for row in reader:
+                line, start = start, reader.line_num + 1
+                if not row or all(not c.strip() for c in row):
+                    continue
+                if len(row) != len(header):
+                    yield InputError(path, f"has {len(row)} fields where the header has "
+                                           f"{len(header)}", line=line)
+                    continue
+                try:
+                    yield from_mapping(dict(zip(header, row)), path, cap, line=line)
+                except InputError as exc:
+                    yield exc
+        except csv.Error as exc:
+            raise InputError(path, f"malformed CSV ({exc}); the rest of the file is not read",
+                             line=start if header else 1) from None
+        except UnicodeDecodeError:
+            raise InputError(path, f"is not valid {fh.encoding} text from here on",
+                             line=reader.line_num + 1) from None
+
+
+PARQUET_ROW_GROUP_CAP = 1 << 30  # bytes of one row group, uncompressed: read whole at once
+
+
+PARQUET_COLUMNS = ("id", "title", "text", "tags")
+
+
+@reader("parquet", ".parquet", ".pq", holds="columns `id`, `text`, optional `title` and `tags`; read a few hundred rows at a time")
+def _read_parquet(path: Path, cap: int) -> Iterator[Document | InputError]:
+    """Rows of a Parquet file, a few hundred at a time."""
+    import pyarrow.parquet as pq
+
+    try:
+        pf = pq.ParquetFile(path)
+        columns = pf.schema_arrow.names
+        sizes = [pf.metadata.row_group(i).total_byte_size for i in range(pf.num_row_groups)]
+    except Exception as exc:  # pyarrow raises several unrelated types for a bad file
+        raise InputError(path, f"is not a readable Parquet file ({exc.__class__.__name__})") from None
+    missing_columns(path, columns)
+    if max(sizes, default=0) > PARQUET_ROW_GROUP_CAP:
+        raise InputError(path, f"has a row group of {max(sizes):,} bytes, over the cap of "
+                               f"{PARQUET_ROW_GROUP_CAP:,}; write it in smaller row groups")
+    wanted = [c for c in PARQUET_COLUMNS if c in columns]
+    row = 0
+    try:
+        for batch in pf.iter_batches(batch_size=256, columns=wanted):
+            for obj in batch.to_pylist():
+                for col in ("id", "title", "text"):
+                    v = obj.get(col)
+                    if v is not None and not isinstance(v, str):
+                        obj[col] = str(v)
+                try:
+                    yield from_mapping(obj, path, cap, record=f"row {row}")
+                except InputError as exc:
+                    yield exc
+                row += 1
+    except Exception as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(path, f"is not a readable Parquet file ({exc.__class__.__name__}); "
+                               "the rest of the file is not read", record=f"row {row}") from None
+
+
+def _read_stdin(cap: int) -> Iterator[Document]:
+    raw = sys.stdin.buffer.read(cap + 1)
+    if len(raw) > cap:
+        raise InputError("<stdin>", too_large(cap))
+    text = check_text(decode_bytes(raw, "<stdin>"), "<stdin>")
+    yield Document(id="stdin", text=text, source="<stdin>")
+
+
+def read_file(path: Path, max_doc_bytes: int = MAX_DOC_BYTES) -> Iterator[Document | InputError]:
+    """Documents in one file, in file order, and an InputError in place of each bad one.
+
+    A file that cannot be read at all raises InputError.
+    """
+    if str(path) == STDIN:
+        return _read_stdin(max_doc_bytes)
+    return by_suffix(path.suffix).read(path, max_doc_bytes)

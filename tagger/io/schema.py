@@ -1,0 +1,96 @@
+"""The tag schema (tags.toml): the tags a model may assign, with their keywords."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from ..errors import InputError
+from ..text.tokens import TOKEN_PATTERN
+from .decoding import read_text_file
+
+
+TAG_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")
+
+
+MAX_TAGS = 1000
+
+
+SCHEMA_CAP = 2**20
+
+
+@dataclass(frozen=True)
+class Tag:
+    id: str
+    name: str = ""
+    description: str = ""
+    # words or phrases that signal the tag; a mention counts as evidence when one of the
+    # context words stands nearby (or always, when there are none): see features.Lexicon
+    keywords: tuple[str, ...] = ()
+    context: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TagSchema:
+    """The tags a model may assign, in a fixed order."""
+
+    tags: tuple[Tag, ...]
+
+    @property
+    def ids(self) -> list[str]:
+        return [t.id for t in self.tags]
+
+    @classmethod
+    def from_ids(cls, ids: Iterable[str]) -> "TagSchema":
+        return cls(tuple(Tag(id=i) for i in ids))
+
+
+def load_schema(path: str | Path) -> TagSchema:
+    """Read a tags.toml: ``[[tag]]`` tables with ``id`` and optional ``name``,
+    ``description``, ``keywords`` and ``context``."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "does not exist")
+    text = read_text_file(path, SCHEMA_CAP)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(path, f"is not valid TOML ({exc})") from None
+    entries = data.get("tag")
+    if not isinstance(entries, list) or not entries or len(entries) > MAX_TAGS:
+        raise InputError(path, f"must list 1 to {MAX_TAGS} tags as [[tag]] tables with an 'id'")
+    tags, seen = [], set()
+    for n, entry in enumerate(entries, start=1):
+        tag_id = entry.get("id") if isinstance(entry, dict) else None
+        if not isinstance(tag_id, str) or not TAG_ID.match(tag_id):
+            raise InputError(path, f"tag #{n} needs an 'id' of letters, digits, '_', '-' or '.'")
+        if tag_id in seen:
+            raise InputError(path, f"tag {tag_id!r} is listed twice")
+        seen.add(tag_id)
+        keywords = _word_list(entry, "keywords", tag_id, path)
+        context = _word_list(entry, "context", tag_id, path)
+        if context and not keywords:
+            raise InputError(path, f"tag {tag_id!r} has 'context' words but no 'keywords'")
+        tags.append(Tag(id=tag_id, name=str(entry.get("name", "")),
+                        description=" ".join(str(entry.get("description", "")).split()),
+                        keywords=keywords, context=context))
+    return TagSchema(tuple(tags))
+
+
+def _word_list(entry: dict, key: str, tag_id: str, path: Path) -> tuple[str, ...]:
+    """A tag's 'keywords' or 'context': a list of phrases, each with a word the model can see."""
+    value = entry.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InputError(path, f"tag {tag_id!r}: '{key}' must be a list of strings")
+    out = []
+    for v in value:
+        if not re.search(TOKEN_PATTERN, v):
+            raise InputError(path, f"tag {tag_id!r}: {key} entry {v!r} has no word of two or "
+                                   "more letters or digits, so it could never match")
+        phrase = " ".join(v.split())
+        if phrase not in out:
+            out.append(phrase)
+    return tuple(out)

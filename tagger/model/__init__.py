@@ -1,0 +1,1 @@
+"""The model: inference (core), training, thresholds, calibration, and model files."""

@@ -1,0 +1,224 @@
+"""The tagging model: TF-IDF and keyword features, a linear scorer per tag, a threshold each.
+
+This module tags; it never trains (:mod:`.train` does) and needs no scikit-learn to do so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+from ..config import Settings
+from ..io.records import Document
+from ..io.schema import TagSchema
+from ..text.keywords import Lexicon, keyword_matrix, keyword_values
+from ..text.ngrams import NgramCounter
+from ..text.tokens import TOKEN_PATTERN, tokenize
+
+
+def vectorizer_params(settings: Settings) -> dict:
+    """TfidfVectorizer arguments for these settings: all but the settings' own are fixed by
+    the model format (never read from a model file)."""
+    return dict(analyzer="word", lowercase=True, token_pattern=TOKEN_PATTERN,
+                ngram_range=(1, settings.ngram_max), min_df=settings.min_df,
+                max_df=settings.max_df, sublinear_tf=settings.sublinear_tf, norm="l2",
+                smooth_idf=True, use_idf=True, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """Tags assigned to one document, with a probability per tag."""
+
+    id: str
+    tags: list[str]
+    scores: dict[str, float]
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "tags": list(self.tags), "scores": dict(self.scores)}
+
+
+@dataclass
+class TaggerModel:
+    """A trained model: everything needed to tag, as plain arrays and settings.
+
+    Tagging needs neither scikit-learn nor a pickled object: the vocabulary, IDF weights
+    and coefficients are enough. ``vectorizer`` rebuilds the equivalent scikit-learn
+    TfidfVectorizer on demand, for inputs the fast counter does not cover.
+    """
+
+    tags: list[str]
+    vocabulary: dict[str, int]  # term -> feature index
+    idf: np.ndarray           # (n_features,)
+    vectorizer_params: dict   # TfidfVectorizer keyword arguments
+    coef: np.ndarray          # (n_tags, n_features)
+    intercept: np.ndarray     # (n_tags,)
+    thresholds: np.ndarray    # (n_tags,)
+    settings: Settings
+    # keyword lists behind the last coef columns: [{"tag", "keywords", "context"}]
+    keywords: list = field(default_factory=list)
+    metadata: dict = field(default_factory=dict)
+
+    _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    # documents counted at a time: larger slices are slower (they fall out of CPU caches)
+    SLICE = 256
+
+    @property
+    def n_features(self) -> int:
+        """TF-IDF terms plus keyword features."""
+        return self.coef.shape[1]
+
+    @property
+    def n_terms(self) -> int:
+        return len(self.vocabulary)
+
+    def keyword_lexicon(self):
+        """The keyword matcher (built on first use), or None without keyword features."""
+        if "lexicon" not in self._cache:
+            self._cache["lexicon"] = make_lexicon(self.keywords, self.settings)
+        return self._cache["lexicon"]
+
+    @property
+    def vectorizer(self):
+        """The equivalent fitted scikit-learn TfidfVectorizer (built on first use)."""
+        if "vectorizer" not in self._cache:
+            from sklearn.feature_extraction.text import TfidfVectorizer
+
+            params = dict(self.vectorizer_params)
+            params["ngram_range"] = tuple(params["ngram_range"])
+            vec = TfidfVectorizer(**params, dtype=np.float64)
+            vec.vocabulary_ = self.vocabulary
+            vec.idf_ = self.idf
+            self._cache["vectorizer"] = vec
+        return self._cache["vectorizer"]
+
+    def ngram_counter(self):
+        """The fast exact n-gram counter for this vocabulary, or None if not applicable."""
+        if "counter" not in self._cache:
+            p = self.vectorizer_params
+            counter = None
+            if NgramCounter.supports(p) and p.get("norm") in ("l2", None):
+                try:
+                    counter = NgramCounter(self.vocabulary, tuple(p["ngram_range"]))
+                except ValueError:  # a vocabulary it cannot key exactly: use scikit-learn
+                    counter = None
+            self._cache["counter"] = counter
+        return self._cache["counter"]
+
+    def _tfidf_entries(self, texts):
+        """TF-IDF values as (rows, cols, values), weighted and normalised as scikit-learn does.
+
+        ``texts`` may be the counter's Tokens of the texts."""
+        p = self.vectorizer_params
+        rows, cols, counts = self.ngram_counter().entries(texts)
+        n_docs = texts.n_docs if hasattr(texts, "n_docs") else len(texts)
+        values = counts.astype(np.float64)
+        if p.get("sublinear_tf"):
+            np.log(values, out=values)
+            values += 1.0
+        if p.get("use_idf", True):
+            values *= self.idf[cols]
+        if p.get("norm") == "l2":
+            norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=n_docs))
+            norms[norms == 0.0] = 1.0
+            values /= norms[rows]
+        return rows, cols, values
+
+    def transform(self, texts: Sequence[str]):
+        """The model's features (a CSR matrix): TF-IDF equal to the scikit-learn
+        vectorizer's, then the keyword features, if any."""
+        import scipy.sparse as sp
+
+        texts = list(texts)
+        if self.ngram_counter() is None:
+            X = self.vectorizer.transform(texts)
+        else:
+            rows, cols, values = self._tfidf_entries(texts)
+            X = sp.csr_matrix((values, (rows, cols)), shape=(len(texts), self.n_terms))
+            X.sort_indices()
+        if self.keyword_lexicon() is not None:
+            X = with_keywords(X, keyword_matrix(self.keyword_lexicon(), texts, self.settings.keyword_weight,
+                                             self.SLICE))
+        return X
+
+    def _linear_scores(self, rows, cols, values, n_docs: int) -> np.ndarray:
+        """X @ coef.T + intercept from sparse entries, without building a matrix."""
+        if len(self.tags) > 16:  # many tags: one sparse product beats a pass per tag
+            import scipy.sparse as sp
+
+            order = np.argsort(rows, kind="stable")  # a few row-ordered runs: linear merge
+            indptr = np.zeros(n_docs + 1, dtype=np.int64)
+            np.cumsum(np.bincount(rows, minlength=n_docs), out=indptr[1:])
+            X = sp.csr_matrix((values[order], cols[order], indptr), shape=(n_docs, self.n_terms))
+            return np.asarray(X @ self.coef[:, :self.n_terms].T) + self.intercept
+        z = np.empty((n_docs, len(self.tags)))
+        for k in range(len(self.tags)):
+            z[:, k] = np.bincount(rows, weights=values * self.coef[k, cols], minlength=n_docs)
+        return z + self.intercept
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Probability of each tag (n_docs x n_tags)."""
+        texts = list(texts)
+        out = np.empty((len(texts), len(self.tags)))
+        for i in range(0, len(texts), self.SLICE):
+            part = texts[i:i + self.SLICE]
+            counter, lexicon = self.ngram_counter(), self.keyword_lexicon()
+            if counter is None:
+                X = self.vectorizer.transform(part)
+                z = np.asarray(X @ self.coef[:, :self.n_terms].T) + self.intercept
+                tokens = tokenize(part) if lexicon is not None else None
+            else:
+                tokens = counter.tokenize(part)  # one tokenization for both kinds of feature
+                z = self._linear_scores(*self._tfidf_entries(tokens), len(part))
+            if lexicon is not None:
+                z += keyword_values(lexicon, tokens, self.settings.keyword_weight) @ self.coef[:, self.n_terms:].T
+            out[i:i + len(part)] = 1.0 / (1.0 + np.exp(-z))  # the logistic function
+        return out
+
+    def decide(self, proba: np.ndarray) -> np.ndarray:
+        """0/1 tag decisions from probabilities, by each tag's own threshold."""
+        return (proba >= self.thresholds).astype(np.int8)
+
+    def predict(self, docs: Sequence[Document]) -> list[Prediction]:
+        """Tags and scores for each document, in order."""
+        docs = list(docs)
+        if not docs:
+            return []
+        proba = self.predict_proba([d.content for d in docs])
+        return self.predictions_from_proba([d.id for d in docs], proba)
+
+    def predictions_from_proba(self, ids: Sequence[str], proba: np.ndarray) -> list[Prediction]:
+        chosen = proba >= self.thresholds
+        out = []
+        for doc_id, row, mask in zip(ids, proba, chosen):
+            out.append(Prediction(
+                id=doc_id,
+                tags=[t for t, m in zip(self.tags, mask) if m],
+                scores={t: round(float(p), 6) for t, p in zip(self.tags, row)},
+            ))
+        return out
+
+
+def keyword_lists(schema: TagSchema | None, tags: Sequence[str]) -> list[dict]:
+    """The schema's keyword lists, in tag order, for the tags that have them."""
+    if schema is None:
+        return []
+    by_id = {t.id: t for t in schema.tags}
+    return [{"tag": t, "keywords": list(by_id[t].keywords), "context": list(by_id[t].context)}
+            for t in tags if t in by_id and by_id[t].keywords]
+
+
+def make_lexicon(keywords: list[dict], settings: Settings):
+    """The keyword matcher for a model, or None when it has no keyword features."""
+    if not keywords or settings.keyword_window <= 0:
+        return None
+    return Lexicon([k["keywords"] for k in keywords], [k["context"] for k in keywords],
+                   settings.keyword_window)
+
+
+def with_keywords(X, K):
+    import scipy.sparse as sp
+
+    return X if K is None else sp.hstack([X, sp.csr_matrix(K)], format="csr")

@@ -1,0 +1,262 @@
+"""Training: cross-validated search over settings, calibration, thresholds, the final fit."""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from dataclasses import asdict, dataclass, replace
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+
+from ..config import DEFAULT_SEARCH, Settings
+from ..errors import ModelError
+from ..io.labels import binarize, labelled, tag_set
+from ..io.records import Document
+from ..io.schema import TagSchema
+from ..text.keywords import keyword_matrix
+from . import metrics
+from .calibration import calibrate, fit_calibration
+from .core import TaggerModel, keyword_lists, make_lexicon, vectorizer_params, with_keywords
+from .thresholds import cross_validated_decisions, thresholds_with_fallback
+
+
+def make_vectorizer(settings: Settings):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(**vectorizer_params(settings))
+
+
+def make_classifier(settings: Settings, n_jobs: int | None = None):
+    """One logistic regression per tag (the dual liblinear solver: fast for text)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.multiclass import OneVsRestClassifier
+
+    return OneVsRestClassifier(LogisticRegression(
+        C=settings.C, class_weight=settings.class_weight, solver="liblinear", dual=True,
+        max_iter=5000, random_state=settings.seed), n_jobs=n_jobs)
+
+
+def make_pipeline(settings: Settings):
+    """The scikit-learn pipeline equivalent to a model before calibration."""
+    from sklearn.pipeline import Pipeline
+
+    return Pipeline([("tfidf", make_vectorizer(settings)), ("clf", make_classifier(settings))])
+
+
+def fingerprint(docs: Iterable[Document], tags: Sequence[str]) -> str:
+    """SHA-256 over the labelled documents' ids, text and tags, in id order."""
+    h = hashlib.sha256()
+    h.update(("\x1f".join(tags) + "\n").encode())
+    for d in sorted(docs, key=lambda d: d.id):
+        h.update(d.id.encode() + b"\x00" + d.content.encode() + b"\x00"
+                 + ";".join(sorted(d.tags or ())).encode() + b"\n")
+    return "sha256:" + h.hexdigest()
+
+
+def check_trainable(Y: np.ndarray, tags: Sequence[str], n_docs: int) -> None:
+    """Each tag needs positive and negative examples; say what to label if not."""
+    for k, tag in enumerate(tags):
+        pos = int(Y[:, k].sum())
+        if pos == 0:
+            raise ModelError(f"tag {tag!r} has no positive examples among the {n_docs} labelled "
+                             f"documents: label some documents that carry {tag!r}, or drop it "
+                             "from the schema")
+        if pos == n_docs:
+            raise ModelError(f"tag {tag!r} has no negative examples: all {n_docs} labelled "
+                             f"documents carry it; label some documents without {tag!r}")
+
+
+def fold_splits(Y: np.ndarray, folds: int, seed: int):
+    """Folds stratified for multi-label data (iterative stratification)."""
+    from iterstrat.ml_stratifiers import MultilabelStratifiedKFold
+
+    n = len(Y)
+    folds = max(2, min(folds, n))
+    if Y.shape[1] == 1:  # one tag is not multi-label to the splitter: stratify on both classes
+        Y = np.hstack([Y, 1 - Y])
+    splitter = MultilabelStratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    return list(splitter.split(np.zeros((n, 1)), Y))
+
+
+def _quiet_fit(clf, X, Y):
+    with warnings.catch_warnings():
+        # a rare tag may be absent from a training fold; OneVsRest then predicts a constant
+        warnings.filterwarnings("ignore", message="Label .* is present in all training")
+        warnings.filterwarnings("ignore", message="Label not .* is present in all training")
+        warnings.filterwarnings("ignore", message="Liblinear failed to converge")
+        return clf.fit(X, Y)
+
+
+def _logits(clf, X) -> np.ndarray:
+    """Decision values (log-odds) of each tag; constant predictors give +-30."""
+    out = np.empty((X.shape[0], len(clf.estimators_)))
+    for k, est in enumerate(clf.estimators_):
+        if hasattr(est, "decision_function") and hasattr(est, "coef_"):
+            out[:, k] = est.decision_function(X)
+        else:  # scikit-learn's _ConstantPredictor for a tag with one class in the fold
+            out[:, k] = 30.0 if float(est.y_[0]) > 0.5 else -30.0
+    return out
+
+
+@dataclass
+class _Features:
+    """Feature matrices for one feature setting, per fold."""
+
+    folds: list  # (X_train, X_test) per split
+    all_docs_vectorizer: object  # fitted on every document (unlabelled_idf), else None
+
+
+def _feature_key(settings: Settings) -> tuple:
+    """The settings that decide the features: candidates sharing them share matrices."""
+    return (settings.ngram_max, settings.min_df, settings.max_df, settings.sublinear_tf,
+            settings.unlabelled_idf, settings.keyword_window, settings.keyword_weight)
+
+
+def _canonical(X):
+    # worker processes get read-only copies, which scikit-learn must not need to re-sort
+    X = X.tocsr()
+    X.sum_duplicates()
+    return X
+
+
+def _features(settings: Settings, texts, all_texts, splits, K) -> _Features:
+    """TF-IDF per fold (fitted on the fold's training part), plus keyword features ``K``
+    (they learn nothing from the data, so one matrix serves every fold)."""
+    if settings.unlabelled_idf:
+        vec = make_vectorizer(settings).fit(all_texts)
+        X = with_keywords(vec.transform(texts), K)
+        return _Features([(_canonical(X[tr]), _canonical(X[te])) for tr, te in splits], vec)
+    folds = []
+    for tr, te in splits:
+        vec = make_vectorizer(settings)
+        Ktr, Kte = (None, None) if K is None else (K[tr], K[te])
+        folds.append((_canonical(with_keywords(vec.fit_transform([texts[i] for i in tr]), Ktr)),
+                      _canonical(with_keywords(vec.transform([texts[i] for i in te]), Kte))))
+    return _Features(folds, None)
+
+
+def _candidate_scores(settings: Settings, feats: _Features, Y, splits, n_jobs):
+    """Out-of-fold calibration, probabilities and CV decisions for one setting."""
+    logits = np.zeros(Y.shape)
+    for (tr, te), (Xtr, Xte) in zip(splits, feats.folds):
+        logits[te] = _logits(_quiet_fit(make_classifier(settings, n_jobs), Xtr, Y[tr]), Xte)
+    calib = fit_calibration(Y, logits)
+    proba = calibrate(logits, calib)
+    decisions = cross_validated_decisions(Y, proba, splits, settings.min_f1)
+    return calib, proba, decisions
+
+
+def search_grid(base: Settings, search: dict | None) -> list[Settings]:
+    """Every combination of the searched values, on top of the base settings."""
+    import itertools
+
+    if not search:
+        return [base]
+    keys = sorted(search)
+    return [replace(base, **dict(zip(keys, combo)))
+            for combo in itertools.product(*(search[k] for k in keys))]
+
+
+def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
+          settings: Settings | None = None, search: dict | bool | None = True,
+          command: str | None = None, n_jobs: int | None = None,
+          progress: Callable[[int], None] | None = None) -> TaggerModel:
+    """Train a model on the labelled documents among ``docs``.
+
+    ``search`` is a mapping of Settings fields to candidate values, True (the default) for
+    the default search, as `tagger train` does it (:data:`tagger.config.DEFAULT_SEARCH`),
+    or None/False for none: ``settings`` as given. Every combination
+    is scored by cross-validation on the training labels, per-tag thresholds chosen inside
+    the same folds, and the best is kept. Scores are calibrated by Platt scaling fitted on
+    out-of-fold logits, and per-tag thresholds maximise each tag's out-of-fold F1. Tags the
+    schema gives keywords get a keyword feature each (see :func:`keyword_values`). Unlabelled
+    documents are used only for the vocabulary and IDF, when a setting asks for it.
+    ``progress`` is called with 1 after each candidate and after the final fit.
+    """
+    base = settings or Settings()
+    search = dict(DEFAULT_SEARCH) if search is True else (search or None)
+    train_docs = labelled(docs)
+    if not train_docs:
+        raise ModelError("no labelled documents: give labels, or data with a 'tags' field")
+    tags = tag_set(train_docs, schema)
+    if not tags:
+        raise ModelError(f"the {len(train_docs)} labelled documents carry no tags at all: "
+                         "label some documents with the tags they should learn")
+    Y = binarize(train_docs, tags)
+    check_trainable(Y, tags, len(train_docs))
+    texts = [d.content for d in train_docs]
+    all_texts = [d.content for d in docs]
+    splits = fold_splits(Y, base.folds, base.seed)
+    keywords = keyword_lists(schema, tags)
+    if not keywords and search:  # nothing for the keyword settings to change
+        search = {k: v for k, v in search.items() if k not in ("keyword_window", "keyword_weight")}
+
+    candidates = search_grid(base, search)
+    feature_cache: dict = {}
+    keyword_cache: dict = {}
+    results = []
+
+    def keyword_features(cand: Settings):
+        key = (cand.keyword_window, cand.keyword_weight)
+        if key not in keyword_cache:
+            lexicon = make_lexicon(keywords, cand)
+            keyword_cache[key] = None if lexicon is None else keyword_matrix(lexicon, texts, cand.keyword_weight)
+        return keyword_cache[key]
+
+    for cand in candidates:
+        key = _feature_key(cand)
+        if key not in feature_cache:
+            feature_cache[key] = _features(cand, texts, all_texts, splits, keyword_features(cand))
+        calib, proba, decisions = _candidate_scores(cand, feature_cache[key], Y, splits, n_jobs)
+        scored = metrics.score(Y, decisions, tags)
+        results.append((scored["micro"]["f1"], scored["macro"]["f1"], cand, calib, proba, scored))
+        if progress:
+            progress(1)
+    best = max(range(len(results)), key=lambda i: (results[i][0], results[i][1], -i))
+    _, _, chosen, calib, oof_proba, cv_scores = results[best]
+
+    thresholds, fell_back = thresholds_with_fallback(Y, oof_proba, chosen.min_f1)
+    # A tag left on the fallback cut-off keeps the balanced logistic regression's own
+    # probability, for which 0.5 is the natural boundary; Platt scaling fitted on a handful
+    # of positives would push every score below it and the tag would never be given.
+    calib[fell_back] = (1.0, 0.0)
+    # with the vocabulary from all documents, the search already fitted the final vectorizer
+    vec = feature_cache[_feature_key(chosen)].all_docs_vectorizer
+    feature_cache.clear()
+    if vec is None:
+        vec = make_vectorizer(chosen).fit(texts)
+    K = keyword_features(chosen)
+    clf = _quiet_fit(make_classifier(chosen, n_jobs),
+                     _canonical(with_keywords(vec.transform(texts), K)), Y)
+    if progress:
+        progress(1)
+    raw_coef = np.vstack([e.coef_ for e in clf.estimators_]).astype(np.float64)
+    raw_intercept = np.array([float(e.intercept_[0]) for e in clf.estimators_])
+    # Platt scaling folded into the linear model: sigmoid(a (w.x + c) + b)
+    coef = raw_coef * calib[:, [0]]
+    intercept = raw_intercept * calib[:, 0] + calib[:, 1]
+    params = vectorizer_params(chosen)
+    params.pop("dtype")
+    params["ngram_range"] = list(params["ngram_range"])
+
+    return TaggerModel(
+        tags=list(tags), vocabulary=dict(vec.vocabulary_), idf=np.asarray(vec.idf_, dtype=np.float64),
+        vectorizer_params=params, coef=coef, intercept=intercept,
+        thresholds=thresholds, settings=chosen,
+        keywords=keywords if K is not None else [],
+        metadata={
+            "n_train_docs": len(train_docs),
+            "n_unlabelled_docs": len(all_texts) - len(texts),
+            "tag_counts": {t: int(c) for t, c in zip(tags, Y.sum(axis=0))},
+            "training_data": fingerprint(train_docs, tags),
+            "cv": {"folds": len(splits), "seed": base.seed, **cv_scores,
+                   "note": "out-of-fold decisions, each fold's thresholds chosen on the other "
+                           "folds; the search picked the best of the candidates below on these "
+                           "same folds, so `tagger evaluate --cv` gives the unbiased estimate"},
+            "calibration": {t: {"a": float(a), "b": float(b)} for t, (a, b) in zip(tags, calib)},
+            "search": [{"settings": {k: v for k, v in asdict(r[2]).items() if search and k in search},
+                        "micro_f1": r[0], "macro_f1": r[1]} for r in results],
+            "schema": [asdict(t) for t in schema.tags] if schema else [{"id": t} for t in tags],
+            "command": command,
+        })

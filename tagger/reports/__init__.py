@@ -1,0 +1,1 @@
+"""Reports of an evaluation: a text table and a self-contained HTML page."""

@@ -1,0 +1,1 @@
+"""Text to features: word tokens, n-gram counts and keyword mentions, on NumPy arrays."""

@@ -1,0 +1,118 @@
+"""Fast, exact word n-gram counting for a fixed vocabulary.
+
+Tokens come from :mod:`.tokens`; n-grams are looked up as tuples of token ids. The model
+then weights the counts (sublinear TF, IDF, L2 norm) as scikit-learn does; tests compare
+both steps with scikit-learn's own.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .tokens import TOKEN_PATTERN, Powers, Tokens, ngram_keys, tokenize
+
+
+class NgramCounter:
+    """Counts the word n-grams of a fixed vocabulary, like ``CountVectorizer.transform``."""
+
+    def __init__(self, vocabulary: dict[str, int], ngram_range: tuple[int, int]):
+        self.n_features = len(vocabulary)
+        self.ngram_range = tuple(ngram_range)
+        self._powers = Powers()
+        self._powers.get(1 << 21)  # room for a typical slice of documents, made once
+        terms = list(vocabulary)
+        features = np.fromiter(vocabulary.values(), dtype=np.int64, count=len(terms))
+        n_words = np.fromiter((t.count(" ") + 1 for t in terms), dtype=np.int64, count=len(terms))
+        # tokenize every term at once, as written; each of its words must be one token
+        term_of, hashes, _ = tokenize(terms, self._powers, lower=False)
+        if not np.array_equal(np.bincount(term_of, minlength=len(terms)), n_words):
+            raise ValueError("a vocabulary term is not a sequence of single word tokens")
+        token_hashes, token_ids = np.unique(hashes, return_inverse=True)
+        if len(token_hashes) != len(set(" ".join(terms).split(" "))):
+            raise ValueError("hash collision inside the vocabulary")
+        self.n_tokens = T = max(len(token_hashes), 1)
+        if T ** int(n_words.max(initial=1)) >= 2**63:
+            raise ValueError("vocabulary too large for exact 64-bit n-gram keys")
+        self._token_index = pd.Index(token_hashes)
+        first = np.cumsum(n_words) - n_words  # each term's first token
+        self._unigram_feature = np.full(T + 1, -1, dtype=np.int64)  # [-1] -> -1: unknown
+        self._grams = {}
+        for n in np.unique(n_words).tolist():
+            sel = n_words == n
+            ids = [token_ids[first[sel] + k] for k in range(n)]
+            if n == 1:
+                self._unigram_feature[ids[0]] = features[sel]
+            self._grams[n] = (pd.Index(ngram_keys(ids, T)), features[sel])
+        # pandas builds an index's hash table on first lookup: do it now, once, so that
+        # forked worker processes inherit it instead of each building their own
+        for index in [self._token_index, *(g[0] for g in self._grams.values())]:
+            index.get_indexer(index[:1])
+
+    @staticmethod
+    def supports(params: dict) -> bool:
+        return (params.get("analyzer", "word") == "word" and params.get("lowercase", True)
+                and params.get("token_pattern") == TOKEN_PATTERN
+                and params.get("tokenizer") is None and params.get("preprocessor") is None
+                and params.get("stop_words") is None and params.get("strip_accents") is None
+                and tuple(params.get("ngram_range", (1, 1)))[1] <= 3)
+
+    def tokenize(self, texts) -> Tokens:
+        """The word tokens of a slice of documents, for :meth:`entries` and :class:`Lexicon`."""
+        return tokenize(texts, self._powers)
+
+    def entries(self, texts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Non-zero counts as (document, feature, count) arrays, in no particular order.
+
+        ``texts`` may also be the :class:`Tokens` of :meth:`tokenize`. Within one document
+        the order depends only on that document, so results computed from these do not
+        depend on which other documents share the batch.
+        """
+        tokens = texts if isinstance(texts, Tokens) else self.tokenize(texts)
+        n_docs, doc = tokens.n_docs, tokens.doc
+        empty = np.zeros(0, dtype=np.int64)
+        if n_docs == 0:
+            return empty, empty, empty
+        tok = self._token_index.get_indexer(tokens.hashes)  # -1 for tokens outside every n-gram
+        F = self.n_features
+        keys_out = []
+        lo, hi = self.ngram_range
+        for n in range(lo, hi + 1):
+            if n not in self._grams or len(tok) < n:
+                continue
+            m = len(tok) - n + 1
+            if n == 1:
+                feat = self._unigram_feature[tok]  # tok == -1 lands on the sentinel (-1)
+                hit = feat >= 0
+                keys_out.append(doc[hit] * F + feat[hit])
+                continue
+            index, feats = self._grams[n]
+            parts = [tok[i:i + m] for i in range(n)]
+            valid = doc[:m] == doc[n - 1:]
+            for part in parts:
+                valid &= part >= 0
+            pos = index.get_indexer(ngram_keys([p[valid] for p in parts], self.n_tokens))
+            hit = pos >= 0
+            keys_out.append(doc[:m][valid][hit] * F + feats[pos[hit]])
+        if not keys_out:
+            return empty, empty, empty
+        # count (document, feature) pairs by hashing rather than sorting: it is the
+        # costliest step, and nothing downstream needs sorted entries
+        keys = np.concatenate(keys_out)
+        if n_docs * F < 2**31:  # 32-bit keys hash faster
+            keys = keys.astype(np.int32)
+        codes, keys = pd.factorize(keys)
+        keys = keys.astype(np.int64)
+        counts = np.bincount(codes, minlength=len(keys))
+        rows, cols = np.divmod(keys, F)
+        return rows, cols, counts
+
+    def transform(self, texts):
+        """Count matrix (n_docs x n_features), equal to CountVectorizer's for this vocabulary."""
+        import scipy.sparse as sp
+
+        texts = list(texts)
+        rows, cols, counts = self.entries(texts)
+        X = sp.csr_matrix((counts, (rows, cols)), shape=(len(texts), self.n_features))
+        X.sort_indices()
+        return X
