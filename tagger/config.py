@@ -126,13 +126,14 @@ def search_space(fixed=()) -> dict:
 def settings_table() -> str:
     """The settings as a Markdown table (for the README)."""
     d = Settings()
-    rows = ["| setting | option | default | allowed | searched over |", "|---|---|---|---|---|"]
+    rows = ["| setting | option | default | allowed | searched over | what |",
+            "|---|---|---|---|---|---|"]
     for f in fields(Settings):
         m = f.metadata
         flag = f"`{m['flag'].split('/')[0]}`" if m["flag"] else "-"
         bound = m["bound"]
-        allowed = (" or ".join(map(str, bound.choices)) if bound.choices else bound.describe())
+        allowed = " or ".join(map(str, bound.choices)) if bound.choices else bound.describe()
         searched = ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in m["search"] or ())
-        rows.append(f"| `{f.name}` | {flag} | {getattr(d, f.name)} | {allowed} | {searched or '-'} |")
-        rows[-1] += ""
+        rows.append(f"| `{f.name}` | {flag} | {getattr(d, f.name)} | {allowed} | "
+                    f"{searched or '-'} | {m['doc']} |")
     return "\n".join(rows) + "\n"

@@ -19,7 +19,32 @@ TAGS = ["missile_strikes", "air_defence_aid", "escalation_rhetoric", "energy_att
 
 def _need_corpus():
     if not CORPUS.is_file():
-        pytest.fail(f"the reference corpus is expected at {CORPUS} (../shared beside the repo)")
+        pytest.fail(f"the reference corpus is expected at {CORPUS}: put the project's shared "
+                    "data beside the repo as ../shared (or run the fast tier: "
+                    "pytest -m 'not corpus and not browser and not dask and not slow')")
+
+
+# Tests using these fixtures need ../shared: they are marked `corpus` automatically.
+CORPUS_FIXTURES = {"corpus_path", "reference_labels", "labelled_jsonl", "small_model_dir",
+                   "shared_dir"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        names = set(item.fixturenames)
+        if names & CORPUS_FIXTURES:
+            item.add_marker(pytest.mark.corpus)
+        if "browser" in names:
+            item.add_marker(pytest.mark.browser)
+        if "dask_cluster" in names or "dask" in item.name:
+            item.add_marker(pytest.mark.dask)
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """../shared: the labelling guide, the corpora and their labels."""
+    _need_corpus()
+    return SHARED
 
 
 @pytest.fixture(scope="session")
@@ -97,6 +122,14 @@ FIXTURE_ARTICLES = FIXTURES / "articles.jsonl"
 FIXTURE_LABELS = FIXTURES / "labels.csv"
 TRAIN_FIXTURE = ["train", "--data", str(FIXTURE_ARTICLES), "--labels", str(FIXTURE_LABELS),
                  "--tags", str(SCHEMA), "--folds", "3", "--no-search", "--quiet"]
+
+
+@pytest.fixture(scope="session")
+def fixture_docs():
+    """The fixture corpus with its labels, as documents."""
+    from tagger import attach_labels, read_documents
+
+    return attach_labels(read_documents([FIXTURE_ARTICLES]), [FIXTURE_LABELS], known_tags=TAGS)
 
 
 @pytest.fixture(scope="session")

@@ -121,6 +121,7 @@ def test_interrupted_run_resumes_and_writes_every_document_once(sample_jsonl, tm
     assert out.read_bytes() == clean.read_bytes()
 
 
+@pytest.mark.slow
 def test_kill_9_then_the_same_command_finishes_the_job(corpus_path, tmp_path):
     data = tmp_path / "big.jsonl"
     data.write_bytes(corpus_path.read_bytes() * 2)

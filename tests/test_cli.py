@@ -109,7 +109,8 @@ def test_evaluate_cross_validation_needs_no_model(labelled_jsonl, tmp_path):
     assert 0.6 < report["micro"]["f1"] < 0.95
 
 
-def test_shipped_model_is_rebuilt_by_its_recorded_command(tmp_path):
+@pytest.mark.slow
+def test_shipped_model_is_rebuilt_by_its_recorded_command(tmp_path, shared_dir):
     meta = json.loads((SHIPPED_MODEL / "model.json").read_text())
     args = shlex.split(meta["command"])
     assert args[:2] == ["tagger", "train"]

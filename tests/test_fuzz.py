@@ -27,6 +27,7 @@ from tagger.errors import InputError, ModelError
 FUZZ = settings(derandomize=True, max_examples=150, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 MEMORY_BOUND = 300 * 2**20
+pytestmark = pytest.mark.slow  # about 40 s of examples
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),

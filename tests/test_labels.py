@@ -10,10 +10,10 @@ from tagger.io.labels import attach_labels, binarize, read_labels
 from tagger.io.schema import load_schema
 
 
-def test_schema_lists_the_four_tags_of_the_labelling_guide():
+def test_schema_lists_the_four_tags_of_the_labelling_guide(shared_dir):
     schema = load_schema(SCHEMA)
     assert schema.ids == TAGS
-    guide_tags = re.findall(r"^## `(\w+)`", (SHARED / "LABELING.md").read_text(), re.M)
+    guide_tags = re.findall(r"^## `(\w+)`", (shared_dir / "LABELING.md").read_text(), re.M)
     assert schema.ids == guide_tags
     assert all(t.name and len(t.description) > 100 for t in schema.tags)
 

@@ -14,8 +14,8 @@ from tagger.model.persist import ARRAYS_FILE, META_FILE
 
 
 @pytest.fixture(scope="module")
-def labelled_docs(labelled_jsonl):
-    return read_documents([labelled_jsonl])
+def labelled_docs(fixture_docs):
+    return fixture_docs
 
 
 @pytest.fixture(scope="module")

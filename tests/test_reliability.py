@@ -29,7 +29,6 @@ from tagger import load_model
 from tagger.cli import main
 from tagger.io.documents import iter_documents_lenient, read_documents
 from tagger.errors import InputError, ModelError
-from tagger.io.files import OutputLock
 
 TAGGER = str(Path(sys.executable).parent / "tagger")
 SEED = SEEDS / "004_40f943de2ae17bec.txt"
@@ -274,6 +273,7 @@ def test_a_run_holding_the_output_keeps_others_out_and_a_dead_one_does_not(fixtu
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl"]
 
 
+@pytest.mark.slow
 def test_two_concurrent_runs_on_one_output_one_wins_and_the_output_is_complete(fixture_model, tmp_path):
     data = repeated_fixture(tmp_path / "in.jsonl", 400)
     out = tmp_path / "out.jsonl"
@@ -297,6 +297,7 @@ def _kill_after(cmd, delay: float) -> None:
     proc.wait()
 
 
+@pytest.mark.slow
 def test_kill_9_during_train_then_the_same_command_gives_the_same_model(fixture_model, tmp_path):
     model = tmp_path / "m"
     cmd = [TAGGER, *TRAIN_FIXTURE, "--model", str(model)]
@@ -314,6 +315,7 @@ def test_kill_9_during_train_then_the_same_command_gives_the_same_model(fixture_
         assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]
 
 
+@pytest.mark.slow
 def test_kill_9_during_tag_then_the_same_command_gives_the_same_output(fixture_model, tmp_path):
     data = repeated_fixture(tmp_path / "in.jsonl", 300)
     reference = tmp_path / "reference.jsonl"

@@ -1,0 +1,52 @@
+"""The parts of README.md generated from the code, so they cannot drift.
+
+README.md holds cog blocks that call these functions; regenerate with
+
+    .venv/bin/cog -r -I tools README.md
+
+and `cog --check` (run by the tests) fails when a part is out of date.
+"""
+
+from __future__ import annotations
+
+
+def cli_reference() -> str:
+    """Every command's --help, as the terminal shows it."""
+    from click.testing import CliRunner
+
+    from tagger.cli import main
+
+    runner = CliRunner()
+    parts = []
+    for args in [[], *[[name] for name in sorted(main.commands)]]:
+        title = " ".join(["tagger", *args])
+        out = runner.invoke(main, [*args, "--help"], prog_name="tagger", terminal_width=100).output
+        parts.append(f"### `{title}`\n\n```text\n{out.rstrip()}\n```\n")
+    return "\n".join(parts)
+
+
+def settings_table() -> str:
+    from tagger.config import settings_table
+
+    return settings_table()
+
+
+def input_formats() -> str:
+    """The input formats, from the reader registry."""
+    from tagger.io.readers import READERS
+
+    rows = ["| input | documents |", "|---|---|",
+            "| directory | every file below it with one of the suffixes below, in name order |"]
+    rows += [f"| {', '.join(f'`{s}`' for s in r.suffixes)} | {r.holds} |" for r in READERS.values()]
+    rows.append("| `-` | standard input, one document with id `stdin` (`predict` only) |")
+    return "\n".join(rows) + "\n"
+
+
+def output_formats() -> str:
+    """What predict prints and what tag writes, from the writer registries."""
+    from tagger.io.writers import OUTPUT_FORMATS, PRINTERS
+
+    printed = ", ".join(f"`{name}`" for name in PRINTERS)
+    files = ", ".join(f"`{name}` ({', '.join(f.suffixes)})" for name, f in OUTPUT_FORMATS.items())
+    return (f"`tagger predict --format` prints {printed}; `tagger tag --out` writes {files}, "
+            "chosen by the extension or `--format`.\n")
