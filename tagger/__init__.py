@@ -5,30 +5,40 @@
     model = tagger.load_model()  # the model shipped with the package
     for p in model.predict(docs):
         print(p.id, p.tags)
+
+The names below are loaded on first use, so that importing one part of the package (the
+command line's ``--help``, say) does not import all of it.
 """
 
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 
 try:
     __version__ = version("tagger")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree not installed
+except PackageNotFoundError:  # pragma: no cover - a source tree that is not installed
     __version__ = "0+unknown"
 
-from .config import Settings  # noqa: E402
-from .errors import InputError, LabelError, ModelError, OutputError, SettingsError, TaggerError  # noqa: E402
-from .evaluation.crossval import cross_validate  # noqa: E402
-from .evaluation.results import evaluate  # noqa: E402
-from .io.documents import read_documents  # noqa: E402
-from .io.labels import attach_labels, read_labels  # noqa: E402
-from .io.records import Document, Skipped  # noqa: E402
-from .io.schema import TagSchema, load_schema  # noqa: E402
-from .model.core import Prediction, TaggerModel  # noqa: E402
-from .model.persist import load_model, save_model, shipped_model  # noqa: E402
-from .model.train import train  # noqa: E402
+_API = {
+    "Settings": "config",
+    "TaggerError": "errors", "InputError": "errors", "LabelError": "errors",
+    "ModelError": "errors", "OutputError": "errors", "SettingsError": "errors",
+    "Document": "io.records", "Skipped": "io.records",
+    "read_documents": "io.documents",
+    "TagSchema": "io.schema", "load_schema": "io.schema",
+    "attach_labels": "io.labels", "read_labels": "io.labels",
+    "Prediction": "model.core", "TaggerModel": "model.core",
+    "train": "model.train",
+    "load_model": "model.persist", "save_model": "model.persist", "shipped_model": "model.persist",
+    "evaluate": "evaluation.results", "cross_validate": "evaluation.crossval",
+}
+__all__ = ["__version__", *_API]
 
-__all__ = [
-    "Document", "Skipped", "read_documents", "InputError", "LabelError", "ModelError",
-    "OutputError", "SettingsError", "TaggerError", "TagSchema", "attach_labels", "load_schema",
-    "read_labels", "cross_validate", "evaluate", "Prediction", "Settings", "TaggerModel",
-    "train", "load_model", "save_model", "shipped_model",
-]
+
+def __getattr__(name: str):
+    if name in _API:
+        return getattr(import_module(f".{_API[name]}", __name__), name)
+    raise AttributeError(f"module 'tagger' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(__all__)

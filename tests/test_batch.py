@@ -188,10 +188,17 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _need_distributed():
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        pytest.fail("the Dask tests need dask.distributed: pip install -e '.[dask]'")
+
+
 @pytest.fixture(scope="module")
 def dask_cluster():
     """A real Dask scheduler and two workers on 127.0.0.1, stopped after the tests."""
-    pytest.importorskip("distributed")
+    _need_distributed()
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
     bindir = Path(sys.executable).parent
@@ -231,7 +238,7 @@ def test_dask_engine_output_is_identical_to_local(dask_cluster, sample_jsonl, tm
 
 
 def test_dask_engine_without_a_reachable_scheduler_is_a_clear_error(sample_jsonl, tmp_path):
-    pytest.importorskip("distributed")
+    _need_distributed()
     from tagger.errors import TaggerError
 
     with pytest.raises(TaggerError, match="cannot reach the Dask scheduler"):

@@ -8,6 +8,7 @@ import sys
 import click
 
 from ..batch.parts import DUPLICATES
+from ..io.writers import OUTPUT_FORMATS, describe_outputs
 from .options import (data_files, data_options, format_option, handle_errors, load_data,
                       max_doc_bytes_option, model_option, progress_bar, resolve_model,
                       schema_path, settings_from, settings_options)
@@ -115,8 +116,8 @@ def evaluate(model, data, label_files, tags_path, json_path, report_path, cv, qu
 
     \b
     Examples:
-      tagger evaluate --model models/ukraine-war --data test.jsonl --json scores.json
-      tagger evaluate --data test.jsonl --report report.html
+      tagger evaluate --data ../shared/corpus/economist-2023-2025.jsonl \\
+        --labels ../shared/labels/economist-random.csv --json scores.json --report report.html
       tagger evaluate --cv 5 --data ../shared/corpus/ukraine-2022.jsonl \\
         --labels labels/reference-train.csv --tags labels/tags.toml
     """
@@ -167,7 +168,7 @@ def predict(model, fmt, max_doc_bytes, paths):
     \b
     Examples:
       tagger predict seeds/004_40f943de2ae17bec.txt
-      cat article.txt | tagger predict - --format json
+      cat seeds/000_2c1dc2b1a7e2b655.txt | tagger predict - --format json
     """
     from ..io.documents import read_documents
     from ..io.writers import format_predictions
@@ -182,8 +183,8 @@ def predict(model, fmt, max_doc_bytes, paths):
 @model_option()
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("--out", "-o", required=True, type=click.Path(dir_okay=False),
-              help="Output file: .jsonl, .csv or .parquet.")
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]),
+              help=f"Output file: {describe_outputs()}.")
+@click.option("--format", "fmt", type=click.Choice(list(OUTPUT_FORMATS)),
               help="Output format [default: from the --out extension].")
 @click.option("--batch-size", type=click.IntRange(1), default=1000, show_default=True,
               help="Documents per chunk: the unit of parallel work and of resumption.")
@@ -203,7 +204,7 @@ def tag(model, inputs, out, fmt, batch_size, jobs, engine, scheduler, duplicates
         quiet):
     """Tag many documents into one file: streaming, parallel and resumable.
 
-    INPUTS are as for --data: directories of .txt, .jsonl, .csv and .parquet files. Each
+    INPUTS are as for --data: files, and directories of them. Each
     output record has the document's id, its tags and a score per tag, as `tagger
     predict` gives them. If a run is interrupted, run the same command again: it goes on
     from the last committed chunk. Unreadable documents are skipped and listed with their
@@ -215,7 +216,7 @@ def tag(model, inputs, out, fmt, batch_size, jobs, engine, scheduler, duplicates
     \b
     Examples:
       tagger tag ../shared/corpus/ukraine-2022.jsonl --out tags.jsonl
-      tagger tag articles/ --out tags.parquet --jobs 2 --batch-size 500
+      tagger tag ../shared/corpus/news-2023-2025.jsonl seeds/ --out tags.parquet --jobs 2
       tagger tag archive.jsonl --out tags.csv --engine dask --scheduler tcp://10.0.0.5:8786
     """
     from tqdm import tqdm

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from ..errors import DuplicateError, TaggerError
+from ..io.readers import describe as describe_inputs
 from ..io.records import MAX_DOC_BYTES
 
 
@@ -59,8 +60,8 @@ def data_options(f):
                      help="Hand labels, CSV 'id,tags' (repeatable). Without it, labels come "
                           "from the data's own 'tags' field.")(f)
     f = click.option("--data", "-d", "data", multiple=True, required=True,
-                     help="Documents: a directory of .txt, a .txt, .jsonl, .csv or .parquet "
-                          "file (repeatable).")(f)
+                     help=f"Documents: a {describe_inputs()} file, or a directory of them "
+                          "(repeatable).")(f)
     return f
 
 
