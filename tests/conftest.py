@@ -89,7 +89,7 @@ def small_model_dir(tmp_path_factory, labelled_jsonl) -> Path:
 
 
 def reference_keyword_counts(texts, lists, window):
-    """Keyword mentions in context, counted the slow, obvious way (to check features.Lexicon).
+    """Keyword mentions in context, counted the slow, obvious way (to check tagger.text.keywords.Lexicon).
 
     ``lists``: [{"keywords": [...], "context": [...]}]. A mention counts when a context word
     is within ``window`` words before its first word or after its last, or always when the

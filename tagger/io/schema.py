@@ -28,7 +28,7 @@ class Tag:
     name: str = ""
     description: str = ""
     # words or phrases that signal the tag; a mention counts as evidence when one of the
-    # context words stands nearby (or always, when there are none): see features.Lexicon
+    # context words stands nearby (or always, when there are none): see tagger.text.keywords.Lexicon
     keywords: tuple[str, ...] = ()
     context: tuple[str, ...] = ()
 

@@ -162,7 +162,7 @@ def load_model(directory: str | Path | None = None):
     model); never unpickles anything.
 
     Everything is checked before use: ``model.json`` against the schema in
-    :mod:`tagger.model_schema`, each array's name, dtype and shape from its header
+    :mod:`tagger.model.schema`, each array's name, dtype and shape from its header
     against that metadata and the size caps, before any array data is read.
     """
     from . import schema as model_schema  # msgspec: imported when a model is loaded, not before

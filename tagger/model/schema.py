@@ -4,7 +4,7 @@ Decoded with msgspec into the structs below, which refuse unknown keys, values o
 wrong type, numbers out of range or not finite (JSON has no NaN; an overflowing literal
 such as ``1e400`` is refused as out of range), and nesting too deep. The model's settings
 are checked by :class:`tagger.model.Settings` itself, against the bounds declared beside
-each setting; ``python -m tagger.model_schema`` prints this schema as JSON Schema.
+each setting; ``python -m tagger.model.schema`` prints this schema as JSON Schema.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ Text = Annotated[str, msgspec.Meta(max_length=100_000)]
 
 
 class KeywordList(msgspec.Struct, forbid_unknown_fields=True):
-    """One tag's keywords and context words (see features.Lexicon)."""
+    """One tag's keywords and context words (see tagger.text.keywords.Lexicon)."""
 
     tag: TagId
     keywords: Annotated[list[Phrase], msgspec.Meta(min_length=1, max_length=MAX_PHRASES)]
