@@ -57,11 +57,12 @@ def zip_bomb(dst: Path) -> None:
     header = io.BytesIO()
     np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False,
                                                   "shape": shape})
-    with zipfile.ZipFile(dst / "arrays.npz", "w", compression=zipfile.ZIP_DEFLATED,
-                         compresslevel=1) as zf:
+    with zipfile.ZipFile(dst / "arrays.npz", "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for k in ("vocabulary", "idf", "intercept"):
             zf.writestr(f"{k}.npy", _npy(arrays[k]))
-        with zf.open(zipfile.ZipInfo("coef.npy"), "w", force_zip64=True) as fh:
+        info = zipfile.ZipInfo("coef.npy")
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with zf.open(info, "w", force_zip64=True) as fh:
             fh.write(header.getvalue())
             zeros = bytes(1 << 22)
             for _ in range(shape[0] * shape[1] * 8 // len(zeros)):
