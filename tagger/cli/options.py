@@ -57,8 +57,9 @@ def data_options(f):
                      help="Tag schema (TOML) [default: the tags.toml beside the first --labels "
                           "file, if there is one; else the tags seen in the labels].")(f)
     f = click.option("--labels", "-l", "label_files", multiple=True, type=click.Path(dir_okay=False),
-                     help="Hand labels, CSV 'id,tags' (repeatable). Without it, labels come "
-                          "from the data's own 'tags' field.")(f)
+                     help="Hand labels: CSV 'id,tags', or JSONL labels with their evidence "
+                          "sentences, or an evidence file (repeatable). Without it, labels "
+                          "come from the data's own 'tags' field.")(f)
     f = click.option("--data", "-d", "data", multiple=True, required=True,
                      help=f"Documents: a {describe_inputs()} file, or a directory of them "
                           "(repeatable).")(f)

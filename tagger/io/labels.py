@@ -9,6 +9,7 @@ from typing import Iterable, Sequence
 
 from ..errors import InputError, LabelError
 from .decoding import read_text_file
+from .evidence import LabelRows, check_evidence, read_jsonl_labels
 from .records import Document
 from .schema import TagSchema
 
@@ -74,9 +75,12 @@ def _label_rows(path: Path, known_tags: Sequence[str] | None
 
 def attach_labels(docs: Sequence[Document], label_files: Sequence[str | Path], *,
                   known_tags: Sequence[str] | None = None) -> list[Document]:
-    """Give documents the tags from label files; ids must exist in the data and be unique.
+    """Give documents the tags (and evidence) from label files: CSV ``id,tags``, or JSONL
+    labels with evidence and evidence files (see :mod:`tagger.io.evidence`). Ids must
+    exist in the data and be labelled once; evidence must occur in its document and back a
+    tag its label gives.
 
-    Documents without a row come back with ``tags=None`` (unlabelled). With no label
+    Documents without a label come back with ``tags=None`` (unlabelled). With no label
     files the documents keep the tags their own data carried.
     """
     if not label_files:
@@ -91,20 +95,45 @@ def attach_labels(docs: Sequence[Document], label_files: Sequence[str | Path], *
     by_id = {d.id for d in docs}
     merged: dict[str, tuple[str, ...]] = {}
     origin: dict[str, str] = {}
+    evidence: dict[tuple[str, str], tuple[str, ...]] = {}
+    evidence_origin: dict[tuple[str, str], tuple[str, int]] = {}
     for lf in label_files:
         lf = Path(lf)
-        labels, lines = _label_rows(lf, known_tags)
-        for doc_id, tags in labels.items():
+        rows = _read_label_file(lf, known_tags)
+        for doc_id, tags in rows.labels.items():
             if doc_id in merged:
                 raise LabelError(lf, f"id {doc_id!r} is labelled again (also in {origin[doc_id]})",
-                                 line=lines.get(doc_id))
+                                 line=rows.lines.get(doc_id))
             if doc_id not in by_id:
                 raise LabelError(lf, f"id {doc_id!r} is not among the documents given",
-                                 line=lines.get(doc_id))
+                                 line=rows.lines.get(doc_id))
             merged[doc_id] = tags
             origin[doc_id] = str(lf)
-    return [Document(id=d.id, text=d.text, title=d.title, tags=merged.get(d.id), source=d.source)
+        for key, sentences in rows.evidence.items():
+            if key in evidence:
+                raise LabelError(lf, f"evidence for {key[0]!r}, {key[1]!r} given again (also in "
+                                     f"{evidence_origin[key][0]})", line=rows.evidence_lines[key])
+            evidence[key] = sentences
+            evidence_origin[key] = (str(lf), rows.evidence_lines[key])
+    if evidence:
+        check_evidence(evidence, evidence_origin, merged,
+                       {d.id: d.content for d in docs if d.id in {k[0] for k in evidence}})
+    per_doc: dict[str, list] = {}
+    for (doc_id, tag), sentences in sorted(evidence.items()):
+        per_doc.setdefault(doc_id, []).append((tag, sentences))
+    return [Document(id=d.id, text=d.text, title=d.title, tags=merged.get(d.id), source=d.source,
+                     evidence=tuple(per_doc.get(d.id, ())))
             for d in docs]
+
+
+def _read_label_file(path: Path, known_tags: Sequence[str] | None) -> LabelRows:
+    """A label file by its suffix: CSV ``id,tags``, or JSONL labels and evidence."""
+    if path.suffix.lower() in (".jsonl", ".ndjson"):
+        if not path.is_file():
+            raise InputError(path, "does not exist")
+        return read_jsonl_labels(path, known_tags)
+    labels, lines = _label_rows(path, known_tags)
+    return LabelRows(labels=labels, lines=lines)
 
 
 def labelled(docs: Iterable[Document]) -> list[Document]:

@@ -23,6 +23,8 @@ class Document:
     title: str = ""
     tags: tuple[str, ...] | None = None
     source: str = field(default="", compare=False)
+    # the sentences that earn each tag, when the labels carry them: ((tag, (sentence, ...)), ...)
+    evidence: tuple = field(default=(), compare=False)
 
     @property
     def content(self) -> str:
