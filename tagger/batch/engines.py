@@ -40,8 +40,6 @@ def _resolve(model_ref):
     return model_ref
 
 
-
-
 def _runs(values: Iterable[str]) -> list:
     return [[v, len(list(g))] for v, g in itertools.groupby(values)]
 
