@@ -253,6 +253,13 @@ def test_the_same_file_twice_is_an_error_before_any_work(fixture_model, tmp_path
     assert not out.exists() and not Path(f"{out}.parts").exists()
 
 
+def test_an_output_in_a_new_directory_is_written_there(fixture_model, tmp_path):
+    out = tmp_path / "new" / "dir" / "tags.jsonl"
+    assert run("tag", SEEDS, "--out", out, "-m", fixture_model).exit_code == 0
+    assert len(out.read_text().splitlines()) == 3
+    assert sorted(p.name for p in out.parent.iterdir()) == ["tags.jsonl"]
+
+
 def test_a_run_holding_the_output_keeps_others_out_and_a_dead_one_does_not(fixture_model, tmp_path):
     out = tmp_path / "out.jsonl"
     holder = subprocess.Popen([sys.executable, "-c", (

@@ -198,6 +198,7 @@ class OutputLock:
 
         while True:
             try:
+                self.lock_path.parent.mkdir(parents=True, exist_ok=True)
                 fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
             except OSError as exc:
                 raise _os_error(self.lock_path, exc) from None
