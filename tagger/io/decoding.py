@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import os
 from pathlib import Path
 
 from ..errors import InputError
@@ -97,11 +98,19 @@ def text_encoding(path: Path) -> str:
     return best.encoding
 
 
+def read_bounded(path: Path, cap: int) -> bytes:
+    """A file's bytes, but never more than ``cap + 1`` of them: a result longer than ``cap``
+    means the file is over the cap. A regular file is read at its own size, since
+    ``read(n)`` sets aside all ``n`` bytes first (5 MiB per .txt document otherwise)."""
+    with path.open("rb") as fh:
+        size = os.fstat(fh.fileno()).st_size  # 0 for a pipe or a /proc file: read up to the cap
+        return fh.read(min(size, cap) + 1 if size else cap + 1)
+
+
 def read_text_file(path: Path, cap: int) -> str:
     """A whole text file, decoded, refusing one larger than ``cap`` bytes."""
     try:
-        with path.open("rb") as fh:
-            raw = fh.read(cap + 1)
+        raw = read_bounded(path, cap)
     except OSError as exc:
         raise InputError(path, f"cannot be read ({exc.strerror or exc})") from None
     if len(raw) > cap:

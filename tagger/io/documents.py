@@ -69,6 +69,7 @@ def read_documents(paths: Iterable[str | Path], *, max_doc_bytes: int = MAX_DOC_
 
 
 def _skipped(exc: InputError, path: Path) -> Skipped:
+    """A bad document as batch tagging lists it: its id (or file:line), where, and why."""
     where = exc.path + (f":{exc.line}" if exc.line is not None else "")
     return Skipped(id=exc.record or (f"{path.name}:{exc.line}" if exc.line else path.stem),
                    source=where, reason=exc.reason)
@@ -92,8 +93,7 @@ def raw_records(paths: Iterable[str | Path], max_doc_bytes: int = MAX_DOC_BYTES)
                 for lineno, raw in jsonl_lines(path, max_doc_bytes):
                     seen_any = True
                     if raw is None:
-                        yield Skipped(id=f"{path.name}:{lineno}", source=f"{path}:{lineno}",
-                                      reason=too_large(max_doc_bytes))
+                        yield _skipped(InputError(path, too_large(max_doc_bytes), line=lineno), path)
                     else:
                         yield ("jsonl", str(path), lineno, raw)
                 if not seen_any:
@@ -106,8 +106,7 @@ def raw_records(paths: Iterable[str | Path], max_doc_bytes: int = MAX_DOC_BYTES)
         except InputError as exc:
             yield _skipped(exc, path)
         except OSError as exc:
-            yield Skipped(id=path.stem, source=str(path),
-                          reason=f"cannot be read ({exc.strerror or exc})")
+            yield _skipped(_io_error(path, exc), path)
 
 
 def parse_record(record, max_doc_bytes: int = MAX_DOC_BYTES) -> Document | Skipped:
@@ -119,15 +118,14 @@ def parse_record(record, max_doc_bytes: int = MAX_DOC_BYTES) -> Document | Skipp
         try:
             return next(read_txt(path, max_doc_bytes))
         except InputError as exc:
-            return Skipped(id=path.stem, source=str(path), reason=exc.reason)
+            return _skipped(exc, path)
         except OSError as exc:
-            return Skipped(id=path.stem, source=str(path), reason=f"cannot be read ({exc.strerror})")
+            return _skipped(_io_error(path, exc), path)
     _, path, lineno, raw = record
     try:
         return jsonl_document(raw, path, lineno, max_doc_bytes)
     except InputError as exc:
-        return Skipped(id=exc.record or f"{Path(path).name}:{lineno}", source=f"{path}:{lineno}",
-                       reason=exc.reason)
+        return _skipped(exc, Path(path))
 
 
 def iter_documents_lenient(paths: Iterable[str | Path], *, max_doc_bytes: int = MAX_DOC_BYTES

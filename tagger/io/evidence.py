@@ -42,16 +42,19 @@ def _strings(value, what: str, path: Path, line: int) -> tuple[str, ...]:
     return tuple(value)
 
 
+def check_tags(tags, doc_id: str, known_tags: Sequence[str] | None, path: Path, line: int) -> None:
+    """One label's tags are known (when a tag set is given), and each is listed once."""
+    for t in tags:
+        if not isinstance(t, str) or (known_tags is not None and t not in known_tags):
+            known = f" (known: {', '.join(known_tags)})" if known_tags is not None else ""
+            raise LabelError(path, f"unknown tag {t!r}{known}", line=line)
+    if len(set(tags)) != len(tags):
+        raise LabelError(path, f"tag listed twice for {doc_id!r}", line=line)
+
+
 def read_jsonl_labels(path: Path, known_tags: Sequence[str] | None) -> LabelRows:
     """Labels and evidence from a JSONL label or evidence file."""
     rows = LabelRows()
-    known = set(known_tags) if known_tags is not None else None
-
-    def check_tag(tag, line):
-        if not isinstance(tag, str) or (known is not None and tag not in known):
-            raise LabelError(path, f"unknown tag {tag!r}"
-                             + (f" (known: {', '.join(known_tags)})" if known_tags else ""), line=line)
-
     for line, raw in enumerate(read_text_file(path, EVIDENCE_CAP).splitlines(), start=1):
         if not raw.strip():
             continue
@@ -67,10 +70,7 @@ def read_jsonl_labels(path: Path, known_tags: Sequence[str] | None) -> LabelRows
             if doc_id in rows.labels:
                 raise LabelError(path, f"duplicate id {doc_id!r}", line=line)
             tags = _strings(obj["tags"], "'tags'", path, line) if obj["tags"] else ()
-            for t in tags:
-                check_tag(t, line)
-            if len(set(tags)) != len(tags):
-                raise LabelError(path, f"tag listed twice for {doc_id!r}", line=line)
+            check_tags(tags, doc_id, known_tags, path, line)
             rows.labels[doc_id], rows.lines[doc_id] = tags, line
             evidence = obj.get("evidence", {})
             if not isinstance(evidence, dict):
@@ -81,7 +81,7 @@ def read_jsonl_labels(path: Path, known_tags: Sequence[str] | None) -> LabelRows
         else:
             raise LabelError(path, "expected 'tags' (a label) or 'tag' (its evidence)", line=line)
         for tag, sentences in items:
-            check_tag(tag, line)
+            check_tags((tag,), doc_id, known_tags, path, line)
             key = (doc_id, tag)
             if key in rows.evidence:
                 raise LabelError(path, f"evidence for {doc_id!r}, {tag!r} given twice", line=line)

@@ -9,7 +9,7 @@ from typing import Iterable, Sequence
 
 from ..errors import InputError, LabelError
 from .decoding import read_text_file
-from .evidence import LabelRows, check_evidence, read_jsonl_labels
+from .evidence import LabelRows, check_evidence, check_tags, read_jsonl_labels
 from .records import Document
 from .schema import TagSchema
 
@@ -38,7 +38,6 @@ def _label_rows(path: Path, known_tags: Sequence[str] | None
         raise LabelError(path, f"malformed CSV ({exc})", line=1) from None
     if header is None or [h.strip().lstrip("\ufeff") for h in header[:2]] != ["id", "tags"]:
         raise LabelError(path, "must start with the header 'id,tags'", line=1)
-    known = set(known_tags) if known_tags is not None else None
     labels: dict[str, tuple[str, ...]] = {}
     lines: dict[str, int] = {}
     start = reader.line_num + 1
@@ -61,13 +60,7 @@ def _label_rows(path: Path, known_tags: Sequence[str] | None
         if doc_id in labels:
             raise LabelError(path, f"duplicate id {doc_id!r}", line=line)
         tags = tuple(t.strip() for t in cell.split(";") if t.strip())
-        if known is not None:
-            unknown = [t for t in tags if t not in known]
-            if unknown:
-                raise LabelError(path, f"unknown tag {unknown[0]!r} (known: {', '.join(known_tags)})",
-                                 line=line)
-        if len(set(tags)) != len(tags):
-            raise LabelError(path, f"tag listed twice for {doc_id!r}", line=line)
+        check_tags(tags, doc_id, known_tags, path, line)
         labels[doc_id] = tags
         lines[doc_id] = line
     return labels, lines

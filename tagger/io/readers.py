@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from ..errors import InputError
-from .decoding import SNIFF_BYTES, decode_bytes, sniff_encoding, text_encoding
+from .decoding import SNIFF_BYTES, decode_bytes, read_bounded, sniff_encoding, text_encoding
 from .records import (MAX_DOC_BYTES, STDIN, Document, check_text, from_mapping, missing_columns,
                       too_large)
 
@@ -63,10 +63,7 @@ def describe() -> str:
 
 @reader("txt", ".txt", holds="one document; its id is the file name without `.txt`")
 def read_txt(path: Path, cap: int) -> Iterator[Document]:
-    if path.stat().st_size > cap:
-        raise InputError(path, too_large(cap))
-    with path.open("rb") as fh:
-        raw = fh.read(cap + 1)
+    raw = read_bounded(path, cap)
     if len(raw) > cap:
         raise InputError(path, too_large(cap))
     text = check_text(decode_bytes(raw, path), path)

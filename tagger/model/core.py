@@ -27,6 +27,14 @@ def vectorizer_params(settings: Settings) -> dict:
                 smooth_idf=True, use_idf=True, dtype=np.float64)
 
 
+def saved_vectorizer_params(settings: Settings) -> dict:
+    """:func:`vectorizer_params` as model.json holds them (no dtype; lists for tuples)."""
+    params = vectorizer_params(settings)
+    params.pop("dtype")
+    params["ngram_range"] = list(params["ngram_range"])
+    return params
+
+
 @dataclass(frozen=True)
 class Prediction:
     """Tags assigned to one document, with a probability per tag."""

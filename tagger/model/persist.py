@@ -17,9 +17,10 @@ import numpy as np
 
 from ..errors import ModelError, OutputError, SettingsError
 from ..config import Settings
+from ..io.decoding import read_bounded
 from ..io.files import OLD_MARK, new_mode, remove, stale_temporaries, temp_path
 from .arrays import read_arrays, write_npz
-from .core import TaggerModel, vectorizer_params
+from .core import TaggerModel, saved_vectorizer_params
 
 FORMAT = "tagger-model"
 FORMAT_VERSION = 1
@@ -45,8 +46,7 @@ def model_to_files(model) -> tuple[dict, dict[str, np.ndarray]]:
     vocab_blob = np.frombuffer("\n".join(terms).encode("utf-8"), dtype=np.uint8)
     arrays = {"vocabulary": vocab_blob, "idf": np.asarray(model.idf, dtype=np.float64),
               "coef": model.coef.astype(np.float64), "intercept": model.intercept.astype(np.float64)}
-    params = dict(model.vectorizer_params)
-    params["ngram_range"] = list(params["ngram_range"])
+    params = saved_vectorizer_params(model.settings)
     meta = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -88,9 +88,7 @@ def check_model_target(directory: str | Path) -> Path:
 
 def _is_model_meta(path: Path) -> bool:
     try:
-        with path.open("rb") as fh:
-            head = fh.read(META_CAP + 1)
-        meta = json.loads(head)
+        meta = json.loads(read_bounded(path, META_CAP))
     except (OSError, ValueError, RecursionError):
         return False
     return isinstance(meta, dict) and meta.get("format") == FORMAT
@@ -192,7 +190,7 @@ def load_model(directory: str | Path | None = None):
         settings = Settings.from_dict(meta.settings)
     except (SettingsError, TypeError) as exc:
         raise ModelError(f"{meta_path}: {exc}") from None
-    expected_params = _saved_params(settings)
+    expected_params = saved_vectorizer_params(settings)
     if meta.vectorizer != expected_params:
         raise ModelError(f"{meta_path}: the vectorizer settings are fixed by the model format "
                          "and must follow from 'settings'; this file sets others, so it was "
@@ -230,22 +228,13 @@ def load_model(directory: str | Path | None = None):
     return model
 
 
-def _saved_params(settings) -> dict:
-    """The vectorizer arguments as saved in model.json, from the settings."""
-    params = vectorizer_params(settings)
-    params.pop("dtype")
-    params["ngram_range"] = list(params["ngram_range"])
-    return params
-
-
 def _read_capped(path: Path, cap: int) -> bytes:
     try:
         size = path.stat().st_size
         if size > cap:
             raise ModelError(f"{path}: {size:,} bytes, over the cap of {cap:,} for a model's "
                              "metadata; refusing it")
-        with path.open("rb") as fh:
-            data = fh.read(size + 1)  # not cap + 1: read() sets aside what it is asked for
+        data = read_bounded(path, cap)
         if len(data) > size:
             raise ModelError(f"{path}: changed while it was read; try again")
         return data

@@ -17,7 +17,8 @@ from ..io.schema import TagSchema
 from ..text.keywords import keyword_matrix
 from . import metrics
 from .calibration import calibrate, fit_calibration
-from .core import TaggerModel, keyword_lists, make_lexicon, vectorizer_params, with_keywords
+from .core import (TaggerModel, keyword_lists, make_lexicon, saved_vectorizer_params,
+                   vectorizer_params, with_keywords)
 from .thresholds import cross_validated_decisions, thresholds_with_fallback
 
 
@@ -236,9 +237,7 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
     # Platt scaling folded into the linear model: sigmoid(a (w.x + c) + b)
     coef = raw_coef * calib[:, [0]]
     intercept = raw_intercept * calib[:, 0] + calib[:, 1]
-    params = vectorizer_params(chosen)
-    params.pop("dtype")
-    params["ngram_range"] = list(params["ngram_range"])
+    params = saved_vectorizer_params(chosen)
 
     return TaggerModel(
         tags=list(tags), vocabulary=dict(vec.vocabulary_), idf=np.asarray(vec.idf_, dtype=np.float64),
