@@ -38,6 +38,11 @@ MANIFEST = "manifest.json"
 DUPLICATES = ("error", "skip", "keep")  # what to do with a document id seen before
 
 
+def errors_file(out: Path) -> Path:
+    """Where the skipped documents of a run writing ``out`` are listed."""
+    return Path(str(out) + ".errors.jsonl")
+
+
 def prepare(parts: Path, manifest: dict) -> set[int]:
     """Committed chunk numbers of an earlier identical run; start afresh otherwise."""
     path = parts / MANIFEST
@@ -123,7 +128,7 @@ def join(parts: Path, out: Path, fmt: str, tags: Sequence[str], n_chunks: int,
          duplicates: str = "error") -> dict:
     """Join the committed parts into ``out`` (and the skipped into ``OUT.errors.jsonl``);
     returns the counts: documents, tagged, skipped, and errors_path (or None)."""
-    errors_path = Path(str(out) + ".errors.jsonl")
+    errors_path = errors_file(out)
     records = [json.loads((parts / f"part-{i:09d}.done").read_text()) for i in range(n_chunks)]
     drop, dropped = _duplicates(records, duplicates)
     summary = {"documents": 0, "tagged": 0, "skipped": 0, "errors_path": None}

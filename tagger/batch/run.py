@@ -121,7 +121,7 @@ def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str |
     model = load_model(model_dir)  # validates the model before any work starts
     files = _repeated_files(expand_paths(inputs), duplicates)
     input_dirs = [p for p in inputs if str(p) != "-" and Path(p).is_dir()]
-    for target in (out, Path(str(out) + ".errors.jsonl")):
+    for target in (out, parts.errors_file(out)):
         check_output(target, inputs=files, input_dirs=input_dirs)
     with OutputLock(out):
         manifest = {"inputs": _fingerprint_inputs(files), "model": _model_digest(model_dir),
