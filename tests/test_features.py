@@ -13,6 +13,7 @@ from tagger.text.tokens import TOKEN_PATTERN, tokenize
 
 TRICKY = [
     "İstanbul İZMİR and ISTANBUL",            # İ lowers to two characters
+    "ΟΔΥΣΣΕΥΣ ΣΑΣ Σ ΑΣ",                      # Σ lowers to ς at the end of a word
     "flags 🇺🇦🇷🇺 and 𝐁𝐨𝐥𝐝 math letters 𝐁𝐨𝐥𝐝",  # astral symbols and astral word characters
     "snake_case under_score _x_ a b c 1 22 333",  # underscores, digits, one-letter words
     "Café CAFÉ café cafe\u0301 naïve Zürich",    # accents, a combining mark
@@ -111,3 +112,17 @@ def test_keyword_counts_equal_the_obvious_count_on_the_corpus(corpus_path):
         got = lexicon_counts(texts, lists, window)
         assert got == reference_keyword_counts(texts, lists, window)
     assert np.array(got).sum(axis=0).min() > 0  # every list matched something
+
+
+def test_the_lower_case_table_agrees_with_str_lower_and_keeps_word_characters():
+    from tagger.text.tokens import MAX_CODEPOINT, char_table, word_table
+
+    table, word = char_table() & 0x1FFFFF, word_table()
+    rng = np.random.default_rng(0)
+    sample = np.unique(np.concatenate([np.arange(0x3000), rng.integers(0, MAX_CODEPOINT, 20000)]))
+    for cp in sample[(sample < 0xD800) | (sample > 0xDFFF)].tolist():
+        c = chr(cp)
+        if c in "\u0130\u03a3":  # the two left to str.lower itself
+            continue
+        assert chr(table[cp]) == c.lower(), hex(cp)
+        assert word[cp] == word[ord(c.lower())], hex(cp)

@@ -5,7 +5,8 @@ import json
 import pytest
 
 
-from tagger.text.sentences import split_sentences
+from tagger.text.sentences import sentences_of, split_sentences
+from tagger.text.tokens import tokenize
 
 
 def texts(text):
@@ -39,6 +40,22 @@ def test_sentences_of_news_text(text, expected):
 def test_spans_are_exact_offsets_into_the_original(text):
     for s in split_sentences(text):
         assert text[s.start:s.end] == s.text and s.text == s.text.strip()
+
+
+def test_a_chunk_of_texts_splits_as_each_text_alone():
+    chunk = ["First one. Second one.", "", "- bullet\nTitle\nMr. Smith came. He left.",
+             "No. 5 is here. Yes.", "  spaced out.  ", "ΣΑΣ İzmir. Then more."]
+    found = sentences_of(tokenize(chunk))
+    got = [[] for _ in chunk]
+    for d, a, b in zip(found.doc.tolist(), found.start.tolist(), found.end.tolist()):
+        got[d].append(chunk[d][a:b])
+    assert got == [texts(t) for t in chunk]
+    assert got[2] == ["bullet", "Title", "Mr. Smith came.", "He left."]
+
+
+def test_long_runs_of_spaces_and_quotes_are_walked_to_their_end():
+    text = "It ended." + '"' * 50 + " " * 5000 + "Then more.\n" + " " * 3000
+    assert texts(text) == ["It ended." + '"' * 50, "Then more."]
 
 
 @pytest.mark.corpus

@@ -25,7 +25,8 @@ class NgramCounter:
         features = np.fromiter(vocabulary.values(), dtype=np.int64, count=len(terms))
         n_words = np.fromiter((t.count(" ") + 1 for t in terms), dtype=np.int64, count=len(terms))
         # tokenize every term at once, as written; each of its words must be one token
-        term_of, hashes, _ = tokenize(terms, self._powers, lower=False)
+        words = tokenize(terms, self._powers, lower=False)
+        term_of, hashes = words.doc, words.hashes
         if not np.array_equal(np.bincount(term_of, minlength=len(terms)), n_words):
             raise ValueError("a vocabulary term is not a sequence of single word tokens")
         token_hashes, token_ids = np.unique(hashes, return_inverse=True)

@@ -36,18 +36,72 @@ def _inverse_mod_2_64(a: int) -> int:
 _Q = np.uint64(_inverse_mod_2_64(int(_P)))
 
 
-@lru_cache(maxsize=1)
-def word_table() -> np.ndarray:
-    """Is each code point a regex ``\\w`` character?
+# Character classes, one bit each, for tokens (WORD) and sentences (the rest)
+WORD, TERM, CLOSE, OPEN, SPACE, NEWLINE, START, BULLET, SPECIAL = (1 << i for i in range(9))
+# the only two characters whose lower case is not one character found by a table:
+# "İ" lowers to two characters, and "Σ" to "ς" or "σ" depending on what follows it
+_SPECIAL = "\u0130\u03a3"
+# texts of a chunk are joined by a line break: not a word character, and a sentence end
+SEP = "\n"
 
-    Found by the ``re`` engine itself, so it agrees with the token pattern by construction.
-    """
+
+_CLASS_SHIFT = 21  # code points take 21 bits; the class bits sit above them
+_LOW_BITS = np.uint32((1 << _CLASS_SHIFT) - 1)
+
+
+@lru_cache(maxsize=1)
+def char_table() -> np.ndarray:
+    """For every code point, its lower case (low 21 bits; itself for the two characters in
+    _SPECIAL) and its class bits above them: one table, so that one gather gives both.
+
+    Found by ``re`` and ``str.lower`` themselves, so that tokens agree with the token
+    pattern and with lowering by construction."""
     everything = np.arange(MAX_CODEPOINT, dtype=np.uint32).tobytes().decode("utf-32-le",
                                                                               "surrogatepass")
-    word = np.zeros(MAX_CODEPOINT, dtype=bool)
-    for run in re.finditer(r"\w+", everything):
-        word[run.start():run.end()] = True
-    return word
+    cls = np.zeros(MAX_CODEPOINT, dtype=np.uint32)
+    for pattern, bit in ((r"\w+", WORD), (r"\s+", SPACE)):
+        for run in re.finditer(pattern, everything):
+            cls[run.start():run.end()] |= bit
+    cls[ord("\n")] = NEWLINE
+    for chars, bit in ((".!?", TERM), ("\"'”’»)]", CLOSE), ("\"'“‘«([", OPEN),
+                       ("-*•·–—", BULLET), (_SPECIAL, SPECIAL),
+                       ("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZЄІЇҐ", START)):
+        cls[[ord(c) for c in chars]] |= bit
+    for lo, hi in (("À", "Ö"), ("Ø", "Þ"), ("А", "Я")):
+        cls[ord(lo):ord(hi) + 1] |= START
+    plain = everything
+    for c in _SPECIAL:
+        plain = plain.replace(c, " ")
+    lower = _codepoints(plain.lower()).copy()
+    for c in _SPECIAL:
+        lower[ord(c)] = ord(c)
+    return lower | (cls << _CLASS_SHIFT)
+
+
+def word_table() -> np.ndarray:
+    """Is each code point a regex ``\\w`` character?"""
+    return ((char_table() >> _CLASS_SHIFT) & WORD).astype(bool)
+
+
+class Chars(NamedTuple):
+    """The texts of a chunk as one array of code points, joined by :data:`SEP`."""
+
+    lower: np.ndarray    # uint32 lower-case code points (the two in _SPECIAL kept as they are)
+    classes: np.ndarray  # uint32 class bits of each character as written
+    starts: np.ndarray   # where each text starts
+    lengths: np.ndarray  # each text's length
+
+
+def chars(texts: Sequence[str]) -> Chars:
+    """The texts' characters, lowered and classified, with a :data:`SEP` before the first
+    and after the last (so that a look one character beyond either end sees a SEP)."""
+    texts = list(texts)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    starts = np.ones(len(texts), dtype=np.int64)
+    np.cumsum(lengths[:-1] + 1, out=starts[1:])
+    starts[1:] += 1
+    packed = char_table()[_codepoints(SEP + SEP.join(texts) + SEP)]
+    return Chars(packed & _LOW_BITS, packed >> _CLASS_SHIFT, starts, lengths)
 
 
 class Powers:
@@ -73,13 +127,13 @@ def _codepoints(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
-def _tokens(cps: np.ndarray, powers: Powers):
-    """Start offsets and hashes of the word tokens (2+ word characters) in code points."""
+def _tokens(cps: np.ndarray, isword: np.ndarray, powers: Powers):
+    """Starts, ends and hashes of the word tokens (2+ word characters), in code points."""
     n = len(cps)
-    isword = np.zeros(n + 2, dtype=bool)
-    isword[1:-1] = word_table()[cps]
+    padded = np.zeros(n + 2, dtype=bool)
+    padded[1:-1] = isword
     # word runs start and end where the class changes; starts and ends strictly alternate
-    edges = np.flatnonzero(isword[1:] != isword[:-1])
+    edges = np.flatnonzero(padded[1:] != padded[:-1])
     starts, ends = edges[0::2], edges[1::2]
     keep = (ends - starts) >= 2
     starts, ends = starts[keep], ends[keep]
@@ -90,7 +144,7 @@ def _tokens(cps: np.ndarray, powers: Powers):
         np.cumsum(np.multiply(cps, q[:n], dtype=np.uint64), dtype=np.uint64, out=prefix[1:])
         # sum_j c_j Q^j over the token, shifted by P^start: a hash independent of position
         hashes = (prefix[ends] - prefix[starts]) * p[starts]
-    return starts, hashes
+    return starts, ends, hashes
 
 
 class Tokens(NamedTuple):
@@ -99,23 +153,37 @@ class Tokens(NamedTuple):
     doc: np.ndarray     # which document each token belongs to
     hashes: np.ndarray  # each token's 64-bit hash
     n_docs: int
+    starts: np.ndarray | None = None  # where each token starts and ends in ``chars``
+    ends: np.ndarray | None = None
+    chars: Chars | None = None        # the texts, for sentences
 
 
 def tokenize(texts, powers: Powers | None = None, *, lower: bool = True) -> Tokens:
     """Word tokens (2+ word characters) of every text, lower-cased unless ``lower`` is
-    False, as hashes."""
+    False, as hashes, with their places in the texts as written."""
     texts = list(texts)
     n_docs = len(texts)
+    powers = powers or Powers()
     if n_docs == 0:
-        return Tokens(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64), 0)
-    # lower each text on its own: a joined string would take the widest character
-    # kind of any text, and lowering wide strings is slower
-    lowered = [t.lower() for t in texts] if lower else texts
-    lengths = np.fromiter(map(len, lowered), dtype=np.int64, count=n_docs)
-    # NUL is not a word character, so it keeps documents' tokens apart
-    starts, hashes = _tokens(_codepoints("\x00".join(lowered)), powers or Powers())
-    doc = np.searchsorted(np.cumsum(lengths + 1), starts, side="right")
-    return Tokens(doc, hashes, n_docs)
+        empty = np.zeros(0, dtype=np.int64)
+        return Tokens(empty, np.zeros(0, dtype=np.uint64), 0, empty, empty, chars([]))
+    text = chars(texts)
+    isword = (text.classes & WORD).astype(bool)  # lowering never changes it (a test checks)
+    if not lower:
+        starts, ends, hashes = _tokens(_codepoints(SEP + SEP.join(texts) + SEP), isword, powers)
+    elif not (text.classes & SPECIAL).any():
+        starts, ends, hashes = _tokens(text.lower, isword, powers)
+    else:  # str.lower itself, where a table cannot be exact
+        lowered = chars([t.lower() for t in texts])
+        starts, ends, hashes = _tokens(lowered.lower, (lowered.classes & WORD).astype(bool), powers)
+        doc = np.searchsorted(lowered.starts, starts, side="right") - 1
+        # back to places in the texts as written ("İ" lowers to two characters)
+        shift = text.starts - lowered.starts
+        cap = text.starts + text.lengths
+        return Tokens(doc, hashes, n_docs, np.minimum(starts + shift[doc], cap[doc]),
+                      np.minimum(ends + shift[doc], cap[doc]), text)
+    doc = np.searchsorted(text.starts, starts, side="right") - 1
+    return Tokens(doc, hashes, n_docs, starts, ends, text)
 
 
 def phrase_hashes(phrases: Sequence[str]) -> list[np.ndarray]:
