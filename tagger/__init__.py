@@ -26,7 +26,7 @@ _API = {
     "read_documents": "io.documents",
     "TagSchema": "io.schema", "load_schema": "io.schema",
     "attach_labels": "io.labels", "read_labels": "io.labels",
-    "Prediction": "model.core", "TaggerModel": "model.core",
+    "Prediction": "model.predictions", "TaggerModel": "model.core",
     "train": "model.train",
     "load_model": "model.persist", "save_model": "model.persist", "shipped_model": "model.persist",
     "evaluate": "evaluation.results", "cross_validate": "evaluation.crossval",

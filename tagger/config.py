@@ -78,6 +78,13 @@ class Settings:
                                   "schema's 'keywords') when one of its 'context' words is "
                                   "within this many words; 0 leaves keyword features out.",
                                   search=(0, 15, 30), flag="--keyword-window")
+    sentences: bool = setting(False, Bound(bool), "Learn from the labels' evidence sentences: "
+                              "a sentence scorer per tag, whose best score in an article is a "
+                              "feature of the article (needs labels with evidence).",
+                              search=(False, True), flag="--sentences/--no-sentences")
+    sentence_C: float = setting(1.0, Bound(float, 0.0, 1e6, lo_open=True),
+                                "Inverse regularisation strength of the sentence scorers.",
+                                flag="--sentence-C")
     unlabelled_idf: bool = setting(False, Bound(bool), "Vocabulary and IDF from every "
                                    "document given, or only the labelled ones.",
                                    flag="--unlabelled-idf/--labelled-idf")
@@ -112,7 +119,8 @@ class Settings:
 
 # What `tagger train` (and tagger.train) search by default: every combination is
 # cross-validated on the training labels and the best micro-F1 wins (macro-F1 breaks
-# ties). keyword_window is searched only when the tag schema lists keywords. IDF from
+# ties). keyword_window is searched only when the tag schema lists keywords, sentences
+# only when the labels carry evidence. IDF from
 # unlabelled documents is an option, not searched: it gave no gain beyond noise
 # (benchmarks/unlabelled_gain.py).
 DEFAULT_SEARCH = {f.name: f.metadata["search"] for f in fields(Settings) if f.metadata["search"]}

@@ -114,15 +114,26 @@ def test_keyword_counts_equal_the_obvious_count_on_the_corpus(corpus_path):
     assert np.array(got).sum(axis=0).min() > 0  # every list matched something
 
 
-def test_the_lower_case_table_agrees_with_str_lower_and_keeps_word_characters():
-    from tagger.text.tokens import MAX_CODEPOINT, char_table, word_table
+def test_the_character_tables_agree_with_re_and_str_lower():
+    import re
 
-    table, word = char_table() & 0x1FFFFF, word_table()
+    from tagger.text.tokens import MAX_CODEPOINT, SPACE, WORD, char_tables
+
+    tables = char_tables()
+    everything = np.arange(MAX_CODEPOINT, dtype=np.uint32).tobytes().decode("utf-32-le",
+                                                                              "surrogatepass")
+    for pattern, bit in ((r"\w+", WORD), (r"\s+", SPACE)):
+        expected = np.zeros(MAX_CODEPOINT, dtype=bool)
+        for run in re.finditer(pattern, everything):
+            expected[run.start():run.end()] = True
+        expected[ord("\n")] = bit == WORD and False  # the line break has a class of its own
+        assert np.array_equal((tables.classes & bit) != 0, expected), pattern
+    word = (tables.classes & WORD) != 0
     rng = np.random.default_rng(0)
     sample = np.unique(np.concatenate([np.arange(0x3000), rng.integers(0, MAX_CODEPOINT, 20000)]))
     for cp in sample[(sample < 0xD800) | (sample > 0xDFFF)].tolist():
         c = chr(cp)
         if c in "\u0130\u03a3":  # the two left to str.lower itself
             continue
-        assert chr(table[cp]) == c.lower(), hex(cp)
+        assert chr(tables.lower[cp]) == c.lower(), hex(cp)
         assert word[cp] == word[ord(c.lower())], hex(cp)

@@ -45,20 +45,21 @@ def _runs(values: Iterable[str]) -> list:
 
 
 def tag_chunk(model_ref, index: int, records: Sequence, fmt: str,
-              max_doc_bytes: int = MAX_DOC_BYTES) -> Chunk:
-    """Parse, tag and render one chunk."""
+              max_doc_bytes: int = MAX_DOC_BYTES, evidence: bool = True) -> Chunk:
+    """Parse, tag and render one chunk (with each tag's evidence sentence, if asked)."""
     model = _resolve(model_ref)
     items = [parse_record(r, max_doc_bytes) for r in records]
     docs = [d for d in items if isinstance(d, Document)]
     skipped = [d for d in items if isinstance(d, Skipped)]
-    preds = model.predict(docs)
-    return Chunk(index=index, payload=render_part(preds, model.tags, fmt),
+    preds = model.predict(docs, evidence=evidence)
+    return Chunk(index=index, payload=render_part(preds, model.tags, fmt, evidence),
                  ids=[d.id for d in docs], sources=_runs(d.source for d in docs),
                  flags="".join("1" if p.tags else "0" for p in preds), skipped=skipped)
 
 
 def _tag_share(model_ref, files, parts: Path, fmt: str, batch_size: int, done: set[int],
-               share: int, shares: int, max_doc_bytes: int = MAX_DOC_BYTES) -> int:
+               share: int, shares: int, max_doc_bytes: int = MAX_DOC_BYTES,
+               evidence: bool = True) -> int:
     """Tag and commit chunks share, share + shares, ... of the input; returns how many.
 
     Each worker reads the input itself and skips the other workers' chunks, so no
@@ -72,7 +73,7 @@ def _tag_share(model_ref, files, parts: Path, fmt: str, batch_size: int, done: s
             continue
         if shares > 1 and os.getppid() != parent:
             break  # the run was killed: stop rather than write for nobody
-        commit(parts, tag_chunk(model, index, chunk, fmt, max_doc_bytes), fmt)
+        commit(parts, tag_chunk(model, index, chunk, fmt, max_doc_bytes, evidence), fmt)
         count += 1
     return count
 
@@ -82,9 +83,10 @@ _INHERITED: dict[str, object] = {}
 
 
 def run_local(model, model_dir: Path, files, parts: Path, fmt: str, batch_size: int,
-               done: set[int], jobs: int, max_doc_bytes: int = MAX_DOC_BYTES):
+               done: set[int], jobs: int, max_doc_bytes: int = MAX_DOC_BYTES,
+               evidence: bool = True):
     if jobs == 1:
-        _tag_share(model, files, parts, fmt, batch_size, done, 0, 1, max_doc_bytes)
+        _tag_share(model, files, parts, fmt, batch_size, done, 0, 1, max_doc_bytes, evidence)
         return
     from joblib import Parallel, delayed
 
@@ -101,7 +103,7 @@ def run_local(model, model_dir: Path, files, parts: Path, fmt: str, batch_size: 
     try:
         Parallel(n_jobs=jobs, backend=backend)(
             delayed(_tag_share)(ref, files, parts, fmt, batch_size, done, share, jobs,
-                                max_doc_bytes)
+                                max_doc_bytes, evidence)
             for share in range(jobs))
     finally:
         _INHERITED.pop(ref, None)
@@ -115,7 +117,8 @@ def _can_fork() -> bool:
 
 
 def run_dask(model, chunks, fmt: str, scheduler: str | None, connect_timeout: float = 20,
-              window: int | None = None, max_doc_bytes: int = MAX_DOC_BYTES):
+              window: int | None = None, max_doc_bytes: int = MAX_DOC_BYTES,
+              evidence: bool = True):
     try:
         from distributed import Client, as_completed
     except ImportError:
@@ -141,7 +144,7 @@ def run_dask(model, chunks, fmt: str, scheduler: str | None, connect_timeout: fl
                 return False
             index, records = item
             running.add(client.submit(tag_chunk, model_future, index, records, fmt,
-                                      max_doc_bytes, key=f"tagger-chunk-{run_id}-{index}", pure=False))
+                                      max_doc_bytes, evidence, key=f"tagger-chunk-{run_id}-{index}", pure=False))
             return True
 
         for _ in range(window):

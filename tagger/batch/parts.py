@@ -125,7 +125,7 @@ def _duplicates(records: list[dict], mode: str) -> tuple[dict[int, set[int]], li
 
 
 def join(parts: Path, out: Path, fmt: str, tags: Sequence[str], n_chunks: int,
-         duplicates: str = "error") -> dict:
+         duplicates: str = "error", evidence: bool = True) -> dict:
     """Join the committed parts into ``out`` (and the skipped into ``OUT.errors.jsonl``);
     returns the counts: documents, tagged, skipped, and errors_path (or None)."""
     errors_path = errors_file(out)
@@ -143,7 +143,7 @@ def join(parts: Path, out: Path, fmt: str, tags: Sequence[str], n_chunks: int,
     skipped_lines.extend(json.dumps(s, ensure_ascii=False) + "\n" for s in dropped)
     files = [parts / f"part-{i:09d}.{fmt}" for i in range(n_chunks)]
     with atomic_open(out, "wb") as fh:
-        OUTPUT_FORMATS[fmt].join(files, fh, tags, drop)
+        OUTPUT_FORMATS[fmt].join(files, fh, tags, drop, evidence)
     if skipped_lines:
         with atomic_open(errors_path, "w", encoding="utf-8") as fh:
             fh.writelines(skipped_lines)

@@ -48,17 +48,17 @@ class BatchSummary:
 
 
 def tag_stream(model, docs: Iterable[Document], *, batch_size: int = 1000,
-               jobs: int = 1) -> Iterator:
+               jobs: int = 1, evidence: bool = True) -> Iterator:
     """Yield a Prediction for each document, lazily and in order, chunk by chunk."""
     chunks = engines.batched(docs, batch_size)
     if jobs == 1:
         for chunk in chunks:
-            yield from model.predict(chunk)
+            yield from model.predict(chunk, evidence=evidence)
         return
     from joblib import Parallel, delayed
 
     with Parallel(n_jobs=jobs, return_as="generator") as parallel:
-        for preds in parallel(delayed(model.predict)(chunk) for chunk in chunks):
+        for preds in parallel(delayed(model.predict)(chunk, evidence=evidence) for chunk in chunks):
             yield from preds
 
 
@@ -94,7 +94,7 @@ def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str |
               engine: str = "local", scheduler: str | None = None,
               progress: Callable[[int], None] | None = None,
               connect_timeout: float = 20, duplicates: str = "error",
-              max_doc_bytes: int = MAX_DOC_BYTES) -> BatchSummary:
+              max_doc_bytes: int = MAX_DOC_BYTES, evidence: bool = True) -> BatchSummary:
     """Tag every document behind ``inputs`` into ``out``, resuming an interrupted run.
 
     Unreadable documents (and any over ``max_doc_bytes``) are skipped and listed in
@@ -102,7 +102,8 @@ def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str |
     listed and left out with ``"skip"``, tagged again with ``"keep"``. The output does not
     depend on ``jobs`` or the engine. One run at a time may write ``out`` (a lock beside
     it); the output is never an input, a link, a device or a directory. ``progress`` is
-    called with the number of documents in each chunk as it is committed.
+    called with the number of documents in each chunk as it is committed. With
+    ``evidence``, each assigned tag comes with its evidence sentence and span.
     """
     from ..model.persist import load_model
 
@@ -125,7 +126,8 @@ def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str |
         check_output(target, inputs=files, input_dirs=input_dirs)
     with OutputLock(out):
         manifest = {"inputs": _fingerprint_inputs(files), "model": _model_digest(model_dir),
-                    "batch_size": batch_size, "format": fmt, "max_doc_bytes": max_doc_bytes}
+                    "batch_size": batch_size, "format": fmt, "max_doc_bytes": max_doc_bytes,
+                    "evidence": evidence}
         parts_dir = Path(str(out) + ".parts")
         done = parts.prepare(parts_dir, manifest)
         summary = BatchSummary(output=str(out), resumed_chunks=len(done))
@@ -138,18 +140,18 @@ def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str |
                         yield index, chunk
 
             for result in engines.run_dask(model, pending(), fmt, scheduler, connect_timeout,
-                                    max_doc_bytes=max_doc_bytes):
+                                           max_doc_bytes=max_doc_bytes, evidence=evidence):
                 parts.commit(parts_dir, result, fmt)
                 if progress:
                     progress(len(result.ids) + len(result.skipped))
         elif engine == "local":
             with PartsWatcher(parts_dir, progress):
                 engines.run_local(model, model_dir, files, parts_dir, fmt, batch_size, done,
-                           jobs or os.cpu_count() or 1, max_doc_bytes)
+                                  jobs or os.cpu_count() or 1, max_doc_bytes, evidence)
         else:
             raise TaggerError(f"unknown engine {engine!r} (use local or dask)")
         n_chunks = parts.count_committed(parts_dir)
-        counts = parts.join(parts_dir, out, fmt, model.tags, n_chunks, duplicates)
+        counts = parts.join(parts_dir, out, fmt, model.tags, n_chunks, duplicates, evidence)
     summary.documents, summary.tagged = counts["documents"], counts["tagged"]
     summary.skipped, summary.errors_path = counts["skipped"], counts["errors_path"]
     summary.seconds = time.perf_counter() - started

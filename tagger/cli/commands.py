@@ -9,7 +9,8 @@ import click
 
 from ..batch.parts import DUPLICATES
 from ..io.writers import OUTPUT_FORMATS, describe_outputs
-from .options import (data_files, data_options, format_option, handle_errors, load_data,
+from .options import (data_files, data_options, evidence_option, format_option,
+                      handle_errors, load_data,
                       max_doc_bytes_option, model_option, progress_bar, resolve_model,
                       schema_path, settings_from, settings_options)
 
@@ -61,7 +62,9 @@ def train(data, label_files, tags_path, model, quiet, max_doc_bytes, **kwargs):
                f"{trained.n_features} features -> {model}")
     keywords = (f"keyword-window={chosen.keyword_window}" if trained.keywords
                 else "no keyword features")
-    click.echo(f"settings: C={chosen.C:g}, ngram-max={chosen.ngram_max}, {keywords}, "
+    sentences = (f"sentence features (sentence-C={chosen.sentence_C:g})" if chosen.sentences
+                 else "no sentence features")
+    click.echo(f"settings: C={chosen.C:g}, ngram-max={chosen.ngram_max}, {keywords}, {sentences}, "
                f"{'unlabelled' if chosen.unlabelled_idf else 'labelled'} IDF"
                + (f" (best of {len(trained.metadata['search'])} by cross-validation)" if search else ""))
     click.echo(f"{cv['folds']}-fold cross-validated micro-F1 {cv['micro']['f1']:.3f}, "
@@ -86,6 +89,10 @@ def rebuild_command(data, label_files, tags_path, model, options) -> str:
     for key in ("ngram_max", "C", "keyword_window"):
         if options[key] is not None:
             parts += ["--" + key.replace("_", "-"), str(options[key])]
+    if options["sentences"] is not None:
+        parts.append("--sentences" if options["sentences"] else "--no-sentences")
+    if options["sentence_C"] != d.sentence_C:
+        parts += ["--sentence-C", str(options["sentence_C"])]
     if options["unlabelled_idf"]:
         parts.append("--unlabelled-idf")
     if not options["search"]:
@@ -159,10 +166,11 @@ def evaluate(model, data, label_files, tags_path, json_path, report_path, cv, qu
 @main.command()
 @model_option()
 @format_option()
+@evidence_option
 @max_doc_bytes_option
 @click.argument("paths", nargs=-1, required=True)
 @handle_errors
-def predict(model, fmt, max_doc_bytes, paths):
+def predict(model, fmt, evidence, max_doc_bytes, paths):
     """Tag a few documents: files, directories, or - for standard input.
 
     \b
@@ -176,7 +184,8 @@ def predict(model, fmt, max_doc_bytes, paths):
 
     loaded = load_model(resolve_model(model))
     docs = read_documents(paths, max_doc_bytes=max_doc_bytes)
-    click.echo(format_predictions(loaded.predict(docs), loaded.tags, fmt), nl=False)
+    click.echo(format_predictions(loaded.predict(docs, evidence=evidence), loaded.tags, fmt),
+               nl=False)
 
 
 @main.command()
@@ -197,16 +206,17 @@ def predict(model, fmt, max_doc_bytes, paths):
               help="A document id seen before (the same file twice, or one id in two inputs): "
                    "stop with an error, skip it (listed with the skipped documents), or keep "
                    "and tag it again.")
+@evidence_option
 @max_doc_bytes_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary line.")
 @handle_errors
-def tag(model, inputs, out, fmt, batch_size, jobs, engine, scheduler, duplicates, max_doc_bytes,
-        quiet):
+def tag(model, inputs, out, fmt, batch_size, jobs, engine, scheduler, duplicates, evidence,
+        max_doc_bytes, quiet):
     """Tag many documents into one file: streaming, parallel and resumable.
 
     INPUTS are as for --data: files, and directories of them. Each
-    output record has the document's id, its tags and a score per tag, as `tagger
-    predict` gives them. If a run is interrupted, run the same command again: it goes on
+    output record has the document's id, its tags, a score per tag and each tag's
+    evidence sentence, as `tagger predict` gives them. If a run is interrupted, run the same command again: it goes on
     from the last committed chunk. Unreadable documents are skipped and listed with their
     reasons in OUT.errors.jsonl.
 
@@ -230,7 +240,8 @@ def tag(model, inputs, out, fmt, batch_size, jobs, engine, scheduler, duplicates
             summary = tag_files(inputs, out, model_dir=resolve_model(model), fmt=fmt,
                                 batch_size=batch_size, jobs=jobs, engine=engine,
                                 scheduler=scheduler, progress=bar.update,
-                                duplicates=duplicates, max_doc_bytes=max_doc_bytes)
+                                duplicates=duplicates, max_doc_bytes=max_doc_bytes,
+                                evidence=evidence)
     except KeyboardInterrupt:
         raise click.ClickException("interrupted: finished chunks are kept; run the same "
                                    "command again to continue") from None

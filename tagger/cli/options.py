@@ -36,6 +36,13 @@ def max_doc_bytes_option(f):
                              "row, standard input) read; a larger one is a bad document.")(f)
 
 
+def evidence_option(f):
+    return click.option("--evidence/--no-evidence", default=True, show_default=True,
+                        help="Give each assigned tag its evidence: the best sentence of the "
+                             "document's text, with its character span in the text (JSON: "
+                             "'evidence'; CSV and Parquet: TAG.evidence, TAG.start, TAG.end).")(f)
+
+
 def model_option(required: bool = False):
     return click.option("--model", "-m", "model", envvar="TAGGER_MODEL", required=required,
                         type=click.Path(file_okay=False, dir_okay=True),
@@ -92,8 +99,12 @@ def settings_options(f):
         if not m["flag"]:
             continue
         if m["bound"].kind is bool:
-            options.append(click.option(m["flag"], field.name, default=getattr(d, field.name),
-                                        show_default=True, help=m["doc"]))
+            searched = (f" [default: searched over {_values(m['search'])}]" if m["search"]
+                        else "")
+            options.append(click.option(m["flag"], field.name,
+                                        default=None if m["search"] else getattr(d, field.name),
+                                        show_default=not m["search"],
+                                        help=m["doc"] + searched))
         elif m["search"]:
             options.append(click.option(m["flag"], field.name, type=_click_type(m["bound"]),
                                         default=None,
@@ -103,7 +114,8 @@ def settings_options(f):
             options.append(click.option(m["flag"], field.name, type=_click_type(m["bound"]),
                                         default=getattr(d, field.name), show_default=True,
                                         help=m["doc"]))
-    unfixed = ", ".join(f"{f.metadata['flag'].lstrip('-')}={getattr(d, f.name):g}"
+    unfixed = ", ".join(f"{f.metadata['flag'].split('/')[0].lstrip('-')}="
+                        f"{_values([getattr(d, f.name)])}"
                         for f in fields(Settings) if f.metadata["search"])
     options += [
         click.option("--search/--no-search", default=True, show_default=True,

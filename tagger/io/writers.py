@@ -51,15 +51,40 @@ def jsonl_bytes(predictions: Sequence, tags: Sequence[str] = ()) -> bytes:
     return b"".join(dumps(p.to_dict()) + b"\n" for p in predictions)
 
 
+EVIDENCE_FIELDS = ("evidence", "start", "end")
+
+
+def evidence_columns(tags: Sequence[str]) -> list[str]:
+    """Per tag, its evidence sentence and the sentence's span: TAG.evidence, TAG.start,
+    TAG.end (empty where the tag was not given)."""
+    return [f"{t}.{f}" for t in tags for f in EVIDENCE_FIELDS]
+
+
+def _evidence_cells(p, tags: Sequence[str]) -> list:
+    cells = []
+    for t in tags:
+        e = (p.evidence or {}).get(t)
+        cells += [e["text"], e["start"], e["end"]] if e else [None, None, None]
+    return cells
+
+
+def _has_evidence(predictions: Sequence) -> bool:
+    return any(p.evidence is not None for p in predictions)
+
+
 @printer("csv")
-def csv_text(predictions: Sequence, tags: Sequence[str], *, header: bool = True) -> str:
-    """CSV rows: id, tags joined by ';', then one score column per tag."""
+def csv_text(predictions: Sequence, tags: Sequence[str], *, header: bool = True,
+             evidence: bool | None = None) -> str:
+    """CSV rows: id, tags joined by ';', one score column per tag, then (with evidence)
+    the evidence columns of :func:`evidence_columns`."""
+    evidence = _has_evidence(predictions) if evidence is None else evidence
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     if header:
-        writer.writerow(["id", "tags", *tags])
+        writer.writerow(["id", "tags", *tags, *(evidence_columns(tags) if evidence else ())])
     for p in predictions:
-        writer.writerow([p.id, ";".join(p.tags), *(f"{p.scores[t]:.6f}" for t in tags)])
+        writer.writerow([p.id, ";".join(p.tags), *(f"{p.scores[t]:.6f}" for t in tags),
+                         *(_evidence_cells(p, tags) if evidence else ())])
     return buf.getvalue()
 
 
@@ -99,8 +124,8 @@ class OutputFormat:
 
     name: str
     suffixes: tuple[str, ...]
-    render: Callable[[Sequence, Sequence[str]], bytes]
-    join: Callable[[Sequence[Path], BinaryIO, Sequence[str], dict], None]
+    render: Callable[[Sequence, Sequence[str], bool], bytes]  # (predictions, tags, evidence)
+    join: Callable[[Sequence[Path], BinaryIO, Sequence[str], dict, bool], None]
 
 
 OUTPUT_FORMATS: dict[str, OutputFormat] = {}
@@ -122,10 +147,11 @@ def _csv_without(data: bytes, rows) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
-def _concatenate(header: Callable[[Sequence[str]], bytes], without):
+def _concatenate(header: Callable[[Sequence[str], bool], bytes], without):
     """Join parts by concatenation, after a header; ``without`` drops rows from a part."""
-    def join(parts: Sequence[Path], fh: BinaryIO, tags: Sequence[str], drop: dict) -> None:
-        fh.write(header(tags))
+    def join(parts: Sequence[Path], fh: BinaryIO, tags: Sequence[str], drop: dict,
+             evidence: bool) -> None:
+        fh.write(header(tags, evidence))
         for i, part in enumerate(parts):
             if i in drop:
                 fh.write(without(part.read_bytes(), drop[i]))
@@ -135,32 +161,42 @@ def _concatenate(header: Callable[[Sequence[str]], bytes], without):
     return join
 
 
-def _parquet_schema(tags: Sequence[str]):
+def _parquet_schema(tags: Sequence[str], evidence: bool):
     import pyarrow as pa
 
+    kinds = {"evidence": pa.string(), "start": pa.int64(), "end": pa.int64()}
     return pa.schema([("id", pa.string()), ("tags", pa.list_(pa.string())),
-                      *((t, pa.float64()) for t in tags)])
+                      *((t, pa.float64()) for t in tags),
+                      *((c, kinds[c.rsplit(".", 1)[1]]) for c in
+                        (evidence_columns(tags) if evidence else ()))])
 
 
-def parquet_bytes(predictions: Sequence, tags: Sequence[str]) -> bytes:
-    """A Parquet file of id, tags (a list) and a score column per tag."""
+def parquet_bytes(predictions: Sequence, tags: Sequence[str], evidence: bool = False) -> bytes:
+    """A Parquet file of id, tags (a list), a score column per tag, and with evidence the
+    columns of :func:`evidence_columns`."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pa.table({"id": pa.array([p.id for p in predictions], pa.string()),
-                      "tags": pa.array([p.tags for p in predictions], pa.list_(pa.string())),
-                      **{t: pa.array([p.scores[t] for p in predictions], pa.float64())
-                         for t in tags}}, schema=_parquet_schema(tags))
+    schema = _parquet_schema(tags, evidence)
+    columns = {"id": [p.id for p in predictions], "tags": [p.tags for p in predictions],
+               **{t: [p.scores[t] for p in predictions] for t in tags}}
+    if evidence:
+        cells = [_evidence_cells(p, tags) for p in predictions]
+        for j, name in enumerate(evidence_columns(tags)):
+            columns[name] = [row[j] for row in cells]
+    table = pa.table({name: pa.array(columns[name], schema.field(name).type)
+                      for name in schema.names}, schema=schema)
     buf = io.BytesIO()
     pq.write_table(table, buf)
     return buf.getvalue()
 
 
-def _parquet_join(parts: Sequence[Path], fh: BinaryIO, tags: Sequence[str], drop: dict) -> None:
+def _parquet_join(parts: Sequence[Path], fh: BinaryIO, tags: Sequence[str], drop: dict,
+                  evidence: bool) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    with pq.ParquetWriter(fh, _parquet_schema(tags)) as writer:
+    with pq.ParquetWriter(fh, _parquet_schema(tags, evidence)) as writer:
         for i, part in enumerate(parts):
             table = pq.read_table(part)
             if i in drop:
@@ -168,11 +204,14 @@ def _parquet_join(parts: Sequence[Path], fh: BinaryIO, tags: Sequence[str], drop
             writer.write_table(table)
 
 
-_register(OutputFormat("jsonl", (".jsonl", ".ndjson"), jsonl_bytes,
-                       _concatenate(lambda tags: b"", _lines_without)))
+_register(OutputFormat("jsonl", (".jsonl", ".ndjson"),
+                       lambda preds, tags, evidence: jsonl_bytes(preds),
+                       _concatenate(lambda tags, evidence: b"", _lines_without)))
 _register(OutputFormat("csv", (".csv",),
-                       lambda preds, tags: csv_text(preds, tags, header=False).encode(),
-                       _concatenate(lambda tags: csv_text([], tags).encode(), _csv_without)))
+                       lambda preds, tags, evidence: csv_text(preds, tags, header=False,
+                                                              evidence=evidence).encode(),
+                       _concatenate(lambda tags, evidence: csv_text([], tags, evidence=evidence)
+                                    .encode(), _csv_without)))
 _register(OutputFormat("parquet", (".parquet", ".pq"), parquet_bytes, _parquet_join))
 
 
@@ -196,6 +235,6 @@ def describe_outputs() -> str:
     return ", ".join(main[:-1]) + " or " + main[-1]
 
 
-def render_part(predictions, tags: Sequence[str], fmt: str) -> bytes:
+def render_part(predictions, tags: Sequence[str], fmt: str, evidence: bool = True) -> bytes:
     """One chunk's predictions, rendered in output format ``fmt``."""
-    return OUTPUT_FORMATS[fmt].render(predictions, tags)
+    return OUTPUT_FORMATS[fmt].render(predictions, tags, evidence)

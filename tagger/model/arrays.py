@@ -44,7 +44,10 @@ IDF_CAP = 100.0                    # IDF weights are 1 + log(n / df), n document
 
 # name -> (dtype, dimensions, most elements)
 ARRAY_SPECS = {"vocabulary": ("|u1", 1, VOCAB_BYTES_CAP), "idf": ("<f8", 1, MAX_TERMS),
-               "coef": ("<f8", 2, COEF_CAP), "intercept": ("<f8", 1, MAX_TAGS)}
+               "coef": ("<f8", 2, COEF_CAP), "intercept": ("<f8", 1, MAX_TAGS),
+               "sentence_coef": ("<f8", 2, COEF_CAP), "sentence_intercept": ("<f8", 1, MAX_TAGS)}
+# the members of a model without sentence features
+BASE_ARRAYS = ("vocabulary", "idf", "coef", "intercept")
 
 
 # A fixed timestamp inside the zip keeps the same model byte-identical across runs.
@@ -63,7 +66,8 @@ def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
             zf.writestr(info, buf.getvalue())
 
 
-def read_arrays(path: Path, *, n_tags: int, n_keyword: int) -> dict[str, np.ndarray]:
+def read_arrays(path: Path, *, n_tags: int, n_keyword: int, sentences: bool = False
+                ) -> dict[str, np.ndarray]:
     """The model's arrays, each checked from its .npy header before its data is read.
 
     Refused without reading data: an unexpected or missing member, an object (pickled)
@@ -84,7 +88,7 @@ def read_arrays(path: Path, *, n_tags: int, n_keyword: int) -> dict[str, np.ndar
             if len(infos) > len(ARRAY_SPECS) + 1:  # checked before the names are looked at
                 raise corrupt(f"{len(infos)} members")
             names = sorted(i.filename for i in infos)
-            expected = sorted(n + ".npy" for n in ARRAY_SPECS)
+            expected = sorted(n + ".npy" for n in (ARRAY_SPECS if sentences else BASE_ARRAYS))
             if names != expected:
                 raise corrupt(f"members {', '.join(names)}; expected {', '.join(expected)}")
             out = {}
@@ -104,7 +108,7 @@ def read_arrays(path: Path, *, n_tags: int, n_keyword: int) -> dict[str, np.ndar
                     count = math.prod(shape)
                     if count > cap:
                         raise corrupt(f"{name} claims {count:,} elements, over the cap of {cap:,}")
-                    _check_shape(name, shape, out, n_tags, n_keyword, corrupt)
+                    _check_shape(name, shape, out, n_tags, n_keyword + n_tags * sentences, corrupt)
                     nbytes = count * found.itemsize
                     if info.file_size != fh.tell() + nbytes:
                         raise corrupt(f"{name}'s recorded size disagrees with its header")
@@ -120,7 +124,7 @@ def read_arrays(path: Path, *, n_tags: int, n_keyword: int) -> dict[str, np.ndar
     except (OSError, ValueError, zipfile.BadZipFile, zlib.error, EOFError,
             NotImplementedError) as exc:
         raise corrupt(exc.__class__.__name__) from None
-    limit = out["coef"], out["intercept"]
+    limit = [out[n] for n in ("coef", "intercept", "sentence_coef", "sentence_intercept") if n in out]
     if any(np.abs(a).max(initial=0.0) > WEIGHT_CAP for a in limit):
         raise corrupt(f"a weight beyond +-{WEIGHT_CAP:g}")
     if out["idf"].size and (out["idf"].min() < 1.0 or out["idf"].max() > IDF_CAP):
@@ -128,11 +132,14 @@ def read_arrays(path: Path, *, n_tags: int, n_keyword: int) -> dict[str, np.ndar
     return out
 
 
-def _check_shape(name, shape, read: dict, n_tags: int, n_keyword: int, corrupt) -> None:
-    """Does an array's shape agree with the metadata and the arrays read before it?"""
+def _check_shape(name, shape, read: dict, n_tags: int, n_extra: int, corrupt) -> None:
+    """Does an array's shape agree with the metadata and the arrays read before it?
+    (``n_extra``: the features after the terms, keyword and sentence features.)"""
     if name == "coef":
-        want = (n_tags, read["idf"].shape[0] + n_keyword)
-    elif name == "intercept":
+        want = (n_tags, read["idf"].shape[0] + n_extra)
+    elif name == "sentence_coef":
+        want = (n_tags, read["idf"].shape[0])
+    elif name in ("intercept", "sentence_intercept"):
         want = (n_tags,)
     else:
         return

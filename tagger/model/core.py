@@ -13,9 +13,11 @@ import numpy as np
 from ..config import Settings
 from ..io.records import Document
 from ..io.schema import TagSchema
-from ..text.keywords import Lexicon, keyword_matrix, keyword_values
+from ..text.keywords import Lexicon, keyword_values
 from ..text.ngrams import NgramCounter
 from ..text.tokens import TOKEN_PATTERN, tokenize
+from .predictions import Prediction, evidence_of
+from .sentences import best_sentences, sentence_logits, sentence_rows, sigmoid
 
 
 def vectorizer_params(settings: Settings) -> dict:
@@ -33,18 +35,6 @@ def saved_vectorizer_params(settings: Settings) -> dict:
     params.pop("dtype")
     params["ngram_range"] = list(params["ngram_range"])
     return params
-
-
-@dataclass(frozen=True)
-class Prediction:
-    """Tags assigned to one document, with a probability per tag."""
-
-    id: str
-    tags: list[str]
-    scores: dict[str, float]
-
-    def to_dict(self) -> dict:
-        return {"id": self.id, "tags": list(self.tags), "scores": dict(self.scores)}
 
 
 @dataclass
@@ -66,6 +56,10 @@ class TaggerModel:
     settings: Settings
     # keyword lists behind the last coef columns: [{"tag", "keywords", "context"}]
     keywords: list = field(default_factory=list)
+    # per tag, a linear scorer of sentences, whose best score in a document is one of the
+    # last n_tags columns of coef (None: a model without sentence features)
+    sentence_coef: np.ndarray | None = None       # (n_tags, n_terms)
+    sentence_intercept: np.ndarray | None = None  # (n_tags,)
     metadata: dict = field(default_factory=dict)
 
     _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -81,6 +75,14 @@ class TaggerModel:
     @property
     def n_terms(self) -> int:
         return len(self.vocabulary)
+
+    @property
+    def n_sentence_features(self) -> int:
+        return 0 if self.sentence_coef is None else len(self.tags)
+
+    @property
+    def n_keyword_features(self) -> int:
+        return self.n_features - self.n_terms - self.n_sentence_features
 
     def keyword_lexicon(self):
         """The keyword matcher (built on first use), or None without keyword features."""
@@ -115,12 +117,12 @@ class TaggerModel:
             self._cache["counter"] = counter
         return self._cache["counter"]
 
-    def _tfidf_entries(self, texts):
+    def _tfidf_entries(self, texts, hits=None):
         """TF-IDF values as (rows, cols, values), weighted and normalised as scikit-learn does.
 
-        ``texts`` may be the counter's Tokens of the texts."""
+        ``texts`` may be the counter's Tokens of the texts (and ``hits`` their n-grams)."""
         p = self.vectorizer_params
-        rows, cols, counts = self.ngram_counter().entries(texts)
+        rows, cols, counts = self.ngram_counter().entries(texts, hits)
         n_docs = texts.n_docs if hasattr(texts, "n_docs") else len(texts)
         values = counts.astype(np.float64)
         if p.get("sublinear_tf"):
@@ -134,22 +136,64 @@ class TaggerModel:
             values /= norms[rows]
         return rows, cols, values
 
+    def _columns(self):
+        """Slices of coef: TF-IDF terms, keyword features, sentence features."""
+        t, k = self.n_terms, self.n_terms + self.n_keyword_features
+        return slice(0, t), slice(t, k), slice(k, self.n_features)
+
     def transform(self, texts: Sequence[str]):
         """The model's features (a CSR matrix): TF-IDF equal to the scikit-learn
-        vectorizer's, then the keyword features, if any."""
+        vectorizer's, then the keyword features, then the sentence features, if any."""
         import scipy.sparse as sp
 
         texts = list(texts)
-        if self.ngram_counter() is None:
-            X = self.vectorizer.transform(texts)
+        X = sp.csr_matrix((0, self.n_features))
+        parts = []
+        for i in range(0, len(texts), self.SLICE):
+            parts.append(self._slice(texts[i:i + self.SLICE], False, features=True)[2])
+        return sp.vstack(parts, format="csr") if parts else X
+
+    def _slice(self, part, evidence: bool, features: bool = False):
+        """(logits, sentence evidence or None, features if asked) of a slice of texts.
+
+        The evidence is (sentences, their scores, index of each document's best sentence
+        per tag), from the sentence scorers, or for a model without them, from the
+        document model's terms applied to each sentence alone."""
+        if features:
+            import scipy.sparse as sp
+        counter, lexicon = self.ngram_counter(), self.keyword_lexicon()
+        terms, kw, sent = self._columns()
+        X = best = None
+        if counter is None:
+            X = self.vectorizer.transform(part)
+            z = np.asarray(X @ self.coef[:, terms].T) + self.intercept
+            tokens = tokenize(part) if lexicon is not None else None
         else:
-            rows, cols, values = self._tfidf_entries(texts)
-            X = sp.csr_matrix((values, (rows, cols)), shape=(len(texts), self.n_terms))
+            tokens = counter.tokenize(part)  # one tokenization for every kind of feature
+            hits = counter.hits(tokens)
+            entries = self._tfidf_entries(tokens, hits)
+            z = self._linear_scores(*entries, len(part))
+            if features:
+                X = sp.csr_matrix((entries[2], entries[:2]), shape=(len(part), self.n_terms))
+        blocks = [X]
+        if lexicon is not None:
+            K = keyword_values(lexicon, tokens, self.settings.keyword_weight)
+            z += K @ self.coef[:, kw].T
+            blocks.append(K)
+        if counter is not None and (evidence or self.sentence_coef is not None):
+            rows = sentence_rows(counter, tokens, self.idf, hits)
+            coef, intercept = (self.coef[:, terms], self.intercept) if self.sentence_coef is None \
+                else (self.sentence_coef, self.sentence_intercept)
+            scores = sigmoid(sentence_logits(rows, coef, intercept))
+            top, which = best_sentences(scores, rows.sentences.doc, len(part))
+            if self.sentence_coef is not None:
+                z += top @ self.coef[:, sent].T
+                blocks.append(top)
+            best = (rows.sentences, scores, which)
+        if features:
+            X = sp.hstack([blocks[0], *(sp.csr_matrix(b) for b in blocks[1:])], format="csr")
             X.sort_indices()
-        if self.keyword_lexicon() is not None:
-            X = with_keywords(X, keyword_matrix(self.keyword_lexicon(), texts, self.settings.keyword_weight,
-                                             self.SLICE))
-        return X
+        return z, best, X
 
     def _linear_scores(self, rows, cols, values, n_docs: int) -> np.ndarray:
         """X @ coef.T + intercept from sparse entries, without building a matrix."""
@@ -172,39 +216,37 @@ class TaggerModel:
         out = np.empty((len(texts), len(self.tags)))
         for i in range(0, len(texts), self.SLICE):
             part = texts[i:i + self.SLICE]
-            counter, lexicon = self.ngram_counter(), self.keyword_lexicon()
-            if counter is None:
-                X = self.vectorizer.transform(part)
-                z = np.asarray(X @ self.coef[:, :self.n_terms].T) + self.intercept
-                tokens = tokenize(part) if lexicon is not None else None
-            else:
-                tokens = counter.tokenize(part)  # one tokenization for both kinds of feature
-                z = self._linear_scores(*self._tfidf_entries(tokens), len(part))
-            if lexicon is not None:
-                z += keyword_values(lexicon, tokens, self.settings.keyword_weight) @ self.coef[:, self.n_terms:].T
-            out[i:i + len(part)] = 1.0 / (1.0 + np.exp(-z))  # the logistic function
+            out[i:i + len(part)] = sigmoid(self._slice(part, False)[0])
         return out
 
     def decide(self, proba: np.ndarray) -> np.ndarray:
         """0/1 tag decisions from probabilities, by each tag's own threshold."""
         return (proba >= self.thresholds).astype(np.int8)
 
-    def predict(self, docs: Sequence[Document]) -> list[Prediction]:
-        """Tags and scores for each document, in order."""
+    def predict(self, docs: Sequence[Document], *, evidence: bool = True) -> list[Prediction]:
+        """Tags and scores for each document, in order, with each assigned tag's evidence
+        sentence unless ``evidence`` is False."""
         docs = list(docs)
-        if not docs:
-            return []
-        proba = self.predict_proba([d.content for d in docs])
-        return self.predictions_from_proba([d.id for d in docs], proba)
+        out: list[Prediction] = []
+        for i in range(0, len(docs), self.SLICE):
+            part = docs[i:i + self.SLICE]
+            z, best, _ = self._slice([d.content for d in part], evidence)
+            proba = sigmoid(z)
+            found = evidence_of(part, self.tags, proba >= self.thresholds, best) if evidence else None
+            out.extend(self.predictions_from_proba([d.id for d in part], proba, found))
+        return out
 
-    def predictions_from_proba(self, ids: Sequence[str], proba: np.ndarray) -> list[Prediction]:
+    def predictions_from_proba(self, ids: Sequence[str], proba: np.ndarray,
+                               evidence: Sequence[dict] | None = None) -> list[Prediction]:
         chosen = proba >= self.thresholds
+        rounded = np.round(proba, 6).tolist()
         out = []
-        for doc_id, row, mask in zip(ids, proba, chosen):
+        for j, (doc_id, row, mask) in enumerate(zip(ids, rounded, chosen.tolist())):
             out.append(Prediction(
                 id=doc_id,
                 tags=[t for t, m in zip(self.tags, mask) if m],
-                scores={t: round(float(p), 6) for t, p in zip(self.tags, row)},
+                scores=dict(zip(self.tags, row)),
+                evidence=None if evidence is None else evidence[j],
             ))
         return out
 

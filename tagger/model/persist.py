@@ -46,6 +46,9 @@ def model_to_files(model) -> tuple[dict, dict[str, np.ndarray]]:
     vocab_blob = np.frombuffer("\n".join(terms).encode("utf-8"), dtype=np.uint8)
     arrays = {"vocabulary": vocab_blob, "idf": np.asarray(model.idf, dtype=np.float64),
               "coef": model.coef.astype(np.float64), "intercept": model.intercept.astype(np.float64)}
+    if model.sentence_coef is not None:
+        arrays["sentence_coef"] = model.sentence_coef.astype(np.float64)
+        arrays["sentence_intercept"] = model.sentence_intercept.astype(np.float64)
     params = saved_vectorizer_params(model.settings)
     meta = {
         "format": FORMAT,
@@ -201,30 +204,39 @@ def load_model(directory: str | Path | None = None):
         raise ModelError(f"{meta_path}: corrupt model (a keyword list names a tag the model "
                          "does not have)")
     n_keyword = len(keywords) if keywords and settings.keyword_window > 0 else 0
-    arrays = read_arrays(arrays_path, n_tags=len(tags), n_keyword=n_keyword)
+    arrays = read_arrays(arrays_path, n_tags=len(tags), n_keyword=n_keyword,
+                         sentences=settings.sentences)
+    n_sentence = len(tags) if settings.sentences else 0
     try:
         terms = arrays["vocabulary"].tobytes().decode("utf-8").split("\n")
     except UnicodeDecodeError:
         raise ModelError(f"{arrays_path}: corrupt model arrays (the vocabulary is not UTF-8)") from None
     n = len(terms)
-    if arrays["idf"].shape != (n,) or arrays["coef"].shape[1] != n + n_keyword:
+    if arrays["idf"].shape != (n,) or arrays["coef"].shape[1] != n + n_keyword + n_sentence:
         raise ModelError(f"{arrays_path}: corrupt model arrays (array shapes do not match the "
-                         f"vocabulary of {n} terms, {n_keyword} keyword features and {len(tags)} tags)")
+                         f"vocabulary of {n} terms, {n_keyword} keyword features, "
+                         f"{n_sentence} sentence features and {len(tags)} tags)")
     vocabulary = {t: i for i, t in enumerate(terms)}
     if len(vocabulary) != n:
         raise ModelError(f"{arrays_path}: corrupt model arrays (the vocabulary repeats a term)")
-    if meta.n_features != n + n_keyword:
+    if meta.n_features != n + n_keyword + n_sentence:
         raise ModelError(f"{meta_path}: corrupt model (n_features is {meta.n_features}, the "
-                         f"arrays hold {n + n_keyword})")
+                         f"arrays hold {n + n_keyword + n_sentence})")
     thresholds = np.array([meta.thresholds[t] for t in tags], dtype=np.float64)
     model = TaggerModel(tags=tags, vocabulary=vocabulary, idf=arrays["idf"],
                         vectorizer_params=expected_params, coef=arrays["coef"],
                         intercept=arrays["intercept"], thresholds=thresholds,
-                        settings=settings, keywords=keywords, metadata=model_schema.extra(meta))
+                        settings=settings, keywords=keywords,
+                        sentence_coef=arrays.get("sentence_coef"),
+                        sentence_intercept=arrays.get("sentence_intercept"),
+                        metadata=model_schema.extra(meta))
     try:
         model.keyword_lexicon()  # built now, once: it refuses keywords that could never match
     except ValueError as exc:
         raise ModelError(f"{meta_path}: corrupt model (ValueError: {exc})") from None
+    if settings.sentences and model.ngram_counter() is None:
+        raise ModelError(f"{arrays_path}: corrupt model arrays (sentence features need a "
+                         "vocabulary of plain word n-grams)")
     return model
 
 

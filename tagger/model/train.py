@@ -19,6 +19,7 @@ from . import metrics
 from .calibration import calibrate, fit_calibration
 from .core import (TaggerModel, keyword_lists, make_lexicon, saved_vectorizer_params,
                    vectorizer_params, with_keywords)
+from .evidence import corpus_rows, fit_scorers, has_evidence, out_of_fold, tokenized
 from .thresholds import cross_validated_decisions, thresholds_with_fallback
 
 
@@ -111,7 +112,8 @@ class _Features:
 def _feature_key(settings: Settings) -> tuple:
     """The settings that decide the features: candidates sharing them share matrices."""
     return (settings.ngram_max, settings.min_df, settings.max_df, settings.sublinear_tf,
-            settings.unlabelled_idf, settings.keyword_window, settings.keyword_weight)
+            settings.unlabelled_idf, settings.keyword_window, settings.keyword_weight,
+            settings.sentences, settings.sentence_C if settings.sentences else None)
 
 
 def _canonical(X):
@@ -121,20 +123,41 @@ def _canonical(X):
     return X
 
 
-def _features(settings: Settings, texts, all_texts, splits, K) -> _Features:
+def _features(settings: Settings, texts, all_texts, splits, K, corpus) -> _Features:
     """TF-IDF per fold (fitted on the fold's training part), plus keyword features ``K``
-    (they learn nothing from the data, so one matrix serves every fold)."""
+    (they learn nothing from the data, so one matrix serves every fold), plus, with
+    sentences, each fold's sentence features: out of fold for its training part (scorers
+    fitted without the document's own fold), and from scorers fitted on the whole training
+    part for its test part."""
+    n = len(texts)
+    sentences = settings.sentences and corpus is not None
+    shared = None
     if settings.unlabelled_idf:
-        vec = make_vectorizer(settings).fit(all_texts)
-        X = with_keywords(vec.transform(texts), K)
-        return _Features([(_canonical(X[tr]), _canonical(X[te])) for tr, te in splits], vec)
+        shared = make_vectorizer(settings).fit(all_texts)
+        X_all = shared.transform(texts)
+        X_sent = corpus_rows(corpus, shared.vocabulary_, shared.ngram_range, shared.idf_) \
+            if sentences else None
     folds = []
-    for tr, te in splits:
-        vec = make_vectorizer(settings)
+    for f, (tr, te) in enumerate(splits):
+        if shared is None:
+            vec = make_vectorizer(settings)
+            Xtr, Xte = vec.fit_transform([texts[i] for i in tr]), vec.transform([texts[i] for i in te])
+            if sentences:
+                X_sent = corpus_rows(corpus, vec.vocabulary_, vec.ngram_range, vec.idf_)
+        else:
+            Xtr, Xte = X_all[tr], X_all[te]
         Ktr, Kte = (None, None) if K is None else (K[tr], K[te])
-        folds.append((_canonical(with_keywords(vec.fit_transform([texts[i] for i in tr]), Ktr)),
-                      _canonical(with_keywords(vec.transform([texts[i] for i in te]), Kte))))
-    return _Features(folds, None)
+        if sentences:
+            groups = [splits[g][1] for g in range(len(splits)) if g != f]
+            S = out_of_fold(X_sent, corpus, n, tr, groups, C=settings.sentence_C,
+                            seed=settings.seed, score=te)
+            Ktr, Kte = _stack(Ktr, S[tr]), _stack(Kte, S[te])
+        folds.append((_canonical(with_keywords(Xtr, Ktr)), _canonical(with_keywords(Xte, Kte))))
+    return _Features(folds, shared)
+
+
+def _stack(K, S):
+    return S if K is None else np.hstack([K, S])
 
 
 def _candidate_scores(settings: Settings, feats: _Features, Y, splits, n_jobs):
@@ -192,8 +215,13 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
     keywords = keyword_lists(schema, tags)
     if not keywords and search:  # nothing for the keyword settings to change
         search = {k: v for k, v in search.items() if k not in ("keyword_window", "keyword_weight")}
+    evidence = has_evidence(train_docs)
+    if not evidence:  # nothing for the sentence scorers to learn from
+        base = replace(base, sentences=False)
+        search = {k: v for k, v in (search or {}).items() if k not in ("sentences", "sentence_C")} or None
 
     candidates = search_grid(base, search)
+    corpus = tokenized(train_docs, tags) if any(c.sentences for c in candidates) else None
     feature_cache: dict = {}
     keyword_cache: dict = {}
     results = []
@@ -208,7 +236,8 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
     for cand in candidates:
         key = _feature_key(cand)
         if key not in feature_cache:
-            feature_cache[key] = _features(cand, texts, all_texts, splits, keyword_features(cand))
+            feature_cache[key] = _features(cand, texts, all_texts, splits,
+                                           keyword_features(cand), corpus)
         calib, proba, decisions = _candidate_scores(cand, feature_cache[key], Y, splits, n_jobs)
         scored = metrics.score(Y, decisions, tags)
         results.append((scored["micro"]["f1"], scored["macro"]["f1"], cand, calib, proba, scored))
@@ -228,8 +257,18 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
     if vec is None:
         vec = make_vectorizer(chosen).fit(texts)
     K = keyword_features(chosen)
+    sentence_coef = sentence_intercept = None
+    extra = K
+    if chosen.sentences:
+        X_sent = corpus_rows(corpus, vec.vocabulary_, vec.ngram_range, vec.idf_)
+        n = len(train_docs)
+        S = out_of_fold(X_sent, corpus, n, np.arange(n), [te for _, te in splits],
+                        C=chosen.sentence_C, seed=chosen.seed)
+        extra = _stack(K, S)
+        sentence_coef, sentence_intercept = fit_scorers(X_sent, corpus.labels,
+                                                        C=chosen.sentence_C, seed=chosen.seed)
     clf = _quiet_fit(make_classifier(chosen, n_jobs),
-                     _canonical(with_keywords(vec.transform(texts), K)), Y)
+                     _canonical(with_keywords(vec.transform(texts), extra)), Y)
     if progress:
         progress(1)
     raw_coef = np.vstack([e.coef_ for e in clf.estimators_]).astype(np.float64)
@@ -244,6 +283,7 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
         vectorizer_params=params, coef=coef, intercept=intercept,
         thresholds=thresholds, settings=chosen,
         keywords=keywords if K is not None else [],
+        sentence_coef=sentence_coef, sentence_intercept=sentence_intercept,
         metadata={
             "n_train_docs": len(train_docs),
             "n_unlabelled_docs": len(all_texts) - len(texts),

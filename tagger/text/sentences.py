@@ -138,7 +138,7 @@ def sentences_of(tokens: Tokens) -> Sentences:
     """The sentences of every document of a chunk, from its :func:`tokenize` tokens."""
     text = tokens.chars
     cls, codes = text.classes, text.lower
-    marks = np.flatnonzero(cls & (TERM | NEWLINE))  # the one pass over every character
+    marks = np.flatnonzero((cls & (TERM | NEWLINE)) != 0)  # the one pass over every character
     breaks = marks[(cls[marks] & NEWLINE) != 0]
     line_begin, line_end = breaks[:-1] + 1, breaks[1:]
     content = _line_content(cls, codes, line_begin)

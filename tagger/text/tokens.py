@@ -10,7 +10,6 @@ polynomial hash of its code points. :mod:`.ngrams` and :mod:`.keywords` count on
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from typing import NamedTuple, Sequence
 
@@ -37,7 +36,7 @@ _Q = np.uint64(_inverse_mod_2_64(int(_P)))
 
 
 # Character classes, one bit each, for tokens (WORD) and sentences (the rest)
-WORD, TERM, CLOSE, OPEN, SPACE, NEWLINE, START, BULLET, SPECIAL = (1 << i for i in range(9))
+WORD, TERM, CLOSE, OPEN, SPACE, NEWLINE, START, BULLET = (1 << i for i in range(8))
 # the only two characters whose lower case is not one character found by a table:
 # "İ" lowers to two characters, and "Σ" to "ς" or "σ" depending on what follows it
 _SPECIAL = "\u0130\u03a3"
@@ -45,49 +44,46 @@ _SPECIAL = "\u0130\u03a3"
 SEP = "\n"
 
 
-_CLASS_SHIFT = 21  # code points take 21 bits; the class bits sit above them
-_LOW_BITS = np.uint32((1 << _CLASS_SHIFT) - 1)
+class CharTables(NamedTuple):
+    lower: np.ndarray    # uint32: each code point's lower case (itself for _SPECIAL)
+    classes: np.ndarray  # uint8: its class bits
 
 
 @lru_cache(maxsize=1)
-def char_table() -> np.ndarray:
-    """For every code point, its lower case (low 21 bits; itself for the two characters in
-    _SPECIAL) and its class bits above them: one table, so that one gather gives both.
-
-    Found by ``re`` and ``str.lower`` themselves, so that tokens agree with the token
-    pattern and with lowering by construction."""
-    everything = np.arange(MAX_CODEPOINT, dtype=np.uint32).tobytes().decode("utf-32-le",
-                                                                              "surrogatepass")
-    cls = np.zeros(MAX_CODEPOINT, dtype=np.uint32)
-    for pattern, bit in ((r"\w+", WORD), (r"\s+", SPACE)):
-        for run in re.finditer(pattern, everything):
-            cls[run.start():run.end()] |= bit
+def char_tables() -> CharTables:
+    """Lower case and class of every code point. ``\\w`` and ``\\s`` are what ``re`` takes
+    them to be (alphanumeric or ``_``; white space: a test checks against ``re``), the lower
+    case is ``str.lower``'s own."""
+    codes = np.arange(MAX_CODEPOINT, dtype=np.uint32)
+    as_chars = codes.view("<U1")
+    cls = np.zeros(MAX_CODEPOINT, dtype=np.uint8)
+    cls[np.char.isalnum(as_chars) | (codes == ord("_"))] |= WORD
+    cls[np.char.isspace(as_chars)] |= SPACE
     cls[ord("\n")] = NEWLINE
     for chars, bit in ((".!?", TERM), ("\"'”’»)]", CLOSE), ("\"'“‘«([", OPEN),
-                       ("-*•·–—", BULLET), (_SPECIAL, SPECIAL),
-                       ("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZЄІЇҐ", START)):
+                       ("-*•·–—", BULLET), ("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZЄІЇҐ", START)):
         cls[[ord(c) for c in chars]] |= bit
     for lo, hi in (("À", "Ö"), ("Ø", "Þ"), ("А", "Я")):
         cls[ord(lo):ord(hi) + 1] |= START
-    plain = everything
+    plain = codes.tobytes().decode("utf-32-le", "surrogatepass")
     for c in _SPECIAL:
         plain = plain.replace(c, " ")
     lower = _codepoints(plain.lower()).copy()
     for c in _SPECIAL:
         lower[ord(c)] = ord(c)
-    return lower | (cls << _CLASS_SHIFT)
+    return CharTables(lower, cls)
 
 
 def word_table() -> np.ndarray:
     """Is each code point a regex ``\\w`` character?"""
-    return ((char_table() >> _CLASS_SHIFT) & WORD).astype(bool)
+    return (char_tables().classes & WORD) != 0
 
 
 class Chars(NamedTuple):
     """The texts of a chunk as one array of code points, joined by :data:`SEP`."""
 
     lower: np.ndarray    # uint32 lower-case code points (the two in _SPECIAL kept as they are)
-    classes: np.ndarray  # uint32 class bits of each character as written
+    classes: np.ndarray  # uint8 class bits of each character as written
     starts: np.ndarray   # where each text starts
     lengths: np.ndarray  # each text's length
 
@@ -100,8 +96,9 @@ def chars(texts: Sequence[str]) -> Chars:
     starts = np.ones(len(texts), dtype=np.int64)
     np.cumsum(lengths[:-1] + 1, out=starts[1:])
     starts[1:] += 1
-    packed = char_table()[_codepoints(SEP + SEP.join(texts) + SEP)]
-    return Chars(packed & _LOW_BITS, packed >> _CLASS_SHIFT, starts, lengths)
+    at = _codepoints(SEP + SEP.join(texts) + SEP).astype(np.intp)  # once, for both tables
+    tables = char_tables()
+    return Chars(tables.lower[at], tables.classes[at], starts, lengths)
 
 
 class Powers:
@@ -168,14 +165,14 @@ def tokenize(texts, powers: Powers | None = None, *, lower: bool = True) -> Toke
         empty = np.zeros(0, dtype=np.int64)
         return Tokens(empty, np.zeros(0, dtype=np.uint64), 0, empty, empty, chars([]))
     text = chars(texts)
-    isword = (text.classes & WORD).astype(bool)  # lowering never changes it (a test checks)
+    isword = (text.classes & WORD).view(bool)  # lowering never changes it (a test checks)
     if not lower:
         starts, ends, hashes = _tokens(_codepoints(SEP + SEP.join(texts) + SEP), isword, powers)
-    elif not (text.classes & SPECIAL).any():
+    elif not any(c in t for t in texts for c in _SPECIAL):
         starts, ends, hashes = _tokens(text.lower, isword, powers)
     else:  # str.lower itself, where a table cannot be exact
         lowered = chars([t.lower() for t in texts])
-        starts, ends, hashes = _tokens(lowered.lower, (lowered.classes & WORD).astype(bool), powers)
+        starts, ends, hashes = _tokens(lowered.lower, (lowered.classes & WORD).view(bool), powers)
         doc = np.searchsorted(lowered.starts, starts, side="right") - 1
         # back to places in the texts as written ("İ" lowers to two characters)
         shift = text.starts - lowered.starts

@@ -1,0 +1,100 @@
+"""Sentence features: each sentence scored on its own, per tag, by a linear scorer.
+
+A sentence's features are its vocabulary n-grams (those within the sentence), each
+occurrence adding its IDF weight, divided by the root of the sum of the occurrences'
+squared weights (the L2 norm whenever no n-gram repeats inside the sentence, as nearly
+always). They are computed from the document's own tokens (one tokenization for the
+document's features, its keywords and its sentences), the same way in training and in
+tagging. A document's sentence features are, per tag, its best sentence's probability.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ..text.sentences import Sentences, sentences_of
+from ..text.tokens import Tokens
+
+
+class SentenceRows(NamedTuple):
+    """The sentences of a chunk, and their features as sparse entries."""
+
+    sentences: Sentences
+    rows: np.ndarray    # sentence of each entry
+    cols: np.ndarray    # feature (vocabulary term) of each entry
+    values: np.ndarray  # its weight
+
+    @property
+    def n(self) -> int:
+        return len(self.sentences.doc)
+
+
+def sentence_rows(counter, tokens: Tokens, idf: np.ndarray, hits=None) -> SentenceRows:
+    """Sentence features of a chunk's documents, from their tokens (and the counter's
+    :meth:`~tagger.text.ngrams.NgramCounter.hits` of them, if already found)."""
+    found = sentences_of(tokens)
+    text = tokens.chars
+    begin = found.start + text.starts[found.doc]  # places in the chunk, in order
+    end = found.end + text.starts[found.doc]
+    # each token's sentence: count the sentences begun at or before it (one search per
+    # sentence, not per token), and none for a token past its sentence's end (a bullet)
+    first = np.searchsorted(tokens.starts, begin)
+    sent = np.cumsum(np.bincount(first, minlength=len(tokens.starts) + 1)[:-1]) - 1
+    if len(end):
+        sent[tokens.ends > end[np.maximum(sent, 0)]] = -1
+    rows, cols = [], []
+    for n, at, feat in (counter.hits(tokens) if hits is None else hits):
+        s = sent[at]
+        ok = (s >= 0) & (s == sent[at + n - 1])
+        rows.append(s[ok])
+        cols.append(feat[ok])
+    rows = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    cols = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
+    weight = idf[cols]
+    norms = np.sqrt(np.bincount(rows, weights=weight * weight, minlength=len(begin)))
+    norms[norms == 0.0] = 1.0
+    return SentenceRows(found, rows, cols, weight / norms[rows])
+
+
+def sentence_matrix(rows: SentenceRows, n_terms: int):
+    """The sentence features as a CSR matrix (sentences x terms)."""
+    import scipy.sparse as sp
+
+    X = sp.csr_matrix((rows.values, (rows.rows, rows.cols)), shape=(rows.n, n_terms))
+    X.sum_duplicates()
+    return X
+
+
+def sentence_logits(rows: SentenceRows, coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
+    """(n_sentences x n_tags) logits of linear scorers over the sentence features."""
+    z = np.empty((rows.n, len(intercept)))
+    if len(intercept) > 16:
+        z[:] = np.asarray(sentence_matrix(rows, coef.shape[1]) @ coef.T)
+    else:
+        for k in range(len(intercept)):
+            z[:, k] = np.bincount(rows.rows, weights=rows.values * coef[k, rows.cols],
+                                  minlength=rows.n)
+    return z + intercept
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def best_sentences(scores: np.ndarray, doc: np.ndarray, n_docs: int):
+    """Per document and tag, the best sentence's score (0 without sentences) and its index
+    among the chunk's sentences (-1 without): the first best, in reading order."""
+    best = np.zeros((n_docs, scores.shape[1]))
+    which = np.full((n_docs, scores.shape[1]), -1, dtype=np.int64)
+    if len(doc) == 0:
+        return best, which
+    present = np.flatnonzero(np.bincount(doc, minlength=n_docs))
+    first = np.searchsorted(doc, present)
+    top = np.maximum.reduceat(scores, first, axis=0)
+    best[present] = top
+    index = np.arange(len(doc))[:, None]
+    at_top = np.where(scores == top[np.searchsorted(present, doc)], index, len(doc))
+    which[present] = np.minimum.reduceat(at_top, first, axis=0)
+    return best, which
