@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import warnings
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
@@ -18,15 +18,10 @@ from ..text.keywords import keyword_matrix
 from . import metrics
 from .calibration import calibrate, fit_calibration
 from .core import (TaggerModel, keyword_lists, make_lexicon, saved_vectorizer_params,
-                   vectorizer_params, with_keywords)
+                   with_keywords)
 from .evidence import corpus_rows, fit_scorers, has_evidence, out_of_fold, tokenized
+from .features import Features, canonical, feature_key, fold_features, make_vectorizer, stack
 from .thresholds import cross_validated_decisions, thresholds_with_fallback
-
-
-def make_vectorizer(settings: Settings):
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    return TfidfVectorizer(**vectorizer_params(settings))
 
 
 def make_classifier(settings: Settings, n_jobs: int | None = None):
@@ -101,66 +96,7 @@ def _logits(clf, X) -> np.ndarray:
     return out
 
 
-@dataclass
-class _Features:
-    """Feature matrices for one feature setting, per fold."""
-
-    folds: list  # (X_train, X_test) per split
-    all_docs_vectorizer: object  # fitted on every document (unlabelled_idf), else None
-
-
-def _feature_key(settings: Settings) -> tuple:
-    """The settings that decide the features: candidates sharing them share matrices."""
-    return (settings.ngram_max, settings.min_df, settings.max_df, settings.sublinear_tf,
-            settings.unlabelled_idf, settings.keyword_window, settings.keyword_weight,
-            settings.sentences, settings.sentence_C if settings.sentences else None)
-
-
-def _canonical(X):
-    # worker processes get read-only copies, which scikit-learn must not need to re-sort
-    X = X.tocsr()
-    X.sum_duplicates()
-    return X
-
-
-def _features(settings: Settings, texts, all_texts, splits, K, corpus) -> _Features:
-    """TF-IDF per fold (fitted on the fold's training part), plus keyword features ``K``
-    (they learn nothing from the data, so one matrix serves every fold), plus, with
-    sentences, each fold's sentence features: out of fold for its training part (scorers
-    fitted without the document's own fold), and from scorers fitted on the whole training
-    part for its test part."""
-    n = len(texts)
-    sentences = settings.sentences and corpus is not None
-    shared = None
-    if settings.unlabelled_idf:
-        shared = make_vectorizer(settings).fit(all_texts)
-        X_all = shared.transform(texts)
-        X_sent = corpus_rows(corpus, shared.vocabulary_, shared.ngram_range, shared.idf_) \
-            if sentences else None
-    folds = []
-    for f, (tr, te) in enumerate(splits):
-        if shared is None:
-            vec = make_vectorizer(settings)
-            Xtr, Xte = vec.fit_transform([texts[i] for i in tr]), vec.transform([texts[i] for i in te])
-            if sentences:
-                X_sent = corpus_rows(corpus, vec.vocabulary_, vec.ngram_range, vec.idf_)
-        else:
-            Xtr, Xte = X_all[tr], X_all[te]
-        Ktr, Kte = (None, None) if K is None else (K[tr], K[te])
-        if sentences:
-            groups = [splits[g][1] for g in range(len(splits)) if g != f]
-            S = out_of_fold(X_sent, corpus, n, tr, groups, C=settings.sentence_C,
-                            seed=settings.seed, score=te)
-            Ktr, Kte = _stack(Ktr, S[tr]), _stack(Kte, S[te])
-        folds.append((_canonical(with_keywords(Xtr, Ktr)), _canonical(with_keywords(Xte, Kte))))
-    return _Features(folds, shared)
-
-
-def _stack(K, S):
-    return S if K is None else np.hstack([K, S])
-
-
-def _candidate_scores(settings: Settings, feats: _Features, Y, splits, n_jobs):
+def _candidate_scores(settings: Settings, feats: Features, Y, splits, n_jobs):
     """Out-of-fold calibration, probabilities and CV decisions for one setting."""
     logits = np.zeros(Y.shape)
     for (tr, te), (Xtr, Xte) in zip(splits, feats.folds):
@@ -234,9 +170,9 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
         return keyword_cache[key]
 
     for cand in candidates:
-        key = _feature_key(cand)
+        key = feature_key(cand)
         if key not in feature_cache:
-            feature_cache[key] = _features(cand, texts, all_texts, splits,
+            feature_cache[key] = fold_features(cand, texts, all_texts, splits,
                                            keyword_features(cand), corpus)
         calib, proba, decisions = _candidate_scores(cand, feature_cache[key], Y, splits, n_jobs)
         scored = metrics.score(Y, decisions, tags)
@@ -252,7 +188,7 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
     # of positives would push every score below it and the tag would never be given.
     calib[fell_back] = (1.0, 0.0)
     # with the vocabulary from all documents, the search already fitted the final vectorizer
-    vec = feature_cache[_feature_key(chosen)].all_docs_vectorizer
+    vec = feature_cache[feature_key(chosen)].all_docs_vectorizer
     feature_cache.clear()
     if vec is None:
         vec = make_vectorizer(chosen).fit(texts)
@@ -264,11 +200,11 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
         n = len(train_docs)
         S = out_of_fold(X_sent, corpus, n, np.arange(n), [te for _, te in splits],
                         C=chosen.sentence_C, seed=chosen.seed)
-        extra = _stack(K, S)
+        extra = stack(K, S)
         sentence_coef, sentence_intercept = fit_scorers(X_sent, corpus.labels,
                                                         C=chosen.sentence_C, seed=chosen.seed)
     clf = _quiet_fit(make_classifier(chosen, n_jobs),
-                     _canonical(with_keywords(vec.transform(texts), extra)), Y)
+                     canonical(with_keywords(vec.transform(texts), extra)), Y)
     if progress:
         progress(1)
     raw_coef = np.vstack([e.coef_ for e in clf.estimators_]).astype(np.float64)

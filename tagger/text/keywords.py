@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
-import pandas as pd
 
+from .lookup import KeyIndex
 from .tokens import Tokens, ngram_keys, phrase_hashes, tokenize
 
 
@@ -39,7 +39,7 @@ class Lexicon:
                 raise ValueError("a keyword or context word has no word of two or more characters")
         known = np.unique(np.array([h for lst in phrases + contexts for p in lst for h in p],
                                    dtype=np.uint64))
-        self._index = pd.Index(known)
+        self._index = KeyIndex(known)
         self._T = T = max(len(self._index), 1)
         self._filter = np.zeros(1 << (64 - int(_FILTER_SHIFT)), dtype=bool)
         self._filter[(known >> _FILTER_SHIFT).astype(np.intp)] = True
@@ -57,7 +57,7 @@ class Lexicon:
             keys, which = np.unique(ngram_keys(list(cols), T), return_inverse=True)
             member = np.zeros((len(keys), self.n_lists), dtype=bool)
             member[which, [j for j, _ in entries]] = True
-            self._grams[n] = (pd.Index(keys), member)
+            self._grams[n] = (KeyIndex(keys), member)
         self._context = []   # per list: is each token id a context word? None: no context needed
         for ctx in contexts:
             is_context = np.zeros(T, dtype=bool)

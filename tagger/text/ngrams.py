@@ -8,8 +8,8 @@ both steps with scikit-learn's own.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
+from .lookup import KeyIndex
 from .tokens import TOKEN_PATTERN, Powers, Tokens, ngram_keys, tokenize
 
 
@@ -35,7 +35,7 @@ class NgramCounter:
         self.n_tokens = T = max(len(token_hashes), 1)
         if T ** int(n_words.max(initial=1)) >= 2**63:
             raise ValueError("vocabulary too large for exact 64-bit n-gram keys")
-        self._token_index = pd.Index(token_hashes)
+        self._token_index = KeyIndex(token_hashes)
         first = np.cumsum(n_words) - n_words  # each term's first token
         self._unigram_feature = np.full(T + 1, -1, dtype=np.int64)  # [-1] -> -1: unknown
         self._grams = {}
@@ -44,11 +44,7 @@ class NgramCounter:
             ids = [token_ids[first[sel] + k] for k in range(n)]
             if n == 1:
                 self._unigram_feature[ids[0]] = features[sel]
-            self._grams[n] = (pd.Index(ngram_keys(ids, T)), features[sel])
-        # pandas builds an index's hash table on first lookup: do it now, once, so that
-        # forked worker processes inherit it instead of each building their own
-        for index in [self._token_index, *(g[0] for g in self._grams.values())]:
-            index.get_indexer(index[:1])
+            self._grams[n] = (KeyIndex(ngram_keys(ids, T)), features[sel])
 
     @staticmethod
     def supports(params: dict) -> bool:
@@ -106,8 +102,8 @@ class NgramCounter:
         keys_out = [doc[at] * F + feat for _, at, feat in hits]
         if not keys_out:
             return empty, empty, empty
-        # count (document, feature) pairs by sorting them (NumPy's vectorised sort beats
-        # pandas' hashing here, by 2-3x); sorted, the order within a document depends only
+        # count (document, feature) pairs by sorting them (NumPy's vectorised sort beat
+        # pandas' hashing here by 2-3x); sorted, the order within a document depends only
         # on that document
         keys = np.concatenate(keys_out)
         if n_docs * F < 2**31:  # 32-bit keys sort faster

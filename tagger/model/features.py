@@ -1,0 +1,78 @@
+"""Feature matrices for training: per fold of the search, TF-IDF fitted on the fold's
+training part, keyword features, and out-of-fold sentence features."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..config import Settings
+from .core import vectorizer_params, with_keywords
+from .evidence import corpus_rows, out_of_fold
+
+
+def make_vectorizer(settings: Settings):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(**vectorizer_params(settings))
+
+
+
+@dataclass
+class Features:
+    """Feature matrices for one feature setting, per fold."""
+
+    folds: list  # (X_train, X_test) per split
+    all_docs_vectorizer: object  # fitted on every document (unlabelled_idf), else None
+
+
+def feature_key(settings: Settings) -> tuple:
+    """The settings that decide the features: candidates sharing them share matrices."""
+    return (settings.ngram_max, settings.min_df, settings.max_df, settings.sublinear_tf,
+            settings.unlabelled_idf, settings.keyword_window, settings.keyword_weight,
+            settings.sentences, settings.sentence_C if settings.sentences else None)
+
+
+def canonical(X):
+    # worker processes get read-only copies, which scikit-learn must not need to re-sort
+    X = X.tocsr()
+    X.sum_duplicates()
+    return X
+
+
+def fold_features(settings: Settings, texts, all_texts, splits, K, corpus) -> Features:
+    """TF-IDF per fold (fitted on the fold's training part), plus keyword features ``K``
+    (they learn nothing from the data, so one matrix serves every fold), plus, with
+    sentences, each fold's sentence features: out of fold for its training part (scorers
+    fitted without the document's own fold), and from scorers fitted on the whole training
+    part for its test part."""
+    n = len(texts)
+    sentences = settings.sentences and corpus is not None
+    shared = None
+    if settings.unlabelled_idf:
+        shared = make_vectorizer(settings).fit(all_texts)
+        X_all = shared.transform(texts)
+        X_sent = corpus_rows(corpus, shared.vocabulary_, shared.ngram_range, shared.idf_) \
+            if sentences else None
+    folds = []
+    for f, (tr, te) in enumerate(splits):
+        if shared is None:
+            vec = make_vectorizer(settings)
+            Xtr, Xte = vec.fit_transform([texts[i] for i in tr]), vec.transform([texts[i] for i in te])
+            if sentences:
+                X_sent = corpus_rows(corpus, vec.vocabulary_, vec.ngram_range, vec.idf_)
+        else:
+            Xtr, Xte = X_all[tr], X_all[te]
+        Ktr, Kte = (None, None) if K is None else (K[tr], K[te])
+        if sentences:
+            groups = [splits[g][1] for g in range(len(splits)) if g != f]
+            S = out_of_fold(X_sent, corpus, n, tr, groups, C=settings.sentence_C,
+                            seed=settings.seed, score=te)
+            Ktr, Kte = stack(Ktr, S[tr]), stack(Kte, S[te])
+        folds.append((canonical(with_keywords(Xtr, Ktr)), canonical(with_keywords(Xte, Kte))))
+    return Features(folds, shared)
+
+
+def stack(K, S):
+    return S if K is None else np.hstack([K, S])

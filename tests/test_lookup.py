@@ -1,0 +1,42 @@
+"""The vectorised key index: the position of every key, -1 for the others, whatever the keys."""
+
+import numpy as np
+import pytest
+
+from tagger.text.lookup import KeyIndex
+
+
+def positions(keys, query):
+    where = {int(k): i for i, k in enumerate(keys)}
+    return np.array([where.get(int(q), -1) for q in query], dtype=np.int64)
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 1000, 30000])
+def test_every_key_is_found_and_no_other(n):
+    rng = np.random.default_rng(n)
+    keys = rng.permutation(np.unique(rng.integers(0, 2**64, n, dtype=np.uint64)))
+    query = rng.permutation(np.concatenate([keys, keys[:10], rng.integers(0, 2**64, 500,
+                                                                         dtype=np.uint64)]))
+    index = KeyIndex(keys)
+    assert len(index) == len(keys)
+    assert np.array_equal(index.get_indexer(query), positions(keys, query))
+
+
+def test_zero_is_a_key_like_any_other():
+    index = KeyIndex(np.array([0, 5], dtype=np.uint64))
+    assert index.get_indexer(np.array([0, 5, 6], dtype=np.uint64)).tolist() == [0, 1, -1]
+
+
+def test_keys_crafted_to_collide_fall_back_to_binary_search():
+    # keys whose multiplicative hash is 0..n-1: all want the first slots of the table
+    inverse = pow(0x9E3779B97F4A7C15, -1, 2**64)
+    keys = np.array([(i * inverse) % 2**64 for i in range(0, 5000 * 2**40, 2**40)],
+                    dtype=np.uint64)
+    index = KeyIndex(keys)
+    query = np.concatenate([keys[::7], np.arange(20, dtype=np.uint64)])
+    assert np.array_equal(index.get_indexer(query), positions(keys, query))
+
+
+def test_repeated_keys_are_refused():
+    with pytest.raises(ValueError):
+        KeyIndex(np.array([3, 3], dtype=np.uint64))
