@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -120,6 +122,7 @@ def reference_keyword_counts(texts, lists, window):
 FIXTURES = REPO / "tests" / "fixtures"
 FIXTURE_ARTICLES = FIXTURES / "articles.jsonl"
 FIXTURE_LABELS = FIXTURES / "labels.csv"
+FIXTURE_EVIDENCE = FIXTURES / "evidence.jsonl"
 TRAIN_FIXTURE = ["train", "--data", str(FIXTURE_ARTICLES), "--labels", str(FIXTURE_LABELS),
                  "--tags", str(SCHEMA), "--folds", "3", "--no-search", "--quiet"]
 
@@ -143,3 +146,41 @@ def fixture_model(tmp_path_factory) -> Path:
     result = CliRunner().invoke(main, [*TRAIN_FIXTURE, "--model", str(out)])
     assert result.exit_code == 0, result.output
     return out
+
+
+@pytest.fixture(scope="session")
+def sentence_model(tmp_path_factory) -> Path:
+    """A model trained with sentence scorers on the fixture corpus and its evidence."""
+    from click.testing import CliRunner
+
+    from tagger.cli import main
+
+    out = tmp_path_factory.mktemp("sentence-model") / "m"
+    result = CliRunner().invoke(main, [*TRAIN_FIXTURE, "--labels", str(FIXTURE_EVIDENCE),
+                                       "--sentences", "--model", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture(scope="session")
+def browser():
+    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not (chromium and driver):
+        pytest.fail("headless Chromium is needed: apt-get install chromium chromium-driver "
+                    "(.ci/run installs them)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    profile = tempfile.mkdtemp(prefix="chromium-")
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    browser = webdriver.Chrome(service=Service(driver), options=options)
+    try:
+        yield browser
+    finally:
+        browser.quit()
+        shutil.rmtree(profile, ignore_errors=True)

@@ -1,7 +1,5 @@
 """The HTML evaluation report: written by evaluate --report, and rendered by a real browser."""
 
-import shutil
-import tempfile
 
 import pytest
 from click.testing import CliRunner
@@ -28,30 +26,6 @@ def test_report_is_one_self_contained_file_with_every_section(report):
     assert "http://" not in text and "https://" not in text  # nothing fetched from elsewhere
     for tag in TAGS:
         assert tag in text
-
-
-@pytest.fixture(scope="module")
-def browser():
-    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
-    if not (chromium and driver):
-        pytest.fail("headless Chromium is needed: apt-get install chromium chromium-driver "
-                    "(.ci/run installs them)")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    profile = tempfile.mkdtemp(prefix="chromium-")
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", f"--user-data-dir={profile}"):
-        options.add_argument(flag)
-    browser = webdriver.Chrome(service=Service(driver), options=options)
-    try:
-        yield browser
-    finally:
-        browser.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def test_report_renders_with_its_plots_in_headless_chromium(report, browser, tmp_path):

@@ -4,7 +4,8 @@
 
 Each article is a few sentences drawn, with a fixed seed, from the sentence lists below
 (written for these tests, about invented places); its tags are the tags of the sentences
-it was given, as the labelling guide's "one sentence of its own" would have them.
+it was given, as the labelling guide's "one sentence of its own" would have them, and
+each tag's sentence is its evidence (evidence.jsonl).
 """
 
 from __future__ import annotations
@@ -58,11 +59,12 @@ TAGS = [t for t in SENTENCES if t]
 def main(n: int = 48, seed: int = 0) -> None:
     rng = random.Random(seed)
     OUT.mkdir(parents=True, exist_ok=True)
-    rows, labels = [], []
+    rows, labels, evidence = [], [], []
     for i in range(n):
         # every tag gets positives and negatives; about a third of articles get no tag
         tags = sorted({t for t in TAGS if rng.random() < 0.3}) if i % 3 else []
         sentences = [rng.choice(SENTENCES[t]) for t in tags]
+        evidence += [{"id": f"fx{i:03d}", "tag": t, "evidence": [s]} for t, s in zip(tags, sentences)]
         sentences += rng.sample(SENTENCES[None], k=rng.randint(2, 4))
         rng.shuffle(sentences)
         doc_id = f"fx{i:03d}"
@@ -75,6 +77,9 @@ def main(n: int = 48, seed: int = 0) -> None:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["id", "tags"])
         writer.writerows(labels)
+    with (OUT / "evidence.jsonl").open("w", encoding="utf-8") as fh:
+        for e in evidence:
+            fh.write(json.dumps(e) + "\n")
 
 
 if __name__ == "__main__":

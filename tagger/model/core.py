@@ -16,7 +16,7 @@ from ..io.schema import TagSchema
 from ..text.keywords import Lexicon, keyword_values
 from ..text.ngrams import NgramCounter
 from ..text.tokens import TOKEN_PATTERN, tokenize
-from .predictions import Prediction, evidence_of
+from .predictions import Analysis, Prediction, evidence_of
 from .sentences import best_sentences, sentence_logits, sentence_rows, sigmoid
 
 
@@ -150,11 +150,17 @@ class TaggerModel:
         X = sp.csr_matrix((0, self.n_features))
         parts = []
         for i in range(0, len(texts), self.SLICE):
-            parts.append(self._slice(texts[i:i + self.SLICE], False, features=True)[2])
+            parts.append(self._slice(texts[i:i + self.SLICE], False, features=True).features)
         return sp.vstack(parts, format="csr") if parts else X
 
-    def _slice(self, part, evidence: bool, features: bool = False):
-        """(logits, sentence evidence or None, features if asked) of a slice of texts.
+    def analyse(self, texts: Sequence[str]) -> Analysis:
+        """Everything the model computes for a few texts: logits, features, tokens, n-gram
+        occurrences and sentence scores (what :mod:`tagger.model.explain` explains)."""
+        return self._slice(list(texts), True, features=True)
+
+    def _slice(self, part, evidence: bool, features: bool = False) -> Analysis:
+        """What the model computes for a slice of texts: always the logits; the sentence
+        evidence when asked for (or needed for sentence features); the features if asked.
 
         The evidence is (sentences, their scores, index of each document's best sentence
         per tag), from the sentence scorers, or for a model without them, from the
@@ -163,7 +169,7 @@ class TaggerModel:
             import scipy.sparse as sp
         counter, lexicon = self.ngram_counter(), self.keyword_lexicon()
         terms, kw, sent = self._columns()
-        X = best = None
+        X = best = hits = None
         if counter is None:
             X = self.vectorizer.transform(part)
             z = np.asarray(X @ self.coef[:, terms].T) + self.intercept
@@ -193,7 +199,7 @@ class TaggerModel:
         if features:
             X = sp.hstack([blocks[0], *(sp.csr_matrix(b) for b in blocks[1:])], format="csr")
             X.sort_indices()
-        return z, best, X
+        return Analysis(z, best, X, tokens, hits)
 
     def _linear_scores(self, rows, cols, values, n_docs: int) -> np.ndarray:
         """X @ coef.T + intercept from sparse entries, without building a matrix."""
@@ -216,7 +222,7 @@ class TaggerModel:
         out = np.empty((len(texts), len(self.tags)))
         for i in range(0, len(texts), self.SLICE):
             part = texts[i:i + self.SLICE]
-            out[i:i + len(part)] = sigmoid(self._slice(part, False)[0])
+            out[i:i + len(part)] = sigmoid(self._slice(part, False).logits)
         return out
 
     def decide(self, proba: np.ndarray) -> np.ndarray:
@@ -230,10 +236,23 @@ class TaggerModel:
         out: list[Prediction] = []
         for i in range(0, len(docs), self.SLICE):
             part = docs[i:i + self.SLICE]
-            z, best, _ = self._slice([d.content for d in part], evidence)
-            proba = sigmoid(z)
-            found = evidence_of(part, self.tags, proba >= self.thresholds, best) if evidence else None
+            analysis = self._slice([d.content for d in part], evidence)
+            proba = sigmoid(analysis.logits)
+            found = evidence_of(part, self.tags, proba >= self.thresholds,
+                                analysis.evidence) if evidence else None
             out.extend(self.predictions_from_proba([d.id for d in part], proba, found))
+        return out
+
+    def best_sentences(self, docs: Sequence[Document]) -> list[dict]:
+        """For each document, every tag's best sentence of its text, given or not (as in
+        :attr:`Prediction.evidence`): why a tag was given, or how close it came."""
+        docs = list(docs)
+        out: list[dict] = []
+        for i in range(0, len(docs), self.SLICE):
+            part = docs[i:i + self.SLICE]
+            analysis = self._slice([d.content for d in part], True)
+            every = np.ones((len(part), len(self.tags)), dtype=bool)
+            out.extend(evidence_of(part, self.tags, every, analysis.evidence))
         return out
 
     def predictions_from_proba(self, ids: Sequence[str], proba: np.ndarray,

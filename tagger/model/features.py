@@ -41,12 +41,15 @@ def canonical(X):
     return X
 
 
-def fold_features(settings: Settings, texts, all_texts, splits, K, corpus) -> Features:
-    """TF-IDF per fold (fitted on the fold's training part), plus keyword features ``K``
-    (they learn nothing from the data, so one matrix serves every fold), plus, with
-    sentences, each fold's sentence features: out of fold for its training part (scorers
-    fitted without the document's own fold), and from scorers fitted on the whole training
-    part for its test part."""
+def vocabulary_key(settings: Settings) -> tuple:
+    """The settings that decide the TF-IDF and sentence features (not the keyword ones)."""
+    return (settings.ngram_max, settings.min_df, settings.max_df, settings.sublinear_tf,
+            settings.unlabelled_idf, settings.sentence_C if settings.sentences else None)
+
+
+def _fold_matrices(settings: Settings, texts, all_texts, splits, corpus):
+    """Per fold, (TF-IDF of its training part, of its test part, sentence features or
+    None), and the vectorizer fitted on every document (unlabelled_idf) or None."""
     n = len(texts)
     sentences = settings.sentences and corpus is not None
     shared = None
@@ -64,11 +67,32 @@ def fold_features(settings: Settings, texts, all_texts, splits, K, corpus) -> Fe
                 X_sent = corpus_rows(corpus, vec.vocabulary_, vec.ngram_range, vec.idf_)
         else:
             Xtr, Xte = X_all[tr], X_all[te]
-        Ktr, Kte = (None, None) if K is None else (K[tr], K[te])
+        S = None
         if sentences:
             groups = [splits[g][1] for g in range(len(splits)) if g != f]
             S = out_of_fold(X_sent, corpus, n, tr, groups, C=settings.sentence_C,
                             seed=settings.seed, score=te)
+        folds.append((Xtr, Xte, S))
+    return folds, shared
+
+
+def fold_features(settings: Settings, texts, all_texts, splits, K, corpus,
+                  cache: dict | None = None) -> Features:
+    """TF-IDF per fold (fitted on the fold's training part), plus keyword features ``K``
+    (they learn nothing from the data, so one matrix serves every fold), plus, with
+    sentences, each fold's sentence features: out of fold for its training part (scorers
+    fitted without the document's own fold), and from scorers fitted on the whole training
+    part for its test part. ``cache`` keeps the costly part for candidates that differ
+    only in their keyword settings."""
+    cache = {} if cache is None else cache
+    key = vocabulary_key(settings)
+    if key not in cache:
+        cache[key] = _fold_matrices(settings, texts, all_texts, splits, corpus)
+    matrices, shared = cache[key]
+    folds = []
+    for (tr, te), (Xtr, Xte, S) in zip(splits, matrices):
+        Ktr, Kte = (None, None) if K is None else (K[tr], K[te])
+        if S is not None:
             Ktr, Kte = stack(Ktr, S[tr]), stack(Kte, S[te])
         folds.append((canonical(with_keywords(Xtr, Ktr)), canonical(with_keywords(Xte, Kte))))
     return Features(folds, shared)

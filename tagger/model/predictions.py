@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 import numpy as np
 
 from ..io.records import Document
 from .sentences import best_sentences
+
+
+class Analysis(NamedTuple):
+    """What a model computes for a slice of texts."""
+
+    logits: np.ndarray   # (n_docs x n_tags)
+    evidence: tuple | None  # (Sentences, scores (n_sentences x n_tags), best per doc and tag)
+    features: object     # the feature matrix (CSR), when asked for
+    tokens: object       # the texts' Tokens (None on the scikit-learn path without keywords)
+    hits: list | None    # the n-gram occurrences (NgramCounter.hits), on the fast path
 
 
 @dataclass(frozen=True)

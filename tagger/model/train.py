@@ -159,6 +159,7 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
     candidates = search_grid(base, search)
     corpus = tokenized(train_docs, tags) if any(c.sentences for c in candidates) else None
     feature_cache: dict = {}
+    matrix_cache: dict = {}
     keyword_cache: dict = {}
     results = []
 
@@ -173,7 +174,7 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
         key = feature_key(cand)
         if key not in feature_cache:
             feature_cache[key] = fold_features(cand, texts, all_texts, splits,
-                                           keyword_features(cand), corpus)
+                                               keyword_features(cand), corpus, matrix_cache)
         calib, proba, decisions = _candidate_scores(cand, feature_cache[key], Y, splits, n_jobs)
         scored = metrics.score(Y, decisions, tags)
         results.append((scored["micro"]["f1"], scored["macro"]["f1"], cand, calib, proba, scored))
@@ -190,6 +191,7 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
     # with the vocabulary from all documents, the search already fitted the final vectorizer
     vec = feature_cache[feature_key(chosen)].all_docs_vectorizer
     feature_cache.clear()
+    matrix_cache.clear()
     if vec is None:
         vec = make_vectorizer(chosen).fit(texts)
     K = keyword_features(chosen)
