@@ -131,7 +131,9 @@ def test_shipped_model_is_rebuilt_by_its_recorded_command(tmp_path, shared_dir):
     b = np.load(tmp_path / "rebuilt" / "arrays.npz")
     assert a["vocabulary"].tobytes() == b["vocabulary"].tobytes()
     np.testing.assert_allclose(a["coef"], b["coef"], atol=1e-6)
-    assert meta["n_train_docs"] == 453 and meta["cv"]["micro"]["f1"] > 0.7
+    assert meta["n_train_docs"] == 573 and meta["cv"]["micro"]["f1"] > 0.7
+    assert meta["settings"]["sentences"] == rebuilt["settings"]["sentences"]
+    np.testing.assert_allclose(a["sentence_coef"], b["sentence_coef"], atol=1e-6)
 
 
 # ---- bad input: one line, non-zero exit, nothing half-written ----

@@ -181,3 +181,12 @@ def test_a_model_file_missing_its_sentence_arrays_is_refused(sentence_model, tmp
                 dst.writestr(info, src.read(info))
     with pytest.raises(ModelError, match="members"):
         load_model(damaged)
+
+
+def test_the_model_does_not_depend_on_how_many_processes_fit_it():
+    docs = attach_labels(read_documents([FIXTURE_ARTICLES]),
+                         [FIXTURE_LABELS, FIXTURE_EVIDENCE], known_tags=TAGS)
+    settings = Settings(folds=3, ngram_max=1, keyword_window=0, sentences=True)
+    one, two = (train(docs, settings=settings, search={"C": (10.0, 100.0)}, n_jobs=n) for n in (1, 2))
+    assert np.array_equal(one.coef, two.coef) and np.array_equal(one.sentence_coef, two.sentence_coef)
+    assert one.metadata["search"] == two.metadata["search"]

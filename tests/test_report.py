@@ -23,6 +23,8 @@ def test_report_is_one_self_contained_file_with_every_section(report):
                     "Which tags are confused with which", "Worst errors"):
         assert f"<h2>{heading}</h2>" in text
     assert text.count('src="data:image/png;base64,') == 3
+    # each worst error shows the best sentence behind each tag it got wrong
+    assert text.count("(wrongly added, sentence") + text.count("(missed, sentence") >= 5
     assert "http://" not in text and "https://" not in text  # nothing fetched from elsewhere
     for tag in TAGS:
         assert tag in text

@@ -36,17 +36,20 @@ def cross_validation(docs: Sequence[Document], *, k: int = 5, schema: TagSchema 
     proba = np.zeros(Y.shape)
     P = np.zeros(Y.shape, dtype=np.int8)
     fold_thresholds = []
+    evidence: list = [None] * len(data)
     for train_idx, test_idx in fold_splits(Y, k, settings.seed):
         model = train([data[i] for i in train_idx] + unlabelled, schema=schema, settings=settings,
                       search=search)
         proba[test_idx] = model.predict_proba([data[i].content for i in test_idx])
         P[test_idx] = model.decide(proba[test_idx])
         fold_thresholds.append(model.thresholds)
+        for i, e in zip(test_idx, model.best_sentences([data[i] for i in test_idx])):
+            evidence[i] = e
         if progress:
             progress(1)
     return Evaluation(tags=list(tags), ids=[d.id for d in data], titles=[d.title for d in data],
                       Y=Y, proba=proba, P=P, thresholds=np.median(fold_thresholds, axis=0),
-                      cv_folds=k)
+                      cv_folds=k, evidence=evidence)
 
 
 def cross_validate(docs: Sequence[Document], **kwargs) -> dict:

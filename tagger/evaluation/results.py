@@ -27,6 +27,8 @@ class Evaluation:
     P: np.ndarray          # decisions
     thresholds: np.ndarray  # per tag (for cross-validation: the median over folds)
     cv_folds: int | None = None
+    # per document, each tag's best sentence ({tag: {"text", "start", "end", "score"}})
+    evidence: list | None = None
     n_boot: int = 1000
     seed: int = 0
     _summary: dict | None = field(default=None, init=False, repr=False, compare=False)
@@ -66,7 +68,7 @@ def evaluation(model, docs: Sequence[Document]) -> Evaluation:
     proba = model.predict_proba([d.content for d in test])
     return Evaluation(tags=list(model.tags), ids=[d.id for d in test], titles=[d.title for d in test],
                       Y=binarize(test, model.tags), proba=proba, P=model.decide(proba),
-                      thresholds=np.asarray(model.thresholds))
+                      thresholds=np.asarray(model.thresholds), evidence=model.best_sentences(test))
 
 
 def evaluate(model, docs: Sequence[Document]) -> dict:

@@ -81,24 +81,31 @@ def corpus_rows(corpus: Corpus, vocabulary: dict, ngram_range, idf: np.ndarray):
     return sp.vstack(parts, format="csr") if parts else sp.csr_matrix((0, len(vocabulary)))
 
 
-def fit_scorers(X, L: np.ndarray, *, C: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def fit_scorers(X, L: np.ndarray, *, C: float, seed: int, n_jobs: int | None = None
+                ) -> tuple[np.ndarray, np.ndarray]:
     """(coef, intercept) of one logistic regression per tag over the sentences whose label
-    is known; a tag without both kinds of example scores every sentence 0."""
+    is known; a tag without both kinds of example scores every sentence 0. Tags are fitted
+    in ``n_jobs`` processes (liblinear's random state is shared by threads)."""
+    from joblib import Parallel, delayed
     from sklearn.linear_model import LogisticRegression
 
-    coef = np.zeros((L.shape[1], X.shape[1]))
-    intercept = np.full(L.shape[1], -30.0)
-    for k in range(L.shape[1]):
+    def fit(k):
         known = L[:, k] >= 0
         y = L[known, k]
         if y.min(initial=1) == y.max(initial=0):
-            continue
+            return None
         lr = LogisticRegression(C=C, class_weight="balanced", solver="liblinear", dual=True,
                                 max_iter=5000, random_state=seed)
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="Liblinear failed to converge")
-            lr.fit(X[np.flatnonzero(known)], y)
-        coef[k], intercept[k] = lr.coef_[0], lr.intercept_[0]
+        return lr.fit(X[np.flatnonzero(known)], y)
+
+    coef = np.zeros((L.shape[1], X.shape[1]))
+    intercept = np.full(L.shape[1], -30.0)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Liblinear failed to converge")
+        fitted = Parallel(n_jobs=n_jobs)(delayed(fit)(k) for k in range(L.shape[1]))
+    for k, lr in enumerate(fitted):
+        if lr is not None:
+            coef[k], intercept[k] = lr.coef_[0], lr.intercept_[0]
     return coef, intercept
 
 
@@ -113,7 +120,7 @@ def document_scores(X, doc: np.ndarray, docs: np.ndarray, coef, intercept) -> np
 
 
 def out_of_fold(X, corpus: Corpus, n_docs: int, train: np.ndarray, groups, *, C: float,
-                seed: int, score: np.ndarray | None = None) -> np.ndarray:
+                seed: int, score: np.ndarray | None = None, n_jobs: int | None = None) -> np.ndarray:
     """Sentence features (n_docs x n_tags): for each document in ``train``, from scorers
     fitted on ``train`` without its group (the groups partition ``train``); for each in
     ``score``, from scorers fitted on all of ``train``; zero for the others."""
@@ -122,11 +129,13 @@ def out_of_fold(X, corpus: Corpus, n_docs: int, train: np.ndarray, groups, *, C:
     for group in groups:
         group = np.sort(group)
         fit_rows = np.flatnonzero(inside & ~np.isin(corpus.doc, group))
-        coef, intercept = fit_scorers(X[fit_rows], corpus.labels[fit_rows], C=C, seed=seed)
+        coef, intercept = fit_scorers(X[fit_rows], corpus.labels[fit_rows], C=C, seed=seed,
+                                       n_jobs=n_jobs)
         S[group] = document_scores(X, corpus.doc, group, coef, intercept)
     if score is not None and len(score):
         rows = np.flatnonzero(inside)
-        coef, intercept = fit_scorers(X[rows], corpus.labels[rows], C=C, seed=seed)
+        coef, intercept = fit_scorers(X[rows], corpus.labels[rows], C=C, seed=seed,
+                                       n_jobs=n_jobs)
         score = np.sort(score)
         S[score] = document_scores(X, corpus.doc, score, coef, intercept)
     return S

@@ -47,7 +47,7 @@ def vocabulary_key(settings: Settings) -> tuple:
             settings.unlabelled_idf, settings.sentence_C if settings.sentences else None)
 
 
-def _fold_matrices(settings: Settings, texts, all_texts, splits, corpus):
+def _fold_matrices(settings: Settings, texts, all_texts, splits, corpus, n_jobs: int | None = None):
     """Per fold, (TF-IDF of its training part, of its test part, sentence features or
     None), and the vectorizer fitted on every document (unlabelled_idf) or None."""
     n = len(texts)
@@ -71,13 +71,13 @@ def _fold_matrices(settings: Settings, texts, all_texts, splits, corpus):
         if sentences:
             groups = [splits[g][1] for g in range(len(splits)) if g != f]
             S = out_of_fold(X_sent, corpus, n, tr, groups, C=settings.sentence_C,
-                            seed=settings.seed, score=te)
+                            seed=settings.seed, score=te, n_jobs=n_jobs)
         folds.append((Xtr, Xte, S))
     return folds, shared
 
 
 def fold_features(settings: Settings, texts, all_texts, splits, K, corpus,
-                  cache: dict | None = None) -> Features:
+                  cache: dict | None = None, n_jobs: int | None = None) -> Features:
     """TF-IDF per fold (fitted on the fold's training part), plus keyword features ``K``
     (they learn nothing from the data, so one matrix serves every fold), plus, with
     sentences, each fold's sentence features: out of fold for its training part (scorers
@@ -87,7 +87,7 @@ def fold_features(settings: Settings, texts, all_texts, splits, K, corpus,
     cache = {} if cache is None else cache
     key = vocabulary_key(settings)
     if key not in cache:
-        cache[key] = _fold_matrices(settings, texts, all_texts, splits, corpus)
+        cache[key] = _fold_matrices(settings, texts, all_texts, splits, corpus, n_jobs)
     matrices, shared = cache[key]
     folds = []
     for (tr, te), (Xtr, Xte, S) in zip(splits, matrices):

@@ -132,8 +132,11 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
     out-of-fold logits, and per-tag thresholds maximise each tag's out-of-fold F1. Tags the
     schema gives keywords get a keyword feature each (see :func:`keyword_values`). Unlabelled
     documents are used only for the vocabulary and IDF, when a setting asks for it.
-    ``progress`` is called with 1 after each candidate and after the final fit.
+    ``progress`` is called with 1 after each candidate and after the final fit. The
+    per-tag models are fitted in ``n_jobs`` processes (default: one); not in threads,
+    which would share liblinear's random state and so change the model from run to run.
     """
+    workers = n_jobs
     base = settings or Settings()
     search = dict(DEFAULT_SEARCH) if search is True else (search or None)
     train_docs = labelled(docs)
@@ -174,8 +177,8 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
         key = feature_key(cand)
         if key not in feature_cache:
             feature_cache[key] = fold_features(cand, texts, all_texts, splits,
-                                               keyword_features(cand), corpus, matrix_cache)
-        calib, proba, decisions = _candidate_scores(cand, feature_cache[key], Y, splits, n_jobs)
+                                               keyword_features(cand), corpus, matrix_cache, workers)
+        calib, proba, decisions = _candidate_scores(cand, feature_cache[key], Y, splits, workers)
         scored = metrics.score(Y, decisions, tags)
         results.append((scored["micro"]["f1"], scored["macro"]["f1"], cand, calib, proba, scored))
         if progress:
@@ -201,11 +204,11 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
         X_sent = corpus_rows(corpus, vec.vocabulary_, vec.ngram_range, vec.idf_)
         n = len(train_docs)
         S = out_of_fold(X_sent, corpus, n, np.arange(n), [te for _, te in splits],
-                        C=chosen.sentence_C, seed=chosen.seed)
+                        C=chosen.sentence_C, seed=chosen.seed, n_jobs=workers)
         extra = stack(K, S)
-        sentence_coef, sentence_intercept = fit_scorers(X_sent, corpus.labels,
-                                                        C=chosen.sentence_C, seed=chosen.seed)
-    clf = _quiet_fit(make_classifier(chosen, n_jobs),
+        sentence_coef, sentence_intercept = fit_scorers(X_sent, corpus.labels, C=chosen.sentence_C,
+                                                        seed=chosen.seed, n_jobs=workers)
+    clf = _quiet_fit(make_classifier(chosen, workers),
                      canonical(with_keywords(vec.transform(texts), extra)), Y)
     if progress:
         progress(1)

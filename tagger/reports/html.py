@@ -104,10 +104,20 @@ def worst_errors(ev: Evaluation) -> list[dict]:
     wrong = (ev.Y != ev.P).any(axis=1)
     cost = np.abs(ev.Y - ev.proba).max(axis=1)
     order = [i for i in np.argsort(-cost, kind="stable") if wrong[i]][:MAX_ERRORS]
-    return [{"id": ev.ids[i], "title": ev.titles[i],
-             "true": [t for t, y in zip(ev.tags, ev.Y[i]) if y],
-             "predicted": [t for t, p in zip(ev.tags, ev.P[i]) if p],
-             "scores": {t: float(s) for t, s in zip(ev.tags, ev.proba[i])}} for i in order]
+    out = []
+    for i in order:
+        evidence = []
+        for k, tag in enumerate(ev.tags):
+            e = (ev.evidence[i] if ev.evidence else {}).get(tag)
+            if ev.Y[i, k] != ev.P[i, k] and e:
+                evidence.append({"tag": tag, "kind": "missed" if ev.Y[i, k] else "wrongly added",
+                                 "text": e["text"], "score": e["score"]})
+        out.append({"id": ev.ids[i], "title": ev.titles[i],
+                    "true": [t for t, y in zip(ev.tags, ev.Y[i]) if y],
+                    "predicted": [t for t, p in zip(ev.tags, ev.P[i]) if p],
+                    "scores": {t: float(s) for t, s in zip(ev.tags, ev.proba[i])},
+                    "evidence": evidence})
+    return out
 
 
 def render(ev: Evaluation, *, title: str = "tagger evaluation", about: str = "") -> str:
