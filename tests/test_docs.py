@@ -63,7 +63,7 @@ def test_readme_examples_run_as_written_in_a_fresh_copy(tmp_path, corpus_path):
         proc = subprocess.run(["bash", "-euo", "pipefail", "-c", command], cwd=copy, env=env,
                               capture_output=True, text=True, timeout=900)
         assert proc.returncode == 0, f"{command}\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
-    for made in ("scores.json", "report.html", "tags.parquet"):
+    for made in ("scores.json", "report.html", "tags.parquet", "why.html", "model-2022/model.json"):
         assert (copy / made).is_file(), made
     proc = subprocess.run([sys.executable, "-c", _block(readme, "Python API", "python")], cwd=copy,
                           env=env, capture_output=True, text=True, timeout=900)

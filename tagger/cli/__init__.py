@@ -1,5 +1,6 @@
 """The `tagger` command (see :mod:`.commands`); ``main`` is its click group."""
 
 from .commands import main
+from . import explain as _explain  # noqa: F401  registers `tagger explain` on main
 
 __all__ = ["main"]

@@ -1,0 +1,70 @@
+"""`tagger explain`: why the model gave each tag to a document, or did not."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from .commands import main
+from .options import handle_errors, max_doc_bytes_option, model_option, resolve_model
+
+
+@main.command()
+@model_option()
+@click.argument("path")
+@click.option("--id", "doc_id", help="The document to explain, when PATH holds several.")
+@click.option("--tag", "tags", multiple=True,
+              help="Explain this tag (repeatable) [default: the tags given, and those just "
+                   "under their threshold].")
+@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json", "html"]),
+              default="text", show_default=True,
+              help="text for a terminal (highlighted when it is one), JSON with every tag, or "
+                   "one self-contained HTML page.")
+@click.option("--out", "-o", type=click.Path(dir_okay=False),
+              help="Write to this file instead of standard output.")
+@max_doc_bytes_option
+@handle_errors
+def explain(model, path, doc_id, tags, fmt, out, max_doc_bytes):
+    """Why the model gave each tag to a document, or did not.
+
+    For each tag: its probability against its threshold, its logit as the intercept plus
+    one contribution per feature of the document (n-grams with their places in the
+    text, keyword features, sentence features), and the document's sentences ranked by
+    their score for the tag. PATH is one document, or a file of them with --id.
+
+    \b
+    Examples:
+      tagger explain seeds/004_40f943de2ae17bec.txt
+      tagger explain ../shared/corpus/economist-2023-2025.jsonl --id 3198472fb112 --format html -o why.html
+    """
+    from ..io.documents import read_documents
+    from ..io.files import check_output, write_text_atomic
+    from ..model.explain import explain as explain_document
+    from ..model.persist import load_model
+    from ..reports.explain import explanation_html, explanation_text
+
+    if out:
+        check_output(out, inputs=[path])
+    loaded = load_model(resolve_model(model))
+    docs = read_documents([path], max_doc_bytes=max_doc_bytes)
+    if doc_id is not None:
+        docs = [d for d in docs if d.id == doc_id]
+        if not docs:
+            raise click.ClickException(f"{path}: no document with id {doc_id!r}")
+    if len(docs) != 1:
+        raise click.ClickException(f"{path}: holds {len(docs)} documents; choose one with --id")
+    doc = docs[0]
+    result = explain_document(loaded, doc, tags=list(tags) or None)
+    if fmt == "json":
+        text = json.dumps(result, indent=2, ensure_ascii=False) + "\n"
+    elif fmt == "html":
+        text = explanation_html(result, doc)
+    else:
+        text = explanation_text(result, color=not out and sys.stdout.isatty(),
+                                every_tag=bool(tags))
+    if out:
+        write_text_atomic(out, text)
+    else:
+        click.echo(text, nl=False)
