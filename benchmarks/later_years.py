@@ -45,6 +45,7 @@ def main():
 
     import tagger
     from tagger.config import DEFAULT_SEARCH
+    from tagger.evaluation.crossval import cross_validation
     from tagger.evaluation.results import Evaluation
 
     schema = tagger.load_schema(LABELS / "tags.toml")
@@ -61,7 +62,7 @@ def main():
               f"[sentences={model.settings.sentences}]", flush=True)
     both = load(["ukraine-2022.jsonl", "economist-2023-2025.jsonl"],
                 plain + evidence + ["economist-random.csv", "economist-random-evidence.jsonl"])
-    ev = tagger.cross_validation(both, k=args.folds, schema=schema, settings=base, search=search)
+    ev = cross_validation(both, k=args.folds, schema=schema, settings=base, search=search)
     print(line(f"(b) 2022 + Economist labels, {args.folds}-fold cross-validation", ev.summary()))
     economist = {d.id for d in later if d.tags is not None}
     rows = np.array([i in economist for i in ev.ids])

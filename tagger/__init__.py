@@ -27,7 +27,7 @@ _API = {
     "TagSchema": "io.schema", "load_schema": "io.schema",
     "attach_labels": "io.labels", "read_labels": "io.labels",
     "Prediction": "model.predictions", "TaggerModel": "model.core",
-    "train": "model.train",
+    "train": "model.train", "explain": "model.explain",
     "load_model": "model.persist", "save_model": "model.persist", "shipped_model": "model.persist",
     "evaluate": "evaluation.results", "cross_validate": "evaluation.crossval",
 }

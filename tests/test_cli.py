@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -109,31 +108,14 @@ def test_evaluate_cross_validation_needs_no_model(labelled_jsonl, tmp_path):
     assert 0.6 < report["micro"]["f1"] < 0.95
 
 
-@pytest.mark.slow
-def test_shipped_model_is_rebuilt_by_its_recorded_command(tmp_path, shared_dir):
+def test_the_shipped_model_records_the_readme_command_that_rebuilds_it():
+    """The README's examples test runs that command and compares what it builds with the
+    shipped model (tests/test_docs.py)."""
     meta = json.loads((SHIPPED_MODEL / "model.json").read_text())
-    args = shlex.split(meta["command"])
-    assert args[:2] == ["tagger", "train"]
-    args[args.index("--model") + 1] = str(tmp_path / "rebuilt")
-    import os
-
-    cwd = os.getcwd()
-    os.chdir(REPO)
-    try:
-        result = run(*args[1:], "--quiet")
-    finally:
-        os.chdir(cwd)
-    assert result.exit_code == 0, result.output
-    rebuilt = json.loads((tmp_path / "rebuilt" / "model.json").read_text())
-    assert rebuilt["training_data"] == meta["training_data"]
-    assert rebuilt["thresholds"] == pytest.approx(meta["thresholds"], abs=1e-6)
-    a = np.load(SHIPPED_MODEL / "arrays.npz")
-    b = np.load(tmp_path / "rebuilt" / "arrays.npz")
-    assert a["vocabulary"].tobytes() == b["vocabulary"].tobytes()
-    np.testing.assert_allclose(a["coef"], b["coef"], atol=1e-6)
-    assert meta["n_train_docs"] == 573 and meta["cv"]["micro"]["f1"] > 0.7
-    assert meta["settings"]["sentences"] == rebuilt["settings"]["sentences"]
-    np.testing.assert_allclose(a["sentence_coef"], b["sentence_coef"], atol=1e-6)
+    readme = " ".join((REPO / "README.md").read_text(encoding="utf-8").replace("\\\n", " ").split())
+    assert shlex.split(meta["command"])[:2] == ["tagger", "train"]
+    assert meta["command"] in readme
+    assert meta["n_train_docs"] == 573 and meta["settings"]["sentences"]
 
 
 # ---- bad input: one line, non-zero exit, nothing half-written ----

@@ -1,5 +1,6 @@
 """The README cannot drift: its generated parts are checked, and its examples run as written."""
 
+import json
 import os
 import re
 import shutil
@@ -49,6 +50,21 @@ def _fresh_copy(tmp_path: Path) -> Path:
     return copy
 
 
+def assert_same_model(rebuilt, shipped):
+    """The README's training command rebuilt the shipped model (to the last float bits the
+    CPU may change)."""
+    import numpy as np
+
+    new, old = (json.loads((d / "model.json").read_text()) for d in (rebuilt, shipped))
+    assert new["training_data"] == old["training_data"] and new["settings"] == old["settings"]
+    assert new["thresholds"] == pytest.approx(old["thresholds"], abs=1e-6)
+    a, b = np.load(shipped / "arrays.npz"), np.load(rebuilt / "arrays.npz")
+    assert sorted(a.files) == sorted(b.files)
+    assert a["vocabulary"].tobytes() == b["vocabulary"].tobytes()
+    for name in a.files:
+        np.testing.assert_allclose(a[name], b[name], atol=1e-6)
+
+
 @pytest.mark.corpus
 @pytest.mark.slow
 def test_readme_examples_run_as_written_in_a_fresh_copy(tmp_path, corpus_path):
@@ -65,6 +81,7 @@ def test_readme_examples_run_as_written_in_a_fresh_copy(tmp_path, corpus_path):
         assert proc.returncode == 0, f"{command}\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
     for made in ("scores.json", "report.html", "tags.parquet", "why.html", "model-2022/model.json"):
         assert (copy / made).is_file(), made
+    assert_same_model(copy / "models" / "ukraine-war", REPO / "models" / "ukraine-war")
     proc = subprocess.run([sys.executable, "-c", _block(readme, "Python API", "python")], cwd=copy,
                           env=env, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]

@@ -183,6 +183,7 @@ def test_a_model_file_missing_its_sentence_arrays_is_refused(sentence_model, tmp
         load_model(damaged)
 
 
+@pytest.mark.slow  # starting worker processes takes seconds
 def test_the_model_does_not_depend_on_how_many_processes_fit_it():
     docs = attach_labels(read_documents([FIXTURE_ARTICLES]),
                          [FIXTURE_LABELS, FIXTURE_EVIDENCE], known_tags=TAGS)

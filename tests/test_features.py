@@ -63,9 +63,12 @@ def test_model_features_equal_the_tfidf_vectorizer_and_ignore_batch_company(corp
     np.testing.assert_allclose(X[:, :model.n_terms], vec.transform(texts).toarray(),
                                rtol=1e-12, atol=1e-15)
     counts = reference_keyword_counts(texts, model.keywords, model.settings.keyword_window)
-    assert model.keywords and X.shape[1] == model.n_terms + len(model.keywords)
-    np.testing.assert_allclose(X[:, model.n_terms:], np.log1p(counts) * model.settings.keyword_weight,
-                               rtol=1e-12)
+    n_kw = len(model.keywords)
+    assert n_kw and X.shape[1] == model.n_terms + n_kw + model.n_sentence_features
+    kw = X[:, model.n_terms:model.n_terms + n_kw]
+    np.testing.assert_allclose(kw, np.log1p(counts) * model.settings.keyword_weight, rtol=1e-12)
+    best = X[:, model.n_terms + n_kw:]  # each tag's best sentence score: a probability
+    assert model.n_sentence_features == 0 or (best.min() >= 0 and best.max() <= 1 and best.max() > 0.9)
     together = model.predict_proba(texts)
     alone = np.vstack([model.predict_proba([t]) for t in texts[::37]])
     assert np.array_equal(together[::37], alone)  # bit for bit, whatever the batch

@@ -17,7 +17,7 @@ from ..text.keywords import Lexicon, keyword_values
 from ..text.ngrams import NgramCounter
 from ..text.tokens import TOKEN_PATTERN, tokenize
 from .predictions import Analysis, Prediction, evidence_of
-from .sentences import best_sentences, sentence_logits, sentence_rows, sigmoid
+from .sentences import best_sentences, row_products, sentence_logits, sentence_rows, sigmoid
 
 
 def vectorizer_params(settings: Settings) -> dict:
@@ -184,7 +184,7 @@ class TaggerModel:
         blocks = [X]
         if lexicon is not None:
             K = keyword_values(lexicon, tokens, self.settings.keyword_weight)
-            z += K @ self.coef[:, kw].T
+            z += row_products(K, self.coef[:, kw])
             blocks.append(K)
         if counter is not None and (evidence or self.sentence_coef is not None):
             rows = sentence_rows(counter, tokens, self.idf, hits)
@@ -193,7 +193,7 @@ class TaggerModel:
             scores = sigmoid(sentence_logits(rows, coef, intercept))
             top, which = best_sentences(scores, rows.sentences.doc, len(part))
             if self.sentence_coef is not None:
-                z += top @ self.coef[:, sent].T
+                z += row_products(top, self.coef[:, sent])
                 blocks.append(top)
             best = (rows.sentences, scores, which)
         if features:

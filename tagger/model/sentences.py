@@ -79,6 +79,15 @@ def sentence_logits(rows: SentenceRows, coef: np.ndarray, intercept: np.ndarray)
     return z + intercept
 
 
+def row_products(F: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """F @ W.T for a few dense columns, added column by column: each document's result does
+    not depend on the others in its batch (a BLAS product's blocking may)."""
+    out = np.zeros((F.shape[0], W.shape[0]))
+    for j in range(F.shape[1]):
+        out += np.outer(F[:, j], W[:, j])
+    return out
+
+
 def sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
