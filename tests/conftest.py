@@ -31,6 +31,17 @@ CORPUS_FIXTURES = {"corpus_path", "reference_labels", "labelled_jsonl", "small_m
                    "shared_dir"}
 
 
+# Modules whose every test is slow: not even imported when the slow tests are left out
+# (importing Hypothesis alone costs the fast tier a second).
+SLOW_MODULES = {"test_fuzz.py"}
+
+
+def pytest_ignore_collect(collection_path, config):
+    if collection_path.name in SLOW_MODULES and "not slow" in (config.getoption("markexpr") or ""):
+        return True
+    return None
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         names = set(item.fixturenames)
@@ -157,7 +168,7 @@ def sentence_model(tmp_path_factory) -> Path:
 
     out = tmp_path_factory.mktemp("sentence-model") / "m"
     result = CliRunner().invoke(main, [*TRAIN_FIXTURE, "--labels", str(FIXTURE_EVIDENCE),
-                                       "--sentences", "--model", str(out)])
+                                       "--sentences", "--folds", "2", "--model", str(out)])
     assert result.exit_code == 0, result.output
     return out
 

@@ -81,18 +81,22 @@ def forged_header(dst: Path) -> None:
 
 
 def huge_vocabulary(dst: Path) -> None:
-    """A 22 MB vocabulary (2.4 million terms), every other array consistent with it."""
-    n = 2_400_000
-    terms = "\n".join(f"w{i:07d}" for i in range(n)).encode()
+    """A 22 MB vocabulary (400,000 terms of 55 characters), every other array consistent
+    with it."""
+    n = 400_000
+    terms = "\n".join(f"w{i:07d}{'x' * 47}" for i in range(n)).encode()
     meta = json.loads((dst / "model.json").read_text())
     n_kw = len(meta["keywords"]) if meta["settings"]["keyword_window"] > 0 else 0
+    n_sent = len(meta["tags"]) if meta["settings"].get("sentences") else 0
 
     def change(a):
         a["vocabulary"] = np.frombuffer(terms, dtype=np.uint8)
         a["idf"] = np.ones(n)
-        a["coef"] = np.zeros((len(meta["tags"]), n + n_kw))
+        a["coef"] = np.zeros((len(meta["tags"]), n + n_kw + n_sent))
+        if n_sent:
+            a["sentence_coef"] = np.zeros((len(meta["tags"]), n))
     _rewrite_arrays(dst, change, zipfile.ZIP_STORED)  # stored: quicker to build
-    _rewrite_meta(dst, lambda m: m.update(n_features=n + n_kw))
+    _rewrite_meta(dst, lambda m: m.update(n_features=n + n_kw + n_sent))
 
 
 def pickle_in_coef(dst: Path) -> None:

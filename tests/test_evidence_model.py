@@ -156,7 +156,7 @@ def test_out_of_fold_sentence_features_never_see_their_own_labels(fixture_docs):
 
 
 def test_sentences_are_searched_only_when_the_labels_carry_evidence(fixture_docs):
-    base = Settings(folds=3, ngram_max=1, keyword_window=0)
+    base = Settings(folds=2, ngram_max=1, keyword_window=0)
     plain = train(fixture_docs, settings=base, search={"sentences": (False, True), "C": (10.0,)})
     assert not plain.settings.sentences
     assert all("sentences" not in r["settings"] for r in plain.metadata["search"])

@@ -92,7 +92,7 @@ def fit_scorers(X, L: np.ndarray, *, C: float, seed: int, n_jobs: int | None = N
     def fit(k):
         known = L[:, k] >= 0
         y = L[known, k]
-        if y.min(initial=1) == y.max(initial=0):
+        if len(y) == 0 or y.min() == y.max():
             return None
         lr = LogisticRegression(C=C, class_weight="balanced", solver="liblinear", dual=True,
                                 max_iter=5000, random_state=seed)

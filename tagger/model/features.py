@@ -70,6 +70,9 @@ def _fold_matrices(settings: Settings, texts, all_texts, splits, corpus, n_jobs:
         S = None
         if sentences:
             groups = [splits[g][1] for g in range(len(splits)) if g != f]
+            if len(groups) < 2:  # two folds: halve the other one, so each half has scorers
+                rng = np.random.default_rng(settings.seed)
+                groups = np.array_split(rng.permutation(groups[0]), 2)
             S = out_of_fold(X_sent, corpus, n, tr, groups, C=settings.sentence_C,
                             seed=settings.seed, score=te, n_jobs=n_jobs)
         folds.append((Xtr, Xte, S))
