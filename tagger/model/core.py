@@ -69,7 +69,7 @@ class TaggerModel:
 
     @property
     def n_features(self) -> int:
-        """TF-IDF terms plus keyword features."""
+        """TF-IDF terms, then keyword features, then sentence features."""
         return self.coef.shape[1]
 
     @property
@@ -147,11 +147,9 @@ class TaggerModel:
         import scipy.sparse as sp
 
         texts = list(texts)
-        X = sp.csr_matrix((0, self.n_features))
-        parts = []
-        for i in range(0, len(texts), self.SLICE):
-            parts.append(self._slice(texts[i:i + self.SLICE], False, features=True).features)
-        return sp.vstack(parts, format="csr") if parts else X
+        parts = [self._slice(texts[i:i + self.SLICE], False, features=True).features
+                 for i in range(0, len(texts), self.SLICE)]
+        return sp.vstack(parts, format="csr") if parts else sp.csr_matrix((0, self.n_features))
 
     def analyse(self, texts: Sequence[str]) -> Analysis:
         """Everything the model computes for a few texts: logits, features, tokens, n-gram

@@ -39,7 +39,6 @@ class Prediction:
         return out
 
 
-
 def evidence_of(docs: Sequence[Document], tags: Sequence[str], chosen: np.ndarray,
                 best) -> list[dict]:
     """Per document, {tag: {"text", "start", "end", "score"}} for each chosen tag: its best
@@ -56,6 +55,6 @@ def evidence_of(docs: Sequence[Document], tags: Sequence[str], chosen: np.ndarra
         if s < 0 or not in_text[s]:
             continue
         start, end = int(sentences.start[s]) - int(title[j]), int(sentences.end[s]) - int(title[j])
-        out[j][tags[k]] = {"text": docs[j].text[start:end], "start": start,
-                                         "end": end, "score": round(float(scores[s, k]), 6)}
+        out[j][tags[k]] = {"text": docs[j].text[start:end], "start": start, "end": end,
+                           "score": round(float(scores[s, k]), 6)}
     return out
