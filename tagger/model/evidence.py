@@ -15,6 +15,7 @@ import numpy as np
 
 from ..io.records import Document
 from ..text.ngrams import NgramCounter
+from ..text.sentences import sentences_of
 from ..text.tokens import Powers, tokenize
 from .sentences import best_sentences, sentence_matrix, sentence_rows, sigmoid
 
@@ -29,28 +30,29 @@ class Corpus(NamedTuple):
     """The training documents' tokens (a chunk at a time) and their sentences' labels."""
 
     chunks: list           # Tokens per chunk of CHUNK documents
+    sentences: list        # their Sentences, per chunk
     labels: np.ndarray     # (n_sentences x n_tags): 1 evidence, 0 not the tag, -1 unknown
     doc: np.ndarray        # each sentence's document
 
 
 def tokenized(docs: Sequence[Document], tags: Sequence[str]) -> Corpus:
-    """Tokens and sentence labels of the labelled documents, once for every vocabulary."""
-    from ..text.sentences import sentences_of
-
+    """Tokens, sentences and sentence labels of the labelled documents, once for every
+    vocabulary."""
     powers = Powers()
-    chunks, labels, sent_doc = [], [], []
+    chunks, found_per_chunk, labels, sent_doc = [], [], [], []
     for i in range(0, len(docs), CHUNK):
         part = docs[i:i + CHUNK]
         tokens = tokenize([d.content for d in part], powers)
         chunks.append(tokens)
         found = sentences_of(tokens)
+        found_per_chunk.append(found)
         L = np.zeros((len(found.doc), len(tags)), dtype=np.int8)
         for j, d in enumerate(part):
             rows = np.flatnonzero(found.doc == j)
             L[rows] = _sentence_labels(d, tags, found.start[rows], found.end[rows])
         labels.append(L)
         sent_doc.append(found.doc + i)
-    return Corpus(chunks, np.vstack(labels) if labels else np.zeros((0, len(tags)), np.int8),
+    return Corpus(chunks, found_per_chunk, np.vstack(labels) if labels else np.zeros((0, len(tags)), np.int8),
                   np.concatenate(sent_doc) if sent_doc else np.zeros(0, np.int64))
 
 
@@ -77,7 +79,8 @@ def corpus_rows(corpus: Corpus, vocabulary: dict, ngram_range, idf: np.ndarray):
     import scipy.sparse as sp
 
     counter = NgramCounter(vocabulary, tuple(ngram_range))
-    parts = [sentence_matrix(sentence_rows(counter, t, idf), len(vocabulary)) for t in corpus.chunks]
+    parts = [sentence_matrix(sentence_rows(counter, t, idf, found=f), len(vocabulary))
+             for t, f in zip(corpus.chunks, corpus.sentences)]
     return sp.vstack(parts, format="csr") if parts else sp.csr_matrix((0, len(vocabulary)))
 
 

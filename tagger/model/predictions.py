@@ -46,10 +46,11 @@ def evidence_of(docs: Sequence[Document], tags: Sequence[str], chosen: np.ndarra
     out: list[dict] = [{} for _ in docs]
     if best is None:
         return out
-    sentences, scores, _ = best
+    sentences, scores, which = best
     title = np.array([len(d.title) + 1 if d.title else 0 for d in docs], dtype=np.int64)
     in_text = sentences.start >= title[sentences.doc]
-    _, which = best_sentences(np.where(in_text[:, None], scores, -1.0), sentences.doc, len(docs))
+    if not in_text.all():  # the best of the text's sentences, leaving titles out
+        _, which = best_sentences(np.where(in_text[:, None], scores, -1.0), sentences.doc, len(docs))
     for j, k in zip(*np.nonzero(chosen)):
         s = int(which[j, k])
         if s < 0 or not in_text[s]:

@@ -31,10 +31,12 @@ class SentenceRows(NamedTuple):
         return len(self.sentences.doc)
 
 
-def sentence_rows(counter, tokens: Tokens, idf: np.ndarray, hits=None) -> SentenceRows:
+def sentence_rows(counter, tokens: Tokens, idf: np.ndarray, hits=None,
+                  found: Sentences | None = None) -> SentenceRows:
     """Sentence features of a chunk's documents, from their tokens (and the counter's
-    :meth:`~tagger.text.ngrams.NgramCounter.hits` of them, if already found)."""
-    found = sentences_of(tokens)
+    :meth:`~tagger.text.ngrams.NgramCounter.hits` of them, and their sentences, if already
+    found)."""
+    found = sentences_of(tokens) if found is None else found
     text = tokens.chars
     begin = found.start + text.starts[found.doc]  # places in the chunk, in order
     end = found.end + text.starts[found.doc]

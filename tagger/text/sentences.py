@@ -71,11 +71,11 @@ def _skip(classes: np.ndarray, at: np.ndarray, bits: int, step: int = 1) -> np.n
     """Move each position forward (step 1) or back (-1) while its class has ``bits``."""
     at = at.copy()
     for _ in range(_RUN_STEPS):
-        more = (classes.take(at, mode="clip") & bits) != 0
+        more = (_get(classes, at) & bits) != 0
         if not more.any():
             return at
         at += step * more
-    for i in np.flatnonzero((classes.take(at, mode="clip") & bits) != 0):  # long runs: rare
+    for i in np.flatnonzero((_get(classes, at) & bits) != 0):  # long runs: rare
         j = int(at[i])
         while 0 <= j < len(classes) and classes[j] & bits:
             j += step

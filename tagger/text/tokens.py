@@ -74,11 +74,6 @@ def char_tables() -> CharTables:
     return CharTables(lower, cls)
 
 
-def word_table() -> np.ndarray:
-    """Is each code point a regex ``\\w`` character?"""
-    return (char_tables().classes & WORD) != 0
-
-
 class Chars(NamedTuple):
     """The texts of a chunk as one array of code points, joined by :data:`SEP`."""
 
