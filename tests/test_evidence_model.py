@@ -191,3 +191,24 @@ def test_the_model_does_not_depend_on_how_many_processes_fit_it():
     one, two = (train(docs, settings=settings, search={"C": (10.0, 100.0)}, n_jobs=n) for n in (1, 2))
     assert np.array_equal(one.coef, two.coef) and np.array_equal(one.sentence_coef, two.sentence_coef)
     assert one.metadata["search"] == two.metadata["search"]
+
+
+def test_the_recorded_command_fixes_the_same_settings_again(tmp_path):
+    from conftest import TRAIN_FIXTURE
+
+    fixed = ["--C", "30", "--keyword-window", "0", "--no-sentences", "--min-df", "1",
+             "--sentence-C", "3", "--unlabelled-idf"]
+    first = CliRunner().invoke(main, [*TRAIN_FIXTURE, *fixed, "--labels", str(FIXTURE_EVIDENCE),
+                                      "--model", str(tmp_path / "a")])
+    assert first.exit_code == 0, first.output
+    meta = json.loads((tmp_path / "a" / "model.json").read_text())
+    import shlex
+
+    args = shlex.split(meta["command"])
+    for option in ("--C 30", "--keyword-window 0", "--no-sentences", "--min-df 1",
+                   "--sentence-C 3", "--unlabelled-idf", "--folds 3", "--no-search"):
+        assert option in meta["command"]
+    args[args.index("--model") + 1] = str(tmp_path / "b")
+    again = CliRunner().invoke(main, args[1:] + ["--quiet"])
+    assert again.exit_code == 0, again.output
+    assert json.loads((tmp_path / "b" / "model.json").read_text())["settings"] == meta["settings"]

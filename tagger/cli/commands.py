@@ -80,21 +80,22 @@ def rebuild_command(data, label_files, tags_path, model, options) -> str:
     if tags_path:
         parts += ["--tags", str(tags_path)]
     parts += ["--model", str(model)]
+    from dataclasses import fields
+
     from ..config import Settings
 
     d = Settings()
-    for key in ("folds", "seed", "min_df"):
-        if options[key] != getattr(d, key):
-            parts += ["--" + key.replace("_", "-"), str(options[key])]
-    for key in ("ngram_max", "C", "keyword_window"):
-        if options[key] is not None:
-            parts += ["--" + key.replace("_", "-"), str(options[key])]
-    if options["sentences"] is not None:
-        parts.append("--sentences" if options["sentences"] else "--no-sentences")
-    if options["sentence_C"] != d.sentence_C:
-        parts += ["--sentence-C", str(options["sentence_C"])]
-    if options["unlabelled_idf"]:
-        parts.append("--unlabelled-idf")
+    for f in fields(Settings):  # the options each setting declares in tagger.config
+        flag, value = f.metadata["flag"], options.get(f.name)
+        if not flag or value is None:  # not an option, or searched
+            continue
+        if not f.metadata["search"] and value == getattr(d, f.name):  # its default
+            continue
+        if f.metadata["bound"].kind is bool:
+            on, _, off = flag.partition("/")
+            parts.append(on if value else off)
+        else:
+            parts += [flag, str(value)]
     if not options["search"]:
         parts.append("--no-search")
     return shlex.join(parts)
