@@ -45,3 +45,7 @@ class ModelError(TaggerError):
 
 class SettingsError(TaggerError, ValueError):
     """A model setting outside what it may be."""
+
+
+class DecisionError(TaggerError, ValueError):
+    """A labelling decision that cannot be stored as it is (the message says why)."""

@@ -1,5 +1,6 @@
-"""Writes docs/explain.png: the page of `tagger explain --format html`, as headless Chromium
-shows it (for the README).
+"""Writes docs/explain.png (the page of `tagger explain --format html`) and docs/label.png
+(the page of `tagger label` on the seed articles), as headless Chromium shows them (for the
+README).
 
     python tools/screenshots.py
 """
@@ -16,21 +17,54 @@ REPO = Path(__file__).resolve().parent.parent
 SEED = REPO / "seeds" / "000_2c1dc2b1a7e2b655.txt"
 
 
-def main() -> None:
+def chromium(tmp: str):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium")
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                 f"--user-data-dir={tmp}/profile"):
+        options.add_argument(flag)
+    return webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+
+
+def label_page() -> None:
+    """The labelling page on the seeds, a tag applied and a sentence marked as its evidence."""
+    from selenium.webdriver.common.by import By
+
+    with tempfile.TemporaryDirectory() as tmp:
+        server = subprocess.Popen(
+            [str(Path(sys.executable).parent / "tagger"), "label", "--data", str(REPO / "seeds"),
+             "--db", f"{tmp}/labels.db", "--tags", str(REPO / "labels" / "tags.toml"),
+             "--annotator", "alice", "--port", "0"], stdout=subprocess.PIPE, text=True)
+        try:
+            server.stdout.readline()
+            url = server.stdout.readline().split()[1]
+            browser = chromium(tmp)
+            try:
+                browser.set_window_size(1300, 900)
+                browser.get(url)
+                body = browser.find_element(By.TAG_NAME, "body")
+                body.send_keys("3")
+                browser.find_elements(By.CSS_SELECTOR, ".s")[1].click()
+                (REPO / "docs").mkdir(exist_ok=True)
+                browser.save_screenshot(str(REPO / "docs" / "label.png"))
+            finally:
+                browser.quit()
+        finally:
+            server.kill()
+            server.wait()
+
+
+def main() -> None:
+    label_page()
     with tempfile.TemporaryDirectory() as tmp:
         page = Path(tmp) / "why.html"
         subprocess.run([str(Path(sys.executable).parent / "tagger"), "explain", str(SEED),
                         "--tag", "escalation_rhetoric", "--format", "html", "--out", str(page)],
                        check=True)
-        options = webdriver.ChromeOptions()
-        options.binary_location = shutil.which("chromium")
-        for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                     f"--user-data-dir={tmp}/profile"):
-            options.add_argument(flag)
-        browser = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+        browser = chromium(tmp)
         try:
             browser.set_window_size(1100, 1300)
             browser.get(page.as_uri())

@@ -2,5 +2,6 @@
 
 from .commands import main
 from . import explain as _explain  # noqa: F401  registers `tagger explain` on main
+from . import label as _label  # noqa: F401  registers `tagger label` on main
 
 __all__ = ["main"]

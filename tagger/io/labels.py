@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterable, Sequence
 
 from ..errors import InputError, LabelError
 from .decoding import read_text_file
 from .evidence import LabelRows, check_evidence, check_tags, read_jsonl_labels
+from .labeldb import is_database
 from .records import Document
 from .schema import TagSchema
 
@@ -114,13 +116,17 @@ def attach_labels(docs: Sequence[Document], label_files: Sequence[str | Path], *
     per_doc: dict[str, list] = {}
     for (doc_id, tag), sentences in sorted(evidence.items()):
         per_doc.setdefault(doc_id, []).append((tag, sentences))
-    return [Document(id=d.id, text=d.text, title=d.title, tags=merged.get(d.id), source=d.source,
-                     evidence=tuple(per_doc.get(d.id, ())))
+    return [replace(d, tags=merged.get(d.id), evidence=tuple(per_doc.get(d.id, ())))
             for d in docs]
 
 
 def _read_label_file(path: Path, known_tags: Sequence[str] | None) -> LabelRows:
-    """A label file by its suffix: CSV ``id,tags``, or JSONL labels and evidence."""
+    """A label file by its suffix: CSV ``id,tags``, JSONL labels and evidence, or a label
+    database (``.db``: see :mod:`tagger.io.labeldb`)."""
+    if is_database(path):
+        from .labelsets import label_rows
+
+        return label_rows(path, known_tags)
     if path.suffix.lower() in (".jsonl", ".ndjson"):
         if not path.is_file():
             raise InputError(path, "does not exist")

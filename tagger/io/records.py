@@ -25,6 +25,9 @@ class Document:
     source: str = field(default="", compare=False)
     # the sentences that earn each tag, when the labels carry them: ((tag, (sentence, ...)), ...)
     evidence: tuple = field(default=(), compare=False)
+    # what the record says of itself, when it says it: its date and who published it
+    date: str = field(default="", compare=False)
+    outlet: str = field(default="", compare=False)
 
     @property
     def content(self) -> str:
@@ -94,7 +97,13 @@ def from_mapping(obj, path, cap: int, *, line=None, record=None) -> Document:
     check_size(title + text, cap, path, line=line, record=doc_id)
     check_text(title + text, path, line=line, record=doc_id)
     tags = parse_tags(obj.get("tags"), path, line=line, record=doc_id)
-    return Document(id=doc_id, text=text, title=title, tags=tags, source=str(path))
+    return Document(id=doc_id, text=text, title=title, tags=tags, source=str(path),
+                    date=_short_string(obj.get("date")), outlet=_short_string(obj.get("source")))
+
+
+def _short_string(value) -> str:
+    """A record's date or outlet: kept when it is a string, cut to 200 characters."""
+    return " ".join(value.split())[:200] if isinstance(value, str) else ""
 
 
 def missing_columns(path: Path, columns) -> None:

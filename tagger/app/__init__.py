@@ -1,0 +1,1 @@
+"""The labelling web app of `tagger label`."""

@@ -1,0 +1,109 @@
+"""What every request must show before the app acts on it.
+
+- its Host header names this server (no DNS-rebinding page can reach it by another name);
+- the access token, when the server has one (always, beyond loopback): an
+  ``Authorization: Bearer`` header, or the cookie set when the page was opened with
+  ``?token=``;
+- for a request that changes anything (POST): the page's CSRF token in ``X-CSRF-Token``,
+  an ``Origin`` (when sent) of this server, and a JSON body of at most :data:`MAX_BODY`
+  bytes. A page of another site can neither read the CSRF token nor set that header.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from http.cookies import SimpleCookie
+from urllib.parse import parse_qs, urlencode
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse
+
+from ..errors import DecisionError
+
+MAX_BODY = 256 * 2**10
+COOKIE = "tagger_token"
+HEADERS = [  # the page's scripts and styles are its own files; nothing else runs or loads
+    (b"content-security-policy", b"default-src 'none'; script-src 'self'; style-src 'self'; "
+                                 b"img-src 'self'; connect-src 'self'; base-uri 'none'; "
+                                 b"form-action 'none'; frame-ancestors 'none'"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cache-control", b"no-store"),
+]
+
+
+def _same(a: str | None, b: str) -> bool:
+    return a is not None and hmac.compare_digest(a.encode(), b.encode())
+
+
+class Guard:
+    """ASGI middleware: refuses what fails the checks above, adds security headers."""
+
+    def __init__(self, app, *, token: str | None, csrf: str, allowed_hosts):
+        self.app, self.token, self.csrf = app, token, csrf
+        self.allowed_hosts = {h.lower() for h in allowed_hosts}
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        refusal = self.refusal(scope, headers)
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *HEADERS]}
+            await send(message)
+
+        if refusal is not None:
+            return await refusal(scope, receive, send_with_headers)
+        await self.app(scope, receive, send_with_headers)
+
+    def refusal(self, scope, headers: dict):
+        host = headers.get("host", "")
+        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        if "*" not in self.allowed_hosts and name.lower() not in self.allowed_hosts:
+            return PlainTextResponse("refused: this server does not answer to that host name",
+                                     status_code=421)
+        if self.token is not None:
+            query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+            cookie = SimpleCookie(headers.get("cookie", ""))
+            given = headers.get("authorization", "")
+            bearer = given[7:] if given.lower().startswith("bearer ") else None
+            if scope["method"] == "GET" and _same((query.get("token") or [None])[0], self.token):
+                rest = urlencode({k: v[0] for k, v in query.items() if k != "token"})
+                response = RedirectResponse(scope["path"] + (f"?{rest}" if rest else ""), 303)
+                response.set_cookie(COOKIE, self.token, httponly=True, samesite="strict")
+                return response
+            if not (_same(bearer, self.token)
+                    or _same(cookie[COOKIE].value if COOKIE in cookie else None, self.token)):
+                return PlainTextResponse("refused: this server needs its access token "
+                                         "(open the address tagger label printed)", 403)
+        if scope["method"] not in ("GET", "HEAD"):
+            if not _same(headers.get("x-csrf-token"), self.csrf):
+                return JSONResponse({"error": "refused: missing or wrong CSRF token (reload "
+                                              "the page)"}, status_code=403)
+            origin = headers.get("origin")
+            if origin is not None and origin != f"{scope.get('scheme', 'http')}://{host}":
+                return JSONResponse({"error": "refused: a request from another site"},
+                                    status_code=403)
+            if not headers.get("content-type", "").startswith("application/json"):
+                return JSONResponse({"error": "requests send JSON"}, status_code=415)
+        return None
+
+
+async def json_body(request: Request) -> dict:
+    """The request's JSON object, read up to :data:`MAX_BODY` bytes and no further."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise DecisionError(f"a request body is at most {MAX_BODY // 1024} KiB")
+        chunks.append(chunk)
+    try:
+        body = json.loads(b"".join(chunks))
+    except (ValueError, RecursionError):
+        raise DecisionError("the request body is not JSON") from None
+    if not isinstance(body, dict):
+        raise DecisionError("the request body is a JSON object")
+    return body

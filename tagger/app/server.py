@@ -1,0 +1,158 @@
+"""The labelling web app: Starlette routes over a :class:`~tagger.app.session.Session`.
+
+Pages are rendered on the server from Jinja2 templates (autoescaped: article text is shown
+as text, whatever it holds); the page's script only sends keys' decisions as JSON and
+reloads. Nothing a request names reaches the file system: documents are looked up by id
+in memory, and the two static files by a fixed table.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import uuid
+from importlib.resources import files
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from ..errors import DecisionError
+from .guard import Guard, json_body
+from .session import Session
+
+ANNOTATOR = re.compile(r"^[\w.@+-]{1,64}$")
+TAB = re.compile(r"^[A-Za-z0-9-]{8,64}$")
+STATIC = {"label.js": "text/javascript", "label.css": "text/css"}
+
+
+def pieces(view: dict) -> list[dict]:
+    """The text cut into its sentences and the characters between them, in order."""
+    text, out, at = view["text"], [], 0
+    best = {}
+    for t in view["tags"]:
+        if t["best"]:
+            best.setdefault(tuple(t["best"]), []).append(t["id"])
+    for start, end in view["sentences"]:
+        if start > at:
+            out.append({"text": text[at:start]})
+        out.append({"text": text[start:end], "start": start, "end": end,
+                    "model": best.get((start, end), [])})
+        at = end
+    if at < len(text):
+        out.append({"text": text[at:]})
+    return out
+
+
+def create_app(session: Session, *, token: str | None = None,
+               allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost")) -> Starlette:
+    """The app. ``token``: required on every request when given (the CLI always gives one
+    when the server listens beyond loopback); ``allowed_hosts``: the Host headers served."""
+    env = Environment(loader=PackageLoader("tagger.app", "templates"),
+                      autoescape=select_autoescape(default=True, default_for_string=True))
+    page = env.get_template("label.html.j2")
+    csrf = secrets.token_urlsafe(24)
+    assets = {name: (files("tagger.app") / "static" / name).read_bytes() for name in STATIC}
+
+    def who(value) -> str:
+        name = value if isinstance(value, str) and value else session.annotator
+        if not ANNOTATOR.match(name):
+            raise DecisionError("an annotator's name is 1 to 64 letters, digits or . @ + -")
+        return name
+
+    def tab_of(value) -> str:
+        if not isinstance(value, str) or not TAB.match(value):
+            raise DecisionError("a tab id is 8 to 64 letters, digits or dashes")
+        return value
+
+    async def index(request: Request):
+        q = request.query_params
+        if "tab" not in q:
+            annotator = who(q.get("annotator"))
+            return RedirectResponse(f"/?tab={uuid.uuid4()}&annotator={annotator}", status_code=303)
+        annotator, tab = who(q.get("annotator")), tab_of(q.get("tab"))
+        doc_id = session.next_document(annotator, tab)
+        context = {"progress": session.progress(annotator), "csrf": csrf, "tab": tab,
+                   "reviewing": session.reviewing, "tags": session.schema.tags, "view": None}
+        if doc_id is not None:
+            view = session.view(doc_id)
+            previous = session.previous(annotator, doc_id)
+            others = session.others(doc_id) if session.reviewing else []
+            context.update(view=view, pieces=pieces(view), previous=previous, others=others,
+                           chosen=_chosen(view, previous))
+        return HTMLResponse(page.render(**context))
+
+    async def static(request: Request):
+        name = request.path_params["name"]
+        if name not in STATIC:
+            return Response("not found", status_code=404)
+        return Response(assets[name], media_type=STATIC[name])
+
+    async def next_doc(request: Request):
+        q = request.query_params
+        annotator, tab = who(q.get("annotator")), tab_of(q.get("tab"))
+        doc_id = session.next_document(annotator, tab)
+        view = session.view(doc_id) if doc_id is not None else None
+        return JSONResponse({"document": view, "progress": session.progress(annotator)})
+
+    async def decide(request: Request):
+        body = await json_body(request)
+        annotator, tab = who(body.get("annotator")), tab_of(body.get("tab"))
+        answer = body.get("answer", "saved")
+        if answer not in ("saved", "skipped"):
+            raise DecisionError("the answer is 'saved' or 'skipped'")
+        stored = session.decide(annotator=annotator, tab=tab, doc_id=str(body.get("id")),
+                                answer=answer, tags=_list(body.get("tags")),
+                                evidence=_list(body.get("evidence")),
+                                no_evidence=_list(body.get("no_evidence")),
+                                none=bool(body.get("none")))
+        return JSONResponse({"saved": stored.to_dict(), "progress": session.progress(annotator)})
+
+    async def undo(request: Request):
+        body = await json_body(request)
+        annotator, tab = who(body.get("annotator")), tab_of(body.get("tab"))
+        undone = session.undo(annotator, tab)
+        return JSONResponse({"undone": undone.to_dict() if undone else None,
+                             "progress": session.progress(annotator)})
+
+    async def progress(request: Request):
+        return JSONResponse(session.progress(who(request.query_params.get("annotator"))))
+
+    async def csrf_token(request: Request):
+        return JSONResponse({"csrf": csrf})
+
+    async def refused(request: Request, exc: DecisionError):
+        return JSONResponse({"error": str(exc)}, status_code=400)
+
+    routes = [Route("/", index), Route("/static/{name}", static),
+              Route("/api/next", next_doc), Route("/api/progress", progress),
+              Route("/api/csrf", csrf_token),
+              Route("/api/decide", decide, methods=["POST"]),
+              Route("/api/undo", undo, methods=["POST"])]
+    app = Starlette(routes=routes, exception_handlers={DecisionError: refused})
+    app.add_middleware(Guard, token=token, csrf=csrf, allowed_hosts=allowed_hosts)
+    return app
+
+
+def _list(value) -> list:
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) > 1000:
+        raise DecisionError("tags, evidence and no_evidence are lists (of at most 1000)")
+    return value
+
+
+def _chosen(view: dict, previous) -> dict:
+    """What the page starts from: the decision just undone, if any (the annotator's own),
+    else the model's tags above threshold with their best sentences (the model's)."""
+    if previous is not None:
+        return {"tags": list(previous.tags), "own": True,
+                "evidence": [[e["tag"], e["start"], e["end"]] for e in previous.evidence
+                             if e["start"] is not None],
+                "no_evidence": list(previous.no_evidence), "none": not previous.tags}
+    model = [t for t in view["tags"] if t["model"]]
+    return {"tags": [t["id"] for t in model], "own": False,
+            "evidence": [[t["id"], *t["best"]] for t in model if t["best"]],
+            "no_evidence": [], "none": False}

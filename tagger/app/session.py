@@ -1,0 +1,251 @@
+"""A labelling session: the documents, the tags, the model's view of each, and the queue.
+
+The web server (:mod:`tagger.app.server`) is a thin layer over this: every decision the
+page sends becomes a call here, checked, and stored in the label database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from ..errors import DecisionError, InputError
+from ..io.labeldb import Decision, LabelDB
+from ..io.labelqueue import claim_next, hold, in_overlap, release, remaining
+from ..io.labelsets import disagreements
+from ..io.records import Document
+from ..io.schema import TagSchema
+from ..text.sentences import sentence_spans
+
+QUEUES = ("order", "random", "suggest", "review")  # or a file of ids
+MAX_KEYS = 9  # tags 1-9 have a key each
+
+
+def model_fingerprint(directory: str | Path) -> str:
+    """A short hash of a model directory's files: which model's scores a decision saw."""
+    h = hashlib.sha256()
+    for name in ("model.json", "arrays.npz"):
+        h.update((Path(directory) / name).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def read_queue_file(path: str | Path, known: set[str]) -> list[str]:
+    """Document ids to label, one a line ('#' starts a comment), each among ``known``."""
+    from ..io.decoding import read_text_file
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "does not exist (a queue is 'order', 'random', 'suggest', "
+                               "'review' or a file of document ids)")
+    out, seen = [], set()
+    for line, raw in enumerate(read_text_file(path, 64 * 2**20).splitlines(), start=1):
+        doc_id = raw.split("#", 1)[0].strip()
+        if not doc_id:
+            continue
+        if doc_id not in known:
+            raise InputError(path, f"id {doc_id!r} is not among the documents given", line=line)
+        if doc_id not in seen:
+            seen.add(doc_id)
+            out.append(doc_id)
+    return out
+
+
+@dataclass
+class Session:
+    """What ``tagger label`` serves. ``model`` (a TaggerModel) is optional."""
+
+    db: LabelDB
+    docs: Sequence[Document]
+    schema: TagSchema
+    model: object | None = None
+    fingerprint: str = ""
+    queue: str = "order"
+    overlap: float = 0.0
+    annotator: str = "annotator"
+    seed: int = 0
+    order: list[str] = field(default_factory=list, init=False)
+    by_id: dict[str, Document] = field(default_factory=dict, init=False)
+    _views: dict = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self):
+        self.by_id = {d.id: d for d in self.docs}
+        if self.model is not None and list(self.model.tags) != self.schema.ids:
+            raise InputError("--model", "the model's tags differ from the schema's "
+                             f"({', '.join(self.model.tags)} vs {', '.join(self.schema.ids)})")
+        ids = [d.id for d in self.docs]
+        if self.queue == "order" or self.queue == "review":
+            self.order = ids
+        elif self.queue == "random":
+            self.order = ids[:]
+            random.Random(self.seed).shuffle(self.order)
+        elif self.queue == "suggest":
+            if self.model is None:
+                raise InputError("--queue", "the 'suggest' queue needs a model")
+            self.order = self._by_uncertainty(ids)
+        else:
+            self.order = read_queue_file(self.queue, set(ids))
+
+    @property
+    def reviewing(self) -> bool:
+        return self.queue == "review"
+
+    def _by_uncertainty(self, ids: list[str]) -> list[str]:
+        """Documents whose score for some tag is nearest that tag's threshold first (in
+        logits): the model's closest calls."""
+        import numpy as np
+
+        proba = self.model.predict_proba([self.by_id[i].content for i in ids])
+        p = np.clip(proba, 1e-9, 1 - 1e-9)
+        t = np.clip(self.model.thresholds, 1e-9, 1 - 1e-9)
+        gap = np.abs(np.log(p / (1 - p)) - np.log(t / (1 - t))).min(axis=1)
+        return [ids[k] for k in np.argsort(gap, kind="stable")]
+
+    def needed(self, doc_id: str) -> int:
+        return 2 if self.overlap and in_overlap(doc_id, self.overlap) else 1
+
+    # -- the queue -------------------------------------------------------------------
+    def _done(self, annotator: str):
+        if self.reviewing:
+            return lambda con: {r["doc_id"] for r in con.execute("SELECT doc_id FROM adjudications")}
+        return lambda con: {r["doc_id"] for r in con.execute(
+            "SELECT doc_id FROM current_labels WHERE annotator = ?", (annotator,))}
+
+    def _taken(self, con) -> dict[str, set]:
+        if self.reviewing:
+            return {}
+        out: dict[str, set] = {}
+        for r in con.execute("SELECT doc_id, annotator FROM current_labels WHERE answer = 'saved'"):
+            out.setdefault(r["doc_id"], set()).add(r["annotator"])
+        return out
+
+    def _review_order(self) -> list[str]:
+        disputed = disagreements(self.db.current())
+        return [d for d in self.order if d in disputed]
+
+    def next_document(self, annotator: str, tab: str) -> str | None:
+        """The document this tab shows (claimed for it), or None when none is left."""
+        order = self._review_order() if self.reviewing else self.order
+        return claim_next(self.db, annotator=annotator, tab=tab, order=order,
+                          needed=(lambda _: 1) if self.reviewing else self.needed,
+                          done=self._done(annotator), taken=self._taken)
+
+    def progress(self, annotator: str) -> dict:
+        con = self.db.connect()
+        try:
+            done = self._done(annotator)(con)
+            taken = self._taken(con)
+        finally:
+            con.close()
+        order = self._review_order() if self.reviewing else self.order
+        mine = [d for d in self.db.current(annotator) if d.doc_id in self.by_id]
+        return {"annotator": annotator, "queue": self.queue if self.queue in QUEUES else "file",
+                "labelled": sum(d.answer == "saved" for d in mine),
+                "skipped": sum(d.answer == "skipped" for d in mine),
+                "remaining": remaining(order, done, taken, annotator,
+                                       (lambda _: 1) if self.reviewing else self.needed)}
+
+    # -- what a document looks like -----------------------------------------------------
+    def view(self, doc_id: str) -> dict:
+        """A document as the page shows it: its sentences (spans of the text), and per
+        tag the model's score, whether it passes the threshold, and its best sentence."""
+        if doc_id in self._views:
+            return self._views[doc_id]
+        doc = self.by_id[doc_id]
+        spans = sentence_spans(doc.text)
+        scores, above, best = {}, set(), {}
+        if self.model is not None:
+            (pred,) = self.model.predict([doc], evidence=False)
+            scores = pred.scores
+            above = set(pred.tags)
+            best = {t: (e["start"], e["end"]) for t, e in self.model.best_sentences([doc])[0].items()
+                    if t in above}
+        tags = []
+        for k, tag in enumerate(self.schema.tags):
+            tags.append({"id": tag.id, "key": str(k + 1) if k < MAX_KEYS else "",
+                         "name": tag.name or tag.id, "description": tag.description,
+                         "score": scores.get(tag.id),
+                         "threshold": (float(self.model.thresholds[k]) if self.model is not None
+                                       else None),
+                         "model": tag.id in above, "best": best.get(tag.id)})
+        view = {"id": doc.id, "title": doc.title, "date": doc.date, "outlet": doc.outlet,
+                "text": doc.text, "sentences": spans, "tags": tags, "scores": scores}
+        if len(self._views) > 256:
+            self._views.clear()
+        self._views[doc_id] = view
+        return view
+
+    # -- decisions -----------------------------------------------------------------------
+    def decide(self, *, annotator: str, tab: str, doc_id: str, answer: str,
+               tags: Sequence[str] = (), evidence: Sequence[dict] = (),
+               no_evidence: Sequence[str] = (), none: bool = False) -> Decision:
+        """Store a decision on a document (checked first); the tab's next document follows."""
+        if doc_id not in self.by_id:
+            raise DecisionError(f"no document {doc_id!r} in this session")
+        doc = self.by_id[doc_id]
+        known = set(self.schema.ids)
+        tags = tuple(tags)
+        if answer == "skipped":
+            tags, spans, no_evidence = (), (), ()
+        else:
+            answer = "adjudicated" if self.reviewing else "saved"
+            if not tags and not none:
+                raise DecisionError("no tag chosen: say 'read, no tag applies' (0) if none does")
+            unknown = [t for t in tags if t not in known]
+            if unknown:
+                raise DecisionError(f"unknown tag {unknown[0]!r}")
+            spans = tuple(self._span(doc, e, set(tags)) for e in evidence)
+            backed = {s["tag"] for s in spans}
+            missing = [t for t in tags if t not in backed and t not in no_evidence]
+            if missing:
+                raise DecisionError(f"{missing[0]} has no evidence: click the sentence that "
+                                    "earns it, or say it has none (n)")
+            no_evidence = tuple(t for t in tags if t in no_evidence and t not in backed)
+        view = self.view(doc_id)
+        decision = Decision(doc_id=doc_id, annotator=annotator, answer=answer, tags=tags,
+                            evidence=spans, no_evidence=no_evidence, model=self.fingerprint,
+                            scores=view["scores"], origin="review" if self.reviewing else "label")
+        with self.db.transaction() as con:
+            stored = self.db.add(decision, con)
+            release(con, annotator, tab)
+        return stored
+
+    @staticmethod
+    def _span(doc: Document, e: dict, tags: set) -> dict:
+        try:
+            tag, start, end = e["tag"], int(e["start"]), int(e["end"])
+        except (KeyError, TypeError, ValueError):
+            raise DecisionError("each evidence span needs its tag, start and end") from None
+        if tag not in tags:
+            raise DecisionError(f"evidence for {tag!r}, a tag the decision does not give")
+        if not 0 <= start < end <= len(doc.text):
+            raise DecisionError("an evidence span lies outside the document's text")
+        return {"tag": tag, "start": start, "end": end, "text": doc.text[start:end]}
+
+    def undo(self, annotator: str, tab: str) -> Decision | None:
+        """Undo the annotator's latest decision; the tab shows that document again."""
+        with self.db.transaction() as con:
+            undone = self.db.undo_last(annotator, con)
+            if undone is not None and undone.doc_id in self.by_id:
+                hold(con, annotator, tab, undone.doc_id)
+        return undone
+
+    def previous(self, annotator: str, doc_id: str) -> Decision | None:
+        """The decision just undone on this document by this annotator, to start from."""
+        rows = self.db.rows("SELECT d.* FROM decisions u JOIN decisions d ON d.seq = u.undoes "
+                            "WHERE u.answer = 'undone' AND u.annotator = ? AND d.doc_id = ? "
+                            "ORDER BY u.seq DESC LIMIT 1", (annotator, doc_id))
+        from ..io.labeldb import to_decision
+
+        return to_decision(rows[0]) if rows else None
+
+    def others(self, doc_id: str) -> list[Decision]:
+        """In review: each annotator's decision in force on the document."""
+        return [d for d in self.db.current() if d.doc_id == doc_id and d.answer == "saved"]
+
+
+def score_label(p: float | None) -> str:
+    return "" if p is None or math.isnan(p) else f"{p:.2f}"

@@ -1,0 +1,210 @@
+"""`tagger label`: the labelling page, and the label database's statistics and export."""
+
+from __future__ import annotations
+
+import getpass
+import ipaddress
+import json
+import secrets
+import socket
+from pathlib import Path
+
+import click
+
+from .commands import main
+from .options import handle_errors, max_doc_bytes_option, resolve_model
+
+LOOPBACK_NAMES = ("localhost",)
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host in LOOPBACK_NAMES
+
+
+def _default_annotator() -> str:
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):
+        name = ""
+    return "".join(c for c in name if c.isalnum() or c in "._-")[:64] or "annotator"
+
+
+def _schema(tags_path, db, label_files, model):
+    from ..io.schema import TagSchema, load_schema
+
+    candidates = [tags_path] if tags_path else [Path(db).parent / "tags.toml",
+                                                *[Path(f).parent / "tags.toml" for f in label_files]]
+    for c in candidates:
+        if c and (tags_path or Path(c).is_file()):
+            return load_schema(c)
+    if model is not None:
+        return TagSchema.from_ids(model.tags)
+    raise click.ClickException("no tag schema: pass --tags FILE (or keep a tags.toml beside "
+                               "the database)")
+
+
+@main.group(invoke_without_command=True)
+@click.option("--data", "-d", "data", multiple=True,
+              help="Documents to label: a file or directory, as for train (repeatable).")
+@click.option("--db", "db", type=click.Path(dir_okay=False),
+              help="The label database (SQLite; created when missing).")
+@click.option("--model", "-m", "model", envvar="TAGGER_MODEL", type=click.Path(file_okay=False),
+              help="Model whose scores and evidence are shown [env: TAGGER_MODEL; default: the "
+                   "shipped model].")
+@click.option("--no-model", is_flag=True, help="Show no model scores.")
+@click.option("--tags", "tags_path", type=click.Path(dir_okay=False),
+              help="Tag schema (TOML) with the tags' definitions [default: a tags.toml beside "
+                   "the database or the first --labels file, else the model's tags].")
+@click.option("--labels", "-l", "label_files", multiple=True, type=click.Path(dir_okay=False),
+              help="Import these labels into the database first (CSV, JSONL with evidence, or "
+                   "another database); importing the same labels again adds nothing.")
+@click.option("--annotator", "-a", default=_default_annotator, show_default="your login name",
+              help="Who is labelling (a page opened with ?annotator=NAME labels as NAME).")
+@click.option("--queue", "-q", "queue", default="order", show_default=True,
+              help="Which article comes next: 'order' (as in the data), 'random' (seeded), "
+                   "'suggest' (the model's closest calls first), 'review' (adjudicate "
+                   "disagreements), or a file of document ids, one a line.")
+@click.option("--overlap", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="Share of articles sent to two annotators, to measure their agreement.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random queue.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; any but loopback needs the access token.")
+@click.option("--port", "-p", type=click.IntRange(0, 65535), default=8765, show_default=True,
+              help="Port to listen on (0: any free port).")
+@click.option("--token", envvar="TAGGER_TOKEN",
+              help="Access token every request must carry [env: TAGGER_TOKEN; default: none on "
+                   "loopback, a generated one (printed) beyond it].")
+@click.option("--open", "open_browser", is_flag=True, help="Open the page in a web browser.")
+@max_doc_bytes_option
+@click.pass_context
+@handle_errors
+def label(ctx, data, db, model, no_model, tags_path, label_files, annotator, queue, overlap, seed,
+          host, port, token, open_browser, max_doc_bytes):
+    """Label articles in the browser: one at a time, by keyboard, into a database.
+
+    Each article shows its sentences, the tags' definitions and the model's score for
+    each tag (tags above their threshold come ticked, drawn dashed, with the model's
+    evidence sentence underlined). Keys: 1-9 a tag, click a sentence for its evidence,
+    0 no tag applies, Enter save, s skip, u undo, ? help. Every decision is appended to
+    the database (SQLite) before the page is told it is saved.
+
+    \b
+    Examples:
+      tagger label --data ../shared/corpus/economist-2023-2025.jsonl --db labels.db --tags labels/tags.toml
+      tagger label stats --db labels.db
+      tagger label export --db labels.db --out labels/new.jsonl
+      tagger train --data ../shared/corpus/economist-2023-2025.jsonl --labels labels.db ...
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    if not data or not db:
+        raise click.UsageError("tagger label needs --data and --db (or a command: stats, export)")
+    from ..app.server import create_app
+    from ..app.session import Session, model_fingerprint
+    from ..io.documents import read_documents
+    from ..io.labeldb import LabelDB
+    from ..io.labels import attach_labels
+    from ..io.labelsets import import_labels
+    from ..model.persist import load_model
+
+    if not _loopback(host) and not token:
+        token = secrets.token_urlsafe(18)
+    loaded, fingerprint = None, ""
+    if not no_model:
+        directory = resolve_model(model)
+        loaded, fingerprint = load_model(directory), model_fingerprint(directory)
+    schema = _schema(tags_path, db, label_files, loaded)
+    docs = read_documents(data, max_doc_bytes=max_doc_bytes)
+    store = LabelDB(db)
+    for f in label_files:
+        added = import_labels(store, attach_labels(docs, [f], known_tags=schema.ids),
+                              origin=f"import {f}")
+        click.echo(f"imported {added} labels from {f}", err=True)
+    session = Session(db=store, docs=docs, schema=schema, model=loaded, fingerprint=fingerprint,
+                      queue=queue, overlap=overlap, annotator=annotator, seed=seed)
+    allowed = ("127.0.0.1", "localhost", "[::1]") if _loopback(host) else ("*",)
+    app = create_app(session, token=token, allowed_hosts=allowed)
+    serve(app, host, port, token, f"{len(docs)} documents, {store.path}, as {annotator}, "
+                                  f"queue {queue}", open_browser)
+
+
+def serve(app, host: str, port: int, token: str | None, what: str, open_browser: bool) -> None:
+    """Listen (port 0: any free one), print the address, and serve until stopped."""
+    import uvicorn
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port} ({exc.strerror})") from None
+    sock.listen(128)
+    bound = sock.getsockname()[1]
+    shown = f"[{host}]" if family == socket.AF_INET6 else host
+    url = f"http://{shown}:{bound}/" + (f"?token={token}" if token else "")
+    click.echo(f"tagger label: {what}")
+    click.echo(f"open {url}  (Ctrl-C to stop)", nl=True)
+    if open_browser:
+        import webbrowser
+
+        webbrowser.open(url)
+    config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+@label.command()
+@click.option("--db", "db", required=True, type=click.Path(dir_okay=False, exists=True),
+              help="The label database.")
+@click.option("--tags", "tags_path", type=click.Path(dir_okay=False),
+              help="Tag schema: its tags, in its order [default: the tags labelled].")
+@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format.")
+@handle_errors
+def stats(db, tags_path, fmt):
+    """Annotators' counts, their agreement per tag (Cohen's kappa, F1), and disagreements.
+
+    Agreement is measured on the documents two annotators both labelled (send a share of
+    articles to two with --overlap), per pair of annotators and over all pairs.
+    """
+    from ..evaluation.agreement import agreement
+    from ..io.labeldb import LabelDB
+    from ..io.schema import load_schema
+    from ..reports.text import agreement_text
+
+    tags = load_schema(tags_path).ids if tags_path else None
+    result = agreement(LabelDB(db, create=False), tags)
+    if fmt == "json":
+        click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        click.echo(agreement_text(result), nl=False)
+
+
+@label.command()
+@click.option("--db", "db", required=True, type=click.Path(dir_okay=False, exists=True),
+              help="The label database.")
+@click.option("--out", "-o", required=True, type=click.Path(dir_okay=False),
+              help="Label file to write (replaced atomically): .jsonl gives labels with their "
+                   "evidence, .csv gives id,tags.")
+@click.option("--annotator", "-a", help="Only this annotator's labels [default: everyone's, "
+                                        "adjudicated labels winning].")
+@handle_errors
+def export(db, out, annotator):
+    """Write one label per document: the adjudicated one, else the one annotators agree on.
+
+    Documents whose annotators disagree, with no adjudication yet, are left out and
+    counted (review them with --queue review).
+    """
+    from ..io.labeldb import LabelDB
+    from ..io.labelsets import export_labels
+
+    resolved = export_labels(LabelDB(db, create=False), out, annotator=annotator)
+    with_evidence = sum(1 for e in resolved.evidence.values() if e)
+    click.echo(f"exported {len(resolved.labels)} labels ({with_evidence} with evidence, "
+               f"{resolved.adjudicated} adjudicated) to {out}")
+    if resolved.disputed:
+        click.echo(f"left out {len(resolved.disputed)} documents whose annotators disagree: "
+                   "tagger label --queue review", err=True)

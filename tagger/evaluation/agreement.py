@@ -1,0 +1,76 @@
+"""How far annotators agree: per tag Cohen's kappa and F1 over the documents both labelled."""
+
+from __future__ import annotations
+
+from collections import Counter
+from itertools import combinations
+from typing import Sequence
+
+import numpy as np
+
+from ..io.labeldb import LabelDB
+from ..io.labelsets import disagreements
+
+
+def _kappa(a: np.ndarray, b: np.ndarray) -> float | None:
+    """Cohen's kappa of two 0/1 columns (scikit-learn's); None when it is undefined (both
+    annotators gave one same answer to every document: chance agreement is total)."""
+    from sklearn.metrics import cohen_kappa_score
+
+    if len(a) == 0 or (a.min() == a.max() == b.min() == b.max()):
+        return None
+    return float(cohen_kappa_score(a, b))
+
+
+def _f1(a: np.ndarray, b: np.ndarray) -> float | None:
+    """F1 of one annotator against the other (symmetric); None when neither gave the tag."""
+    total = int(a.sum() + b.sum())
+    return None if total == 0 else float(2 * (a & b).sum() / total)
+
+
+def agreement(db: LabelDB, tags: Sequence[str] | None = None) -> dict:
+    """Counts per annotator, per-tag kappa and F1 for each pair of annotators and over all
+    pairs pooled, and the documents on which annotators disagree."""
+    log = db.log()
+    current = db.current()
+    counts: dict[str, Counter] = {}
+    for d in log:
+        counts.setdefault(d.annotator, Counter())[d.answer] += 1
+    in_force = Counter(d.annotator for d in current if d.answer == "saved")
+    saved: dict[str, dict[str, set]] = {}
+    for d in current:
+        if d.answer == "saved":
+            saved.setdefault(d.annotator, {})[d.doc_id] = set(d.tags)
+    tags = list(tags) if tags is not None else sorted({t for by in saved.values()
+                                                       for ts in by.values() for t in ts})
+    pairs, pooled_a, pooled_b = [], [], []
+    for x, y in combinations(sorted(saved), 2):
+        both = sorted(set(saved[x]) & set(saved[y]))
+        if not both:
+            continue
+        a = np.array([[t in saved[x][d] for t in tags] for d in both], dtype=bool).reshape(len(both), len(tags))
+        b = np.array([[t in saved[y][d] for t in tags] for d in both], dtype=bool).reshape(len(both), len(tags))
+        pooled_a.append(a)
+        pooled_b.append(b)
+        pairs.append({"annotators": [x, y], "n_docs": len(both), "per_tag": _per_tag(a, b, tags)})
+    pooled = None
+    if pairs:
+        a, b = np.vstack(pooled_a), np.vstack(pooled_b)
+        pooled = {"n_docs": len(a), "per_tag": _per_tag(a, b, tags)}
+    adjudicated = db.adjudications()
+    disputed = [{"id": doc_id, "adjudicated": doc_id in adjudicated,
+                 "labels": {d.annotator: list(d.tags) for d in ds}}
+                for doc_id, ds in sorted(disagreements(current).items())]
+    return {"tags": tags,
+            "annotators": {name: {"labelled": in_force[name], "saved": c["saved"],
+                                  "skipped": c["skipped"], "undone": c["undone"],
+                                  "adjudicated": c["adjudicated"]}
+                           for name, c in sorted(counts.items())},
+            "pairs": pairs, "pooled": pooled, "disagreements": disputed}
+
+
+def _per_tag(a: np.ndarray, b: np.ndarray, tags: Sequence[str]) -> dict:
+    return {t: {"kappa": _kappa(a[:, k].astype(int), b[:, k].astype(int)), "f1": _f1(a[:, k], b[:, k]),
+                "both": int((a[:, k] & b[:, k]).sum()), "only_first": int((a[:, k] & ~b[:, k]).sum()),
+                "only_second": int((~a[:, k] & b[:, k]).sum())}
+            for k, t in enumerate(tags)}

@@ -1,0 +1,258 @@
+"""The label database: every labelling decision, kept in SQLite, never changed once written.
+
+One table, ``decisions``, takes a row for every decision: a label saved, an article
+skipped, an earlier decision undone, a disagreement adjudicated. Triggers refuse UPDATE and
+DELETE, so the table is a log; what a document's label is *now* is a view over it
+(``current_labels``: the latest decision of each annotator on each document that no later
+row undid; ``adjudications``: the latest adjudicated label of each document). The database
+runs in WAL mode with full syncs, and a decision is acknowledged only after its
+transaction commits, so a killed server loses nothing it acknowledged.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import DecisionError, InputError
+
+FORMAT = "tagger-labels"
+VERSION = 1
+ANSWERS = ("saved", "skipped", "undone", "adjudicated")
+MAX_TAGS_PER_DECISION = 1000
+MAX_EVIDENCE = 200      # evidence spans in one decision
+MAX_FIELD_CHARS = 20_000  # an evidence sentence, an annotator's name, a note
+BUSY_MS = 10_000
+
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS decisions (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    doc_id TEXT NOT NULL,
+    annotator TEXT NOT NULL,
+    answer TEXT NOT NULL CHECK (answer IN {ANSWERS!r}),
+    tags TEXT NOT NULL DEFAULT '[]',         -- JSON list of tags
+    evidence TEXT NOT NULL DEFAULT '[]',     -- JSON [{{"tag", "start", "end", "text"}}]
+    no_evidence TEXT NOT NULL DEFAULT '[]',  -- tags the annotator applied with no evidence
+    model TEXT NOT NULL DEFAULT '',          -- fingerprint of the model whose scores were shown
+    scores TEXT NOT NULL DEFAULT '{{}}',       -- JSON {{tag: probability}} as shown
+    undoes INTEGER REFERENCES decisions(seq),
+    origin TEXT NOT NULL DEFAULT '',         -- 'label', 'review', 'import FILE'
+    created TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS decisions_doc ON decisions (doc_id, annotator);
+CREATE INDEX IF NOT EXISTS decisions_undoes ON decisions (undoes);
+CREATE TRIGGER IF NOT EXISTS decisions_no_update BEFORE UPDATE ON decisions
+BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS decisions_no_delete BEFORE DELETE ON decisions
+BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
+CREATE VIEW IF NOT EXISTS effective AS
+    SELECT * FROM decisions d WHERE answer != 'undone'
+    AND NOT EXISTS (SELECT 1 FROM decisions u WHERE u.undoes = d.seq AND u.answer = 'undone');
+CREATE VIEW IF NOT EXISTS current_labels AS
+    SELECT * FROM effective e WHERE answer IN ('saved', 'skipped')
+    AND seq = (SELECT max(seq) FROM effective f WHERE f.doc_id = e.doc_id
+               AND f.annotator = e.annotator AND f.answer IN ('saved', 'skipped'));
+CREATE VIEW IF NOT EXISTS adjudications AS
+    SELECT * FROM effective e WHERE answer = 'adjudicated'
+    AND seq = (SELECT max(seq) FROM effective f WHERE f.doc_id = e.doc_id
+               AND f.answer = 'adjudicated');
+-- which tab is showing which article: working state, not a record, so it may change
+CREATE TABLE IF NOT EXISTS claims (
+    doc_id TEXT NOT NULL, annotator TEXT NOT NULL, tab TEXT NOT NULL, claimed REAL NOT NULL,
+    PRIMARY KEY (annotator, tab)
+);
+"""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One row of the log (``seq`` and ``created`` are filled in when it is written)."""
+
+    doc_id: str
+    annotator: str
+    answer: str
+    tags: tuple[str, ...] = ()
+    evidence: tuple[dict, ...] = ()  # {"tag", "start", "end", "text"}
+    no_evidence: tuple[str, ...] = ()
+    model: str = ""
+    scores: dict = field(default_factory=dict)
+    undoes: int | None = None
+    origin: str = ""
+    seq: int | None = None
+    created: str = ""
+
+    def to_dict(self) -> dict:
+        return {"seq": self.seq, "id": self.doc_id, "annotator": self.annotator,
+                "answer": self.answer, "tags": list(self.tags), "evidence": list(self.evidence),
+                "no_evidence": list(self.no_evidence), "model": self.model,
+                "scores": dict(self.scores), "undoes": self.undoes, "origin": self.origin,
+                "created": self.created}
+
+
+def is_database(path: str | Path) -> bool:
+    """A label database, by its suffix."""
+    return Path(path).suffix.lower() in (".db", ".sqlite", ".sqlite3")
+
+
+class LabelDB:
+    """A label database file. Each call opens its own connection, so one LabelDB can be
+    shared by threads (a server's requests) and processes can share the file."""
+
+    def __init__(self, path: str | Path, *, create: bool = True):
+        self.path = Path(path)
+        if not self.path.exists():
+            if not create:
+                raise InputError(self.path, "does not exist")
+            if not self.path.parent.is_dir():
+                raise InputError(self.path, "its directory does not exist")
+        elif not self.path.is_file():
+            raise InputError(self.path, "is not a file")
+        else:
+            with self.path.open("rb") as fh:
+                head = fh.read(16)
+            if head and head != b"SQLite format 3\x00":
+                raise InputError(self.path, "is not a label database (not an SQLite file)")
+        try:
+            con = self.connect()
+            try:  # executescript commits as it starts: the script holds its own transaction
+                con.executescript(f"BEGIN IMMEDIATE; {SCHEMA}; COMMIT;")
+            finally:
+                con.close()
+            with self.transaction() as con:
+                found = dict(con.execute("SELECT key, value FROM meta"))
+                if not found:
+                    con.executemany("INSERT INTO meta VALUES (?, ?)",
+                                    [("format", FORMAT), ("version", str(VERSION))])
+                elif found.get("format") != FORMAT:
+                    raise InputError(self.path, "is an SQLite database, but not a tagger label "
+                                                "database")
+                elif found.get("version") != str(VERSION):
+                    raise InputError(self.path, f"is a label database of version "
+                                                f"{found.get('version')}; this tagger reads "
+                                                f"version {VERSION}")
+        except sqlite3.DatabaseError as exc:
+            raise InputError(self.path, f"cannot be used as a label database ({exc})") from None
+
+    def connect(self) -> sqlite3.Connection:
+        con = sqlite3.connect(self.path, timeout=BUSY_MS / 1000, isolation_level=None)
+        con.execute("PRAGMA journal_mode=WAL")
+        con.execute("PRAGMA synchronous=FULL")  # a commit is on disk before it is acknowledged
+        con.execute(f"PRAGMA busy_timeout={BUSY_MS}")
+        con.row_factory = sqlite3.Row
+        return con
+
+    @contextmanager
+    def transaction(self):
+        """A write transaction, taken at once (BEGIN IMMEDIATE): writers queue, never
+        interleave; commits on success, rolls back on any error."""
+        con = self.connect()
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                yield con
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
+        finally:
+            con.close()
+
+    def add(self, decision: Decision, con: sqlite3.Connection | None = None) -> Decision:
+        """Append a decision; returns it with its ``seq`` and time. Inside ``con``'s
+        transaction when given, else in a transaction of its own."""
+        check_decision(decision)
+        if con is None:
+            with self.transaction() as own:
+                return self.add(decision, own)
+        now = time.time_ns()
+        created = (time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now // 10**9))
+                   + f".{now // 10**6 % 1000:03d}Z")
+        cur = con.execute(
+            "INSERT INTO decisions (doc_id, annotator, answer, tags, evidence, no_evidence, "
+            "model, scores, undoes, origin, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (decision.doc_id, decision.annotator, decision.answer, _json(list(decision.tags)),
+             _json(list(decision.evidence)), _json(list(decision.no_evidence)), decision.model,
+             _json(decision.scores), decision.undoes, decision.origin, created))
+        return Decision(**{**decision.__dict__, "seq": cur.lastrowid, "created": created})
+
+    def undo_last(self, annotator: str, con: sqlite3.Connection | None = None) -> Decision | None:
+        """Undo the annotator's latest decision still in force; returns the decision undone
+        (None when there is none)."""
+        if con is None:
+            with self.transaction() as own:
+                return self.undo_last(annotator, own)
+        row = con.execute("SELECT * FROM effective WHERE annotator = ? ORDER BY seq DESC LIMIT 1",
+                          (annotator,)).fetchone()
+        if row is None:
+            return None
+        undone = to_decision(row)
+        self.add(Decision(doc_id=undone.doc_id, annotator=annotator, answer="undone",
+                          undoes=undone.seq, origin=undone.origin), con)
+        return undone
+
+    def rows(self, query: str, args=()) -> list[sqlite3.Row]:
+        con = self.connect()
+        try:
+            return con.execute(query, args).fetchall()
+        finally:
+            con.close()
+
+    def current(self, annotator: str | None = None) -> list[Decision]:
+        """Each annotator's decision in force on each document (saved or skipped)."""
+        where, args = ("WHERE annotator = ?", (annotator,)) if annotator else ("", ())
+        return [to_decision(r) for r in self.rows(f"SELECT * FROM current_labels {where} "
+                                                  "ORDER BY seq", args)]
+
+    def adjudications(self) -> dict[str, Decision]:
+        return {r["doc_id"]: to_decision(r) for r in self.rows("SELECT * FROM adjudications")}
+
+    def log(self) -> list[Decision]:
+        return [to_decision(r) for r in self.rows("SELECT * FROM decisions ORDER BY seq")]
+
+
+def to_decision(row: sqlite3.Row) -> Decision:
+    return Decision(doc_id=row["doc_id"], annotator=row["annotator"], answer=row["answer"],
+                    tags=tuple(json.loads(row["tags"])), evidence=tuple(json.loads(row["evidence"])),
+                    no_evidence=tuple(json.loads(row["no_evidence"])), model=row["model"],
+                    scores=json.loads(row["scores"]), undoes=row["undoes"], origin=row["origin"],
+                    seq=row["seq"], created=row["created"])
+
+
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def check_decision(d: Decision) -> None:
+    """Every field within its bounds, so no request can store what a reader would choke on."""
+    def bad(why: str):
+        raise DecisionError(f"decision on {d.doc_id!r}: {why}")
+
+    if d.answer not in ANSWERS:
+        bad(f"unknown answer {d.answer!r}")
+    for name, value in (("document id", d.doc_id), ("annotator", d.annotator),
+                        ("origin", d.origin), ("model", d.model)):
+        if not isinstance(value, str) or len(value) > MAX_FIELD_CHARS:
+            bad(f"the {name} must be a string of at most {MAX_FIELD_CHARS} characters")
+    if not d.doc_id or not d.annotator.strip():
+        bad("needs a document id and an annotator")
+    if len(d.tags) > MAX_TAGS_PER_DECISION or len(set(d.tags)) != len(d.tags):
+        bad("tags must be distinct, and at most 1000")
+    if len(d.evidence) > MAX_EVIDENCE:
+        bad(f"at most {MAX_EVIDENCE} evidence sentences")
+    for e in d.evidence:
+        if (not isinstance(e, dict) or set(e) != {"tag", "start", "end", "text"}
+                or e["tag"] not in d.tags or not isinstance(e["text"], str)
+                or not e["text"].strip() or len(e["text"]) > MAX_FIELD_CHARS):
+            bad("each evidence span needs a tag the decision gives, its start, end and text")
+        if e["start"] is not None and not (isinstance(e["start"], int) and isinstance(e["end"], int)
+                                           and 0 <= e["start"] < e["end"]):
+            bad("an evidence span's start and end must be offsets into the text")
+    if not set(d.no_evidence) <= set(d.tags):
+        bad("a tag without evidence must be one of the decision's tags")
+    if not all(isinstance(v, (int, float)) for v in d.scores.values()):
+        bad("scores must be numbers")

@@ -1,0 +1,154 @@
+"""From the label database to one label per document, and back: export, import, training.
+
+A document's label is its adjudicated label when there is one; else the label its
+annotators agree on (their evidence pooled); a document whose annotators disagree and
+that nobody adjudicated has no label yet (it is listed, never guessed).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from ..errors import InputError
+from .evidence import LabelRows, check_tags
+from .files import check_output, write_text_atomic
+from .labeldb import Decision, LabelDB
+from .records import Document
+
+
+@dataclass
+class Resolved:
+    """One label per document, with its evidence, and the documents still in dispute."""
+
+    labels: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    evidence: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # id -> tag -> sentences
+    disputed: list[str] = field(default_factory=list)
+    adjudicated: int = 0
+
+
+def _evidence(decisions: Sequence[Decision]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for d in decisions:
+        for e in d.evidence:
+            sentences = out.setdefault(e["tag"], [])
+            if e["text"] not in sentences:
+                sentences.append(e["text"])
+    return out
+
+
+def disagreements(current: Sequence[Decision]) -> dict[str, list[Decision]]:
+    """Documents whose annotators saved different tag sets, with each one's decision."""
+    by_doc: dict[str, list[Decision]] = {}
+    for d in current:
+        if d.answer == "saved":
+            by_doc.setdefault(d.doc_id, []).append(d)
+    return {k: v for k, v in by_doc.items() if len({frozenset(d.tags) for d in v}) > 1}
+
+
+def resolve(db: LabelDB, *, annotator: str | None = None) -> Resolved:
+    """Each document's label now (only ``annotator``'s own, when given)."""
+    out = Resolved()
+    adjudicated = {} if annotator else db.adjudications()
+    saved: dict[str, list[Decision]] = {}
+    for d in db.current(annotator):
+        if d.answer == "saved":
+            saved.setdefault(d.doc_id, []).append(d)
+    for doc_id in sorted(set(saved) | set(adjudicated)):
+        if doc_id in adjudicated:
+            chosen = [adjudicated[doc_id]]
+            out.adjudicated += 1
+        else:
+            chosen = saved[doc_id]
+            if len({frozenset(d.tags) for d in chosen}) > 1:
+                out.disputed.append(doc_id)
+                continue
+        out.labels[doc_id] = tuple(chosen[0].tags)
+        out.evidence[doc_id] = _evidence(chosen)
+    return out
+
+
+def label_rows(path: str | Path, known_tags: Sequence[str] | None) -> LabelRows:
+    """A label database read as a label file (for ``--labels labels.db``)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "does not exist")
+    resolved = resolve(LabelDB(path, create=False))
+    rows = LabelRows()
+    for doc_id, tags in resolved.labels.items():
+        check_tags(tags, doc_id, known_tags, path, None)
+        rows.labels[doc_id] = tags
+        for tag, sentences in resolved.evidence[doc_id].items():
+            rows.evidence[(doc_id, tag)] = tuple(sentences)
+            rows.evidence_lines[(doc_id, tag)] = None
+    return rows
+
+
+def export_labels(db: LabelDB, out: str | Path, *, annotator: str | None = None,
+                  fmt: str | None = None) -> Resolved:
+    """Write one label per document to ``out``, atomically: JSONL labels with their
+    evidence (``.jsonl``), or CSV ``id,tags`` (``.csv``). Returns what was written."""
+    out = Path(out)
+    fmt = fmt or {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}.get(out.suffix.lower())
+    if fmt not in ("csv", "jsonl"):
+        raise InputError(out, "labels are exported as .jsonl (with evidence) or .csv (id,tags)")
+    check_output(out, inputs=[db.path])
+    resolved = resolve(db, annotator=annotator)
+    if fmt == "csv":
+        import csv
+        import io
+
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(["id", "tags"])
+        for doc_id, tags in resolved.labels.items():
+            writer.writerow([doc_id, ";".join(tags)])
+        text = buf.getvalue()
+    else:
+        lines = []
+        for doc_id, tags in resolved.labels.items():
+            obj = {"id": doc_id, "tags": list(tags)}
+            if resolved.evidence[doc_id]:
+                obj["evidence"] = resolved.evidence[doc_id]
+            lines.append(json.dumps(obj, ensure_ascii=False) + "\n")
+        text = "".join(lines)
+    write_text_atomic(out, text)
+    return resolved
+
+
+def spans(doc: Document, tag: str, sentences: Sequence[str]) -> list[dict]:
+    """Evidence sentences as spans of the document's text (start and end None for a
+    sentence of the title)."""
+    out = []
+    for s in sentences:
+        at = doc.text.find(s)
+        out.append({"tag": tag, "start": at if at >= 0 else None,
+                    "end": at + len(s) if at >= 0 else None, "text": s})
+    return out
+
+
+def import_labels(db: LabelDB, docs: Sequence[Document], *, origin: str,
+                  annotator: str = "import") -> int:
+    """Store the labels the documents carry (from label files) as decisions of
+    ``annotator``; a document whose label is already stored unchanged is left alone, so
+    importing twice adds nothing. Returns how many decisions were added."""
+    before = {d.doc_id: d for d in db.current(annotator)}
+    added = 0
+    with db.transaction() as con:
+        for doc in docs:
+            if doc.tags is None:
+                continue
+            evidence = tuple(e for tag, sentences in doc.evidence for e in spans(doc, tag, sentences))
+            old = before.get(doc.id)
+            if old is not None and old.answer == "saved" and old.tags == doc.tags \
+                    and old.evidence == evidence:
+                continue
+            db.add(Decision(doc_id=doc.id, annotator=annotator, answer="saved", tags=doc.tags,
+                            evidence=evidence,
+                            no_evidence=tuple(t for t in doc.tags
+                                              if t not in {e["tag"] for e in evidence}),
+                            origin=origin), con)
+            added += 1
+    return added

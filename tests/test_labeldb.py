@@ -1,0 +1,143 @@
+"""The label database: an append-only log, the labels in force, export, import, training."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import FIXTURE_ARTICLES, FIXTURE_EVIDENCE, FIXTURE_LABELS, SCHEMA, TAGS, TRAIN_FIXTURE
+from tagger import attach_labels, read_documents
+from tagger.cli import main
+from tagger.errors import DecisionError, InputError
+from tagger.io.labeldb import Decision, LabelDB
+from tagger.io.labelsets import export_labels, import_labels, resolve
+
+
+def saved(doc_id, who, tags=(), evidence=()):
+    return Decision(doc_id=doc_id, annotator=who, answer="saved", tags=tuple(tags),
+                    evidence=tuple({"tag": t, "start": 0, "end": len(s), "text": s}
+                                   for t, s in evidence))
+
+
+def test_decisions_cannot_be_changed_or_deleted(tmp_path):
+    db = LabelDB(tmp_path / "l.db")
+    db.add(saved("a", "ann", ["missile_strikes"], [("missile_strikes", "A missile hit.")]))
+    con = sqlite3.connect(tmp_path / "l.db")
+    for sql in ("UPDATE decisions SET tags = '[]'", "DELETE FROM decisions"):
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            con.execute(sql)
+    assert [d.tags for d in db.log()] == [("missile_strikes",)]
+
+
+def test_undo_appends_and_the_label_in_force_goes_back_one_decision(tmp_path):
+    db = LabelDB(tmp_path / "l.db")
+    db.add(saved("a", "ann", ["missile_strikes"]))
+    db.add(saved("a", "ann", ["energy_attacks"]))
+    db.add(Decision(doc_id="b", annotator="ann", answer="skipped"))
+    assert db.undo_last("ann").doc_id == "b"
+    assert [(d.doc_id, d.tags) for d in db.current("ann")] == [("a", ("energy_attacks",))]
+    assert db.undo_last("ann").tags == ("energy_attacks",)
+    assert [(d.doc_id, d.tags) for d in db.current("ann")] == [("a", ("missile_strikes",))]
+    assert db.undo_last("other") is None
+    assert [d.answer for d in db.log()] == ["saved", "saved", "skipped", "undone", "undone"]
+
+
+def test_a_decision_out_of_bounds_is_refused_before_it_is_stored(tmp_path):
+    db = LabelDB(tmp_path / "l.db")
+    with pytest.raises(DecisionError, match="evidence span needs a tag the decision gives"):
+        db.add(saved("a", "ann", [], [("missile_strikes", "text")]))
+    with pytest.raises(DecisionError, match="distinct"):
+        db.add(saved("a", "ann", ["x", "x"]))
+    with pytest.raises(DecisionError, match="annotator"):
+        db.add(saved("a", " "))
+    assert db.log() == []
+
+
+def test_a_file_that_is_not_a_label_database_is_refused_by_name(tmp_path):
+    (tmp_path / "notes.db").write_text("not sqlite at all, just text")
+    with pytest.raises(InputError, match="notes.db: is not a label database"):
+        LabelDB(tmp_path / "notes.db")
+    other = sqlite3.connect(tmp_path / "other.db")
+    other.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+    other.execute("INSERT INTO meta VALUES ('format', 'something-else')")
+    other.commit()
+    with pytest.raises(InputError, match="other.db: is an SQLite database, but not a tagger label"):
+        LabelDB(tmp_path / "other.db")
+    with pytest.raises(InputError, match="missing.db: does not exist"):
+        LabelDB(tmp_path / "missing.db", create=False)
+
+
+def test_export_adjudicated_wins_agreement_pools_evidence_disputes_are_left_out(tmp_path):
+    db = LabelDB(tmp_path / "l.db")
+    db.add(saved("agree", "ann", ["missile_strikes"], [("missile_strikes", "One.")]))
+    db.add(saved("agree", "bob", ["missile_strikes"], [("missile_strikes", "Two.")]))
+    db.add(saved("dispute", "ann", ["energy_attacks"], [("energy_attacks", "Dark.")]))
+    db.add(saved("dispute", "bob", []))
+    db.add(saved("settled", "ann", ["energy_attacks"], [("energy_attacks", "Grid.")]))
+    db.add(saved("settled", "bob", []))
+    db.add(Decision(doc_id="settled", annotator="rev", answer="adjudicated", tags=()))
+    db.add(Decision(doc_id="skipped", annotator="ann", answer="skipped"))
+    out = tmp_path / "new.jsonl"
+    resolved = export_labels(db, out)
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert rows == [{"id": "agree", "tags": ["missile_strikes"],
+                     "evidence": {"missile_strikes": ["One.", "Two."]}},
+                    {"id": "settled", "tags": []}]
+    assert resolved.disputed == ["dispute"] and resolved.adjudicated == 1
+    export_labels(db, tmp_path / "new.csv")
+    assert (tmp_path / "new.csv").read_text() == "id,tags\nagree,missile_strikes\nsettled,\n"
+    only_ann = resolve(db, annotator="ann")
+    assert only_ann.labels == {"agree": ("missile_strikes",), "dispute": ("energy_attacks",),
+                               "settled": ("energy_attacks",)}
+
+
+def test_export_refuses_to_overwrite_its_own_database(tmp_path):
+    db = LabelDB(tmp_path / "l.jsonl.db")
+    with pytest.raises(InputError, match="exported as .jsonl"):
+        export_labels(db, tmp_path / "out.txt")
+    before = (tmp_path / "l.jsonl.db").read_bytes()
+    with pytest.raises(Exception, match="input"):
+        export_labels(db, tmp_path / "l.jsonl.db", fmt="jsonl")
+    assert (tmp_path / "l.jsonl.db").read_bytes() == before
+
+
+@pytest.fixture(scope="module")
+def fixture_labelled():
+    docs = read_documents([FIXTURE_ARTICLES])
+    return attach_labels(docs, [FIXTURE_LABELS, FIXTURE_EVIDENCE], known_tags=TAGS)
+
+
+def test_import_then_export_gives_back_the_labels_and_their_evidence(tmp_path, fixture_labelled):
+    db = LabelDB(tmp_path / "l.db")
+    assert import_labels(db, fixture_labelled, origin="import fixtures") == len(fixture_labelled)
+    assert import_labels(db, fixture_labelled, origin="import fixtures") == 0  # no duplicates
+    export_labels(db, tmp_path / "back.jsonl")
+    again = attach_labels(read_documents([FIXTURE_ARTICLES]), [tmp_path / "back.jsonl"],
+                          known_tags=TAGS)
+    assert {d.id: d.tags for d in again} == {d.id: d.tags for d in fixture_labelled}
+    assert {d.id: d.evidence for d in again} == {d.id: d.evidence for d in fixture_labelled}
+
+
+def test_train_reads_the_database_as_it_reads_the_label_files(tmp_path, fixture_labelled,
+                                                               sentence_model):
+    db = LabelDB(tmp_path / "labels.db")
+    import_labels(db, fixture_labelled, origin="import fixtures")
+    # the sentence_model fixture's command, with the database in place of its label files
+    args = [str(tmp_path / "labels.db") if a == str(FIXTURE_LABELS) else a for a in TRAIN_FIXTURE]
+    result = CliRunner().invoke(main, [*args, "--sentences", "--folds", "2",
+                                       "--model", str(tmp_path / "m")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "m" / "arrays.npz").read_bytes() == (sentence_model / "arrays.npz").read_bytes()
+
+
+def test_train_names_a_database_that_is_not_one(tmp_path):
+    (tmp_path / "labels.db").write_bytes(b"\x00garbage" * 10)
+    result = CliRunner().invoke(main, ["train", "--data", str(FIXTURE_ARTICLES), "--tags", str(SCHEMA),
+                                       "--labels", str(tmp_path / "labels.db"),
+                                       "--model", str(tmp_path / "m")])
+    assert result.exit_code == 1
+    assert "labels.db: is not a label database" in result.output
+    assert "Traceback" not in result.output
