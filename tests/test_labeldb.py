@@ -141,3 +141,50 @@ def test_train_names_a_database_that_is_not_one(tmp_path):
     assert result.exit_code == 1
     assert "labels.db: is not a label database" in result.output
     assert "Traceback" not in result.output
+
+
+def test_stats_gives_kappa_and_f1_per_tag_and_lists_disagreements(tmp_path):
+    db = LabelDB(tmp_path / "l.db")
+    ann = [["missile_strikes"], ["missile_strikes"], [], [], ["energy_attacks"], []]
+    bob = [["missile_strikes"], [], [], ["missile_strikes"], ["energy_attacks"], []]
+    for i, (a, b) in enumerate(zip(ann, bob)):
+        db.add(saved(f"d{i}", "ann", a))
+        db.add(saved(f"d{i}", "bob", b))
+    db.add(saved("only-ann", "ann", ["missile_strikes"]))
+    db.add(Decision(doc_id="d3", annotator="rev", answer="adjudicated", tags=()))
+    result = CliRunner().invoke(main, ["label", "stats", "--db", str(tmp_path / "l.db"),
+                                       "--tags", str(SCHEMA), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    stats = json.loads(result.output)
+    (pair,) = stats["pairs"]
+    assert pair["annotators"] == ["ann", "bob"] and pair["n_docs"] == 6
+    # missile_strikes: each gives it to 2 of 6 (both on d0); they agree on d0, d2, d4, d5
+    p_observed, p_chance = 4 / 6, (2 / 6) * (2 / 6) + (4 / 6) * (4 / 6)
+    m = pair["per_tag"]["missile_strikes"]
+    assert m["kappa"] == pytest.approx((p_observed - p_chance) / (1 - p_chance))
+    assert m["f1"] == pytest.approx(2 * 1 / (2 + 2)) and (m["only_first"], m["only_second"]) == (1, 1)
+    assert pair["per_tag"]["energy_attacks"]["kappa"] == pytest.approx(1.0)
+    assert pair["per_tag"]["air_defence_aid"]["kappa"] is None  # nobody gave it: undefined
+    assert stats["annotators"]["ann"]["labelled"] == 7
+    assert [(d["id"], d["adjudicated"]) for d in stats["disagreements"]] == [("d1", False), ("d3", True)]
+    text = CliRunner().invoke(main, ["label", "stats", "--db", str(tmp_path / "l.db")]).output
+    assert "agreement, ann vs bob, on 6 documents both labelled" in text
+    assert "d1  ann: missile_strikes; bob: (no tag)" in text
+
+
+def test_label_export_command_writes_the_file_and_counts_what_it_left_out(tmp_path):
+    db = LabelDB(tmp_path / "l.db")
+    db.add(saved("a", "ann", ["missile_strikes"], [("missile_strikes", "Hit.")]))
+    db.add(saved("b", "ann", ["missile_strikes"]))
+    db.add(saved("b", "bob", []))
+    out = tmp_path / "labels" / "new.jsonl"
+    result = CliRunner().invoke(main, ["label", "export", "--db", str(tmp_path / "l.db"),
+                                       "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "exported 1 labels (1 with evidence, 0 adjudicated)" in result.output
+    assert "left out 1 documents whose annotators disagree" in result.output
+    assert json.loads(out.read_text()) == {"id": "a", "tags": ["missile_strikes"],
+                                           "evidence": {"missile_strikes": ["Hit."]}}
+    missing = CliRunner().invoke(main, ["label", "export", "--db", str(tmp_path / "no.db"),
+                                        "--out", str(out)])
+    assert missing.exit_code == 2 and "does not exist" in missing.output

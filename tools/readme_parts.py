@@ -16,9 +16,17 @@ def cli_reference() -> str:
 
     from tagger.cli import main
 
+    import click
+
     runner = CliRunner()
     parts = []
-    for args in [[], *[[name] for name in sorted(main.commands)]]:
+    commands = []
+    for name in sorted(main.commands):
+        commands.append([name])
+        command = main.commands[name]
+        if isinstance(command, click.Group):  # and its own commands: `tagger label stats`
+            commands += [[name, sub] for sub in sorted(command.commands)]
+    for args in [[], *commands]:
         title = " ".join(["tagger", *args])
         out = runner.invoke(main, [*args, "--help"], prog_name="tagger", terminal_width=100).output
         parts.append(f"### `{title}`\n\n```text\n{out.rstrip()}\n```\n")

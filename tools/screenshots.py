@@ -30,7 +30,8 @@ def chromium(tmp: str):
 
 
 def label_page() -> None:
-    """The labelling page on the seeds, a tag applied and a sentence marked as its evidence."""
+    """The labelling page on a seed article: the model's tags ticked (dashed) with their
+    evidence, and the annotator's own evidence for one of them marked by click (solid)."""
     from selenium.webdriver.common.by import By
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -46,8 +47,11 @@ def label_page() -> None:
                 browser.set_window_size(1300, 900)
                 browser.get(url)
                 body = browser.find_element(By.TAG_NAME, "body")
-                body.send_keys("3")
-                browser.find_elements(By.CSS_SELECTOR, ".s")[1].click()
+                body.send_keys("3", "3")  # escalation_rhetoric: unticked, ticked as one's own
+                sentence = next(s for s in browser.find_elements(By.CSS_SELECTOR, ".s")
+                                if "entitled" in s.text)
+                sentence.click()  # the model's evidence, unmarked ...
+                sentence.click()  # ... and marked as the annotator's own
                 (REPO / "docs").mkdir(exist_ok=True)
                 browser.save_screenshot(str(REPO / "docs" / "label.png"))
             finally:

@@ -15,6 +15,7 @@ from importlib.resources import files
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -67,7 +68,9 @@ def create_app(session: Session, *, token: str | None = None,
             raise DecisionError("a tab id is 8 to 64 letters, digits or dashes")
         return value
 
-    async def index(request: Request):
+    # Plain functions run in a thread pool, so the database's waits (a commit's fsync,
+    # another writer's lock) never stall other requests; async ones hand it their work.
+    def index(request: Request):
         q = request.query_params
         if "tab" not in q:
             annotator = who(q.get("annotator"))
@@ -90,7 +93,7 @@ def create_app(session: Session, *, token: str | None = None,
             return Response("not found", status_code=404)
         return Response(assets[name], media_type=STATIC[name])
 
-    async def next_doc(request: Request):
+    def next_doc(request: Request):
         q = request.query_params
         annotator, tab = who(q.get("annotator")), tab_of(q.get("tab"))
         doc_id = session.next_document(annotator, tab)
@@ -103,21 +106,21 @@ def create_app(session: Session, *, token: str | None = None,
         answer = body.get("answer", "saved")
         if answer not in ("saved", "skipped"):
             raise DecisionError("the answer is 'saved' or 'skipped'")
-        stored = session.decide(annotator=annotator, tab=tab, doc_id=str(body.get("id")),
-                                answer=answer, tags=_list(body.get("tags")),
-                                evidence=_list(body.get("evidence")),
-                                no_evidence=_list(body.get("no_evidence")),
-                                none=bool(body.get("none")))
-        return JSONResponse({"saved": stored.to_dict(), "progress": session.progress(annotator)})
+        stored = await run_in_threadpool(
+            session.decide, annotator=annotator, tab=tab, doc_id=str(body.get("id")),
+            answer=answer, tags=_list(body.get("tags")), evidence=_list(body.get("evidence")),
+            no_evidence=_list(body.get("no_evidence")), none=bool(body.get("none")))
+        shown = await run_in_threadpool(session.progress, annotator)
+        return JSONResponse({"saved": stored.to_dict(), "progress": shown})
 
     async def undo(request: Request):
         body = await json_body(request)
         annotator, tab = who(body.get("annotator")), tab_of(body.get("tab"))
-        undone = session.undo(annotator, tab)
-        return JSONResponse({"undone": undone.to_dict() if undone else None,
-                             "progress": session.progress(annotator)})
+        undone = await run_in_threadpool(session.undo, annotator, tab)
+        shown = await run_in_threadpool(session.progress, annotator)
+        return JSONResponse({"undone": undone.to_dict() if undone else None, "progress": shown})
 
-    async def progress(request: Request):
+    def progress(request: Request):
         return JSONResponse(session.progress(who(request.query_params.get("annotator"))))
 
     async def csrf_token(request: Request):

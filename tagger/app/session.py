@@ -7,8 +7,8 @@ page sends becomes a call here, checked, and stored in the label database.
 from __future__ import annotations
 
 import hashlib
-import math
 import random
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -67,9 +67,11 @@ class Session:
     overlap: float = 0.0
     annotator: str = "annotator"
     seed: int = 0
+    tag_order: str = "schema"  # or "score": the model's likeliest tags first
     order: list[str] = field(default_factory=list, init=False)
     by_id: dict[str, Document] = field(default_factory=dict, init=False)
     _views: dict = field(default_factory=dict, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self):
         self.by_id = {d.id: d for d in self.docs}
@@ -152,9 +154,15 @@ class Session:
     def view(self, doc_id: str) -> dict:
         """A document as the page shows it: its sentences (spans of the text), and per
         tag the model's score, whether it passes the threshold, and its best sentence."""
-        if doc_id in self._views:
-            return self._views[doc_id]
-        doc = self.by_id[doc_id]
+        with self._lock:  # requests run in threads; the model's caches are built once
+            view = self._views.get(doc_id)
+            if view is None:
+                view = self._views[doc_id] = self._view(self.by_id[doc_id])
+                if len(self._views) > 256:
+                    self._views = {doc_id: view}
+            return view
+
+    def _view(self, doc: Document) -> dict:
         spans = sentence_spans(doc.text)
         scores, above, best = {}, set(), {}
         if self.model is not None:
@@ -163,20 +171,19 @@ class Session:
             above = set(pred.tags)
             best = {t: (e["start"], e["end"]) for t, e in self.model.best_sentences([doc])[0].items()
                     if t in above}
+        listed = list(enumerate(self.schema.tags))
+        if self.tag_order == "score" and scores:
+            listed.sort(key=lambda kt: -scores[kt[1].id])
         tags = []
-        for k, tag in enumerate(self.schema.tags):
-            tags.append({"id": tag.id, "key": str(k + 1) if k < MAX_KEYS else "",
+        for n, (k, tag) in enumerate(listed):
+            tags.append({"id": tag.id, "key": str(n + 1) if n < MAX_KEYS else "",
                          "name": tag.name or tag.id, "description": tag.description,
                          "score": scores.get(tag.id),
                          "threshold": (float(self.model.thresholds[k]) if self.model is not None
                                        else None),
                          "model": tag.id in above, "best": best.get(tag.id)})
-        view = {"id": doc.id, "title": doc.title, "date": doc.date, "outlet": doc.outlet,
+        return {"id": doc.id, "title": doc.title, "date": doc.date, "outlet": doc.outlet,
                 "text": doc.text, "sentences": spans, "tags": tags, "scores": scores}
-        if len(self._views) > 256:
-            self._views.clear()
-        self._views[doc_id] = view
-        return view
 
     # -- decisions -----------------------------------------------------------------------
     def decide(self, *, annotator: str, tab: str, doc_id: str, answer: str,
@@ -246,6 +253,3 @@ class Session:
         """In review: each annotator's decision in force on the document."""
         return [d for d in self.db.current() if d.doc_id == doc_id and d.answer == "saved"]
 
-
-def score_label(p: float | None) -> str:
-    return "" if p is None or math.isnan(p) else f"{p:.2f}"

@@ -89,6 +89,22 @@ def _repeated_files(files: Sequence[Path], duplicates: str) -> list[Path]:
     return list(files)
 
 
+# Below this much input, one process tags it faster than a pool of workers starts
+# (a pool costs about 0.2 s; one process tags 1 MiB of news in under 0.1 s).
+SMALL_INPUT = 2**20
+
+
+def default_jobs(files: Sequence[Path]) -> int:
+    """Every core, unless the input is too small to be worth a pool."""
+    size = 0
+    for f in files:
+        try:
+            size += f.stat().st_size
+        except OSError:
+            pass  # an unreadable input is reported when it is read
+    return 1 if size < SMALL_INPUT else os.cpu_count() or 1
+
+
 def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str | Path,
               fmt: str | None = None, batch_size: int = 1000, jobs: int | None = None,
               engine: str = "local", scheduler: str | None = None,
@@ -147,7 +163,7 @@ def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str |
         elif engine == "local":
             with PartsWatcher(parts_dir, progress):
                 engines.run_local(model, model_dir, files, parts_dir, fmt, batch_size, done,
-                                  jobs or os.cpu_count() or 1, max_doc_bytes, evidence)
+                                  jobs or default_jobs(files), max_doc_bytes, evidence)
         else:
             raise TaggerError(f"unknown engine {engine!r} (use local or dask)")
         n_chunks = parts.count_committed(parts_dir)

@@ -199,7 +199,7 @@ def predict(model, fmt, evidence, max_doc_bytes, paths):
 @click.option("--batch-size", type=click.IntRange(1), default=1000, show_default=True,
               help="Documents per chunk: the unit of parallel work and of resumption.")
 @click.option("--jobs", "-j", type=click.IntRange(1), default=None,
-              help="Worker processes [default: all cores].")
+              help="Worker processes [default: all cores; one for inputs under 1 MiB].")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="Run in local processes (joblib) or on a Dask cluster.")
 @click.option("--scheduler", help="Dask scheduler address, e.g. tcp://127.0.0.1:8786 (with --engine dask).")

@@ -69,6 +69,10 @@ def _schema(tags_path, db, label_files, model):
                    "disagreements), or a file of document ids, one a line.")
 @click.option("--overlap", type=click.FloatRange(0, 1), default=0.0, show_default=True,
               help="Share of articles sent to two annotators, to measure their agreement.")
+@click.option("--tag-order", type=click.Choice(["schema", "score"]), default="schema",
+              show_default=True,
+              help="Order of the tags on the page, and so of their keys 1-9: the schema's, or "
+                   "the model's likeliest first for each article.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random queue.")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; any but loopback needs the access token.")
@@ -81,8 +85,8 @@ def _schema(tags_path, db, label_files, model):
 @max_doc_bytes_option
 @click.pass_context
 @handle_errors
-def label(ctx, data, db, model, no_model, tags_path, label_files, annotator, queue, overlap, seed,
-          host, port, token, open_browser, max_doc_bytes):
+def label(ctx, data, db, model, no_model, tags_path, label_files, annotator, queue, overlap,
+          tag_order, seed, host, port, token, open_browser, max_doc_bytes):
     """Label articles in the browser: one at a time, by keyboard, into a database.
 
     Each article shows its sentences, the tags' definitions and the model's score for
@@ -124,7 +128,8 @@ def label(ctx, data, db, model, no_model, tags_path, label_files, annotator, que
                               origin=f"import {f}")
         click.echo(f"imported {added} labels from {f}", err=True)
     session = Session(db=store, docs=docs, schema=schema, model=loaded, fingerprint=fingerprint,
-                      queue=queue, overlap=overlap, annotator=annotator, seed=seed)
+                      queue=queue, overlap=overlap, annotator=annotator, seed=seed,
+                      tag_order=tag_order)
     allowed = ("127.0.0.1", "localhost", "[::1]") if _loopback(host) else ("*",)
     app = create_app(session, token=token, allowed_hosts=allowed)
     serve(app, host, port, token, f"{len(docs)} documents, {store.path}, as {annotator}, "

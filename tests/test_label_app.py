@@ -1,0 +1,226 @@
+"""The labelling app over HTTP, in-process (Starlette's test client): what it stores, what
+it refuses, and what it shows. The browser tests (test_label_browser.py) drive the page."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import FIXTURE_ARTICLES, SCHEMA
+from tagger import load_model, load_schema, read_documents
+from tagger.app.server import create_app
+from tagger.app.session import Session
+from tagger.io.labeldb import LabelDB
+from tagger.io.records import Document
+
+HOSTILE = Document(id="evil", title="<script>alert('title')</script>",
+                   text="A missile hit the plant. <img src=x onerror=alert(1)> was in the text. "
+                        "</span><script>alert(2)</script> And more.")
+
+
+def client(tmp_path, *, docs=None, model=None, token=None, **kwargs):
+    from starlette.testclient import TestClient
+
+    session = Session(db=LabelDB(tmp_path / "labels.db"),
+                      docs=docs or read_documents([FIXTURE_ARTICLES]),
+                      schema=load_schema(SCHEMA), model=model, annotator="ann", **kwargs)
+    c = TestClient(create_app(session, token=token), base_url="http://127.0.0.1:8765")
+    return c, session
+
+
+def page(c, annotator="ann"):
+    r = c.get("/", params={"annotator": annotator})
+    assert r.status_code == 200
+    tab = re.search(r'data-tab="([^"]+)"', r.text).group(1)
+    csrf = re.search(r'name="csrf" content="([^"]+)"', r.text).group(1)
+    return r.text, tab, csrf
+
+
+def post(c, path, csrf, **body):
+    return c.post(path, json=body, headers={"X-CSRF-Token": csrf})
+
+
+def current_doc(c, tab, annotator="ann"):
+    r = c.get("/api/next", params={"tab": tab, "annotator": annotator})
+    return r.json()["document"]
+
+
+def test_article_text_is_shown_as_text_whatever_it_holds(tmp_path):
+    c, _ = client(tmp_path, docs=[HOSTILE])
+    html, _, _ = page(c)
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(&#39;title&#39;)&lt;/script&gt;" in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "&lt;/span&gt;&lt;script&gt;alert(2)&lt;/script&gt;" in html
+    r = c.get("/")
+    assert "script-src 'self'" in r.headers["content-security-policy"]
+
+
+def test_saving_needs_a_decision_and_evidence_for_each_tag(tmp_path):
+    c, session = client(tmp_path)
+    _, tab, csrf = page(c)
+    doc = current_doc(c, tab)
+    r = post(c, "/api/decide", csrf, tab=tab, id=doc["id"], tags=[])
+    assert r.status_code == 400 and "no tag chosen" in r.json()["error"]
+    r = post(c, "/api/decide", csrf, tab=tab, id=doc["id"], tags=["missile_strikes"])
+    assert r.status_code == 400 and "missile_strikes has no evidence" in r.json()["error"]
+    assert session.db.log() == []
+    start, end = doc["sentences"][0]
+    r = post(c, "/api/decide", csrf, tab=tab, id=doc["id"], tags=["missile_strikes", "energy_attacks"],
+             evidence=[{"tag": "missile_strikes", "start": start, "end": end}],
+             no_evidence=["energy_attacks"])
+    assert r.status_code == 200, r.text
+    (d,) = session.db.log()
+    assert d.tags == ("missile_strikes", "energy_attacks") and d.no_evidence == ("energy_attacks",)
+    assert d.evidence[0]["text"] == session.by_id[doc["id"]].text[start:end]
+    assert r.json()["progress"]["labelled"] == 1
+    assert current_doc(c, tab)["id"] != doc["id"]
+
+
+def test_evidence_comes_from_the_servers_text_not_the_request(tmp_path):
+    c, session = client(tmp_path)
+    _, tab, csrf = page(c)
+    doc = current_doc(c, tab)
+    r = post(c, "/api/decide", csrf, tab=tab, id=doc["id"], tags=["missile_strikes"],
+             evidence=[{"tag": "missile_strikes", "start": 0, "end": 10 ** 6, "text": "made up"}])
+    assert r.status_code == 400 and "outside the document" in r.json()["error"]
+    r = post(c, "/api/decide", csrf, tab=tab, id="no-such-doc", none=True)
+    assert r.status_code == 400 and "no document" in r.json()["error"]
+
+
+def test_skip_and_undo_bring_back_what_the_annotator_had(tmp_path):
+    c, session = client(tmp_path)
+    _, tab, csrf = page(c)
+    first = current_doc(c, tab)
+    assert post(c, "/api/decide", csrf, tab=tab, id=first["id"], none=True).status_code == 200
+    second = current_doc(c, tab)
+    assert post(c, "/api/decide", csrf, tab=tab, id=second["id"], answer="skipped").status_code == 200
+    third = current_doc(c, tab)
+    assert third["id"] not in (first["id"], second["id"])
+    r = post(c, "/api/undo", csrf, tab=tab)
+    assert r.json()["undone"]["id"] == second["id"] and r.json()["undone"]["answer"] == "skipped"
+    assert current_doc(c, tab)["id"] == second["id"]
+    assert post(c, "/api/undo", csrf, tab=tab).json()["undone"]["id"] == first["id"]
+    html, _, _ = page(c)  # a new tab is not given the article another tab shows
+    assert f'data-id="{first["id"]}"' not in html
+    assert [d.answer for d in session.db.log()] == ["saved", "skipped", "undone", "undone"]
+
+
+def test_two_tabs_and_two_annotators_never_get_the_same_article(tmp_path):
+    c, _ = client(tmp_path)
+    shown = []
+    for who in ("ann", "ann", "bob", "bob"):
+        _, tab, _ = page(c, who)
+        shown.append(current_doc(c, tab, who)["id"])
+    assert len(set(shown)) == 4
+
+
+def test_overlap_sends_an_article_to_two_annotators(tmp_path):
+    c, session = client(tmp_path, overlap=1.0)
+    _, tab_a, csrf = page(c, "ann")
+    _, tab_b, _ = page(c, "bob")
+    a, b = current_doc(c, tab_a, "ann"), current_doc(c, tab_b, "bob")
+    assert a["id"] == b["id"]
+    _, tab_c, _ = page(c, "cy")
+    assert current_doc(c, tab_c, "cy")["id"] != a["id"]  # two annotators, not three
+
+
+def test_state_changing_requests_need_the_csrf_token_and_this_origin(tmp_path):
+    c, session = client(tmp_path)
+    _, tab, csrf = page(c)
+    doc = current_doc(c, tab)
+    assert c.post("/api/decide", json={"tab": tab, "id": doc["id"], "none": True}).status_code == 403
+    r = c.post("/api/decide", json={"tab": tab, "id": doc["id"], "none": True},
+               headers={"X-CSRF-Token": csrf, "Origin": "http://evil.example"})
+    assert r.status_code == 403
+    r = c.post("/api/decide", content=b"tab=x", headers={"X-CSRF-Token": csrf,
+                                                         "Content-Type": "text/plain"})
+    assert r.status_code == 415
+    r = c.post("/api/decide", content=b"[" * 300_000, headers={"X-CSRF-Token": csrf,
+                                                               "Content-Type": "application/json"})
+    assert r.status_code == 400 and "at most 256 KiB" in r.json()["error"]
+    assert session.db.log() == []
+
+
+def test_a_server_with_a_token_refuses_requests_without_it(tmp_path):
+    c, session = client(tmp_path, token="s3cret-token")
+    assert c.get("/").status_code == 403
+    assert c.get("/api/next", params={"tab": "abcdefgh"}).status_code == 403
+    assert c.post("/api/undo", json={"tab": "abcdefgh"}).status_code == 403
+    r = c.get("/?token=wrong", follow_redirects=False)
+    assert r.status_code == 403
+    r = c.get("/?token=s3cret-token", follow_redirects=False)
+    assert r.status_code == 303 and "token" not in r.headers["location"]
+    assert "httponly" in r.headers["set-cookie"].lower()
+    html, tab, csrf = page(c)  # the cookie now opens it
+    assert c.get("/api/next", params={"tab": tab},
+                 headers={"Authorization": "Bearer s3cret-token"}).status_code == 200
+
+
+def test_other_host_names_are_refused(tmp_path):
+    c, _ = client(tmp_path)
+    assert c.get("/", headers={"Host": "attacker.example:8765"}).status_code == 421
+
+
+@pytest.mark.parametrize("path", ["/static/../session.py", "/static/label.py",
+                                  "/static/%2e%2e%2fserver.py", "/etc/passwd"])
+def test_no_request_reaches_the_file_system(tmp_path, path):
+    c, _ = client(tmp_path)
+    assert c.get(path).status_code == 404
+    assert c.get("/static/label.js").status_code == 200
+
+
+def test_the_model_ticks_its_tags_and_marks_its_evidence(tmp_path, fixture_model):
+    model = load_model(fixture_model)
+    docs = read_documents([FIXTURE_ARTICLES])
+    pred = {p.id: p for p in model.predict(docs)}
+    with_tags = [d for d in docs if pred[d.id].tags]
+    c, _ = client(tmp_path, docs=with_tags[:1], model=model)
+    html, tab, _ = page(c)
+    doc = current_doc(c, tab)
+    assert [t["id"] for t in doc["tags"] if t["model"]] == pred[doc["id"]].tags
+    for tag, ev in pred[doc["id"]].evidence.items():
+        assert re.search(rf'data-start="{ev["start"]}" data-end="{ev["end"]}" data-model="[^"]*{tag}', html)
+    assert '"own": false' in html
+
+
+def test_the_suggest_queue_puts_the_models_closest_calls_first(tmp_path, fixture_model):
+    model = load_model(fixture_model)
+    _, session = client(tmp_path, model=model, queue="suggest")
+    import numpy as np
+
+    proba = model.predict_proba([session.by_id[i].content for i in session.order])
+    gap = np.abs(np.log(proba / (1 - proba)) - np.log(model.thresholds / (1 - model.thresholds)))
+    assert np.all(np.diff(gap.min(axis=1)) >= -1e-12)
+
+
+def test_review_shows_each_disagreement_with_both_decisions_and_stores_the_adjudication(tmp_path):
+    from tagger.io.labeldb import Decision
+    from tagger.io.labelsets import resolve
+
+    c, session = client(tmp_path)
+    docs = session.order
+    ev = {"tag": "missile_strikes", "start": 0, "end": 10, "text": session.by_id[docs[1]].text[:10]}
+    for who, tags, evidence in (("ann", ("missile_strikes",), (ev,)), ("bob", (), ())):
+        session.db.add(Decision(doc_id=docs[0], annotator=who, answer="saved"))
+        session.db.add(Decision(doc_id=docs[1], annotator=who, answer="saved", tags=tags,
+                                evidence=evidence))
+    review, _ = client(tmp_path, queue="review")
+    html, tab, csrf = page(review, "rev")
+    assert f'data-id="{docs[1]}"' in html  # the one disagreement, not the agreed docs[0]
+    assert "Decisions to reconcile" in html and "<strong>ann</strong>: missile_strikes" in html
+    assert "<strong>bob</strong>: read, no tag applies" in html and f"“{ev['text']}”" in html
+    r = post(review, "/api/decide", csrf, tab=tab, annotator="rev", id=docs[1], none=True)
+    assert r.status_code == 200 and r.json()["saved"]["answer"] == "adjudicated"
+    assert resolve(session.db).labels[docs[1]] == ()
+    assert current_doc(review, tab, "rev") is None  # nothing left to review
+
+
+def test_tags_can_be_ordered_by_the_models_score_with_keys_in_that_order(tmp_path, fixture_model):
+    model = load_model(fixture_model)
+    c, _ = client(tmp_path, model=model, tag_order="score")
+    _, tab, _ = page(c)
+    tags = current_doc(c, tab)["tags"]
+    assert [t["key"] for t in tags] == ["1", "2", "3", "4"]
+    assert [t["score"] for t in tags] == sorted((t["score"] for t in tags), reverse=True)

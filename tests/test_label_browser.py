@@ -1,0 +1,232 @@
+"""`tagger label` as a person and as a crash meet it: a real server, headless Chromium driven
+by keyboard and mouse, concurrent annotators over HTTP, and kill -9."""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import FIXTURE_ARTICLES, REPO, SCHEMA
+from labelserver import Annotator, LabelServer, request
+from tagger.cli import main
+from tagger.io.labeldb import LabelDB
+
+LABEL_FIXTURE = ["--data", str(FIXTURE_ARTICLES), "--tags", str(SCHEMA), "--no-model",
+                 "--annotator", "ann"]
+
+
+def wait_for_next(browser, old_id, timeout=15):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def moved(b):
+        try:
+            docs = b.find_elements("id", "doc")
+            return (docs[0].get_attribute("data-id") if docs else "") != old_id
+        except Exception:  # the page is being replaced
+            return False
+    WebDriverWait(browser, timeout).until(moved)
+    return doc_id(browser)
+
+
+def doc_id(browser):
+    docs = browser.find_elements("id", "doc")
+    return docs[0].get_attribute("data-id") if docs else None
+
+
+def keys(browser, *sequence):
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    chain = ActionChains(browser)
+    for k in sequence:
+        chain.send_keys(k)
+    chain.perform()
+
+
+def sentence(browser, k):
+    return browser.find_elements("css selector", "#text .s")[k]
+
+
+def test_label_five_articles_by_keyboard_and_export_what_was_typed(browser, tmp_path):
+    from selenium.webdriver.common.keys import Keys
+
+    db = tmp_path / "labels.db"
+    with LabelServer(*LABEL_FIXTURE, "--db", str(db)) as server:
+        browser.get(server.url)
+        expected = {}
+        first = doc_id(browser)
+        keys(browser, "1")  # missile_strikes, evidence by click
+        s0 = sentence(browser, 0)
+        s0.click()
+        assert "ev-active" in s0.get_attribute("class")
+        assert "chosen" in browser.find_element("css selector", '.tag[data-tag="missile_strikes"]').get_attribute("class")
+        expected[first] = {"tags": ["missile_strikes"], "evidence": {"missile_strikes": [s0.text]}}
+        keys(browser, Keys.ENTER)
+        second = wait_for_next(browser, first)
+        keys(browser, Keys.ENTER)  # nothing chosen: refused, with a reason
+        assert "No tag chosen" in browser.find_element("id", "status").text
+        keys(browser, "0", Keys.ENTER)
+        expected[second] = {"tags": []}
+        third = wait_for_next(browser, second)
+        keys(browser, "2", Keys.ENTER)  # a tag with no evidence is refused ...
+        assert "air_defence_aid has no evidence" in browser.find_element("id", "status").text
+        keys(browser, "n", Keys.ENTER)  # ... unless the annotator says so
+        expected[third] = {"tags": ["air_defence_aid"]}
+        fourth = wait_for_next(browser, third)
+        keys(browser, "3")
+        s1 = sentence(browser, 1)
+        s1.click()
+        keys(browser, "1")
+        s0 = sentence(browser, 0)
+        s0.send_keys("e")  # the focused sentence, by key
+        expected[fourth] = {"tags": ["missile_strikes", "escalation_rhetoric"],
+                            "evidence": {"escalation_rhetoric": [s1.text], "missile_strikes": [s0.text]}}
+        keys(browser, Keys.ENTER)
+        fifth = wait_for_next(browser, fourth)
+        keys(browser, "4")
+        sentence(browser, 0).click()
+        keys(browser, Keys.ENTER)
+        sixth = wait_for_next(browser, fifth)
+        keys(browser, "u")  # undo: the fifth comes back as it was saved
+        assert wait_for_next(browser, sixth) == fifth
+        assert "chosen" in browser.find_element("css selector", '.tag[data-tag="energy_attacks"]').get_attribute("class")
+        keys(browser, "0", Keys.ENTER)
+        expected[fifth] = {"tags": []}
+        assert wait_for_next(browser, fifth) == sixth
+        keys(browser, "s")  # skip the sixth
+        seventh = wait_for_next(browser, sixth)
+        browser.refresh()  # the state is the server's: a reload shows the same
+        assert doc_id(browser) == seventh
+        assert browser.find_element("id", "labelled").text == "5"
+        assert browser.find_element("id", "remaining").text == str(48 - 6)
+    out = tmp_path / "new.jsonl"
+    result = CliRunner().invoke(main, ["label", "export", "--db", str(db), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    exported = {r.pop("id"): r for r in map(json.loads, out.read_text().splitlines())}
+    assert exported == {k: {**v, "tags": sorted(v["tags"], key=["missile_strikes", "air_defence_aid",
+                                                                   "escalation_rhetoric",
+                                                                   "energy_attacks"].index)}
+                        for k, v in expected.items()}
+    answers = [d.answer for d in LabelDB(db).log()]
+    assert answers == ["saved"] * 5 + ["undone", "saved", "skipped"]
+
+
+def test_an_article_holding_script_and_onerror_renders_as_text(browser, tmp_path):
+    hostile = {"id": "evil", "title": "<script>window.xssRan = 'title'</script>",
+               "text": "A missile hit. <img src=x onerror=\"window.xssRan = 'img'\"> More. "
+                       "</span><script>window.xssRan = 'text'</script> End."}
+    data = tmp_path / "evil.jsonl"
+    data.write_text(json.dumps(hostile) + "\n")
+    with LabelServer("--data", str(data), "--db", str(tmp_path / "l.db"), "--tags", str(SCHEMA),
+                     "--no-model") as server:
+        browser.get(server.url)
+        assert browser.find_element("tag name", "h1").text == hostile["title"]
+        text = browser.find_element("id", "text")
+        assert "<img src=x onerror=" in text.text and "</span><script>" in text.text
+        assert text.find_elements("tag name", "img") == []
+        assert text.find_elements("tag name", "script") == []
+        assert browser.execute_script("return window.xssRan") is None
+
+
+@pytest.mark.slow
+def test_kill_9_after_acknowledged_saves_loses_none(tmp_path):
+    db = tmp_path / "labels.db"
+    server = LabelServer(*LABEL_FIXTURE, "--db", str(db))
+    acknowledged = []
+    try:
+        ann = Annotator(server, "ann", "tab-" + uuid.uuid4().hex[:8])
+        for _ in range(20):
+            doc = ann.next()
+            status, body = ann.save(doc, tags=["missile_strikes"], no_evidence=["missile_strikes"])
+            assert status == 200, body
+            acknowledged.append(doc["id"])
+    finally:
+        server.kill()  # SIGKILL: no shutdown, no flush
+    assert server.proc.returncode == -9
+    assert [d.doc_id for d in LabelDB(db).current("ann")] == acknowledged
+    with LabelServer(*LABEL_FIXTURE, "--db", str(db)) as again:
+        assert request(again.base + "/api/progress?annotator=ann")[1]["labelled"] == 20
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("servers", [1, 2], ids=["one server", "a server each"])
+def test_concurrent_annotators_lose_no_decision_and_never_share_an_article(tmp_path, servers):
+    db = tmp_path / "labels.db"
+    saved: dict[str, list] = {}
+    errors = []
+    with LabelServer(*LABEL_FIXTURE, "--db", str(db)) as first, \
+            LabelServer(*LABEL_FIXTURE, "--db", str(db)) as second:
+        def work(name, tab):
+            server = second if servers == 2 and name == "bob" else first
+            client = Annotator(server, name, tab)
+            mine = saved.setdefault(f"{name}/{tab}", [])
+            try:
+                while (doc := client.next()) is not None:
+                    status, body = client.save(doc, none=True)
+                    if status != 200:
+                        errors.append(body)
+                        return
+                    mine.append(doc["id"])
+            except Exception as exc:  # reported below, not lost in a thread
+                errors.append(repr(exc))
+
+        workers = [threading.Thread(target=work, args=(name, f"tab-{name}-{k}-0000"))
+                   for name in ("ann", "bob") for k in range(2)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join(timeout=120)
+    assert not errors
+    every = [d for ids in saved.values() for d in ids]
+    assert len(every) == len(set(every)) == 48  # each article once, none lost, none twice
+    stored = LabelDB(db).current()
+    assert sorted(d.doc_id for d in stored) == sorted(every)
+    assert all(len(ids) > 0 for ids in saved.values())
+
+
+@pytest.mark.slow
+def test_beyond_loopback_every_request_needs_the_generated_token(tmp_path):
+    with LabelServer(*LABEL_FIXTURE, "--db", str(tmp_path / "l.db"), "--host", "0.0.0.0") as server:
+        assert "?token=" in server.url
+        token = server.url.split("token=")[1]
+        base = server.base.replace("0.0.0.0", "127.0.0.1")
+        assert request(base + "/api/progress")[0] == 403
+        assert request(base + "/api/undo", {"tab": "tab-00000000"})[0] == 403
+        status, body = request(base + "/api/progress", headers={"Authorization": f"Bearer {token}"})
+        assert status == 200 and body["labelled"] == 0
+
+
+def test_a_new_user_labels_the_economist_corpus_with_the_shipped_model_and_trains_on_it(
+        browser, tmp_path, shared_dir):
+    from selenium.webdriver.common.keys import Keys
+
+    corpus = shared_dir / "corpus" / "economist-2023-2025.jsonl"
+    db = tmp_path / "labels.db"
+    with LabelServer("--data", str(corpus), "--db", str(db), "--tags", str(REPO / "labels" / "tags.toml"),
+                     "--labels", str(REPO / "labels" / "economist-random.csv"),
+                     "--annotator", "newuser") as server:
+        browser.get(server.url)
+        labelled = []
+        for _ in range(3):
+            current = doc_id(browser)
+            ticked = browser.find_elements("css selector", ".tag.chosen.by-model")
+            if ticked:  # the model's tags come with its evidence: Enter accepts them
+                assert browser.find_elements("css selector", "#text .s.ev.from-model")
+            else:
+                keys(browser, "0")
+            keys(browser, Keys.ENTER)
+            labelled.append(current)
+            wait_for_next(browser, current)
+    out = tmp_path / "new.jsonl"
+    assert CliRunner().invoke(main, ["label", "export", "--db", str(db), "--out", str(out)]).exit_code == 0
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == 123 and {r["id"] for r in rows} >= set(labelled)
+    result = CliRunner().invoke(main, ["train", "--data", str(corpus), "--labels", str(out),
+                                       "--tags", str(REPO / "labels" / "tags.toml"), "--no-search",
+                                       "--ngram-max", "1", "--folds", "3", "--quiet",
+                                       "--model", str(tmp_path / "model")])
+    assert result.exit_code == 0, result.output
+    assert "trained on 123 labelled documents" in result.output
