@@ -63,7 +63,7 @@ def _schema(tags_path, db, label_files, model):
                    "another database); importing the same labels again adds nothing.")
 @click.option("--annotator", "-a", default=_default_annotator, show_default="your login name",
               help="Who is labelling (a page opened with ?annotator=NAME labels as NAME).")
-@click.option("--queue", "-q", "queue", default="order", show_default=True,
+@click.option("--queue", "queue", default="order", show_default=True,
               help="Which article comes next: 'order' (as in the data), 'random' (seeded), "
                    "'suggest' (the model's closest calls first), 'review' (adjudicate "
                    "disagreements), or a file of document ids, one a line.")
