@@ -224,3 +224,44 @@ def test_tags_can_be_ordered_by_the_models_score_with_keys_in_that_order(tmp_pat
     tags = current_doc(c, tab)["tags"]
     assert [t["key"] for t in tags] == ["1", "2", "3", "4"]
     assert [t["score"] for t in tags] == sorted((t["score"] for t in tags), reverse=True)
+
+
+def test_a_decision_the_database_cannot_store_is_not_acknowledged(tmp_path, monkeypatch):
+    import sqlite3
+
+    c, session = client(tmp_path)
+    _, tab, csrf = page(c)
+    doc = current_doc(c, tab)
+
+    def full_disk(*args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+    monkeypatch.setattr(LabelDB, "add", full_disk)
+    r = post(c, "/api/decide", csrf, tab=tab, id=doc["id"], none=True)
+    assert r.status_code == 503 and "nothing was saved" in r.json()["error"]
+    monkeypatch.undo()
+    assert session.db.log() == [] and current_doc(c, tab)["id"] == doc["id"]
+
+
+def test_the_pages_csrf_token_outlives_a_server_restart(tmp_path):
+    first, _ = client(tmp_path)
+    _, tab, csrf = page(first)
+    again, _ = client(tmp_path)  # a new server on the same database
+    doc = current_doc(again, tab)
+    assert post(again, "/api/decide", csrf, tab=tab, id=doc["id"], none=True).status_code == 200
+
+
+def test_label_refuses_a_model_whose_tags_are_not_the_schemas(tmp_path, fixture_model):
+    from click.testing import CliRunner
+
+    from tagger.cli import main
+
+    (tmp_path / "tags.toml").write_text('[[tag]]\nid = "acq"\n[[tag]]\nid = "earn"\n')
+    result = CliRunner().invoke(main, ["label", "--data", str(FIXTURE_ARTICLES), "--db",
+                                       str(tmp_path / "l.db"), "--tags", str(tmp_path / "tags.toml"),
+                                       "--model", str(fixture_model)])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "Error: the model's tags (missile_strikes, air_defence_aid, escalation_rhetoric, "
+        "energy_attacks) are not the schema's (acq, earn): give a model of these tags with "
+        "--model, or label with --no-model"]
+    assert not (tmp_path / "l.db").exists()

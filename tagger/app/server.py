@@ -9,7 +9,7 @@ in memory, and the two static files by a fixed table.
 from __future__ import annotations
 
 import re
-import secrets
+import sqlite3
 import uuid
 from importlib.resources import files
 
@@ -54,7 +54,7 @@ def create_app(session: Session, *, token: str | None = None,
     env = Environment(loader=PackageLoader("tagger.app", "templates"),
                       autoescape=select_autoescape(default=True, default_for_string=True))
     page = env.get_template("label.html.j2")
-    csrf = secrets.token_urlsafe(24)
+    csrf = session.db.secret()
     assets = {name: (files("tagger.app") / "static" / name).read_bytes() for name in STATIC}
 
     def who(value) -> str:
@@ -129,12 +129,18 @@ def create_app(session: Session, *, token: str | None = None,
     async def refused(request: Request, exc: DecisionError):
         return JSONResponse({"error": str(exc)}, status_code=400)
 
+    async def not_stored(request: Request, exc: sqlite3.Error):
+        # nothing was acknowledged: the page keeps the decision and says why
+        return JSONResponse({"error": f"the label database could not store this ({exc}); "
+                                      "nothing was saved"}, status_code=503)
+
     routes = [Route("/", index), Route("/static/{name}", static),
               Route("/api/next", next_doc), Route("/api/progress", progress),
               Route("/api/csrf", csrf_token),
               Route("/api/decide", decide, methods=["POST"]),
               Route("/api/undo", undo, methods=["POST"])]
-    app = Starlette(routes=routes, exception_handlers={DecisionError: refused})
+    app = Starlette(routes=routes, exception_handlers={DecisionError: refused,
+                                                        sqlite3.Error: not_stored})
     app.add_middleware(Guard, token=token, csrf=csrf, allowed_hosts=allowed_hosts)
     return app
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from ..errors import DecisionError, InputError
-from ..io.labeldb import Decision, LabelDB
+from ..errors import DecisionError, InputError, ModelError
+from ..io.labeldb import Decision, LabelDB, to_decision
 from ..io.labelqueue import claim_next, hold, in_overlap, release, remaining
 from ..io.labelsets import disagreements
 from ..io.records import Document
@@ -76,8 +76,8 @@ class Session:
     def __post_init__(self):
         self.by_id = {d.id: d for d in self.docs}
         if self.model is not None and list(self.model.tags) != self.schema.ids:
-            raise InputError("--model", "the model's tags differ from the schema's "
-                             f"({', '.join(self.model.tags)} vs {', '.join(self.schema.ids)})")
+            raise ModelError(f"the model's tags ({', '.join(self.model.tags)}) are not the "
+                             f"schema's ({', '.join(self.schema.ids)})")
         ids = [d.id for d in self.docs]
         if self.queue == "order" or self.queue == "review":
             self.order = ids
@@ -86,7 +86,8 @@ class Session:
             random.Random(self.seed).shuffle(self.order)
         elif self.queue == "suggest":
             if self.model is None:
-                raise InputError("--queue", "the 'suggest' queue needs a model")
+                raise ModelError("the 'suggest' queue orders articles by a model's scores, "
+                                 "and no model was given")
             self.order = self._by_uncertainty(ids)
         else:
             self.order = read_queue_file(self.queue, set(ids))
@@ -245,8 +246,6 @@ class Session:
         rows = self.db.rows("SELECT d.* FROM decisions u JOIN decisions d ON d.seq = u.undoes "
                             "WHERE u.answer = 'undone' AND u.annotator = ? AND d.doc_id = ? "
                             "ORDER BY u.seq DESC LIMIT 1", (annotator, doc_id))
-        from ..io.labeldb import to_decision
-
         return to_decision(rows[0]) if rows else None
 
     def others(self, doc_id: str) -> list[Decision]:

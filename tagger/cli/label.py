@@ -121,6 +121,10 @@ def label(ctx, data, db, model, no_model, tags_path, label_files, annotator, que
         directory = resolve_model(model)
         loaded, fingerprint = load_model(directory), model_fingerprint(directory)
     schema = _schema(tags_path, db, label_files, loaded)
+    if loaded is not None and list(loaded.tags) != schema.ids:
+        raise click.ClickException(f"the model's tags ({', '.join(loaded.tags)}) are not the "
+                                   f"schema's ({', '.join(schema.ids)}): give a model of these "
+                                   "tags with --model, or label with --no-model")
     docs = read_documents(data, max_doc_bytes=max_doc_bytes)
     store = LabelDB(db)
     for f in label_files:

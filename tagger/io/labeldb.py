@@ -138,6 +138,19 @@ class LabelDB:
         except sqlite3.DatabaseError as exc:
             raise InputError(self.path, f"cannot be used as a label database ({exc})") from None
 
+    def secret(self) -> str:
+        """A random secret kept in the database (made on first use): the CSRF token of every
+        server on it, so a page stays usable across a server's restart."""
+        import secrets
+
+        with self.transaction() as con:
+            row = con.execute("SELECT value FROM meta WHERE key = 'secret'").fetchone()
+            if row is not None:
+                return row["value"]
+            value = secrets.token_urlsafe(24)
+            con.execute("INSERT INTO meta VALUES ('secret', ?)", (value,))
+            return value
+
     def connect(self) -> sqlite3.Connection:
         con = sqlite3.connect(self.path, timeout=BUSY_MS / 1000, isolation_level=None)
         con.execute("PRAGMA journal_mode=WAL")
