@@ -3,5 +3,6 @@
 from .commands import main
 from . import explain as _explain  # noqa: F401  registers `tagger explain` on main
 from . import label as _label  # noqa: F401  registers `tagger label` on main
+from . import suggest as _suggest  # noqa: F401  registers `tagger suggest` and `tagger audit`
 
 __all__ = ["main"]

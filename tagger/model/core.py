@@ -61,6 +61,9 @@ class TaggerModel:
     sentence_coef: np.ndarray | None = None       # (n_tags, n_terms)
     sentence_intercept: np.ndarray | None = None  # (n_tags,)
     metadata: dict = field(default_factory=dict)
+    # a model just trained: the out-of-fold probabilities of its training documents (in
+    # the order of the labelled documents), from the cross-validation that chose it; not saved
+    out_of_fold: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 

@@ -225,6 +225,7 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
         thresholds=thresholds, settings=chosen,
         keywords=keywords if K is not None else [],
         sentence_coef=sentence_coef, sentence_intercept=sentence_intercept,
+        out_of_fold=oof_proba,
         metadata={
             "n_train_docs": len(train_docs),
             "n_unlabelled_docs": len(all_texts) - len(texts),
