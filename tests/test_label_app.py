@@ -185,14 +185,52 @@ def test_the_model_ticks_its_tags_and_marks_its_evidence(tmp_path, fixture_model
     assert '"own": false' in html
 
 
-def test_the_suggest_queue_puts_the_models_closest_calls_first(tmp_path, fixture_model):
-    model = load_model(fixture_model)
-    _, session = client(tmp_path, model=model, queue="suggest")
-    import numpy as np
+def test_the_suggest_queue_is_suggests_ranking_and_retrains_as_labels_arrive(tmp_path, fixture_model,
+                                                                               fixture_docs):
+    import time
 
-    proba = model.predict_proba([session.by_id[i].content for i in session.order])
-    gap = np.abs(np.log(proba / (1 - proba)) - np.log(model.thresholds / (1 - model.thresholds)))
-    assert np.all(np.diff(gap.min(axis=1)) >= -1e-12)
+    from tagger.evaluation.suggest import suggest
+    from tagger.io.labelsets import import_labels
+
+    model = load_model(fixture_model)
+    docs = read_documents([FIXTURE_ARTICLES])
+    c, session = client(tmp_path, model=model, queue="suggest", retrain_every=30)
+    assert session.queue_order()[:10] == [p.id for p in suggest(docs, model=model, n=10)]
+    import_labels(session.db, fixture_docs[:40], origin="import")
+    _, tab, csrf = page(c)
+    doc = current_doc(c, tab)
+    assert doc["id"] in {d.id for d in docs[40:]}  # imported articles are not offered
+    assert post(c, "/api/decide", csrf, tab=tab, id=doc["id"], none=True).status_code == 200
+    refresher = session.refresher
+    for _ in range(600):  # the retraining runs in the background
+        if refresher.retrained:
+            break
+        time.sleep(0.05)
+    assert refresher.retrained == 1 and refresher.status == "retrained on 41 labels"
+    assert refresher.model is not model and refresher.model.metadata["n_train_docs"] == 41
+    assert set(session.queue_order()) == {d.id for d in docs[40:]} - {doc["id"]}
+    assert "retrained on 41 labels" in page(c)[0]
+
+
+def test_the_audit_queue_shows_the_suspect_label_and_stores_the_fix(tmp_path, fixture_docs):
+    from dataclasses import replace
+
+    from tagger.io.labelsets import import_labels, resolve
+
+    c, session = client(tmp_path)
+    wrong = [replace(d, tags=("missile_strikes",), evidence=()) if d.id == "fx002" else d
+             for d in fixture_docs]
+    import_labels(session.db, wrong, origin="import")
+    audit_c, audit_session = client(tmp_path, queue="audit")
+    assert audit_session.queue_order()[0] == "fx002"
+    html, tab, csrf = page(audit_c, "rev")
+    assert 'data-id="fx002"' in html and "Probably wrong" in html
+    assert "<strong>missile_strikes</strong>: the label gives it" in html
+    r = post(audit_c, "/api/decide", csrf, tab=tab, annotator="rev", id="fx002", none=True)
+    assert r.json()["saved"]["answer"] == "adjudicated" and r.json()["saved"]["origin"] == "audit"
+    assert resolve(session.db).labels["fx002"] == ()
+    old = [d for d in session.db.log() if d.doc_id == "fx002"]
+    assert [(d.answer, d.tags) for d in old] == [("saved", ("missile_strikes",)), ("adjudicated", ())]
 
 
 def test_review_shows_each_disagreement_with_both_decisions_and_stores_the_adjudication(tmp_path):
@@ -265,3 +303,20 @@ def test_label_refuses_a_model_whose_tags_are_not_the_schemas(tmp_path, fixture_
         "energy_attacks) are not the schema's (acq, earn): give a model of these tags with "
         "--model, or label with --no-model"]
     assert not (tmp_path / "l.db").exists()
+
+
+@pytest.mark.parametrize("text", ["fx003\n# a comment\nfx001  # why\n\nfx003\n",
+                                  "rank,id,how\n1,fx003,uncertain\n2,fx001,random\n",
+                                  '{"rank": 1, "id": "fx003"}\n{"rank": 2, "id": "fx001"}\n'])
+def test_a_queue_file_gives_the_order_as_lines_csv_or_jsonl(tmp_path, text):
+    (tmp_path / "queue.txt").write_text(text)
+    _, session = client(tmp_path, queue=str(tmp_path / "queue.txt"))
+    assert session.queue_order() == ["fx003", "fx001"]
+
+
+def test_a_queue_file_naming_an_unknown_id_is_refused_with_its_line(tmp_path):
+    from tagger.errors import InputError
+
+    (tmp_path / "queue.txt").write_text("fx003\nnope\n")
+    with pytest.raises(InputError, match=r"queue.txt, line 2: id 'nope' is not among"):
+        client(tmp_path, queue=str(tmp_path / "queue.txt"))

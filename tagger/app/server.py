@@ -84,7 +84,8 @@ def create_app(session: Session, *, token: str | None = None,
             previous = session.previous(annotator, doc_id)
             others = session.others(doc_id) if session.reviewing else []
             context.update(view=view, pieces=pieces(view), previous=previous, others=others,
-                           chosen=_chosen(view, previous))
+                           chosen=_chosen(view, previous),
+                           suspects=session.suspects.get(doc_id, []))
         return HTMLResponse(page.render(**context))
 
     async def static(request: Request):

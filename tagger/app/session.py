@@ -21,7 +21,7 @@ from ..io.records import Document
 from ..io.schema import TagSchema
 from ..text.sentences import sentence_spans
 
-QUEUES = ("order", "random", "suggest", "review")  # or a file of ids
+QUEUES = ("order", "random", "suggest", "review", "audit")  # or a file of ids
 MAX_KEYS = 9  # tags 1-9 have a key each
 
 
@@ -34,16 +34,35 @@ def model_fingerprint(directory: str | Path) -> str:
 
 
 def read_queue_file(path: str | Path, known: set[str]) -> list[str]:
-    """Document ids to label, one a line ('#' starts a comment), each among ``known``."""
+    """Document ids to label, in order, each among ``known``: one a line ('#' starts a
+    comment), or a CSV with an ``id`` column, or JSONL objects with an ``id`` (as
+    `tagger suggest` writes them)."""
+    import csv
+    import json
+
     from ..io.decoding import read_text_file
 
     path = Path(path)
     if not path.is_file():
         raise InputError(path, "does not exist (a queue is 'order', 'random', 'suggest', "
-                               "'review' or a file of document ids)")
+                               "'review', 'audit' or a file of document ids)")
+    lines = read_text_file(path, 64 * 2**20).splitlines()
+    first = next((line for line in lines if line.strip()), "")
+    if first.lstrip().startswith("{"):
+        rows = []
+        for n, line in enumerate(lines, start=1):
+            if line.strip():
+                try:
+                    rows.append((n, str(json.loads(line)["id"])))
+                except (ValueError, KeyError, TypeError):
+                    raise InputError(path, "expected a JSON object with an 'id'", line=n) from None
+    elif "id" in next(csv.reader([first])):
+        reader = csv.DictReader(lines)
+        rows = [(reader.line_num, r["id"].strip()) for r in reader]
+    else:
+        rows = [(n, raw.split("#", 1)[0].strip()) for n, raw in enumerate(lines, start=1)]
     out, seen = [], set()
-    for line, raw in enumerate(read_text_file(path, 64 * 2**20).splitlines(), start=1):
-        doc_id = raw.split("#", 1)[0].strip()
+    for line, doc_id in rows:
         if not doc_id:
             continue
         if doc_id not in known:
@@ -68,8 +87,11 @@ class Session:
     annotator: str = "annotator"
     seed: int = 0
     tag_order: str = "schema"  # or "score": the model's likeliest tags first
+    retrain_every: int = 10    # the suggest queue: retrain after this many new labels
     order: list[str] = field(default_factory=list, init=False)
     by_id: dict[str, Document] = field(default_factory=dict, init=False)
+    refresher: object | None = field(default=None, init=False, repr=False)
+    suspects: dict = field(default_factory=dict, init=False, repr=False)
     _views: dict = field(default_factory=dict, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -88,24 +110,44 @@ class Session:
             if self.model is None:
                 raise ModelError("the 'suggest' queue orders articles by a model's scores, "
                                  "and no model was given")
-            self.order = self._by_uncertainty(ids)
+            from .refresh import Refresher
+
+            self.refresher = Refresher(self.db, self.docs, self.schema, self.model,
+                                       every=self.retrain_every, seed=self.seed)
+        elif self.queue == "audit":
+            self.order, self.suspects = self._audit()
         else:
             self.order = read_queue_file(self.queue, set(ids))
 
     @property
     def reviewing(self) -> bool:
-        return self.queue == "review"
+        """Review and audit store adjudications: a label that wins over those before it."""
+        return self.queue in ("review", "audit")
 
-    def _by_uncertainty(self, ids: list[str]) -> list[str]:
-        """Documents whose score for some tag is nearest that tag's threshold first (in
-        logits): the model's closest calls."""
-        import numpy as np
+    def _audit(self) -> tuple[list[str], dict]:
+        """The labels in the database most likely wrong (:func:`tagger.evaluation.audit`),
+        trained with the model's settings (else the defaults), no search."""
+        from dataclasses import replace
 
-        proba = self.model.predict_proba([self.by_id[i].content for i in ids])
-        p = np.clip(proba, 1e-9, 1 - 1e-9)
-        t = np.clip(self.model.thresholds, 1e-9, 1 - 1e-9)
-        gap = np.abs(np.log(p / (1 - p)) - np.log(t / (1 - t))).min(axis=1)
-        return [ids[k] for k in np.argsort(gap, kind="stable")]
+        from ..evaluation.audit import audit
+        from ..io.labelsets import resolve
+
+        labels = resolve(self.db).labels
+        docs = [replace(d, tags=labels.get(d.id)) for d in self.docs]
+        found = audit(docs, schema=self.schema, k=None,
+                      settings=self.model.settings if self.model is not None else None)
+        by_doc: dict[str, list] = {}
+        for s in found:
+            by_doc.setdefault(s.id, []).append(s.to_dict())
+        return list(by_doc), by_doc
+
+    def queue_order(self) -> list[str]:
+        if self.refresher is not None:
+            return self.refresher.order
+        if self.queue == "review":
+            disputed = disagreements(self.db.current())
+            return [d for d in self.order if d in disputed]
+        return self.order
 
     def needed(self, doc_id: str) -> int:
         return 2 if self.overlap and in_overlap(doc_id, self.overlap) else 1
@@ -125,13 +167,9 @@ class Session:
             out.setdefault(r["doc_id"], set()).add(r["annotator"])
         return out
 
-    def _review_order(self) -> list[str]:
-        disputed = disagreements(self.db.current())
-        return [d for d in self.order if d in disputed]
-
     def next_document(self, annotator: str, tab: str) -> str | None:
         """The document this tab shows (claimed for it), or None when none is left."""
-        order = self._review_order() if self.reviewing else self.order
+        order = self.queue_order()
         return claim_next(self.db, annotator=annotator, tab=tab, order=order,
                           needed=(lambda _: 1) if self.reviewing else self.needed,
                           done=self._done(annotator), taken=self._taken)
@@ -143,9 +181,10 @@ class Session:
             taken = self._taken(con)
         finally:
             con.close()
-        order = self._review_order() if self.reviewing else self.order
+        order = self.queue_order()
         mine = [d for d in self.db.current(annotator) if d.doc_id in self.by_id]
         return {"annotator": annotator, "queue": self.queue if self.queue in QUEUES else "file",
+                "model": self.refresher.status if self.refresher is not None else "",
                 "labelled": sum(d.answer == "saved" for d in mine),
                 "skipped": sum(d.answer == "skipped" for d in mine),
                 "remaining": remaining(order, done, taken, annotator,
@@ -215,10 +254,13 @@ class Session:
         view = self.view(doc_id)
         decision = Decision(doc_id=doc_id, annotator=annotator, answer=answer, tags=tags,
                             evidence=spans, no_evidence=no_evidence, model=self.fingerprint,
-                            scores=view["scores"], origin="review" if self.reviewing else "label")
+                            scores=view["scores"],
+                            origin=self.queue if self.reviewing else "label")
         with self.db.transaction() as con:
             stored = self.db.add(decision, con)
             release(con, annotator, tab)
+        if self.refresher is not None and answer == "saved":
+            self.refresher.changed()
         return stored
 
     @staticmethod

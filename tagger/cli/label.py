@@ -65,8 +65,12 @@ def _schema(tags_path, db, label_files, model):
               help="Who is labelling (a page opened with ?annotator=NAME labels as NAME).")
 @click.option("--queue", "queue", default="order", show_default=True,
               help="Which article comes next: 'order' (as in the data), 'random' (seeded), "
-                   "'suggest' (the model's closest calls first), 'review' (adjudicate "
-                   "disagreements), or a file of document ids, one a line.")
+                   "'suggest' (tagger suggest's mixed strategy, retrained as labels arrive), "
+                   "'review' (adjudicate disagreements), 'audit' (the labels tagger audit "
+                   "finds probably wrong), or a file of document ids, one a line.")
+@click.option("--retrain-every", type=click.IntRange(1), default=10, show_default=True,
+              help="With --queue suggest: retrain (the model's settings, no search) on the "
+                   "database's labels after this many new ones, and rank again.")
 @click.option("--overlap", type=click.FloatRange(0, 1), default=0.0, show_default=True,
               help="Share of articles sent to two annotators, to measure their agreement.")
 @click.option("--tag-order", type=click.Choice(["schema", "score"]), default="schema",
@@ -86,7 +90,7 @@ def _schema(tags_path, db, label_files, model):
 @click.pass_context
 @handle_errors
 def label(ctx, data, db, model, no_model, tags_path, label_files, annotator, queue, overlap,
-          tag_order, seed, host, port, token, open_browser, max_doc_bytes):
+          retrain_every, tag_order, seed, host, port, token, open_browser, max_doc_bytes):
     """Label articles in the browser: one at a time, by keyboard, into a database.
 
     Each article shows its sentences, the tags' definitions and the model's score for
@@ -133,7 +137,7 @@ def label(ctx, data, db, model, no_model, tags_path, label_files, annotator, que
         click.echo(f"imported {added} labels from {f}", err=True)
     session = Session(db=store, docs=docs, schema=schema, model=loaded, fingerprint=fingerprint,
                       queue=queue, overlap=overlap, annotator=annotator, seed=seed,
-                      tag_order=tag_order)
+                      tag_order=tag_order, retrain_every=retrain_every)
     allowed = ("127.0.0.1", "localhost", "[::1]") if _loopback(host) else ("*",)
     app = create_app(session, token=token, allowed_hosts=allowed)
     serve(app, host, port, token, f"{len(docs)} documents, {store.path}, as {annotator}, "
