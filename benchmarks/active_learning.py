@@ -15,6 +15,12 @@ random, each with --seeds seeds (the seed draws the first 100 and the random pic
 
 Prints the mean curve of each strategy, and the labels each needs to reach the final
 micro-F1 of random sampling (the mean at its largest budget); saves a plot.
+
+How the strategies work was chosen with --dev (Reuters, scored on a fifth of the training
+split, one seed), never on the test split: tags taking turns in the schema's order left the
+same tags out of every batch of 50 (Reuters has more tags than that) and reached 0.832 at
+1,000 labels; turns from a seeded tag 0.840; every other pick by the summed closeness of
+all tags instead of by turn, 0.829 (random sampling: 0.813).
 """
 
 from __future__ import annotations
@@ -32,11 +38,15 @@ SHARED = REPO.parent / "shared"
 STRATEGIES = ("uncertain", "mixed", "random")
 
 
-def reuters():
+def reuters(dev: bool = False):
     from tagger import read_documents
 
     data = SHARED / "benchmarks" / "reuters21578"
     pool, test = read_documents([data / "train.jsonl"]), read_documents([data / "test.jsonl"])
+    if dev:  # design choices are made here: a fifth of the training split scores, not the test
+        order = np.random.default_rng(12345).permutation(len(pool))
+        cut = len(pool) // 5
+        pool, test = [pool[i] for i in order[cut:]], [pool[i] for i in order[:cut]]
     tags = sorted({t for d in pool + test for t in d.tags or ()})
     from tagger import Settings
 
@@ -99,21 +109,24 @@ def summarise(title, runs, plot_ax=None):
     for _, strategy, _, points in runs:
         for n, f1 in points:
             by.setdefault(strategy, {}).setdefault(n, []).append(f1)
-    budgets = sorted(by["random"])
+    shown = [s for s in STRATEGIES if s in by]
+    budgets = sorted({n for s in shown for n in by[s]})
     print(f"\n{title}: mean micro-F1 over {len(runs) // len(by)} runs per strategy")
-    print("labels " + " ".join(f"{s:>9}" for s in STRATEGIES))
+    print("labels " + " ".join(f"{s:>9}" for s in shown))
     for n in budgets:
         print(f"{n:6d} " + " ".join(f"{np.mean(by[s][n]):9.3f}" if n in by[s] else " " * 9
-                                    for s in STRATEGIES))
-    target = float(np.mean(by["random"][budgets[-1]]))
+                                    for s in shown))
+    if "random" not in by:
+        return {"curves": {s: {n: float(np.mean(v)) for n, v in sorted(by[s].items())} for s in by}}
+    target = float(np.mean(by["random"][max(by["random"])]))
     needed = {}
-    for s in STRATEGIES:
+    for s in shown:
         reach = [n for n in sorted(by[s]) if np.mean(by[s][n]) >= target]
         needed[s] = reach[0] if reach else None
     print(f"labels to reach random's final micro-F1 {target:.3f} (at {budgets[-1]}): "
-          + ", ".join(f"{s} {needed[s] if needed[s] else 'not reached'}" for s in STRATEGIES))
+          + ", ".join(f"{s} {needed[s] if needed[s] else 'not reached'}" for s in shown))
     if plot_ax is not None:
-        for s in STRATEGIES:
+        for s in shown:
             ns = sorted(by[s])
             mean = [np.mean(by[s][n]) for n in ns]
             lo, hi = [min(by[s][n]) for n in ns], [max(by[s][n]) for n in ns]
@@ -133,6 +146,11 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--plot", default=str(REPO / "docs" / "active_learning.png"))
     parser.add_argument("--json", help="Write the curves here too.")
+    parser.add_argument("--dev", action="store_true",
+                        help="Reuters: score on a fifth of the training split, never the test "
+                             "split (for choosing how the strategies work)")
+    parser.add_argument("--strategies", default=",".join(STRATEGIES))
+
     args = parser.parse_args()
     from joblib import Parallel, delayed
 
@@ -145,8 +163,10 @@ def main() -> int:
 
     fig, axes = plt.subplots(1, len(corpora), figsize=(6 * len(corpora), 4.2), squeeze=False)
     for ax, corpus in zip(axes[0], corpora):
-        parts, tags, schema, settings, stop = (reuters if corpus == "reuters" else reference)()
-        jobs = [(part, s, seed) for part in parts for s in STRATEGIES for seed in range(args.seeds)]
+        parts, tags, schema, settings, stop = (reuters(args.dev) if corpus == "reuters"
+                                               else reference())
+        jobs = [(part, s, seed) for part in parts for s in args.strategies.split(",")
+                for seed in range(args.seeds)]
         runs = Parallel(n_jobs=args.jobs)(delayed(curve)(part, tags, schema, settings, stop, s, seed)
                                           for part, s, seed in jobs)
         results[corpus] = summarise({"reuters": "Reuters-21578 R90",

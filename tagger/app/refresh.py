@@ -34,7 +34,7 @@ class Refresher:
         self.labels_at_fit = 0
         self.retrained = 0
         self.status = "ranked by the model given"
-        self.order = self.rank(model, set())
+        self.order = self.rank(model, set(resolve(db).labels))
 
     def rank(self, model, labelled: set) -> list[str]:
         pool = [d for d in self.docs if d.id not in labelled]

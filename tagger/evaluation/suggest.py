@@ -2,7 +2,8 @@
 
 - ``uncertain``: per tag, the articles whose calibrated probability lies nearest that tag's
   threshold (in logits, where a step means the same at 0.02 as at 0.5); tags take turns,
-  so each gets an equal share of the picks and rare tags are not crowded out.
+  from one drawn with the seed, so each gets an equal share of the picks and rare tags are
+  not crowded out.
 - ``mixed`` (the default): the same, with every :data:`RANDOM_EVERY`-th pick drawn at
   random, so that labels chosen this way still tell honestly how the model does.
 - ``random``: a seeded random sample.
@@ -28,6 +29,7 @@ STRATEGIES = ("mixed", "uncertain", "random", "cold")
 NEAR_DUPLICATE = 0.8   # TF-IDF cosine (word unigrams and bigrams, IDF from the pool)
 RANDOM_EVERY = 5       # mixed: picks 5, 10, 15, ... are random (a fifth)
 UNCERTAIN_LOGIT = 1.0  # a tag within this many logits of its threshold is "uncertain"
+
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,11 @@ def suggest(pool: Sequence[Document], *, model=None, n: int = 50, strategy: str 
             out.append(p)
         return out
     gap = np.abs(_logit(proba) - _logit(model.thresholds))
-    per_tag = [iter(np.argsort(gap[:, k], kind="stable").tolist()) for k in range(len(model.tags))]
+    # The first turn goes to a tag drawn with the seed: with fewer picks than tags, a fixed
+    # order would leave the same tags out of every batch.
+    shift = int(rng.integers(len(model.tags)))
+    turns = list(range(shift, len(model.tags))) + list(range(shift))
+    per_tag = [iter(np.argsort(gap[:, k], kind="stable").tolist()) for k in turns]
     turn = 0
     while len(out) < n:
         if strategy == "mixed" and (len(out) + 1) % RANDOM_EVERY == 0:
@@ -144,7 +150,7 @@ def suggest(pool: Sequence[Document], *, model=None, n: int = 50, strategy: str 
         if found is None:
             break
         picker.take(found)
-        why = scores(found) or {model.tags[k]: round(float(proba[found, k]), 6)}
+        why = scores(found) or {model.tags[turns[k]]: round(float(proba[found, turns[k]]), 6)}
         out.append(Pick(pool[found].id, len(out) + 1, "uncertain", why))
     return out
 
