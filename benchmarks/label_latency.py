@@ -11,6 +11,10 @@ shipped model, in a temporary directory, and times over HTTP, in one run:
       and HTTP's own cost with no work behind it.
 Prints the median milliseconds of each (and of a + b, what a person waits for) and their
 ratios to (c). The browser's own layout adds a few milliseconds that this leaves out.
+
+Then the suggest queue's background retraining: the first --retrain-labels reference labels
+(with their evidence) trained with the shipped model's settings and no search, as the queue
+does, against `tagger train`'s default search on the same labels (medians of --runs).
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--decisions", type=int, default=60)
+    parser.add_argument("--retrain-labels", type=int, default=300)
+    parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, LabelServer(
             "--data", str(CORPUS), "--db", f"{tmp}/labels.db",
@@ -70,6 +76,30 @@ def main() -> None:
     for name, values in rows:
         m = statistics.median(values)
         print(f"  {name:<30} {m:7.1f} ms  {m / base:6.1f}x baseline")
+    retrain(args.retrain_labels, args.runs)
+
+
+def retrain(n: int, runs: int) -> None:
+    from tagger import attach_labels, load_model, load_schema, read_documents, train
+    from tagger.io.labels import labelled
+
+    schema = load_schema(REPO / "labels" / "tags.toml")
+    docs = labelled(attach_labels(
+        read_documents([REPO.parent / "shared" / "corpus" / "ukraine-2022.jsonl"]),
+        [REPO / "labels" / "reference-train.csv", REPO / "labels" / "reference-train-evidence.jsonl"],
+        known_tags=schema.ids))[:n]
+    settings = load_model().settings
+    times = {"no search (the queue)": [], "default search (tagger train)": []}
+    for _ in range(runs):
+        for name, search in (("no search (the queue)", None), ("default search (tagger train)", True)):
+            t = time.perf_counter()
+            train(docs, schema=schema, settings=settings, search=search)
+            times[name].append(time.perf_counter() - t)
+    base = statistics.median(times["default search (tagger train)"])
+    print(f"retraining on {len(docs)} labels with the shipped model's settings (medians of {runs})")
+    for name, values in times.items():
+        m = statistics.median(values)
+        print(f"  {name:<30} {m:7.1f} s   {m / base:6.2f}x the search")
 
 
 if __name__ == "__main__":
