@@ -70,6 +70,16 @@ def read_txt(path: Path, cap: int) -> Iterator[Document]:
     yield Document(id=path.stem, text=text, source=str(path))
 
 
+@reader("html", ".html", ".htm", holds="a saved web page: its article text, title and date, extracted by trafilatura; id is the file name without the suffix")
+def read_html(path: Path, cap: int) -> Iterator[Document]:
+    from .pages import page_document
+
+    raw = read_bounded(path, cap)
+    if len(raw) > cap:
+        raise InputError(path, too_large(cap))
+    yield page_document(raw, path)
+
+
 def _capped_lines(fh, cap: int) -> Iterator[tuple[int, bytes | str | None]]:
     """(line number, line) for each line of an open file; None for a line over ``cap``,
     whose content is skipped in pieces, never held whole."""
