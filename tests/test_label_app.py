@@ -185,6 +185,7 @@ def test_the_model_ticks_its_tags_and_marks_its_evidence(tmp_path, fixture_model
     assert '"own": false' in html
 
 
+@pytest.mark.slow  # trains models: the full suite runs it, not the fast tier
 def test_the_suggest_queue_is_suggests_ranking_and_retrains_as_labels_arrive(tmp_path, fixture_model,
                                                                                fixture_docs):
     import time
@@ -212,6 +213,7 @@ def test_the_suggest_queue_is_suggests_ranking_and_retrains_as_labels_arrive(tmp
     assert "retrained on 41 labels" in page(c)[0]
 
 
+@pytest.mark.slow  # trains models: the full suite runs it, not the fast tier
 def test_the_audit_queue_shows_the_suspect_label_and_stores_the_fix(tmp_path, fixture_docs):
     from dataclasses import replace
 

@@ -109,6 +109,7 @@ def test_suspects_follow_confident_learnings_per_tag_bars():
     assert suspects(Y, p) == [(2, 0, pytest.approx(0.9)), (5, 0, pytest.approx(0.85))]
 
 
+@pytest.mark.slow  # trains models: the full suite runs it, not the fast tier
 def test_audit_finds_a_flipped_label_first(fixture_docs):
     flipped = [replace(d, tags=("missile_strikes",)) if d.id == "fx002" else d for d in fixture_docs]
     found = audit(flipped, schema=load_schema(SCHEMA), settings=Settings(folds=3), k=5)
@@ -117,6 +118,7 @@ def test_audit_finds_a_flipped_label_first(fixture_docs):
     assert found[0].evidence == ""  # evidence is for a suggested tag, not a removed one
 
 
+@pytest.mark.slow  # trains models: the full suite runs it, not the fast tier
 def test_audit_command_writes_the_documented_csv_columns(tmp_path):
     labels = tmp_path / "labels.csv"
     rows = FIXTURE_LABELS.read_text().splitlines()
