@@ -253,6 +253,7 @@ def test_review_shows_each_disagreement_with_both_decisions_and_stores_the_adjud
     assert "<strong>bob</strong>: read, no tag applies" in html and f"“{ev['text']}”" in html
     r = post(review, "/api/decide", csrf, tab=tab, annotator="rev", id=docs[1], none=True)
     assert r.status_code == 200 and r.json()["saved"]["answer"] == "adjudicated"
+    assert r.json()["progress"]["labelled"] == 1 and r.json()["progress"]["remaining"] == 0
     assert resolve(session.db).labels[docs[1]] == ()
     assert current_doc(review, tab, "rev") is None  # nothing left to review
 

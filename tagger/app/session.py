@@ -183,9 +183,11 @@ class Session:
             con.close()
         order = self.queue_order()
         mine = [d for d in self.db.current(annotator) if d.doc_id in self.by_id]
+        if self.reviewing:  # a reviewer's count is of the adjudications in force
+            mine = [d for d in self.db.adjudications().values() if d.annotator == annotator]
         return {"annotator": annotator, "queue": self.queue if self.queue in QUEUES else "file",
                 "model": self.refresher.status if self.refresher is not None else "",
-                "labelled": sum(d.answer == "saved" for d in mine),
+                "labelled": sum(d.answer in ("saved", "adjudicated") for d in mine),
                 "skipped": sum(d.answer == "skipped" for d in mine),
                 "remaining": remaining(order, done, taken, annotator,
                                        (lambda _: 1) if self.reviewing else self.needed)}
