@@ -208,11 +208,10 @@ class Session:
         spans = sentence_spans(doc.text)
         scores, above, best = {}, set(), {}
         if self.model is not None:
-            (pred,) = self.model.predict([doc], evidence=False)
+            (pred,) = self.model.predict([doc])  # with each given tag's evidence sentence
             scores = pred.scores
             above = set(pred.tags)
-            best = {t: (e["start"], e["end"]) for t, e in self.model.best_sentences([doc])[0].items()
-                    if t in above}
+            best = {t: (e["start"], e["end"]) for t, e in pred.evidence.items()}
         listed = list(enumerate(self.schema.tags))
         if self.tag_order == "score" and scores:
             listed.sort(key=lambda kt: -scores[kt[1].id])
