@@ -49,3 +49,7 @@ class SettingsError(TaggerError, ValueError):
 
 class DecisionError(TaggerError, ValueError):
     """A labelling decision that cannot be stored as it is (the message says why)."""
+
+
+class TrainingDataError(ModelError):
+    """Every document given to score was one the model was trained on."""

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from tagger.evaluation.bootstrap import bootstrap_intervals
+from tagger.model.bootstrap import bootstrap_intervals
 from tagger.evaluation.calibration import expected_calibration_error
 from tagger.model.metrics import f1_from_counts, score
 

@@ -71,8 +71,10 @@ def tree(path: Path) -> dict:
 
 
 def model_content(path: Path) -> dict:
-    """A model directory's files, but for the rebuild command (which names the directory)."""
+    """A model directory's files, but for the rebuild command and the card (which name
+    the directory)."""
     files = tree(path)
+    files.pop("README.md", None)
     if "model.json" in files:
         meta = json.loads(files["model.json"])
         meta.pop("command", None)
@@ -134,7 +136,7 @@ def test_outputs_that_are_fifos_links_directories_or_inputs_are_refused(kind, op
         result = run("tag", data, "--out", target, "--format", "jsonl", "-m", fixture_model)
     else:
         result = run("evaluate", "-m", fixture_model, "--data", data, "--labels", FIXTURE_LABELS,
-                     "--json", target)
+                     "--include-training", "--json", target)
     message = {"fifo": "is a device, FIFO or socket", "symlink": "is a symbolic link",
                "directory": "is a directory", "input": "is also an input"}[kind]
     if kind == "directory":  # refused by click's own check of the option: a usage error
@@ -165,7 +167,7 @@ def test_outputs_get_the_permissions_the_umask_gives(fixture_model, tmp_path):
     try:
         assert run("tag", SEEDS, "--out", tmp_path / "t.jsonl", "-m", fixture_model).exit_code == 0
         assert run("evaluate", "-m", fixture_model, "--data", FIXTURE_ARTICLES, "--labels",
-                   FIXTURE_LABELS, "--json", tmp_path / "s.json").exit_code == 0
+                   FIXTURE_LABELS, "--include-training", "--json", tmp_path / "s.json").exit_code == 0
         assert run(*TRAIN_FIXTURE, "--model", tmp_path / "m").exit_code == 0
     finally:
         os.umask(old)
@@ -182,7 +184,8 @@ def test_temporaries_left_by_killed_runs_are_swept_on_the_next_run(fixture_model
     alive.write_text("in progress")
     assert run("tag", SEEDS, "--out", tmp_path / "t.jsonl", "-m", fixture_model).exit_code == 0
     assert run(*TRAIN_FIXTURE, "--model", tmp_path / "m").exit_code == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["t.jsonl", "m", alive.name])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["t.jsonl", "t.jsonl.drift.json",
+                                                                 "m", alive.name])
 
 
 def test_a_model_moved_aside_by_a_killed_save_is_put_back(fixture_model, tmp_path):
@@ -257,7 +260,7 @@ def test_an_output_in_a_new_directory_is_written_there(fixture_model, tmp_path):
     out = tmp_path / "new" / "dir" / "tags.jsonl"
     assert run("tag", SEEDS, "--out", out, "-m", fixture_model).exit_code == 0
     assert len(out.read_text().splitlines()) == 3
-    assert sorted(p.name for p in out.parent.iterdir()) == ["tags.jsonl"]
+    assert sorted(p.name for p in out.parent.iterdir()) == ["tags.jsonl", "tags.jsonl.drift.json"]
 
 
 def test_a_run_holding_the_output_keeps_others_out_and_a_dead_one_does_not(fixture_model, tmp_path):
@@ -277,7 +280,7 @@ def test_a_run_holding_the_output_keeps_others_out_and_a_dead_one_does_not(fixtu
     assert Path(f"{out}.lock").exists()  # what SIGKILL leaves: no longer a lock
     assert run("tag", FIXTURE_ARTICLES, "--out", out, "-m", fixture_model).exit_code == 0
     assert len(out.read_text().splitlines()) == 48
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl", "out.jsonl.drift.json"]
 
 
 @pytest.mark.slow
@@ -450,7 +453,7 @@ def test_a_full_disk_is_a_one_line_error_and_changes_nothing(command, fixture_mo
     monkeypatch.setattr(os, "fsync", full)
     args = {"tag": ["tag", SEEDS, "--out", out, "-m", fixture_model],
             "evaluate": ["evaluate", "-m", fixture_model, "--data", FIXTURE_ARTICLES, "--labels",
-                         FIXTURE_LABELS, "--json", out],
+                         FIXTURE_LABELS, "--include-training", "--json", out],
             "train": [*TRAIN_FIXTURE, "--model", out]}[command]
     one_line_error(run(*args), str(out), "No space left on device")
     assert tree(tmp_path) == before
@@ -466,7 +469,8 @@ def test_a_directory_that_cannot_be_written_is_a_one_line_error(fixture_model, t
 
     monkeypatch.setattr(os, "open", read_only)
     one_line_error(run("evaluate", "-m", fixture_model, "--data", FIXTURE_ARTICLES, "--labels",
-                       FIXTURE_LABELS, "--json", tmp_path / "s.json"), "Read-only file system")
+                       FIXTURE_LABELS, "--include-training", "--json", tmp_path / "s.json"),
+                   "Read-only file system")
     one_line_error(run("tag", SEEDS, "--out", tmp_path / "t.jsonl", "-m", fixture_model),
                    "Read-only file system")
 

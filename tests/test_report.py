@@ -20,7 +20,7 @@ def report(tmp_path_factory, small_model_dir, labelled_jsonl):
 def test_report_is_one_self_contained_file_with_every_section(report):
     text = report.read_text(encoding="utf-8")
     for heading in ("Scores per tag", "Precision-recall curves", "Calibration",
-                    "Which tags are confused with which", "Worst errors"):
+                    "Missed and wrongly added, per tag", "Worst errors"):
         assert f"<h2>{heading}</h2>" in text
     assert text.count('src="data:image/png;base64,') == 3
     # each worst error shows the best sentence behind each tag it got wrong

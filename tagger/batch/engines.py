@@ -45,21 +45,31 @@ def _runs(values: Iterable[str]) -> list:
 
 
 def tag_chunk(model_ref, index: int, records: Sequence, fmt: str,
-              max_doc_bytes: int = MAX_DOC_BYTES, evidence: bool = True) -> Chunk:
-    """Parse, tag and render one chunk (with each tag's evidence sentence, if asked)."""
+              max_doc_bytes: int = MAX_DOC_BYTES, evidence: bool = True,
+              exclude: frozenset = frozenset()) -> Chunk:
+    """Parse, tag and render one chunk (with each tag's evidence sentence, if asked),
+    leaving out the documents whose id is in ``exclude`` (already in the archive)."""
     model = _resolve(model_ref)
     items = [parse_record(r, max_doc_bytes) for r in records]
     docs = [d for d in items if isinstance(d, Document)]
+    known = len(docs)
+    if exclude:
+        docs = [d for d in docs if d.id not in exclude]
+    known -= len(docs)
     skipped = [d for d in items if isinstance(d, Skipped)]
-    preds = model.predict(docs, evidence=evidence)
+    from ..model.drift import DriftCounts
+
+    drift = DriftCounts()
+    preds = model.predict(docs, evidence=evidence, drift=drift)
     return Chunk(index=index, payload=render_part(preds, model.tags, fmt, evidence),
                  ids=[d.id for d in docs], sources=_runs(d.source for d in docs),
-                 flags="".join("1" if p.tags else "0" for p in preds), skipped=skipped)
+                 flags="".join("1" if p.tags else "0" for p in preds), skipped=skipped,
+                 drift=drift.to_dict(), known=known)
 
 
 def _tag_share(model_ref, files, parts: Path, fmt: str, batch_size: int, done: set[int],
                share: int, shares: int, max_doc_bytes: int = MAX_DOC_BYTES,
-               evidence: bool = True) -> int:
+               evidence: bool = True, exclude: frozenset = frozenset()) -> int:
     """Tag and commit chunks share, share + shares, ... of the input; returns how many.
 
     Each worker reads the input itself and skips the other workers' chunks, so no
@@ -73,7 +83,7 @@ def _tag_share(model_ref, files, parts: Path, fmt: str, batch_size: int, done: s
             continue
         if shares > 1 and os.getppid() != parent:
             break  # the run was killed: stop rather than write for nobody
-        commit(parts, tag_chunk(model, index, chunk, fmt, max_doc_bytes, evidence), fmt)
+        commit(parts, tag_chunk(model, index, chunk, fmt, max_doc_bytes, evidence, exclude), fmt)
         count += 1
     return count
 
@@ -84,9 +94,10 @@ _INHERITED: dict[str, object] = {}
 
 def run_local(model, model_dir: Path, files, parts: Path, fmt: str, batch_size: int,
                done: set[int], jobs: int, max_doc_bytes: int = MAX_DOC_BYTES,
-               evidence: bool = True):
+               evidence: bool = True, exclude: frozenset = frozenset()):
     if jobs == 1:
-        _tag_share(model, files, parts, fmt, batch_size, done, 0, 1, max_doc_bytes, evidence)
+        _tag_share(model, files, parts, fmt, batch_size, done, 0, 1, max_doc_bytes, evidence,
+                   exclude)
         return
     from joblib import Parallel, delayed
 
@@ -103,7 +114,7 @@ def run_local(model, model_dir: Path, files, parts: Path, fmt: str, batch_size: 
     try:
         Parallel(n_jobs=jobs, backend=backend)(
             delayed(_tag_share)(ref, files, parts, fmt, batch_size, done, share, jobs,
-                                max_doc_bytes, evidence)
+                                max_doc_bytes, evidence, exclude)
             for share in range(jobs))
     finally:
         _INHERITED.pop(ref, None)
@@ -118,7 +129,7 @@ def _can_fork() -> bool:
 
 def run_dask(model, chunks, fmt: str, scheduler: str | None, connect_timeout: float = 20,
               window: int | None = None, max_doc_bytes: int = MAX_DOC_BYTES,
-              evidence: bool = True):
+              evidence: bool = True, exclude: frozenset = frozenset()):
     try:
         from distributed import Client, as_completed
     except ImportError:
@@ -134,6 +145,7 @@ def run_dask(model, chunks, fmt: str, scheduler: str | None, connect_timeout: fl
         window = window or 2 * n_workers
         # the model travels to each worker once; tasks refer to it by its future
         model_future = client.scatter(model, broadcast=True)
+        exclude_future = client.scatter(exclude, broadcast=True) if exclude else frozenset()
         running = as_completed()
         chunks = iter(chunks)
         run_id = f"{os.getpid()}-{time.time_ns()}"
@@ -144,7 +156,8 @@ def run_dask(model, chunks, fmt: str, scheduler: str | None, connect_timeout: fl
                 return False
             index, records = item
             running.add(client.submit(tag_chunk, model_future, index, records, fmt,
-                                      max_doc_bytes, evidence, key=f"tagger-chunk-{run_id}-{index}", pure=False))
+                                      max_doc_bytes, evidence, exclude_future,
+                                      key=f"tagger-chunk-{run_id}-{index}", pure=False))
             return True
 
         for _ in range(window):

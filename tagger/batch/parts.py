@@ -30,6 +30,8 @@ class Chunk:
     sources: list           # [[source, count], ...]: where those documents came from, in runs
     flags: str              # "1" for each tagged document that got a tag, else "0"
     skipped: list[Skipped]
+    drift: dict | None = None  # the chunk's drift counts (tagger.model.drift.DriftCounts)
+    known: int = 0             # documents left out as already in the archive
 
 
 MANIFEST = "manifest.json"
@@ -89,7 +91,7 @@ def commit(parts: Path, chunk: Chunk, fmt: str) -> None:
         fh.write(chunk.payload)
     record = {"documents": len(chunk.ids), "tagged": chunk.flags.count("1"),
               "bytes": len(chunk.payload), "ids": chunk.ids, "sources": chunk.sources,
-              "flags": chunk.flags,
+              "flags": chunk.flags, "drift": chunk.drift, "known": chunk.known,
               "skipped": [{"id": s.id, "source": s.source, "reason": s.reason}
                           for s in chunk.skipped]}
     # the .done marker is written last: a part counts only once its data is in place
@@ -125,25 +127,36 @@ def _duplicates(records: list[dict], mode: str) -> tuple[dict[int, set[int]], li
 
 
 def join(parts: Path, out: Path, fmt: str, tags: Sequence[str], n_chunks: int,
-         duplicates: str = "error", evidence: bool = True) -> dict:
+         duplicates: str = "error", evidence: bool = True, base: Path | None = None) -> dict:
     """Join the committed parts into ``out`` (and the skipped into ``OUT.errors.jsonl``);
-    returns the counts: documents, tagged, skipped, and errors_path (or None)."""
+    returns the counts: documents, tagged, skipped, errors_path (or None) and the drift
+    counts of every chunk added up, and ``known``: documents left out as already in
+    ``base``, the archive the new records are added to (``out`` itself, replaced whole)."""
+    from ..model.drift import DriftCounts
+
     errors_path = errors_file(out)
     records = [json.loads((parts / f"part-{i:09d}.done").read_text()) for i in range(n_chunks)]
     drop, dropped = _duplicates(records, duplicates)
-    summary = {"documents": 0, "tagged": 0, "skipped": 0, "errors_path": None}
+    summary = {"documents": 0, "tagged": 0, "skipped": 0, "errors_path": None,
+               "drift": DriftCounts(), "known": 0}
     skipped_lines = []
     for i, record in enumerate(records):
+        if record.get("drift"):  # duplicates left out still count: they were read as new
+            summary["drift"] = summary["drift"].merge(DriftCounts.from_dict(record["drift"]))
         gone = drop.get(i, ())
         summary["documents"] += record["documents"] - len(gone)
         summary["tagged"] += sum(f == "1" for row, f in enumerate(record["flags"]) if row not in gone)
         summary["skipped"] += len(record["skipped"])
+        summary["known"] += record.get("known", 0)
         skipped_lines.extend(json.dumps(s, ensure_ascii=False) + "\n" for s in record["skipped"])
     summary["skipped"] += len(dropped)
     skipped_lines.extend(json.dumps(s, ensure_ascii=False) + "\n" for s in dropped)
     files = [parts / f"part-{i:09d}.{fmt}" for i in range(n_chunks)]
-    with atomic_open(out, "wb") as fh:
-        OUTPUT_FORMATS[fmt].join(files, fh, tags, drop, evidence)
+    if base is not None and summary["documents"] == 0:
+        pass  # nothing new: the archive stays as it is
+    else:
+        with atomic_open(out, "wb") as fh:
+            OUTPUT_FORMATS[fmt].join(files, fh, tags, drop, evidence, base)
     if skipped_lines:
         with atomic_open(errors_path, "w", encoding="utf-8") as fh:
             fh.writelines(skipped_lines)

@@ -9,6 +9,7 @@ committed chunk. Memory is bounded by the chunks in flight, not by the input siz
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import time
 from dataclasses import dataclass
@@ -16,8 +17,9 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
 from ..errors import DuplicateError, InputError, TaggerError
+from ..io.archive import archive_ids
 from ..io.documents import expand_paths, raw_records
-from ..io.files import OutputLock, check_output
+from ..io.files import OutputLock, check_output, write_text_atomic
 from ..io.records import MAX_DOC_BYTES, Document
 from ..io.writers import output_format
 from . import engines, parts
@@ -33,18 +35,32 @@ class BatchSummary:
     skipped: int = 0        # unreadable documents, listed in the errors file
     seconds: float = 0.0
     resumed_chunks: int = 0
+    known: int = 0          # documents already in the archive (incremental), left out
     output: str = ""
     errors_path: str | None = None
+    drift: dict | None = None      # the drift report (tagger.evaluation.drift), also in OUT.drift.json
+    drift_path: str | None = None
 
     def line(self) -> str:
         rate = self.documents / self.seconds if self.seconds > 0 else 0.0
         text = (f"{self.documents} documents tagged ({self.tagged} with tags), "
                 f"{self.skipped} skipped, in {self.seconds:.1f}s ({rate:,.0f} docs/s) -> {self.output}")
+        if self.known:
+            text += f"; {self.known} already in the archive, left out"
         if self.resumed_chunks:
             text += f"; {self.resumed_chunks} chunks resumed from an earlier run"
         if self.skipped:
             text += f"; reasons in {self.errors_path}"
+        if self.drift is not None:
+            from ..evaluation.drift import drift_summary
+
+            text += f"; {drift_summary(self.drift)} in {self.drift_path}"
         return text
+
+
+def drift_file(out: Path) -> Path:
+    """Where a run writing ``out`` reports how its documents drift from training."""
+    return Path(str(out) + ".drift.json")
 
 
 def tag_stream(model, docs: Iterable[Document], *, batch_size: int = 1000,
@@ -71,8 +87,10 @@ def _fingerprint_inputs(files: Sequence[Path]) -> list:
 
 
 def _model_digest(model_dir: Path) -> str:
+    from ..model.persist import CARD_FILE
+
     h = hashlib.sha256()
-    for f in sorted(model_dir.iterdir()):
+    for f in sorted(p for p in model_dir.iterdir() if p.name != CARD_FILE):  # the card is prose
         h.update(f.name.encode() + b"\0" + f.read_bytes())
     return h.hexdigest()
 
@@ -110,7 +128,8 @@ def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str |
               engine: str = "local", scheduler: str | None = None,
               progress: Callable[[int], None] | None = None,
               connect_timeout: float = 20, duplicates: str = "error",
-              max_doc_bytes: int = MAX_DOC_BYTES, evidence: bool = True) -> BatchSummary:
+              max_doc_bytes: int = MAX_DOC_BYTES, evidence: bool = True,
+              incremental: bool = False) -> BatchSummary:
     """Tag every document behind ``inputs`` into ``out``, resuming an interrupted run.
 
     Unreadable documents (and any over ``max_doc_bytes``) are skipped and listed in
@@ -120,6 +139,12 @@ def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str |
     it); the output is never an input, a link, a device or a directory. ``progress`` is
     called with the number of documents in each chunk as it is committed. With
     ``evidence``, each assigned tag comes with its evidence sentence and span.
+
+    With ``incremental``, ``out`` is an archive that grows: only documents whose id is not
+    in it yet are tagged, and added to it all at once (the archive is replaced atomically,
+    so it is either as it was or complete). The figures of how the documents tagged drift
+    from the training documents go to ``OUT.drift.json`` (see
+    :func:`tagger.evaluation.drift.drift_report`).
     """
     from ..model.persist import load_model
 
@@ -138,12 +163,17 @@ def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str |
     model = load_model(model_dir)  # validates the model before any work starts
     files = _repeated_files(expand_paths(inputs), duplicates)
     input_dirs = [p for p in inputs if str(p) != "-" and Path(p).is_dir()]
-    for target in (out, parts.errors_file(out)):
+    for target in (out, parts.errors_file(out), drift_file(out)):
         check_output(target, inputs=files, input_dirs=input_dirs)
     with OutputLock(out):
         manifest = {"inputs": _fingerprint_inputs(files), "model": _model_digest(model_dir),
                     "batch_size": batch_size, "format": fmt, "max_doc_bytes": max_doc_bytes,
                     "evidence": evidence}
+        base, exclude = None, frozenset()
+        if incremental and out.exists():
+            exclude = frozenset(archive_ids(out, fmt, model.tags, evidence))
+            base = out
+            manifest["archive"] = _fingerprint_inputs([out])
         parts_dir = Path(str(out) + ".parts")
         done = parts.prepare(parts_dir, manifest)
         summary = BatchSummary(output=str(out), resumed_chunks=len(done))
@@ -156,19 +186,26 @@ def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str |
                         yield index, chunk
 
             for result in engines.run_dask(model, pending(), fmt, scheduler, connect_timeout,
-                                           max_doc_bytes=max_doc_bytes, evidence=evidence):
+                                           max_doc_bytes=max_doc_bytes, evidence=evidence,
+                                           exclude=exclude):
                 parts.commit(parts_dir, result, fmt)
                 if progress:
                     progress(len(result.ids) + len(result.skipped))
         elif engine == "local":
             with PartsWatcher(parts_dir, progress):
                 engines.run_local(model, model_dir, files, parts_dir, fmt, batch_size, done,
-                                  jobs or default_jobs(files), max_doc_bytes, evidence)
+                                  jobs or default_jobs(files), max_doc_bytes, evidence, exclude)
         else:
             raise TaggerError(f"unknown engine {engine!r} (use local or dask)")
         n_chunks = parts.count_committed(parts_dir)
-        counts = parts.join(parts_dir, out, fmt, model.tags, n_chunks, duplicates, evidence)
+        counts = parts.join(parts_dir, out, fmt, model.tags, n_chunks, duplicates, evidence, base)
+    summary.known = counts["known"]
     summary.documents, summary.tagged = counts["documents"], counts["tagged"]
     summary.skipped, summary.errors_path = counts["skipped"], counts["errors_path"]
+    from ..evaluation.drift import drift_report
+
+    summary.drift = drift_report(model, counts["drift"])
+    summary.drift_path = str(drift_file(out))
+    write_text_atomic(summary.drift_path, json.dumps(summary.drift, indent=2) + "\n")
     summary.seconds = time.perf_counter() - started
     return summary

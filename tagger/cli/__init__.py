@@ -1,7 +1,9 @@
 """The `tagger` command (see :mod:`.commands`); ``main`` is its click group."""
 
 from .commands import main
+from . import batch as _batch  # noqa: F401  registers `tagger tag` on main
 from . import explain as _explain  # noqa: F401  registers `tagger explain` on main
+from . import models as _models  # noqa: F401  registers `tagger info` and `tagger card`
 from . import label as _label  # noqa: F401  registers `tagger label` on main
 from . import suggest as _suggest  # noqa: F401  registers `tagger suggest` and `tagger audit`
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import shlex
-import sys
+from pathlib import Path
 import click
 
-from ..batch.parts import DUPLICATES
-from ..io.writers import OUTPUT_FORMATS, describe_outputs
+from ..errors import TrainingDataError
+from ..evaluation.slices import SLICINGS
 from .options import (data_files, data_options, evidence_option, format_option,
                       handle_errors, load_data,
                       max_doc_bytes_option, model_option, progress_bar, resolve_model,
@@ -35,7 +35,8 @@ def train(data, label_files, tags_path, model, quiet, max_doc_bytes, **kwargs):
     """Train a model on labelled documents and save it to --model DIR.
 
     Each tag gets its own decision threshold, chosen by cross-validation to maximise its
-    F1. The same data and settings give byte-identical model files.
+    F1. The same data and settings give byte-identical model files. The model card
+    (DIR/README.md, see `tagger card`) is written with it.
 
     \b
     Example:
@@ -44,6 +45,7 @@ def train(data, label_files, tags_path, model, quiet, max_doc_bytes, **kwargs):
         --tags labels/tags.toml --model models/ukraine-war
     """
     from ..model.persist import check_model_target, save_model
+    from ..reports.card import model_card
     from ..model.train import search_grid, train as train_model
 
     settings, search = settings_from(kwargs)
@@ -54,7 +56,7 @@ def train(data, label_files, tags_path, model, quiet, max_doc_bytes, **kwargs):
     with progress_bar(len(search_grid(settings, search)) + 1, "training", quiet) as bar:
         trained = train_model(docs, schema=schema, settings=settings, search=search,
                               command=command, n_jobs=kwargs["n_jobs"], progress=bar.update)
-    save_model(trained, model)
+    save_model(trained, model, card=model_card(trained, name=Path(model).name))
     cv = trained.metadata["cv"]
     chosen = trained.settings
     click.echo(f"trained on {trained.metadata['n_train_docs']} labelled documents "
@@ -110,11 +112,16 @@ def rebuild_command(data, label_files, tags_path, model, options) -> str:
               help="Also write a self-contained HTML report (plots, worst errors) to this file.")
 @click.option("--cv", type=click.IntRange(2, 50),
               help="Cross-validate K folds on the labels instead of scoring a saved model.")
+@click.option("--by", type=click.Choice(SLICINGS),
+              help="Also score each year, quarter, month or source (outlet) on its own.")
+@click.option("--include-training", is_flag=True,
+              help="Also score documents the model was trained on (left out by default: a "
+                   "score on them says nothing of new articles).")
 @settings_options
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @handle_errors
-def evaluate(model, data, label_files, tags_path, json_path, report_path, cv, quiet,
-             max_doc_bytes, **kwargs):
+def evaluate(model, data, label_files, tags_path, json_path, report_path, cv, by,
+             include_training, quiet, max_doc_bytes, **kwargs):
     """Score a model on labelled documents: per-tag precision, recall, F1 and support.
 
     F1 scores come with 95% bootstrap intervals, and each tag with its expected
@@ -122,18 +129,23 @@ def evaluate(model, data, label_files, tags_path, json_path, report_path, cv, qu
     is used: K models are trained (settings search included) on folds stratified for
     multi-label data, and each scores the fold it did not see.
 
+    A saved model keeps a hash of each of its training documents: those among the
+    documents given are counted and left out, unless --include-training.
+
     \b
     Examples:
       tagger evaluate --data ../shared/corpus/economist-2023-2025.jsonl \\
         --labels ../shared/labels/economist-random.csv --json scores.json --report report.html
       tagger evaluate --cv 5 --data ../shared/corpus/ukraine-2022.jsonl \\
         --labels labels/reference-train.csv --tags labels/tags.toml
+      tagger evaluate --model model-2022 --data ../shared/corpus/economist-2023-2025.jsonl \\
+        --labels labels/economist-random.csv --by year
     """
     from ..evaluation.crossval import cross_validation
     from ..evaluation.results import evaluation
     from ..io.files import check_output, write_text_atomic
     from ..model.persist import load_model
-    from ..reports.text import format_table
+    from ..reports.text import by_table, format_table
 
     inputs = [*data_files(data), *label_files]
     for target in (json_path, report_path):
@@ -145,16 +157,21 @@ def evaluate(model, data, label_files, tags_path, json_path, report_path, cv, qu
         docs, schema = load_data(data, label_files, tags_path, max_doc_bytes)
         with progress_bar(cv, "cross-validating", quiet) as bar:
             result = cross_validation(docs, k=cv, schema=schema, settings=settings, search=search,
-                                      progress=bar.update)
+                                      progress=bar.update, by=by)
         about = "Settings searched inside each fold." if search else ""
     else:
         path = resolve_model(model)
         loaded = load_model(path)
         # labels are checked against the model's own tags: a tag it lacks is an error
         docs, _ = load_data(data, label_files, None, max_doc_bytes, known_tags=loaded.tags)
-        result = evaluation(loaded, docs)
+        try:
+            result = evaluation(loaded, docs, include_training=include_training, by=by)
+        except TrainingDataError as exc:
+            raise click.ClickException(f"{exc} (or give --include-training to score them "
+                                       "anyway)") from None
         about = f"Model: {path}."
     summary = result.summary()
+    note = training_note(summary.get("training_documents"))
     if report_path:
         from ..reports.html import write_report
 
@@ -162,6 +179,28 @@ def evaluate(model, data, label_files, tags_path, json_path, report_path, cv, qu
     if json_path:
         write_text_atomic(json_path, json.dumps(summary, indent=2) + "\n")
     click.echo(format_table(summary))
+    if by:
+        click.echo("\n" + by_table(summary))
+    if note:
+        click.echo(note)
+
+
+def training_note(training: dict | None) -> str | None:
+    """One line on the documents given that the model was trained on, if any."""
+    if not training:
+        return None
+    if not training["recorded"]:
+        return ("note: this model does not record its training documents, so some of these "
+                "may have been among them; retrain it to know")
+    n = training["in_training"]
+    if not n:
+        return None
+    if training["left_out"]:
+        return (f"{n} of the {training['given']} labelled documents were in the model's "
+                "training data: left out (--include-training scores them too)")
+    return (f"{n} of the {training['given']} labelled documents were in the model's training "
+            "data and are scored (--include-training): these scores overstate how it does "
+            "on new articles")
 
 
 @main.command()
@@ -174,6 +213,9 @@ def evaluate(model, data, label_files, tags_path, json_path, report_path, cv, qu
 def predict(model, fmt, evidence, max_doc_bytes, paths):
     """Tag a few documents: files, directories, or - for standard input.
 
+    Given many documents (100 or more) unlike the model's training documents, it warns
+    on standard error, as `tagger tag` does.
+
     \b
     Examples:
       tagger predict seeds/004_40f943de2ae17bec.txt
@@ -183,82 +225,15 @@ def predict(model, fmt, evidence, max_doc_bytes, paths):
     from ..io.writers import format_predictions
     from ..model.persist import load_model
 
+    from ..evaluation.drift import MIN_DOCUMENTS, drift_report, drift_warning
+    from ..model.drift import DriftCounts
+
     loaded = load_model(resolve_model(model))
     docs = read_documents(paths, max_doc_bytes=max_doc_bytes)
-    click.echo(format_predictions(loaded.predict(docs, evidence=evidence), loaded.tags, fmt),
-               nl=False)
-
-
-@main.command()
-@model_option()
-@click.argument("inputs", nargs=-1, required=True)
-@click.option("--out", "-o", required=True, type=click.Path(dir_okay=False),
-              help=f"Output file: {describe_outputs()}.")
-@click.option("--format", "fmt", type=click.Choice(list(OUTPUT_FORMATS)),
-              help="Output format [default: from the --out extension].")
-@click.option("--batch-size", type=click.IntRange(1), default=1000, show_default=True,
-              help="Documents per chunk: the unit of parallel work and of resumption.")
-@click.option("--jobs", "-j", type=click.IntRange(1), default=None,
-              help="Worker processes [default: all cores; one for inputs under 1 MiB].")
-@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
-              help="Run in local processes (joblib) or on a Dask cluster.")
-@click.option("--scheduler", help="Dask scheduler address, e.g. tcp://127.0.0.1:8786 (with --engine dask).")
-@click.option("--duplicates", type=click.Choice(DUPLICATES), default="error", show_default=True,
-              help="A document id seen before (the same file twice, or one id in two inputs): "
-                   "stop with an error, skip it (listed with the skipped documents), or keep "
-                   "and tag it again.")
-@evidence_option
-@max_doc_bytes_option
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary line.")
-@handle_errors
-def tag(model, inputs, out, fmt, batch_size, jobs, engine, scheduler, duplicates, evidence,
-        max_doc_bytes, quiet):
-    """Tag many documents into one file: streaming, parallel and resumable.
-
-    INPUTS are as for --data: files, and directories of them. Each
-    output record has the document's id, its tags, a score per tag and each tag's
-    evidence sentence, as `tagger predict` gives them. If a run is interrupted, run the same command again: it goes on
-    from the last committed chunk. Unreadable documents are skipped and listed with their
-    reasons in OUT.errors.jsonl.
-
-    Exit status: 0 when every document was tagged, 3 when some were skipped, 1 on an
-    error.
-
-    \b
-    Examples:
-      tagger tag ../shared/corpus/ukraine-2022.jsonl --out tags.jsonl
-      tagger tag ../shared/corpus/news-2023-2025.jsonl seeds/ --out tags.parquet --jobs 2
-      tagger tag archive.jsonl --out tags.csv --engine dask --scheduler tcp://10.0.0.5:8786
-    """
-    from tqdm import tqdm
-
-    from ..batch.run import tag_files
-
-    bar = tqdm(desc="tagging", unit="doc", file=sys.stderr, smoothing=0.1,
-               disable=quiet or not sys.stderr.isatty())
-    try:
-        with bar:
-            summary = tag_files(inputs, out, model_dir=resolve_model(model), fmt=fmt,
-                                batch_size=batch_size, jobs=jobs, engine=engine,
-                                scheduler=scheduler, progress=bar.update,
-                                duplicates=duplicates, max_doc_bytes=max_doc_bytes,
-                                evidence=evidence)
-    except KeyboardInterrupt:
-        raise click.ClickException("interrupted: finished chunks are kept; run the same "
-                                   "command again to continue") from None
-    if not quiet:
-        click.echo(summary.line(), err=True)
-    if summary.skipped:
-        sys.exit(3)
-
-
-@main.command()
-@model_option()
-@handle_errors
-def info(model):
-    """Show a model's tags, thresholds, settings and cross-validated scores (JSON)."""
-    from ..model.persist import META_FILE, load_model
-
-    path = resolve_model(model)
-    load_model(path)  # validates it before printing what it holds
-    click.echo((path / META_FILE).read_text(encoding="utf-8"), nl=False)
+    drift = DriftCounts()
+    click.echo(format_predictions(loaded.predict(docs, evidence=evidence, drift=drift),
+                                  loaded.tags, fmt), nl=False)
+    if drift.documents >= MIN_DOCUMENTS:
+        warning = drift_warning(drift_report(loaded, drift))
+        if warning:
+            click.echo(warning, err=True)

@@ -17,13 +17,15 @@ from .results import Evaluation
 
 def cross_validation(docs: Sequence[Document], *, k: int = 5, schema: TagSchema | None = None,
                      settings=None, search: dict | bool | None = True,
-                     progress: Callable[[int], None] | None = None) -> Evaluation:
+                     progress: Callable[[int], None] | None = None,
+                     by: str | None = None) -> Evaluation:
     """K-fold estimate for training on these labels, with no saved model.
 
     Each outer fold trains a complete model (settings search, calibration and thresholds
     included) on the other folds and scores the held-out one, so nothing it is scored on
     ever influenced it. ``search`` is as for :func:`tagger.train` (by default, its search). Folds are stratified for multi-label data; unlabelled documents
-    are passed to every fold (they only ever inform the vocabulary and IDF).
+    are passed to every fold (they only ever inform the vocabulary and IDF). ``by`` also
+    scores each year, quarter, month or source (see :mod:`.slices`).
     """
     settings = settings or Settings()
     data = labelled(docs)
@@ -49,7 +51,8 @@ def cross_validation(docs: Sequence[Document], *, k: int = 5, schema: TagSchema 
             progress(1)
     return Evaluation(tags=list(tags), ids=[d.id for d in data], titles=[d.title for d in data],
                       Y=Y, proba=proba, P=P, thresholds=np.median(fold_thresholds, axis=0),
-                      cv_folds=k, evidence=evidence)
+                      cv_folds=k, evidence=evidence, dates=[d.date for d in data],
+                      outlets=[d.outlet for d in data], by=by)
 
 
 def cross_validate(docs: Sequence[Document], **kwargs) -> dict:

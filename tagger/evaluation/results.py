@@ -7,12 +7,14 @@ from typing import Sequence
 
 import numpy as np
 
-from ..errors import ModelError
+from ..errors import ModelError, TrainingDataError
 from ..io.labels import binarize, labelled
 from ..io.records import Document
 from ..model.metrics import round4, score
-from .bootstrap import bootstrap_intervals
+from ..model.provenance import seen_in_training
+from ..model.bootstrap import bootstrap_intervals
 from .calibration import expected_calibration_error
+from .slices import SLICINGS, by_slice
 
 
 @dataclass
@@ -31,6 +33,13 @@ class Evaluation:
     evidence: list | None = None
     n_boot: int = 1000
     seed: int = 0
+    # each document's date (YYYY-MM-DD or "") and outlet, for scores by period or source
+    dates: list = field(default_factory=list)
+    outlets: list = field(default_factory=list)
+    by: str | None = None    # also score by this slicing (see tagger.evaluation.slices)
+    # how many of the labelled documents given the model was trained on, and were they
+    # left out: {"recorded", "given", "in_training", "left_out"}
+    training: dict | None = None
     _summary: dict | None = field(default=None, init=False, repr=False, compare=False)
 
     def summary(self) -> dict:
@@ -56,21 +65,50 @@ class Evaluation:
         result["bootstrap"] = {"n_boot": ci["n_boot"], "seed": ci["seed"], "level": ci["level"]}
         if self.cv_folds:
             result["cv_folds"] = self.cv_folds
+            result["threshold_note"] = (f"each tag's threshold is the median of the "
+                                        f"{self.cv_folds} folds' thresholds")
+        if self.training is not None:
+            result["training_documents"] = dict(self.training)
+        if self.by:
+            result["by_kind"] = self.by
+            result["by"] = by_slice(self, self.by)
         return result
 
 
-def evaluation(model, docs: Sequence[Document]) -> Evaluation:
-    """Score a trained model on the labelled documents among ``docs``."""
+def evaluation(model, docs: Sequence[Document], *, include_training: bool = False,
+               by: str | None = None) -> Evaluation:
+    """Score a trained model on the labelled documents among ``docs``.
+
+    Documents the model was trained on (the same id or the same text, by the hashes it
+    keeps) are left out unless ``include_training``: a score on them says nothing of new
+    articles. ``by`` also scores each year, quarter, month or source (see
+    :mod:`.slices`)."""
+    if by is not None and by not in SLICINGS:
+        raise ModelError(f"unknown slicing {by!r} (use {', '.join(SLICINGS)})")
     test = labelled(docs)
     if not test:
         raise ModelError("none of the documents given carry labels: give labels, or data "
                          "with a 'tags' field")
+    seen = seen_in_training(model.training_hashes, test)
+    training = {"recorded": seen is not None, "given": len(test),
+                "in_training": None if seen is None else int(seen.sum()),
+                "left_out": bool(seen is not None and seen.any() and not include_training)}
+    if training["left_out"]:
+        test = [d for d, s in zip(test, seen) if not s]
+        if not test:
+            raise TrainingDataError(f"all {training['given']} labelled documents given were "
+                                    "in the model's training data, so a score on them says "
+                                    "nothing of new articles; score documents it was not "
+                                    "trained on")
     proba = model.predict_proba([d.content for d in test])
     return Evaluation(tags=list(model.tags), ids=[d.id for d in test], titles=[d.title for d in test],
                       Y=binarize(test, model.tags), proba=proba, P=model.decide(proba),
-                      thresholds=np.asarray(model.thresholds), evidence=model.best_sentences(test))
+                      thresholds=np.asarray(model.thresholds), evidence=model.best_sentences(test),
+                      dates=[d.date for d in test], outlets=[d.outlet for d in test], by=by,
+                      training=training)
 
 
-def evaluate(model, docs: Sequence[Document]) -> dict:
-    """Scores of a trained model on the labelled documents among ``docs`` (the JSON report)."""
-    return evaluation(model, docs).summary()
+def evaluate(model, docs: Sequence[Document], **kwargs) -> dict:
+    """Scores of a trained model on the labelled documents among ``docs`` (the JSON report);
+    ``kwargs`` as for :func:`evaluation`."""
+    return evaluation(model, docs, **kwargs).summary()

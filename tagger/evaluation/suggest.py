@@ -158,7 +158,8 @@ def suggest(pool: Sequence[Document], *, model=None, n: int = 50, strategy: str 
 def _cold(pool, schema, picker: _Picker, n: int, X) -> list[Pick]:
     """Keyword mentions per tag, tags taking turns; then the least similar to the picks."""
     from ..config import Settings
-    from ..model.core import keyword_lists, make_lexicon
+    from ..model.core import make_lexicon
+    from ..model.features import keyword_lists
     from ..text.tokens import tokenize
 
     if schema is None or not any(t.keywords for t in schema.tags):

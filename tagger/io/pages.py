@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import InputError
-from .records import Document, check_text
+from .records import Document, check_text, iso_date
 
 # Fewer words than this is not an article: what an extractor finds on an index page, a
 # cookie wall or an error page (a banner, a menu).
@@ -37,4 +37,4 @@ def page_document(raw: bytes, path: Path) -> Document:
         text = rest.strip()  # the page's heading repeats its title: keep it once
     check_text(title + text, path)
     return Document(id=path.stem, text=text, title=title, source=str(path),
-                    date=(getattr(found, "date", None) or "")[:200])
+                    date=iso_date(getattr(found, "date", None)))

@@ -114,7 +114,7 @@ def jsonl_lines(path: Path, cap: int) -> Iterator[tuple[int, bytes | str | None]
                                "file is not read", line=lineno + 1) from None
 
 
-@reader("jsonl", ".jsonl", ".ndjson", holds="one JSON object a line: `id`, `text`, optional `title` (put before the text), optional `tags`")
+@reader("jsonl", ".jsonl", ".ndjson", holds="one JSON object a line: `id`, `text`, optional `title` (put before the text), `tags`, `date` (ISO 8601) and `source` (the outlet)")
 def _read_jsonl(path: Path, cap: int) -> Iterator[Document | InputError]:
     seen_any = False
     for lineno, raw in jsonl_lines(path, cap):
@@ -140,7 +140,7 @@ def jsonl_document(raw: bytes | str | None, path, lineno: int, cap: int) -> Docu
     return from_mapping(obj, path, cap, line=lineno)
 
 
-@reader("csv", ".csv", holds="columns `id`, `text`, optional `title` and `tags`; streamed")
+@reader("csv", ".csv", holds="columns `id`, `text`, optional `title`, `tags`, `date` and `source`; streamed")
 def _read_csv(path: Path, cap: int) -> Iterator[Document | InputError]:
     """Rows of a CSV file, streamed; each error names the physical line its record starts on."""
     # the csv module's field cap is process-wide: raise it to the document cap
@@ -179,10 +179,10 @@ def _read_csv(path: Path, cap: int) -> Iterator[Document | InputError]:
 PARQUET_ROW_GROUP_CAP = 1 << 30  # bytes of one row group, uncompressed: read whole at once
 
 
-PARQUET_COLUMNS = ("id", "title", "text", "tags")
+PARQUET_COLUMNS = ("id", "title", "text", "tags", "date", "source")
 
 
-@reader("parquet", ".parquet", ".pq", holds="columns `id`, `text`, optional `title` and `tags`; read a few hundred rows at a time")
+@reader("parquet", ".parquet", ".pq", holds="columns `id`, `text`, optional `title`, `tags`, `date` and `source`; read a few hundred rows at a time")
 def _read_parquet(path: Path, cap: int) -> Iterator[Document | InputError]:
     """Rows of a Parquet file, a few hundred at a time."""
     import pyarrow.parquet as pq

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date as _date
 from pathlib import Path
 
 from ..errors import InputError
@@ -98,7 +99,29 @@ def from_mapping(obj, path, cap: int, *, line=None, record=None) -> Document:
     check_text(title + text, path, line=line, record=doc_id)
     tags = parse_tags(obj.get("tags"), path, line=line, record=doc_id)
     return Document(id=doc_id, text=text, title=title, tags=tags, source=str(path),
-                    date=_short_string(obj.get("date")), outlet=_short_string(obj.get("source")))
+                    date=iso_date(obj.get("date")), outlet=_short_string(obj.get("source")))
+
+
+def iso_date(value) -> str:
+    """A record's date as ``YYYY-MM-DD``, or "" when it has none that reads as one.
+
+    ISO 8601 dates and date-times (``2024-03-01``, ``2024-03-01T08:00:00Z``) are read, and
+    the date and timestamp values of Parquet and pandas; anything else is no date.
+    """
+    if value is None or isinstance(value, (bool, int, float)):
+        return ""
+    if hasattr(value, "isoformat") and not isinstance(value, str):
+        try:
+            value = value.isoformat()  # datetime.date, datetime, pandas.Timestamp
+        except (ValueError, TypeError):  # pandas.NaT
+            return ""
+    if not isinstance(value, str):
+        return ""
+    head = value.strip()[:10]
+    try:
+        return _date.fromisoformat(head).isoformat() if len(head) == 10 else ""
+    except ValueError:
+        return ""
 
 
 def _short_string(value) -> str:

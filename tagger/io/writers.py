@@ -75,15 +75,15 @@ def _has_evidence(predictions: Sequence) -> bool:
 @printer("csv")
 def csv_text(predictions: Sequence, tags: Sequence[str], *, header: bool = True,
              evidence: bool | None = None) -> str:
-    """CSV rows: id, tags joined by ';', one score column per tag, then (with evidence)
-    the evidence columns of :func:`evidence_columns`."""
+    """CSV rows: id, date (empty when unknown), tags joined by ';', one score column per
+    tag, then (with evidence) the evidence columns of :func:`evidence_columns`."""
     evidence = _has_evidence(predictions) if evidence is None else evidence
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     if header:
-        writer.writerow(["id", "tags", *tags, *(evidence_columns(tags) if evidence else ())])
+        writer.writerow(["id", "date", "tags", *tags, *(evidence_columns(tags) if evidence else ())])
     for p in predictions:
-        writer.writerow([p.id, ";".join(p.tags), *(f"{p.scores[t]:.6f}" for t in tags),
+        writer.writerow([p.id, p.date, ";".join(p.tags), *(f"{p.scores[t]:.6f}" for t in tags),
                          *(_evidence_cells(p, tags) if evidence else ())])
     return buf.getvalue()
 
@@ -97,10 +97,12 @@ def format_predictions(predictions: Sequence, tags: Sequence[str], fmt: str) -> 
 
 @printer("table")
 def table_text(predictions: Sequence, tags: Sequence[str]) -> str:
-    """Aligned columns: id, tags, then a score per tag (the top three when there are many)."""
+    """Aligned columns: id, date (when any document has one), tags, then a score per tag
+    (the top three when there are many)."""
     rows = [p.to_dict() for p in predictions]
     wide = len(tags) <= 6
-    header = ["id", "tags"] + (list(tags) if wide else ["top scores"])
+    dated = any("date" in r for r in rows)
+    header = ["id", *(["date"] if dated else []), "tags"] + (list(tags) if wide else ["top scores"])
     body = []
     for r in rows:
         if wide:
@@ -108,7 +110,8 @@ def table_text(predictions: Sequence, tags: Sequence[str]) -> str:
         else:
             top = sorted(r["scores"].items(), key=lambda kv: -kv[1])[:3]
             scores = [", ".join(f"{t}={s:.3f}" for t, s in top)]
-        body.append([r["id"], ", ".join(r["tags"]) or "-", *scores])
+        body.append([r["id"], *([r.get("date") or "-"] if dated else []),
+                     ", ".join(r["tags"]) or "-", *scores])
     widths = [max(len(str(x)) for x in col) for col in zip(header, *body)]
     lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip()
              for row in [header, *body]]
@@ -125,7 +128,9 @@ class OutputFormat:
     name: str
     suffixes: tuple[str, ...]
     render: Callable[[Sequence, Sequence[str], bool], bytes]  # (predictions, tags, evidence)
-    join: Callable[[Sequence[Path], BinaryIO, Sequence[str], dict, bool], None]
+    # (parts, out, tags, {part: rows to leave out}, evidence, base): with ``base``, an
+    # archive of the same format and columns, whose records come first
+    join: Callable[..., None]
 
 
 OUTPUT_FORMATS: dict[str, OutputFormat] = {}
@@ -150,8 +155,14 @@ def _csv_without(data: bytes, rows) -> bytes:
 def _concatenate(header: Callable[[Sequence[str], bool], bytes], without):
     """Join parts by concatenation, after a header; ``without`` drops rows from a part."""
     def join(parts: Sequence[Path], fh: BinaryIO, tags: Sequence[str], drop: dict,
-             evidence: bool) -> None:
-        fh.write(header(tags, evidence))
+             evidence: bool, base: Path | None = None) -> None:
+        if base is None:
+            fh.write(header(tags, evidence))
+        else:  # the archive, header and all, then the new records
+            with open(base, "rb") as src:
+                shutil.copyfileobj(src, fh)
+                if src.tell() and _last_byte(src) != b"\n":
+                    fh.write(b"\n")
         for i, part in enumerate(parts):
             if i in drop:
                 fh.write(without(part.read_bytes(), drop[i]))
@@ -161,24 +172,26 @@ def _concatenate(header: Callable[[Sequence[str], bool], bytes], without):
     return join
 
 
-def _parquet_schema(tags: Sequence[str], evidence: bool):
+def parquet_schema(tags: Sequence[str], evidence: bool):
+    """The columns of the Parquet files `tag` writes, for these tags."""
     import pyarrow as pa
 
     kinds = {"evidence": pa.string(), "start": pa.int64(), "end": pa.int64()}
-    return pa.schema([("id", pa.string()), ("tags", pa.list_(pa.string())),
+    return pa.schema([("id", pa.string()), ("date", pa.string()), ("tags", pa.list_(pa.string())),
                       *((t, pa.float64()) for t in tags),
                       *((c, kinds[c.rsplit(".", 1)[1]]) for c in
                         (evidence_columns(tags) if evidence else ()))])
 
 
 def parquet_bytes(predictions: Sequence, tags: Sequence[str], evidence: bool = False) -> bytes:
-    """A Parquet file of id, tags (a list), a score column per tag, and with evidence the
-    columns of :func:`evidence_columns`."""
+    """A Parquet file of id, date (null when unknown), tags (a list), a score column per
+    tag, and with evidence the columns of :func:`evidence_columns`."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    schema = _parquet_schema(tags, evidence)
-    columns = {"id": [p.id for p in predictions], "tags": [p.tags for p in predictions],
+    schema = parquet_schema(tags, evidence)
+    columns = {"id": [p.id for p in predictions], "date": [p.date or None for p in predictions],
+               "tags": [p.tags for p in predictions],
                **{t: [p.scores[t] for p in predictions] for t in tags}}
     if evidence:
         cells = [_evidence_cells(p, tags) for p in predictions]
@@ -191,12 +204,20 @@ def parquet_bytes(predictions: Sequence, tags: Sequence[str], evidence: bool = F
     return buf.getvalue()
 
 
+def _last_byte(fh) -> bytes:
+    fh.seek(-1, 2)
+    return fh.read(1)
+
+
 def _parquet_join(parts: Sequence[Path], fh: BinaryIO, tags: Sequence[str], drop: dict,
-                  evidence: bool) -> None:
+                  evidence: bool, base: Path | None = None) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    with pq.ParquetWriter(fh, _parquet_schema(tags, evidence)) as writer:
+    with pq.ParquetWriter(fh, parquet_schema(tags, evidence)) as writer:
+        if base is not None:
+            for batch in pq.ParquetFile(base).iter_batches(batch_size=65536):
+                writer.write_batch(batch)
         for i, part in enumerate(parts):
             table = pq.read_table(part)
             if i in drop:

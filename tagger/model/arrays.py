@@ -42,12 +42,20 @@ WEIGHT_CAP = 1e6                   # |coefficient| and |intercept|
 IDF_CAP = 100.0                    # IDF weights are 1 + log(n / df), n documents
 
 
+MAX_TRAINING_DOCS = 10_000_000     # training documents whose hashes a model keeps
+MAX_TRAINING_WORDS = 20_000_000    # distinct words of the training documents (hashed)
+
+
 # name -> (dtype, dimensions, most elements)
 ARRAY_SPECS = {"vocabulary": ("|u1", 1, VOCAB_BYTES_CAP), "idf": ("<f8", 1, MAX_TERMS),
                "coef": ("<f8", 2, COEF_CAP), "intercept": ("<f8", 1, MAX_TAGS),
-               "sentence_coef": ("<f8", 2, COEF_CAP), "sentence_intercept": ("<f8", 1, MAX_TAGS)}
+               "sentence_coef": ("<f8", 2, COEF_CAP), "sentence_intercept": ("<f8", 1, MAX_TAGS),
+               "training_hashes": ("<u8", 2, 2 * MAX_TRAINING_DOCS),
+               "training_words": ("<u8", 1, MAX_TRAINING_WORDS)}
 # the members of a model without sentence features
 BASE_ARRAYS = ("vocabulary", "idf", "coef", "intercept")
+SENTENCE_ARRAYS = ("sentence_coef", "sentence_intercept")
+OPTIONAL_ARRAYS = ("training_hashes", "training_words")  # models written before they were kept lack them
 
 
 # A fixed timestamp inside the zip keeps the same model byte-identical across runs.
@@ -66,8 +74,8 @@ def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
             zf.writestr(info, buf.getvalue())
 
 
-def read_arrays(path: Path, *, n_tags: int, n_keyword: int, sentences: bool = False
-                ) -> dict[str, np.ndarray]:
+def read_arrays(path: Path, *, n_tags: int, n_keyword: int, sentences: bool = False,
+                n_train_docs: int | None = None) -> dict[str, np.ndarray]:
     """The model's arrays, each checked from its .npy header before its data is read.
 
     Refused without reading data: an unexpected or missing member, an object (pickled)
@@ -88,8 +96,9 @@ def read_arrays(path: Path, *, n_tags: int, n_keyword: int, sentences: bool = Fa
             if len(infos) > len(ARRAY_SPECS) + 1:  # checked before the names are looked at
                 raise corrupt(f"{len(infos)} members")
             names = sorted(i.filename for i in infos)
-            expected = sorted(n + ".npy" for n in (ARRAY_SPECS if sentences else BASE_ARRAYS))
-            if names != expected:
+            expected = sorted(n + ".npy" for n in (*BASE_ARRAYS, *(SENTENCE_ARRAYS if sentences else ())))
+            optional = {n + ".npy" for n in OPTIONAL_ARRAYS}
+            if [n for n in names if n not in optional] != expected:
                 raise corrupt(f"members {', '.join(names)}; expected {', '.join(expected)}")
             out = {}
             for info in sorted(infos, key=lambda i: list(ARRAY_SPECS).index(i.filename[:-4])):
@@ -108,7 +117,8 @@ def read_arrays(path: Path, *, n_tags: int, n_keyword: int, sentences: bool = Fa
                     count = math.prod(shape)
                     if count > cap:
                         raise corrupt(f"{name} claims {count:,} elements, over the cap of {cap:,}")
-                    _check_shape(name, shape, out, n_tags, n_keyword + n_tags * sentences, corrupt)
+                    _check_shape(name, shape, out, n_tags, n_keyword + n_tags * sentences, corrupt,
+                                 n_train_docs)
                     nbytes = count * found.itemsize
                     if info.file_size != fh.tell() + nbytes:
                         raise corrupt(f"{name}'s recorded size disagrees with its header")
@@ -127,12 +137,16 @@ def read_arrays(path: Path, *, n_tags: int, n_keyword: int, sentences: bool = Fa
     limit = [out[n] for n in ("coef", "intercept", "sentence_coef", "sentence_intercept") if n in out]
     if any(np.abs(a).max(initial=0.0) > WEIGHT_CAP for a in limit):
         raise corrupt(f"a weight beyond +-{WEIGHT_CAP:g}")
+    words = out.get("training_words")
+    if words is not None and len(words) > 1 and not (words[1:] > words[:-1]).all():
+        raise corrupt("the training words are not sorted and distinct")
     if out["idf"].size and (out["idf"].min() < 1.0 or out["idf"].max() > IDF_CAP):
         raise corrupt(f"IDF weights outside [1, {IDF_CAP:g}]")
     return out
 
 
-def _check_shape(name, shape, read: dict, n_tags: int, n_extra: int, corrupt) -> None:
+def _check_shape(name, shape, read: dict, n_tags: int, n_extra: int, corrupt,
+                 n_train_docs: int | None = None) -> None:
     """Does an array's shape agree with the metadata and the arrays read before it?
     (``n_extra``: the features after the terms, keyword and sentence features.)"""
     if name == "coef":
@@ -141,6 +155,8 @@ def _check_shape(name, shape, read: dict, n_tags: int, n_extra: int, corrupt) ->
         want = (n_tags, read["idf"].shape[0])
     elif name in ("intercept", "sentence_intercept"):
         want = (n_tags,)
+    elif name == "training_hashes":
+        want = (n_train_docs if n_train_docs is not None else shape[0], 2)
     else:
         return
     if tuple(shape) != want:

@@ -12,10 +12,10 @@ import numpy as np
 
 from ..config import Settings
 from ..io.records import Document
-from ..io.schema import TagSchema
 from ..text.keywords import Lexicon, keyword_values
 from ..text.ngrams import NgramCounter
 from ..text.tokens import TOKEN_PATTERN, tokenize
+from .drift import DriftCounts, near_threshold, unseen_tokens
 from .predictions import Analysis, Prediction, evidence_of
 from .sentences import best_sentences, row_products, sentence_logits, sentence_rows, sigmoid
 
@@ -61,6 +61,11 @@ class TaggerModel:
     sentence_coef: np.ndarray | None = None       # (n_tags, n_terms)
     sentence_intercept: np.ndarray | None = None  # (n_tags,)
     metadata: dict = field(default_factory=dict)
+    # per training document, hashes of its id and text (tagger.model.provenance); None for
+    # a model that does not record them
+    training_hashes: np.ndarray | None = field(default=None, compare=False, repr=False)
+    # every word of the training documents, as sorted token hashes (tagger.model.drift)
+    training_words: np.ndarray | None = field(default=None, compare=False, repr=False)
     # a model just trained: the out-of-fold probabilities of its training documents (in
     # the order of the labelled documents), from the cross-validation that chose it; not saved
     out_of_fold: np.ndarray | None = field(default=None, compare=False, repr=False)
@@ -230,18 +235,26 @@ class TaggerModel:
         """0/1 tag decisions from probabilities, by each tag's own threshold."""
         return (proba >= self.thresholds).astype(np.int8)
 
-    def predict(self, docs: Sequence[Document], *, evidence: bool = True) -> list[Prediction]:
+    def predict(self, docs: Sequence[Document], *, evidence: bool = True,
+                drift: DriftCounts | None = None) -> list[Prediction]:
         """Tags and scores for each document, in order, with each assigned tag's evidence
-        sentence unless ``evidence`` is False."""
+        sentence unless ``evidence`` is False; the documents' drift figures are added to
+        ``drift``, when given."""
         docs = list(docs)
         out: list[Prediction] = []
         for i in range(0, len(docs), self.SLICE):
             part = docs[i:i + self.SLICE]
-            analysis = self._slice([d.content for d in part], evidence)
+            texts = [d.content for d in part]
+            analysis = self._slice(texts, evidence)
             proba = sigmoid(analysis.logits)
+            if drift is not None:
+                tokens, unseen = unseen_tokens(analysis, texts, self.training_words)
+                drift.add(tokens=tokens, unseen=unseen, decided=proba >= self.thresholds,
+                          near=near_threshold(proba, self.thresholds))
             found = evidence_of(part, self.tags, proba >= self.thresholds,
                                 analysis.evidence) if evidence else None
-            out.extend(self.predictions_from_proba([d.id for d in part], proba, found))
+            out.extend(self.predictions_from_proba([d.id for d in part], proba, found,
+                                                   dates=[d.date for d in part]))
         return out
 
     def best_sentences(self, docs: Sequence[Document]) -> list[dict]:
@@ -257,7 +270,8 @@ class TaggerModel:
         return out
 
     def predictions_from_proba(self, ids: Sequence[str], proba: np.ndarray,
-                               evidence: Sequence[dict] | None = None) -> list[Prediction]:
+                               evidence: Sequence[dict] | None = None, *,
+                               dates: Sequence[str] | None = None) -> list[Prediction]:
         chosen = proba >= self.thresholds
         rounded = np.round(proba, 6).tolist()
         out = []
@@ -267,17 +281,9 @@ class TaggerModel:
                 tags=[t for t, m in zip(self.tags, mask) if m],
                 scores=dict(zip(self.tags, row)),
                 evidence=None if evidence is None else evidence[j],
+                date=dates[j] if dates else "",
             ))
         return out
-
-
-def keyword_lists(schema: TagSchema | None, tags: Sequence[str]) -> list[dict]:
-    """The schema's keyword lists, in tag order, for the tags that have them."""
-    if schema is None:
-        return []
-    by_id = {t.id: t for t in schema.tags}
-    return [{"tag": t, "keywords": list(by_id[t].keywords), "context": list(by_id[t].context)}
-            for t in tags if t in by_id and by_id[t].keywords]
 
 
 def make_lexicon(keywords: list[dict], settings: Settings):
@@ -286,9 +292,3 @@ def make_lexicon(keywords: list[dict], settings: Settings):
         return None
     return Lexicon([k["keywords"] for k in keywords], [k["context"] for k in keywords],
                    settings.keyword_window)
-
-
-def with_keywords(X, K):
-    import scipy.sparse as sp
-
-    return X if K is None else sp.hstack([X, sp.csr_matrix(K)], format="csr")

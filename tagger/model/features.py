@@ -4,11 +4,13 @@ training part, keyword features, and out-of-fold sentence features."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
 
 from ..config import Settings
-from .core import vectorizer_params, with_keywords
+from ..io.schema import TagSchema
+from .core import vectorizer_params
 from .evidence import corpus_rows, out_of_fold
 
 
@@ -103,3 +105,18 @@ def fold_features(settings: Settings, texts, all_texts, splits, K, corpus,
 
 def stack(K, S):
     return S if K is None else np.hstack([K, S])
+
+
+def keyword_lists(schema: TagSchema | None, tags: Sequence[str]) -> list[dict]:
+    """The schema's keyword lists, in tag order, for the tags that have them."""
+    if schema is None:
+        return []
+    by_id = {t.id: t for t in schema.tags}
+    return [{"tag": t, "keywords": list(by_id[t].keywords), "context": list(by_id[t].context)}
+            for t in tags if t in by_id and by_id[t].keywords]
+
+
+def with_keywords(X, K):
+    import scipy.sparse as sp
+
+    return X if K is None else sp.hstack([X, sp.csr_matrix(K)], format="csr")

@@ -27,9 +27,11 @@ FORMAT_VERSION = 1
 SHIPPED_NAME = "ukraine-war"
 META_FILE = "model.json"
 ARRAYS_FILE = "arrays.npz"
-MODEL_FILES = (META_FILE, ARRAYS_FILE)
+CARD_FILE = "README.md"  # the model card (tagger card): text for people, never read to tag
+MODEL_FILES = (META_FILE, ARRAYS_FILE, CARD_FILE)
 
 META_CAP = 16 * 2**20  # bytes of model.json: far above the shipped model's 18 kB
+CARD_CAP = 2**20       # bytes of README.md: a card is a few kB
 
 
 def library_versions() -> dict:
@@ -49,6 +51,9 @@ def model_to_files(model) -> tuple[dict, dict[str, np.ndarray]]:
     if model.sentence_coef is not None:
         arrays["sentence_coef"] = model.sentence_coef.astype(np.float64)
         arrays["sentence_intercept"] = model.sentence_intercept.astype(np.float64)
+    for name in ("training_hashes", "training_words"):
+        if getattr(model, name) is not None:
+            arrays[name] = np.asarray(getattr(model, name), dtype=np.uint64)
     params = saved_vectorizer_params(model.settings)
     meta = {
         "format": FORMAT,
@@ -107,10 +112,12 @@ def _sweep_model_target(directory: Path) -> None:
         remove(p)
 
 
-def save_model(model, directory: str | Path) -> Path:
+def save_model(model, directory: str | Path, *, card: str | None = None) -> Path:
     """Write the model directory atomically: a finished model or the old one, never half.
 
-    Refuses a directory holding anything but a model (see :func:`check_model_target`).
+    ``card`` is the text of its model card (``README.md``), written with it; a card left
+    from the model it replaces goes with that model. Refuses a directory holding anything
+    but a model (see :func:`check_model_target`).
     """
     directory = check_model_target(directory)
     meta, arrays = model_to_files(model)
@@ -126,6 +133,8 @@ def save_model(model, directory: str | Path) -> Path:
         (tmp / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True, allow_nan=False)
                                      + "\n", encoding="utf-8")
         write_npz(tmp / ARRAYS_FILE, arrays)
+        if card is not None:
+            (tmp / CARD_FILE).write_text(card, encoding="utf-8")
         for f in tmp.iterdir():
             os.chmod(f, file_mode)
             with f.open("rb") as fh:
@@ -180,8 +189,14 @@ def load_model(directory: str | Path | None = None):
     unexpected = sorted(p.name for p in directory.iterdir() if p.name not in MODEL_FILES)
     if unexpected:
         raise ModelError(f"{directory}: refusing to load a model directory with unexpected files "
-                         f"({', '.join(unexpected)}); models hold only {META_FILE} and {ARRAYS_FILE}, "
-                         "and never pickles")
+                         f"({', '.join(unexpected)}); models hold only {META_FILE}, {ARRAYS_FILE} "
+                         f"and a {CARD_FILE} card, and never pickles")
+    card = directory / CARD_FILE
+    if card.is_symlink() or (card.exists() and not card.is_file()):
+        raise ModelError(f"{card}: not a regular file; a model's card is a plain text file")
+    if card.exists() and card.stat().st_size > CARD_CAP:
+        raise ModelError(f"{card}: {card.stat().st_size:,} bytes, over the cap of {CARD_CAP:,} "
+                         "for a model card; refusing the model")
     meta_path, arrays_path = directory / META_FILE, directory / ARRAYS_FILE
     for p in (meta_path, arrays_path):
         if p.is_symlink() or not p.is_file():
@@ -205,7 +220,7 @@ def load_model(directory: str | Path | None = None):
                          "does not have)")
     n_keyword = len(keywords) if keywords and settings.keyword_window > 0 else 0
     arrays = read_arrays(arrays_path, n_tags=len(tags), n_keyword=n_keyword,
-                         sentences=settings.sentences)
+                         sentences=settings.sentences, n_train_docs=meta.n_train_docs)
     n_sentence = len(tags) if settings.sentences else 0
     try:
         terms = arrays["vocabulary"].tobytes().decode("utf-8").split("\n")
@@ -229,6 +244,8 @@ def load_model(directory: str | Path | None = None):
                         settings=settings, keywords=keywords,
                         sentence_coef=arrays.get("sentence_coef"),
                         sentence_intercept=arrays.get("sentence_intercept"),
+                        training_hashes=arrays.get("training_hashes"),
+                        training_words=arrays.get("training_words"),
                         metadata=model_schema.extra(meta))
     try:
         model.keyword_lexicon()  # built now, once: it refuses keywords that could never match

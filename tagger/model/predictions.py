@@ -25,15 +25,20 @@ class Analysis(NamedTuple):
 class Prediction:
     """Tags assigned to one document, with a probability per tag, and for each assigned
     tag its evidence: the best sentence of the document's text, with its span in the text
-    (``{"text", "start", "end", "score"}``), when asked for."""
+    (``{"text", "start", "end", "score"}``), when asked for; and the document's date
+    (``YYYY-MM-DD``, "" when it has none)."""
 
     id: str
     tags: list[str]
     scores: dict[str, float]
     evidence: dict | None = None
+    date: str = ""
 
     def to_dict(self) -> dict:
-        out = {"id": self.id, "tags": list(self.tags), "scores": dict(self.scores)}
+        out = {"id": self.id}
+        if self.date:
+            out["date"] = self.date
+        out.update(tags=list(self.tags), scores=dict(self.scores))
         if self.evidence is not None:
             out["evidence"] = self.evidence
         return out

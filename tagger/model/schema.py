@@ -34,6 +34,30 @@ class KeywordList(msgspec.Struct, forbid_unknown_fields=True):
     context: Annotated[list[Phrase], msgspec.Meta(max_length=MAX_PHRASES)] = []
 
 
+IsoDate = Annotated[str, msgspec.Meta(pattern=r"^(\d{4}-\d{2}-\d{2})?$")]
+
+
+class DateRange(msgspec.Struct, forbid_unknown_fields=True):
+    """The dates of the training documents: first and last ("" when none is dated)."""
+
+    first: IsoDate = ""
+    last: IsoDate = ""
+    dated: Count = 0
+    undated: Count = 0
+    by_year: Annotated[dict[Annotated[str, msgspec.Meta(pattern=r"^\d{4}$")], Count],
+                       msgspec.Meta(max_length=10_000)] = {}
+
+
+class DriftBaseline(msgspec.Struct, forbid_unknown_fields=True):
+    """The drift figures of the training documents, out of fold (tagger.model.drift)."""
+
+    unseen_share: Probability
+    near_share: Probability
+    tag_rates: Annotated[list[Probability], msgspec.Meta(max_length=MAX_TAGS)]
+    documents: Count
+    note: Text = ""
+
+
 class ModelFile(msgspec.Struct, forbid_unknown_fields=True):
     """model.json. The first block is what tagging uses; the rest describes the model."""
 
@@ -56,10 +80,16 @@ class ModelFile(msgspec.Struct, forbid_unknown_fields=True):
     search: list[dict[str, Any]] = []
     schema: list[dict[str, Any]] = []
     command: Text | None = None
+    date_range: DateRange | None = None
+    sources: Annotated[dict[Annotated[str, msgspec.Meta(max_length=200)], Count],
+                       msgspec.Meta(max_length=100)] = {}
+    # used to warn when new documents drift from these (never to tag)
+    drift: DriftBaseline | None = None
 
 
 DESCRIPTIVE = ("versions", "n_train_docs", "n_unlabelled_docs", "tag_counts", "training_data",
-               "cv", "calibration", "search", "schema", "command")
+               "cv", "calibration", "search", "schema", "command", "date_range", "sources",
+               "drift")
 
 
 def parse(raw: bytes, path: Path) -> ModelFile:
@@ -86,12 +116,16 @@ def parse(raw: bytes, path: Path) -> ModelFile:
     if set(meta.thresholds) != set(meta.tags):
         raise ModelError(f"{path}: not a valid tagger model (thresholds must be given for "
                          "exactly the model's tags)")
+    if meta.drift is not None and len(meta.drift.tag_rates) != len(meta.tags):
+        raise ModelError(f"{path}: not a valid tagger model (the drift figures give "
+                         f"{len(meta.drift.tag_rates)} tag rates for {len(meta.tags)} tags)")
     return meta
 
 
 def extra(meta: ModelFile) -> dict:
     """The descriptive part of the metadata, as plain values."""
-    return {k: msgspec.to_builtins(getattr(meta, k)) for k in DESCRIPTIVE}
+    out = {k: msgspec.to_builtins(getattr(meta, k)) for k in DESCRIPTIVE}
+    return {k: v for k, v in out.items() if v is not None or k == "command"}
 
 
 def json_schema() -> dict:

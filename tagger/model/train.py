@@ -17,10 +17,13 @@ from ..io.schema import TagSchema
 from ..text.keywords import keyword_matrix
 from . import metrics
 from .calibration import calibrate, fit_calibration
-from .core import (TaggerModel, keyword_lists, make_lexicon, saved_vectorizer_params,
-                   with_keywords)
+from .core import TaggerModel, make_lexicon, saved_vectorizer_params
+from .drift import score_baseline, training_words, unseen_baseline
 from .evidence import corpus_rows, fit_scorers, has_evidence, out_of_fold, tokenized
-from .features import Features, canonical, feature_key, fold_features, make_vectorizer, stack
+from .features import (Features, canonical, feature_key, fold_features, keyword_lists,
+                       make_vectorizer, stack, with_keywords)
+from .bootstrap import bootstrap_intervals
+from .provenance import date_range, document_hashes, source_counts
 from .thresholds import cross_validated_decisions, thresholds_with_fallback
 
 
@@ -180,11 +183,16 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
                                                keyword_features(cand), corpus, matrix_cache, workers)
         calib, proba, decisions = _candidate_scores(cand, feature_cache[key], Y, splits, workers)
         scored = metrics.score(Y, decisions, tags)
-        results.append((scored["micro"]["f1"], scored["macro"]["f1"], cand, calib, proba, scored))
+        results.append((scored["micro"]["f1"], scored["macro"]["f1"], cand, calib, proba, scored,
+                        decisions))
         if progress:
             progress(1)
     best = max(range(len(results)), key=lambda i: (results[i][0], results[i][1], -i))
-    _, _, chosen, calib, oof_proba, cv_scores = results[best]
+    _, _, chosen, calib, oof_proba, cv_scores, cv_decisions = results[best]
+    ci = bootstrap_intervals(Y, cv_decisions, tags, seed=base.seed)
+    cv_scores["micro"]["f1_ci95"], cv_scores["macro"]["f1_ci95"] = ci["micro_f1"], ci["macro_f1"]
+    for tag in tags:
+        cv_scores["per_tag"][tag]["f1_ci95"] = ci["per_tag_f1"][tag]
 
     thresholds, fell_back = thresholds_with_fallback(Y, oof_proba, chosen.min_f1)
     # A tag left on the fallback cut-off keeps the balanced logistic regression's own
@@ -218,14 +226,16 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
     coef = raw_coef * calib[:, [0]]
     intercept = raw_intercept * calib[:, 0] + calib[:, 1]
     params = saved_vectorizer_params(chosen)
+    unseen_share = unseen_baseline(all_texts, folds=base.folds, seed=base.seed)
 
-    return TaggerModel(
+    model = TaggerModel(
         tags=list(tags), vocabulary=dict(vec.vocabulary_), idf=np.asarray(vec.idf_, dtype=np.float64),
         vectorizer_params=params, coef=coef, intercept=intercept,
         thresholds=thresholds, settings=chosen,
         keywords=keywords if K is not None else [],
         sentence_coef=sentence_coef, sentence_intercept=sentence_intercept,
-        out_of_fold=oof_proba,
+        out_of_fold=oof_proba, training_hashes=document_hashes(train_docs),
+        training_words=training_words(all_texts),
         metadata={
             "n_train_docs": len(train_docs),
             "n_unlabelled_docs": len(all_texts) - len(texts),
@@ -240,4 +250,33 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
                         "micro_f1": r[0], "macro_f1": r[1]} for r in results],
             "schema": [asdict(t) for t in schema.tags] if schema else [{"id": t} for t in tags],
             "command": command,
+            "date_range": date_range(train_docs),
+            "sources": source_counts(train_docs),
         })
+    model.metadata["drift"] = _drift_baseline(model, docs, oof_proba, unseen_share, chosen.seed)
+    return model
+
+
+DRIFT_SAMPLE = 2000  # unlabelled training documents scored for the drift baseline
+
+
+def _drift_baseline(model: TaggerModel, docs: Sequence[Document], oof_proba: np.ndarray,
+                    unseen_share: float, seed: int) -> dict:
+    """The training side of the drift figures (see :mod:`.drift`). Tag rates and the share
+    close to a threshold come from the finished model on the unlabelled training
+    documents, when there are enough of them (as new documents will be scored); else from
+    the out-of-fold scores of the labelled ones (which run higher)."""
+    pool = [d for d in docs if d.tags is None]
+    if len(pool) >= 100:
+        rng = np.random.default_rng(seed)
+        pick = np.sort(rng.choice(len(pool), min(len(pool), DRIFT_SAMPLE), replace=False))
+        scored = score_baseline(model.predict_proba([pool[i].content for i in pick]),
+                                model.thresholds)
+        scored["scored"] = "the model, on unlabelled training documents"
+    else:
+        scored = score_baseline(oof_proba, model.thresholds)
+        scored["scored"] = "out of fold, on the labelled documents"
+    how = scored.pop("scored")
+    return {"unseen_share": unseen_share, **scored,
+            "note": "unseen_share: each fifth of the training documents against the words of "
+                    f"the others; tag rates and near_share: {how}"}

@@ -10,10 +10,12 @@ import numpy as np
 
 from ..evaluation.calibration import calibration_bins
 from ..evaluation.results import Evaluation
+from ..evaluation.slices import UNDATED
 from ..io.files import write_text_atomic
 
 MAX_CURVES = 12   # precision-recall panels: the most frequent tags
 MAX_ERRORS = 25
+MAX_SUBSTITUTION_TAGS = 12  # beyond this many tags, the missed-for-added table is left out
 
 
 def _png(fig) -> str:
@@ -31,9 +33,9 @@ def pr_curves(ev: Evaluation) -> str:
 
     order = np.argsort(-ev.Y.sum(axis=0), kind="stable")[:MAX_CURVES]
     order = [k for k in order if ev.Y[:, k].sum() > 0]
-    cols = min(4, max(1, len(order)))
+    cols = min(2, max(1, len(order)))
     rows = max(1, -(-len(order) // cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 3.0 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(5.4 * cols, 5.0 * rows), squeeze=False)
     for ax in axes.ravel():
         ax.axis("off")
     for ax, k in zip(axes.ravel(), order):
@@ -45,12 +47,13 @@ def pr_curves(ev: Evaluation) -> str:
         p_at = tp / max(chosen.sum(), 1)
         r_at = tp / max(ev.Y[:, k].sum(), 1)
         ax.plot([r_at], [p_at], "o", color="#d62728", label=f"threshold {ev.thresholds[k]:.2f}")
-        ax.set_title(ev.tags[k], fontsize=9)
-        ax.set_xlabel("recall", fontsize=8)
-        ax.set_ylabel("precision", fontsize=8)
+        ax.set_title(ev.tags[k], fontsize=12)
+        ax.set_xlabel("recall", fontsize=10)
+        ax.set_ylabel("precision", fontsize=10)
         ax.set_xlim(0, 1.02)
         ax.set_ylim(0, 1.02)
-        ax.legend(fontsize=7, loc="lower left")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=9, loc="lower left")
     fig.tight_layout()
     return _png(fig)
 
@@ -73,30 +76,68 @@ def calibration_plot(ev: Evaluation) -> str:
     return _png(fig)
 
 
-def confusion(ev: Evaluation) -> tuple[str, np.ndarray]:
-    """Rows: true tag (or none); columns: predicted tag (or none); cells: documents."""
+def tag_outcomes(ev: Evaluation) -> list[dict]:
+    """Per tag: given rightly, missed, wrongly added and rightly left out (documents)."""
+    Y, P = ev.Y.astype(bool), ev.P.astype(bool)
+    return [{"tag": t, "correct": int((Y[:, k] & P[:, k]).sum()), "missed": int((Y[:, k] & ~P[:, k]).sum()),
+             "added": int((~Y[:, k] & P[:, k]).sum()), "absent": int((~Y[:, k] & ~P[:, k]).sum())}
+            for k, t in enumerate(ev.tags)]
+
+
+def substitutions(ev: Evaluation) -> np.ndarray:
+    """Rows: a tag missed; columns: a tag wrongly added to the same document, then
+    "(none added)"; cells: documents. The last row counts wrong additions with nothing missed."""
+    Y, P = ev.Y.astype(int), ev.P.astype(int)
+    missed, added = Y * (1 - P), (1 - Y) * P
+    nothing_missed, nothing_added = (missed.sum(1) == 0).astype(int), (added.sum(1) == 0).astype(int)
+    top = np.column_stack([missed.T @ added, missed.T @ nothing_added])
+    bottom = np.append(nothing_missed @ added, 0)
+    return np.vstack([top, bottom])
+
+
+def outcomes_plot(ev: Evaluation, outcomes: list[dict]) -> str:
+    """Horizontal bars per tag: given rightly, missed, wrongly added."""
     import matplotlib.pyplot as plt
 
-    Y, P = ev.Y.astype(int), ev.P.astype(int)
-    none_true, none_pred = (Y.sum(1) == 0).astype(int), (P.sum(1) == 0).astype(int)
-    Yx = np.column_stack([Y, none_true])
-    Px = np.column_stack([P, none_pred])
-    matrix = Yx.T @ Px
-    labels = [*ev.tags, "(none)"]
-    size = max(4.0, 0.35 * len(labels) + 2)
-    fig, ax = plt.subplots(figsize=(size, size))
-    shown = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
-    ax.imshow(shown, cmap="Blues", vmin=0, vmax=1)
-    ax.set_xticks(range(len(labels)), labels, rotation=90, fontsize=7)
-    ax.set_yticks(range(len(labels)), labels, fontsize=7)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
-    if len(labels) <= 12:
-        for i in range(len(labels)):
-            for j in range(len(labels)):
-                ax.text(j, i, str(matrix[i, j]), ha="center", va="center", fontsize=8,
-                        color="white" if shown[i, j] > 0.5 else "black")
-    return _png(fig), matrix
+    tags = [o["tag"] for o in outcomes][::-1]
+    fig, ax = plt.subplots(figsize=(8, max(2.5, 0.4 * len(tags) + 1)))
+    left = np.zeros(len(tags))
+    for key, colour, label in (("correct", "#2ca02c", "given rightly"), ("missed", "#ff7f0e", "missed"),
+                               ("added", "#d62728", "wrongly added")):
+        values = np.array([o[key] for o in outcomes][::-1], dtype=float)
+        ax.barh(tags, values, left=left, color=colour, label=label)
+        left += values
+    ax.set_xlabel("documents")
+    ax.legend(fontsize=8, loc="lower right")
+    ax.tick_params(axis="y", labelsize=8)
+    return _png(fig)
+
+
+def over_time_plot(summary: dict) -> str | None:
+    """Micro- and macro-F1 per period with their 95% intervals (None unless scored by a
+    period with at least one dated slice)."""
+    import matplotlib.pyplot as plt
+
+    if summary.get("by_kind") not in ("year", "quarter", "month"):
+        return None
+    keys = [k for k in summary["by"] if k != UNDATED]
+    if not keys:
+        return None
+    x = np.arange(len(keys))
+    fig, ax = plt.subplots(figsize=(max(6, 0.6 * len(keys) + 3), 4))
+    for avg, colour, shift in (("micro", "#1f77b4", -0.08), ("macro", "#ff7f0e", 0.08)):
+        f1 = np.array([summary["by"][k][avg]["f1"] for k in keys])
+        lo = np.array([summary["by"][k][avg]["f1_ci95"][0] for k in keys])
+        hi = np.array([summary["by"][k][avg]["f1_ci95"][1] for k in keys])
+        ax.errorbar(x + shift, f1, yerr=[f1 - lo, hi - f1], fmt="o-", capsize=4, color=colour,
+                    label=f"{avg}-F1 (95% interval)")
+    ax.set_xticks(x, [f"{k}\n({summary['by'][k]['n_docs']})" for k in keys], fontsize=8)
+    ax.set_ylim(0, 1.02)
+    ax.set_ylabel("F1")
+    ax.set_xlabel(f"{summary['by_kind']} (documents)")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=8, loc="lower left")
+    return _png(fig)
 
 
 def worst_errors(ev: Evaluation) -> list[dict]:
@@ -130,7 +171,7 @@ def render(ev: Evaluation, *, title: str = "tagger evaluation", about: str = "")
     summary = ev.summary()
     env = jinja2.Environment(loader=jinja2.PackageLoader("tagger.reports", "templates"),
                              autoescape=True, undefined=jinja2.StrictUndefined)
-    confusion_src, matrix = confusion(ev)
+    outcomes = tag_outcomes(ev)
     errors = worst_errors(ev)
     for x in errors:
         x["top"] = [f"{t} {p:.2f}" for t, p in sorted(x["scores"].items(), key=lambda kv: -kv[1])[:4]]
@@ -138,8 +179,11 @@ def render(ev: Evaluation, *, title: str = "tagger evaluation", about: str = "")
            if summary.get("cv_folds") else "a saved model scored on labelled documents")
     return env.get_template("report.html.j2").render(
         title=title, about=about, how=how, s=summary, max_curves=MAX_CURVES,
-        pr_src=pr_curves(ev), calibration_src=calibration_plot(ev), confusion_src=confusion_src,
-        labels=[*ev.tags, "(none)"], matrix=matrix.tolist(), errors=errors)
+        pr_src=pr_curves(ev), calibration_src=calibration_plot(ev),
+        outcomes=outcomes, outcomes_src=outcomes_plot(ev, outcomes),
+        subs=substitutions(ev).tolist(), sub_rows=[*ev.tags, "(nothing missed)"],
+        sub_cols=[*ev.tags, "(none added)"], max_sub=MAX_SUBSTITUTION_TAGS,
+        over_time_src=over_time_plot(summary), errors=errors)
 
 
 def write_report(ev: Evaluation, path: str | Path, **kwargs) -> Path:

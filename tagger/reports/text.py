@@ -29,6 +29,21 @@ def format_table(result: dict) -> str:
     return "\n".join(lines)
 
 
+def by_table(result: dict) -> str:
+    """One row per slice (year, quarter, month or source): documents, micro and macro F1
+    with their 95% bootstrap intervals."""
+    by = result["by"]
+    width = max([len(result["by_kind"]), *(len(k) for k in by)])
+    lines = [f"{result['by_kind']:<{width}}  documents  micro-F1  95% interval     "
+             "macro-F1  95% interval"]
+    for key, m in by.items():
+        mi, ma = m["micro"], m["macro"]
+        lines.append(f"{key:<{width}}  {m['n_docs']:9d}  {mi['f1']:8.3f}  "
+                     f"[{mi['f1_ci95'][0]:.3f}, {mi['f1_ci95'][1]:.3f}]  {ma['f1']:8.3f}  "
+                     f"[{ma['f1_ci95'][0]:.3f}, {ma['f1_ci95'][1]:.3f}]")
+    return "\n".join(lines)
+
+
 def _num(value) -> str:
     return "  n/a" if value is None else f"{value:5.2f}"
 
@@ -64,3 +79,52 @@ def agreement_text(result: dict) -> str:
                              for who, tags in d["labels"].items())
             lines.append(f"  {d['id']}  {said}" + ("  [adjudicated]" if d["adjudicated"] else ""))
     return "\n".join(lines) + "\n"
+
+
+def model_summary(model, path) -> str:
+    """What a person reads first about a model: its data, tags, scores, settings and the
+    command that rebuilds it (`tagger info`)."""
+    meta, s = model.metadata, model.settings
+    dates = meta.get("date_range") or {}
+    lines = [f"model: {path}"]
+    when = (f", dated {dates['first']} to {dates['last']}" if dates.get("first")
+            else ", dates unknown")
+    years = ", ".join(f"{y}: {n:,}" for y, n in dates.get("by_year", {}).items())
+    lines.append(f"trained on {meta.get('n_train_docs', 0):,} labelled documents "
+                 f"({meta.get('n_unlabelled_docs', 0):,} unlabelled){when}"
+                 + (f" ({years})" if years else ""))
+    cv = meta.get("cv") or {}
+    per_tag = cv.get("per_tag", {})
+    width = max([len("macro avg"), *(len(t) for t in model.tags)])
+
+    def ci(m):
+        lo_hi = m.get("f1_ci95")
+        return f"[{lo_hi[0]:.3f}, {lo_hi[1]:.3f}]" if lo_hi else ""
+
+    lines += ["", f"{'tag':<{width}}  threshold  CV F1  95% interval     labels"]
+    for t, thr in zip(model.tags, model.thresholds):
+        m = per_tag.get(t, {})
+        f1 = f"{m['f1']:5.3f}" if "f1" in m else "  n/a"
+        lines.append(f"{t:<{width}}  {thr:9.3f}  {f1}  {ci(m):<15s}  "
+                     f"{meta.get('tag_counts', {}).get(t, 0):6d}".rstrip())
+    for avg in ("micro", "macro"):
+        if avg in cv:
+            lines.append(f"{avg + ' avg':<{width}}  {'':9}  {cv[avg]['f1']:5.3f}  {ci(cv[avg])}".rstrip())
+    if cv:
+        lines.append(f"(out-of-fold scores of {cv.get('folds')}-fold cross-validation on the "
+                     "training labels; tagger evaluate --cv gives the unbiased estimate)")
+    searched = len(meta.get("search") or [])
+    lines += ["", f"settings: C={s.C:g}, ngram-max={s.ngram_max}, keyword-window="
+                  f"{s.keyword_window if model.keywords else 0}, sentences "
+                  f"{'on (sentence-C=' + format(s.sentence_C, 'g') + ')' if s.sentences else 'off'}, "
+                  f"{'unlabelled' if s.unlabelled_idf else 'labelled'} IDF, min-df={s.min_df}, "
+                  f"seed={s.seed}" + (f"; best of {searched} by cross-validation" if searched > 1 else "")]
+    lines.append(f"features: {model.n_features:,} ({model.n_terms:,} terms, "
+                 f"{model.n_keyword_features} keyword, {model.n_sentence_features} sentence)")
+    drift = meta.get("drift")
+    if drift:
+        lines.append(f"drift baseline: {drift['unseen_share']:.1%} of words unseen in training, "
+                     f"{drift['near_share']:.0%} of documents near a threshold")
+    if meta.get("command"):
+        lines.append(f"rebuild: {meta['command']}")
+    return "\n".join(lines)

@@ -6,7 +6,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..model.metrics import f1_from_counts, round4
+from .metrics import f1_from_counts, round4
 
 
 def bootstrap_intervals(Y: np.ndarray, P: np.ndarray, tags: Sequence[str], *, n_boot: int = 1000,

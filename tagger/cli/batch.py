@@ -1,0 +1,87 @@
+"""`tagger tag`: many documents into one file, or added day by day to an archive."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..batch.parts import DUPLICATES
+from ..io.writers import OUTPUT_FORMATS, describe_outputs
+from .commands import main
+from .options import evidence_option, handle_errors, max_doc_bytes_option, model_option, resolve_model
+
+
+@main.command()
+@model_option()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("--out", "-o", required=True, type=click.Path(dir_okay=False),
+              help=f"Output file: {describe_outputs()}.")
+@click.option("--format", "fmt", type=click.Choice(list(OUTPUT_FORMATS)),
+              help="Output format [default: from the --out extension].")
+@click.option("--batch-size", type=click.IntRange(1), default=1000, show_default=True,
+              help="Documents per chunk: the unit of parallel work and of resumption.")
+@click.option("--jobs", "-j", type=click.IntRange(1), default=None,
+              help="Worker processes [default: all cores; one for inputs under 1 MiB].")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="Run in local processes (joblib) or on a Dask cluster.")
+@click.option("--scheduler", help="Dask scheduler address, e.g. tcp://127.0.0.1:8786 (with --engine dask).")
+@click.option("--duplicates", type=click.Choice(DUPLICATES), default="error", show_default=True,
+              help="A document id seen before (the same file twice, or one id in two inputs): "
+                   "stop with an error, skip it (listed with the skipped documents), or keep "
+                   "and tag it again.")
+@click.option("--incremental", is_flag=True,
+              help="Add to the archive --out: tag only the documents whose id is not in it "
+                   "yet, and add them all at once (run it daily over a growing input).")
+@evidence_option
+@max_doc_bytes_option
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary line.")
+@handle_errors
+def tag(model, inputs, out, fmt, batch_size, jobs, engine, scheduler, duplicates, incremental,
+        evidence, max_doc_bytes, quiet):
+    """Tag many documents into one file: streaming, parallel and resumable.
+
+    INPUTS are as for --data: files, and directories of them. Each output record has the
+    document's id, its date (when it has one), its tags, a score per tag and each tag's
+    evidence sentence, as `tagger predict` gives them. If a run is interrupted, run the
+    same command again: it goes on from the last committed chunk. Unreadable documents are
+    skipped and listed with their reasons in OUT.errors.jsonl.
+
+    How the documents differ from the model's training documents (words it has never
+    seen, each tag's rate, scores close to a threshold) goes to OUT.drift.json; when they
+    pass its bounds, a one-line warning says so.
+
+    Exit status: 0 when every document was tagged, 3 when some were skipped, 1 on an
+    error.
+
+    \b
+    Examples:
+      tagger tag ../shared/corpus/ukraine-2022.jsonl --out tags.jsonl
+      tagger tag ../shared/corpus/news-2023-2025.jsonl seeds/ --out tags.parquet --jobs 2
+      tagger tag --incremental inbox/ --out archive.jsonl
+      tagger tag archive.jsonl --out tags.csv --engine dask --scheduler tcp://10.0.0.5:8786
+    """
+    from tqdm import tqdm
+
+    from ..batch.run import tag_files
+    from ..evaluation.drift import drift_warning
+
+    bar = tqdm(desc="tagging", unit="doc", file=sys.stderr, smoothing=0.1,
+               disable=quiet or not sys.stderr.isatty())
+    try:
+        with bar:
+            summary = tag_files(inputs, out, model_dir=resolve_model(model), fmt=fmt,
+                                batch_size=batch_size, jobs=jobs, engine=engine,
+                                scheduler=scheduler, progress=bar.update,
+                                duplicates=duplicates, max_doc_bytes=max_doc_bytes,
+                                evidence=evidence, incremental=incremental)
+    except KeyboardInterrupt:
+        raise click.ClickException("interrupted: finished chunks are kept; run the same "
+                                   "command again to continue") from None
+    if not quiet:
+        click.echo(summary.line(), err=True)
+    warning = drift_warning(summary.drift) if summary.drift else None
+    if warning:
+        click.echo(warning, err=True)
+    if summary.skipped:
+        sys.exit(3)

@@ -1,0 +1,75 @@
+"""`tagger info` and `tagger card`: what a model is, for the person about to use it."""
+
+from __future__ import annotations
+
+import click
+
+from .commands import main
+from .options import handle_errors, model_option, resolve_model
+
+
+@main.command()
+@model_option()
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the raw metadata (model.json) instead of the summary.")
+@handle_errors
+def info(model, as_json):
+    """Summarise a model: its data, dates, tags, scores and how to rebuild it.
+
+    The training data's size and date range, each tag's threshold and cross-validated F1
+    with its 95% interval, the settings, and the command that rebuilt it.
+
+    \b
+    Examples:
+      tagger info
+      tagger info --model model-2022 --json | python -m json.tool
+    """
+    from ..model.persist import CARD_FILE, META_FILE, load_model
+    from ..reports.text import model_summary
+
+    path = resolve_model(model)
+    loaded = load_model(path)  # validates it before printing what it holds
+    if as_json:
+        click.echo((path / META_FILE).read_text(encoding="utf-8"), nl=False)
+        return
+    click.echo(model_summary(loaded, path))
+    card = path / CARD_FILE
+    click.echo(f"card: {card}" if card.is_file() else "card: none (tagger card writes one)")
+    click.echo("raw metadata: tagger info --json")
+
+
+@main.command()
+@model_option()
+@click.option("--out", "-o", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Write the card here instead (- for standard output) [default: "
+                   "MODEL/README.md].")
+@click.option("--name", help="The model's name in the card's title [default: the directory's name].")
+@handle_errors
+def card(model, out, name):
+    """Write a model card: README.md in the model directory, in Hugging Face's layout.
+
+    Intended use, the tags and their definitions, the training data and its dates,
+    per-tag cross-validated scores with 95% intervals, limits, and how to rebuild the model.
+    The model loads with its card beside it; no other extra file is accepted.
+
+    \b
+    Examples:
+      tagger card --model models/ukraine-war
+      tagger card --model model-2022 --out - | less
+    """
+    from ..io.files import write_text_atomic
+    from ..model.persist import load_model
+    from ..reports.card import model_card, write_card
+
+    path = resolve_model(model)
+    loaded = load_model(path)
+    name = name or path.name
+    if out == "-":
+        click.echo(model_card(loaded, name=name), nl=False)
+        return
+    if out:
+        write_text_atomic(out, model_card(loaded, name=name))
+        written = out
+    else:
+        written = write_card(loaded, path, name=name)
+    click.echo(f"model card -> {written}")

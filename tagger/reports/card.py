@@ -1,0 +1,62 @@
+"""A model card: the README.md of a model directory, in Hugging Face's model card layout
+(YAML metadata, then intended use, tags, data, scores with intervals, limits, rebuild)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..io.files import write_text_atomic
+from ..model.persist import CARD_FILE, library_versions
+
+
+def _md(text) -> str:
+    """A value for a Markdown table cell: one line, no markup (the schema is user data)."""
+    text = " ".join(str(text or "").split())
+    for a, b in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "\\|")):
+        text = text.replace(a, b)
+    return text
+
+
+def _ci(m: dict) -> str:
+    lo_hi = m.get("f1_ci95")
+    return f"[{lo_hi[0]:.3f}, {lo_hi[1]:.3f}]" if lo_hi else "n/a"
+
+
+def _counts(d: dict) -> str:
+    return ", ".join(f"{_md(k)} {v:,}" for k, v in d.items())
+
+
+def model_card(model, *, name: str | None = None) -> str:
+    """The model card of a loaded or trained model, as Markdown."""
+    import jinja2
+
+    meta = model.metadata
+    dates = meta.get("date_range") or {"first": "", "last": "", "dated": 0, "undated": meta.get("n_train_docs", 0)}
+    period = f"{dates['first']} to {dates['last']}" if dates.get("first") else "unknown dates"
+    schema = meta.get("schema") or [{"id": t} for t in model.tags]
+    schema = [{"id": t["id"], "name": t.get("name") or t["id"], "description": t.get("description") or "-"}
+              for t in schema if t["id"] in model.tags]
+    s = model.settings
+    settings_line = (f"C={s.C:g}, ngram-max={s.ngram_max}, keyword-window={s.keyword_window}, "
+                     f"sentences={'on' if s.sentences else 'off'}, min-df={s.min_df}, seed={s.seed}")
+    env = jinja2.Environment(loader=jinja2.PackageLoader("tagger.reports", "templates"),
+                             autoescape=False, undefined=jinja2.StrictUndefined,
+                             keep_trailing_newline=True)
+    env.filters["md"] = _md
+    return env.get_template("card.md.j2").render(
+        name=_md(name or "tagger model"), tags=model.tags, keywords=bool(model.keywords),
+        settings=s, schema=schema, thresholds=dict(zip(model.tags, model.thresholds.tolist())),
+        n_train=meta.get("n_train_docs", 0), n_unlabelled=meta.get("n_unlabelled_docs", 0),
+        dates=dates, period=period, by_year=_counts(dates.get("by_year", {})),
+        sources=_counts(meta.get("sources", {})), tag_counts=_counts(meta.get("tag_counts", {})),
+        fingerprint=meta.get("training_data", ""), cv=meta["cv"], ci=_ci,
+        drift=meta.get("drift"), command=meta.get("command"), settings_line=settings_line,
+        versions=", ".join(f"{_md(k)} {_md(v)}" for k, v in
+                           (meta.get("versions") or library_versions()).items()))
+
+
+def write_card(model, directory: str | Path, **kwargs) -> Path:
+    """Write the card to ``DIRECTORY/README.md`` atomically; returns its path."""
+    path = Path(directory) / CARD_FILE
+    write_text_atomic(path, model_card(model, **kwargs))
+    return path

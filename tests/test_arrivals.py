@@ -1,0 +1,353 @@
+"""New articles as they arrive: dates kept, scores by period, training documents left out of
+scores, a drift warning, daily increments of an archive, the model's summary and card."""
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from conftest import FIXTURE_ARTICLES, FIXTURE_LABELS, SCHEMA, TAGS
+from tagger.cli import main
+from tagger.evaluation.drift import UNSEEN_RATIO
+from tagger.io.records import iso_date
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def one_line_error(result, *parts):
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1, result.output
+    for part in parts:
+        assert part in lines[0], lines[0]
+
+
+def _records():
+    return [json.loads(line) for line in FIXTURE_ARTICLES.read_text().splitlines()]
+
+
+def dated_records():
+    """The fixture articles, each with a date (2022 for even numbers, 2023 for odd, months
+    in turn) and one of two outlets."""
+    out = []
+    for i, r in enumerate(_records()):
+        year = 2022 + i % 2
+        out.append({**r, "date": f"{year}-{1 + (i // 2) % 12:02d}-15", "source": "AB"[i % 3 == 0]})
+    return out
+
+
+def write_jsonl(path: Path, records) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    return path
+
+
+@pytest.fixture(scope="module")
+def dated(tmp_path_factory):
+    """The dated fixture corpus, and a model trained on its first 32 articles only."""
+    d = tmp_path_factory.mktemp("dated")
+    records = dated_records()
+    everything = write_jsonl(d / "all.jsonl", records)
+    first = write_jsonl(d / "first.jsonl", records[:32])
+    labels = d / "labels.csv"
+    rows = FIXTURE_LABELS.read_text().splitlines()
+    labels.write_text("\n".join(rows[:33]) + "\n")  # the header and the first 32
+    result = run("train", "--data", first, "--labels", labels, "--tags", SCHEMA, "--folds", "3",
+                 "--no-search", "--quiet", "--model", d / "model")
+    assert result.exit_code == 0, result.output
+    return {"dir": d, "all": everything, "model": d / "model", "records": records}
+
+
+# ---- dates ----
+
+@pytest.mark.parametrize("value, expected", [
+    ("2024-03-01", "2024-03-01"), ("2024-03-01T08:30:00Z", "2024-03-01"),
+    (dt.date(2023, 5, 6), "2023-05-06"), (dt.datetime(2023, 5, 6, 7, 8), "2023-05-06"),
+    ("March 1, 2024", ""), ("2024-13-01", ""), ("", ""), (None, ""), (20240301, ""),
+])
+def test_a_date_is_kept_when_it_reads_as_iso_8601(value, expected):
+    assert iso_date(value) == expected
+
+
+def test_parquet_timestamps_are_dates_too(tmp_path):
+    import pandas as pd
+
+    from tagger import read_documents
+
+    path = tmp_path / "a.parquet"
+    pd.DataFrame({"id": ["a", "b"], "text": ["one text here", "another text"],
+                  "date": pd.to_datetime(["2024-07-01 10:00", None])}).to_parquet(path)
+    assert [d.date for d in read_documents([path])] == ["2024-07-01", ""]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+def test_each_document_s_date_goes_into_tag_outputs(dated, tmp_path, fmt):
+    import pandas as pd
+
+    out = tmp_path / f"tags.{fmt}"
+    assert run("tag", dated["all"], "--out", out, "-m", dated["model"]).exit_code == 0
+    frame = {"jsonl": lambda p: pd.DataFrame([json.loads(x) for x in p.read_text().splitlines()]),
+             "csv": lambda p: pd.read_csv(p, dtype={"date": str}),
+             "parquet": pd.read_parquet}[fmt](out)
+    assert list(frame["date"]) == [r["date"] for r in dated["records"]]
+    assert list(frame.columns[:3]) == ["id", "date", "tags"]
+
+
+def test_predict_shows_the_date_of_documents_that_have_one(dated, tmp_path):
+    undated = tmp_path / "plain.txt"
+    undated.write_text("A short article with no date at all, about the weather in town.")
+    result = run("predict", dated["all"], undated, "-m", dated["model"], "--format", "json")
+    rows = json.loads(result.output)
+    assert rows[0]["date"] == "2022-01-15" and "date" not in rows[-1]
+    table = run("predict", dated["all"], "-m", dated["model"]).output.splitlines()
+    assert table[0].split()[:3] == ["id", "date", "tags"] and "2023-01-15" in table[2]
+
+
+def test_the_model_records_the_date_range_of_its_training_documents(dated):
+    meta = json.loads((dated["model"] / "model.json").read_text())
+    first32 = sorted(r["date"] for r in dated["records"][:32])
+    assert meta["date_range"] == {"first": first32[0], "last": first32[-1], "dated": 32,
+                                  "undated": 0, "by_year": {"2022": 16, "2023": 16}}
+    assert meta["sources"] == {"A": 21, "B": 11}
+    info = run("info", "-m", dated["model"]).output
+    assert f"dated {first32[0]} to {first32[-1]} (2022: 16, 2023: 16)" in info
+
+
+# ---- scores by period, training documents left out ----
+
+def test_evaluate_leaves_out_the_documents_the_model_was_trained_on(dated):
+    result = run("evaluate", "-m", dated["model"], "--data", dated["all"], "--labels", FIXTURE_LABELS)
+    assert result.exit_code == 0, result.output
+    assert ("32 of the 48 labelled documents were in the model's training data: left out "
+            "(--include-training scores them too)") in result.output
+    assert "\n16 labelled documents" in result.output
+    both = run("evaluate", "-m", dated["model"], "--data", dated["all"], "--labels", FIXTURE_LABELS,
+               "--include-training")
+    assert "\n48 labelled documents" in both.output and "overstate" in both.output
+
+
+def test_a_training_document_under_another_id_is_still_a_training_document(dated, tmp_path):
+    records = [{**r, "id": f"copy-{r['id']}"} for r in dated["records"]]
+    data = write_jsonl(tmp_path / "copies.jsonl", records)
+    labels = tmp_path / "labels.csv"
+    labels.write_text("\n".join(["id,tags"] + [f"copy-{line}" for line in
+                                               FIXTURE_LABELS.read_text().splitlines()[1:]]) + "\n")
+    result = run("evaluate", "-m", dated["model"], "--data", data, "--labels", labels)
+    assert "32 of the 48 labelled documents were in the model's training data" in result.output
+
+
+def test_scoring_only_training_documents_is_refused_with_the_way_out(dated, tmp_path):
+    first = write_jsonl(tmp_path / "first.jsonl", dated["records"][:32])
+    labels = tmp_path / "labels.csv"
+    labels.write_text("\n".join(FIXTURE_LABELS.read_text().splitlines()[:33]) + "\n")
+    result = run("evaluate", "-m", dated["model"], "--data", first, "--labels", labels)
+    one_line_error(result, "all 32 labelled documents given were in the model's training data",
+                   "--include-training")
+
+
+def test_evaluate_by_year_prints_one_row_per_year_with_intervals(dated, tmp_path):
+    out = tmp_path / "s.json"
+    result = run("evaluate", "-m", dated["model"], "--data", dated["all"], "--labels", FIXTURE_LABELS,
+                 "--by", "year", "--json", out)
+    assert result.exit_code == 0, result.output
+    rows = [line.split() for line in result.output.splitlines() if line[:4] in ("2022", "2023")]
+    assert [r[:2] for r in rows] == [["2022", "8"], ["2023", "8"]]
+    by = json.loads(out.read_text())["by"]
+    assert list(by) == ["2022", "2023"]
+    for key, m in by.items():
+        assert set(m) == {"n_docs", "micro", "macro", "per_tag"} and set(m["per_tag"]) == set(TAGS)
+        lo, hi = m["micro"]["f1_ci95"]
+        assert lo <= m["micro"]["f1"] <= hi
+
+
+@pytest.mark.parametrize("by", ["quarter", "source"])
+def test_evaluate_slices_by_quarter_and_by_source(dated, tmp_path, by):
+    scored = dated["records"][32:]  # those the model was not trained on
+    if by == "quarter":
+        keys = sorted({f"{r['date'][:4]}-Q{(int(r['date'][5:7]) - 1) // 3 + 1}" for r in scored})
+    else:
+        keys = sorted({r["source"] for r in scored})
+    out = tmp_path / "s.json"
+    run("evaluate", "-m", dated["model"], "--data", dated["all"], "--labels", FIXTURE_LABELS,
+        "--by", by, "--json", out)
+    summary = json.loads(out.read_text())
+    assert list(summary["by"]) == keys and summary["by_kind"] == by
+    assert sum(m["n_docs"] for m in summary["by"].values()) == summary["n_docs"] == 16
+
+
+def test_undated_documents_form_their_own_slice_last():
+    from tagger.evaluation.slices import by_slice
+    from tagger.evaluation.results import Evaluation
+
+    Y = np.array([[1], [0], [1]])
+    ev = Evaluation(tags=["a"], ids=["x", "y", "z"], titles=["", "", ""], Y=Y, proba=Y * 0.9,
+                    P=Y, thresholds=np.array([0.5]), dates=["", "2024-02-01", "2023-12-31"],
+                    outlets=["", "", ""], n_boot=50)
+    assert list(by_slice(ev, "month")) == ["2023-12", "2024-02", "undated"]
+
+
+# ---- drift ----
+
+def test_tag_writes_the_drift_figures_beside_the_output(dated, tmp_path):
+    out = tmp_path / "tags.jsonl"
+    result = run("tag", dated["all"], "--out", out, "-m", dated["model"])
+    report = json.loads((tmp_path / "tags.jsonl.drift.json").read_text())
+    assert report["documents"] == 48 and report["available"] and report["warning"] is False
+    assert report["reasons"] == ["48 documents are too few to judge drift (at least 100)"]
+    assert set(report["tag_rates"]) == set(TAGS)
+    assert "unseen words" in result.output and "tags.jsonl.drift.json" in result.output
+
+
+def _gibberish(n: int, seed: int = 0) -> list[dict]:
+    rng = np.random.default_rng(seed)
+    letters = np.array(list("bcdfghjklmnpqrstvwz"))
+    out = []
+    for i in range(n):
+        words = ["".join(rng.choice(letters, 7)) for _ in range(60)]
+        out.append({"id": f"g{i}", "text": "The " + " ".join(words) + "."})
+    return out
+
+
+def test_the_drift_warning_fires_for_articles_unlike_the_training_ones(dated, tmp_path):
+    new = write_jsonl(tmp_path / "new.jsonl", _gibberish(150))
+    out = tmp_path / "tags.csv"
+    result = run("tag", new, "--out", out, "-m", dated["model"])
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "tags.csv.drift.json").read_text())
+    assert report["warning"] is True and report["unseen_ratio"] >= UNSEEN_RATIO
+    assert report["reasons"][0].endswith(f"(training documents {report['training_unseen_share']:.1%})")
+    warning = [line for line in result.output.splitlines() if line.startswith("warning:")]
+    assert len(warning) == 1 and "tagger suggest" in warning[0]
+    # predict on as many documents warns the same way
+    assert "warning: new documents drift" in run("predict", new, "-m", dated["model"]).output
+
+
+def test_no_warning_for_articles_like_the_training_ones(dated, tmp_path):
+    # the fixture articles again and again, under new ids: nothing new in them
+    records = [{**r, "id": f"{r['id']}-{k}"} for k in range(3) for r in dated["records"]]
+    new = write_jsonl(tmp_path / "again.jsonl", records)
+    result = run("tag", new, "--out", tmp_path / "t.jsonl", "-m", dated["model"])
+    report = json.loads((tmp_path / "t.jsonl.drift.json").read_text())
+    assert report["documents"] == 144 and report["warning"] is False, report
+    assert "warning:" not in result.output
+
+
+def test_drift_counts_add_up_to_those_of_the_whole_input(dated):
+    from tagger import load_model, read_documents
+    from tagger.model.drift import DriftCounts
+
+    model = load_model(dated["model"])
+    docs = read_documents([dated["all"]])
+    whole, a, b = DriftCounts(), DriftCounts(), DriftCounts()
+    model.predict(docs, drift=whole)
+    model.predict(docs[:20], drift=a)
+    model.predict(docs[20:], drift=b)
+    assert a.merge(b) == whole and whole.documents == 48 and whole.tokens > whole.unseen > 0
+    assert whole.given == [int(sum(t in p.tags for p in model.predict(docs))) for t in model.tags]
+
+
+# ---- daily increments ----
+
+def test_incremental_tags_only_documents_not_yet_in_the_archive(dated, tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    write_jsonl(inbox / "day1.jsonl", dated["records"][:20])
+    archive = tmp_path / "archive.jsonl"
+    assert run("tag", "--incremental", inbox, "--out", archive, "-m", dated["model"]).exit_code == 0
+    write_jsonl(inbox / "day2.jsonl", dated["records"][15:40])  # five seen yesterday
+    result = run("tag", "--incremental", inbox, "--out", archive, "-m", dated["model"])
+    # day1 again (20) and the five of day2 seen yesterday are left out, not tagged twice
+    assert "20 documents tagged" in result.output and "25 already in the archive" in result.output
+    ids = [json.loads(line)["id"] for line in archive.read_text().splitlines()]
+    assert ids == [r["id"] for r in dated["records"][:40]]
+    stamp = archive.stat().st_mtime_ns
+    result = run("tag", "--incremental", inbox, "--out", archive, "-m", dated["model"])
+    assert "0 documents tagged" in result.output and archive.stat().st_mtime_ns == stamp
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_incremental_adds_to_csv_and_parquet_archives(dated, tmp_path, fmt):
+    import pandas as pd
+
+    a = write_jsonl(tmp_path / "a.jsonl", dated["records"][:10])
+    b = write_jsonl(tmp_path / "b.jsonl", dated["records"][5:30])
+    archive = tmp_path / f"archive.{fmt}"
+    assert run("tag", "--incremental", a, "--out", archive, "-m", dated["model"]).exit_code == 0
+    # a again, and b, which repeats five of a: only b's 20 new documents are added
+    result = run("tag", "--incremental", a, b, "--out", archive, "-m", dated["model"])
+    assert result.exit_code == 0 and "15 already in the archive" in result.output
+    frame = pd.read_csv(archive) if fmt == "csv" else pd.read_parquet(archive)
+    assert list(frame["id"]) == [r["id"] for r in dated["records"][:30]]
+
+
+def test_an_archive_with_other_columns_is_refused_and_left_alone(dated, tmp_path):
+    a = write_jsonl(tmp_path / "a.jsonl", dated["records"][:10])
+    archive = tmp_path / "archive.csv"
+    assert run("tag", "--incremental", a, "--out", archive, "-m", dated["model"],
+               "--no-evidence").exit_code == 0
+    before = archive.read_bytes()
+    one_line_error(run("tag", "--incremental", a, "--out", archive, "-m", dated["model"]),
+                   f"{archive}, line 1: was written without the evidence columns")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x", "scores": {"other": 0.5}}\n')
+    one_line_error(run("tag", "--incremental", a, "--out", bad, "-m", dated["model"]),
+                   f"{bad}, line 1: was tagged with other tags than this model's")
+    assert archive.read_bytes() == before
+
+
+# ---- a readable model ----
+
+def test_info_prints_a_summary_and_json_prints_the_metadata(dated):
+    text = run("info", "-m", dated["model"]).output
+    for part in ("trained on 32 labelled documents", "threshold  CV F1  95% interval",
+                 "micro avg", "settings: C=", "rebuild: tagger train", "drift baseline:",
+                 f"card: {dated['model'] / 'README.md'}"):
+        assert part in text, part
+    for tag in TAGS:
+        assert tag in text
+    raw = json.loads(run("info", "-m", dated["model"], "--json").output)
+    assert raw == json.loads((dated["model"] / "model.json").read_text())
+
+
+def test_the_model_card_follows_hugging_face_conventions(dated, tmp_path):
+    card = (dated["model"] / "README.md").read_text()  # written by train
+    assert card.startswith("---\nlanguage: en\nlibrary_name: tagger\n")
+    for heading in ("## Intended use", "## Tags", "## Training data", "## Scores", "## Limits",
+                    "## How to rebuild"):
+        assert heading in card
+    assert "Missile strikes" in card and "Long-range strikes by either side" in card
+    meta = json.loads((dated["model"] / "model.json").read_text())
+    lo, hi = meta["cv"]["micro"]["f1_ci95"]
+    assert f"[{lo:.3f}, {hi:.3f}]" in card
+    assert meta["date_range"]["first"] in card and meta["command"] in card
+    out = tmp_path / "card.md"
+    assert run("card", "-m", dated["model"], "--out", out, "--name", "Fixture model").exit_code == 0
+    assert "# Fixture model" in out.read_text()
+
+
+def test_the_loader_accepts_the_card_and_still_refuses_anything_else(dated, tmp_path):
+    from tagger import load_model
+    from tagger.errors import ModelError
+
+    model = tmp_path / "m"
+    shutil.copytree(dated["model"], model)
+    (model / "README.md").unlink()
+    assert run("card", "-m", model).output.strip() == f"model card -> {model / 'README.md'}"
+    load_model(model)
+    (model / "notes.txt").write_text("hello")
+    with pytest.raises(ModelError, match="unexpected files"):
+        load_model(model)
+    (model / "notes.txt").unlink()
+    (model / "README.md").write_text("x" * (2**20 + 1))
+    with pytest.raises(ModelError, match="over the cap"):
+        load_model(model)
+    (model / "README.md").unlink()
+    (model / "README.md").symlink_to(FIXTURE_LABELS)
+    with pytest.raises(ModelError, match="not a regular file"):
+        load_model(model)
