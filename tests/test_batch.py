@@ -43,7 +43,7 @@ def test_tag_gives_the_same_results_as_predict(sample_jsonl, tmp_path):
     out = tmp_path / "tags.jsonl"
     result = run("tag", sample_jsonl, SEEDS, "--out", out, "--batch-size", "128", "-j", "1")
     assert result.exit_code == 0, result.output
-    predicted = json.loads(run("predict", sample_jsonl, SEEDS, "-f", "json").output)
+    predicted = json.loads(run("predict", sample_jsonl, SEEDS, "-f", "json").stdout)
     assert read_jsonl(out) == predicted
     assert len(predicted) == 603 and any("missile_strikes" in r["tags"] for r in predicted)
 
@@ -67,7 +67,8 @@ def test_csv_and_parquet_outputs_hold_id_tags_a_score_per_tag_and_evidence(sampl
     as_parquet = pd.read_parquet(tmp_path / "t.parquet")
     evidence = [f"{t}.{f}" for t in TAGS for f in ("evidence", "start", "end")]
     for frame in (as_csv, as_parquet):
-        assert list(frame.columns) == ["id", "tags", *TAGS, *evidence]
+        assert list(frame.columns) == ["id", "date", "tags", *TAGS, *evidence]
+        assert list(frame["date"]) == [r["date"] for r in reference]
         assert list(frame["id"]) == [r["id"] for r in reference]
         assert frame[TAGS].to_numpy().tolist() == [[r["scores"][t] for t in TAGS] for r in reference]
         for row, r in zip(frame.to_dict("records"), reference):
@@ -180,8 +181,12 @@ def test_python_api_yields_lazily(sample_jsonl):
 
 def test_summary_line_and_quiet(sample_jsonl, tmp_path):
     result = run("tag", sample_jsonl, "--out", tmp_path / "a.jsonl", "-j", "1")
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("600 documents tagged") and "docs/s" in lines[0]
+    summary, *rest = result.output.strip().splitlines()
+    assert summary.startswith("600 documents tagged") and "docs/s" in summary
+    assert "% unseen words (training" in summary and "a.jsonl.drift.json" in summary
+    # the first 600 articles of 2022 are its first weeks, before the strikes on the grid:
+    # a drift in the tags' mix, said in one line
+    assert [line[:40] for line in rest] == ["warning: new documents drift from the tr"]
     assert run("tag", sample_jsonl, "--out", tmp_path / "b.jsonl", "-q").output == ""
 
 

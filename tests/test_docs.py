@@ -79,7 +79,8 @@ def test_readme_examples_run_as_written_in_a_fresh_copy(tmp_path, corpus_path):
         proc = subprocess.run(["bash", "-euo", "pipefail", "-c", command], cwd=copy, env=env,
                               capture_output=True, text=True, timeout=900)
         assert proc.returncode == 0, f"{command}\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
-    for made in ("scores.json", "report.html", "tags.parquet", "why.html", "model-2022/model.json"):
+    for made in ("scores.json", "report.html", "tags.parquet", "tags.parquet.drift.json", "why.html",
+                 "model-2022/model.json", "model-2022/README.md", "archive.jsonl"):
         assert (copy / made).is_file(), made
     assert_same_model(copy / "models" / "ukraine-war", REPO / "models" / "ukraine-war")
     proc = subprocess.run([sys.executable, "-c", _block(readme, "Python API", "python")], cwd=copy,

@@ -74,3 +74,19 @@ def test_a_page_with_no_article_is_a_bad_document_with_a_reason(tmp_path):
     assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["kyiv"]
     (skipped,) = [json.loads(line) for line in (tmp_path / "tags.jsonl.errors.jsonl").read_text().splitlines()]
     assert "no article text" in skipped["reason"]
+
+
+def test_a_saved_page_tags_as_its_plain_text_and_its_date_shows_in_tag_output(tmp_path):
+    pages = tmp_path / "saved"
+    pages.mkdir()
+    (pages / "page.html").write_text(ARTICLE, encoding="utf-8")
+    (pages / "plain.txt").write_text("\n".join([TITLE, *PARAGRAPHS]), encoding="utf-8")
+    out = tmp_path / "tags.csv"
+    result = CliRunner().invoke(main, ["tag", str(pages), "--out", str(out), "--model",
+                                       str(SHIPPED_MODEL)])
+    assert result.exit_code == 0, result.output
+    import csv
+
+    page, plain = csv.DictReader(out.open(encoding="utf-8"))
+    assert (page["id"], page["date"], plain["date"]) == ("page", "2024-03-22", "")
+    assert page["tags"] == plain["tags"] and "missile_strikes" in page["tags"]

@@ -339,7 +339,38 @@ def test_kill_9_during_tag_then_the_same_command_gives_the_same_output(fixture_m
         _kill_after(cmd, delay)
         subprocess.run(cmd, check=True)
         assert out.read_bytes() == reference.read_bytes()
-        assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl", "reference.jsonl"]
+        assert sorted(p.name for p in tmp_path.iterdir()) == [
+            "in.jsonl", "out.jsonl", "out.jsonl.drift.json", "reference.jsonl",
+            "reference.jsonl.drift.json"]
+
+
+@pytest.mark.slow
+def test_incremental_runs_over_a_growing_input_with_a_kill_9_keep_each_document_once(
+        fixture_model, tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    repeated_fixture(inbox / "day1.jsonl", 20)  # 960 articles
+    archive = tmp_path / "archive.jsonl"
+    cmd = [TAGGER, "tag", "--incremental", str(inbox), "--out", str(archive), "-m",
+           str(fixture_model), "-j", "2", "--batch-size", "100", "-q"]
+    subprocess.run(cmd, check=True)
+    day1 = archive.read_bytes()
+    day2 = repeated_fixture(tmp_path / "day2.jsonl", 200)  # 9,600 more, ids of their own
+    day2.write_text("".join(json.dumps({**json.loads(line), "id": "d2-" + json.loads(line)["id"]}) + "\n"
+                            for line in day2.read_text().splitlines()))
+    shutil.move(day2, inbox / "day2.jsonl")
+    expected = 960 + 9600
+    for delay in (0.8, 1.6):
+        _kill_after(cmd, delay)
+        # all or nothing: yesterday's archive, or today's whole
+        now = archive.read_bytes()
+        assert now == day1 or (now.startswith(day1) and now.count(b"\n") == expected)
+    subprocess.run(cmd, check=True)
+    ids = [json.loads(line)["id"] for line in archive.read_text().splitlines()]
+    assert len(ids) == len(set(ids)) == expected and archive.read_bytes().startswith(day1)
+    subprocess.run(cmd, check=True)  # nothing new: nothing added
+    assert archive.read_text().count("\n") == expected
+    assert not list(tmp_path.glob("*.parts"))
 
 
 # ---- 3. model files are data with a schema ----

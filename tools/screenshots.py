@@ -1,6 +1,7 @@
-"""Writes docs/explain.png (the page of `tagger explain --format html`) and docs/label.png
-(the page of `tagger label` on the seed articles), as headless Chromium shows them (for the
-README).
+"""Writes docs/explain.png (the page of `tagger explain --format html`), docs/label.png
+(the page of `tagger label` on the seed articles) and docs/report.png (the report of
+`tagger evaluate --by quarter --report`, on our own synthetic fixture corpus, never on the
+publishers' text), as headless Chromium shows them (for the README).
 
     python tools/screenshots.py
 """
@@ -61,8 +62,44 @@ def label_page() -> None:
             server.wait()
 
 
+def report_page() -> None:
+    """The evaluation report of a model trained on 32 of the fixture articles, scoring
+    the other 16, each given a date in one of the four quarters of 2023, so the report
+    shows F1 over time."""
+    import json
+
+    tagger = str(Path(sys.executable).parent / "tagger")
+    fixtures = REPO / "tests" / "fixtures"
+    with tempfile.TemporaryDirectory() as tmp:
+        records = [json.loads(line) for line in (fixtures / "articles.jsonl").read_text().splitlines()]
+        dated = [{**r, "date": f"2023-{1 + 3 * (i % 4):02d}-15"} for i, r in enumerate(records)]
+        data = Path(tmp) / "dated.jsonl"
+        data.write_text("".join(json.dumps(r) + "\n" for r in dated))
+        first = Path(tmp) / "first.jsonl"
+        first.write_text("".join(json.dumps(r) + "\n" for r in dated[:32]))
+        labels = fixtures / "labels.csv"
+        first_labels = Path(tmp) / "first.csv"
+        first_labels.write_text("\n".join(labels.read_text().splitlines()[:33]) + "\n")
+        subprocess.run([tagger, "train", "--data", str(first), "--labels", str(first_labels),
+                        "--tags", str(REPO / "labels" / "tags.toml"), "--folds", "3", "--no-search",
+                        "--quiet", "--model", f"{tmp}/model"], check=True)
+        page = Path(tmp) / "report.html"
+        subprocess.run([tagger, "evaluate", "--model", f"{tmp}/model", "--data", str(data),
+                        "--labels", str(labels), "--by", "quarter", "--report", str(page)],
+                       check=True, stdout=subprocess.DEVNULL)
+        browser = chromium(tmp)
+        try:
+            browser.set_window_size(1150, 1500)
+            browser.get(page.as_uri())
+            browser.execute_script("document.querySelector('h2:nth-of-type(4)').scrollIntoView()")
+            browser.save_screenshot(str(REPO / "docs" / "report.png"))
+        finally:
+            browser.quit()
+
+
 def main() -> None:
     label_page()
+    report_page()
     with tempfile.TemporaryDirectory() as tmp:
         page = Path(tmp) / "why.html"
         subprocess.run([str(Path(sys.executable).parent / "tagger"), "explain", str(SEED),

@@ -35,7 +35,8 @@ from .options import evidence_option, handle_errors, max_doc_bytes_option, model
                    "yet, and add them all at once (run it daily over a growing input).")
 @evidence_option
 @max_doc_bytes_option
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary line.")
+@click.option("--quiet", "-q", is_flag=True,
+              help="No progress bar, no summary line and no drift warning (OUT.drift.json has it).")
 @handle_errors
 def tag(model, inputs, out, fmt, batch_size, jobs, engine, scheduler, duplicates, incremental,
         evidence, max_doc_bytes, quiet):
@@ -80,8 +81,8 @@ def tag(model, inputs, out, fmt, batch_size, jobs, engine, scheduler, duplicates
                                    "command again to continue") from None
     if not quiet:
         click.echo(summary.line(), err=True)
-    warning = drift_warning(summary.drift) if summary.drift else None
-    if warning:
-        click.echo(warning, err=True)
+        warning = drift_warning(summary.drift) if summary.drift else None
+        if warning:
+            click.echo(warning, err=True)
     if summary.skipped:
         sys.exit(3)

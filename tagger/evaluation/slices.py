@@ -24,7 +24,8 @@ def slice_key(kind: str, date: str, outlet: str) -> str:
 
 def by_slice(ev, kind: str, *, n_boot: int | None = None) -> dict:
     """Per slice of ``ev``'s documents: ``{"n_docs", "micro", "macro", "per_tag"}``, each F1
-    with its 95% bootstrap interval, slices in order (periods in time order, undated last)."""
+    with its 95% bootstrap interval, slices in order (periods in time order, undated last).
+    A slice with no tag to find and none given has no F1 (None)."""
     import numpy as np
 
     from ..model.metrics import score
@@ -42,6 +43,9 @@ def by_slice(ev, kind: str, *, n_boot: int | None = None) -> dict:
         scored["macro"]["f1_ci95"] = ci["macro_f1"]
         for tag in ev.tags:
             scored["per_tag"][tag]["f1_ci95"] = ci["per_tag_f1"][tag]
+        if not Y.any() and not P.any():  # no tag to find and none given: F1 is undefined
+            for avg in ("micro", "macro"):
+                scored[avg].update(f1=None, f1_ci95=[None, None])
         out[key] = {"n_docs": int(len(rows)), "micro": scored["micro"], "macro": scored["macro"],
                     "per_tag": scored["per_tag"]}
     return out

@@ -55,6 +55,9 @@ class DriftBaseline(msgspec.Struct, forbid_unknown_fields=True):
     near_share: Probability
     tag_rates: Annotated[list[Probability], msgspec.Meta(max_length=MAX_TAGS)]
     documents: Count
+    # where tag rates and near_share come from: the model on unlabelled training documents
+    # (like new ones), or out-of-fold scores of the labelled ones (which run higher)
+    rates_from: Literal["unlabelled", "out_of_fold"] = "out_of_fold"
     note: Text = ""
 
 

@@ -272,11 +272,12 @@ def _drift_baseline(model: TaggerModel, docs: Sequence[Document], oof_proba: np.
         pick = np.sort(rng.choice(len(pool), min(len(pool), DRIFT_SAMPLE), replace=False))
         scored = score_baseline(model.predict_proba([pool[i].content for i in pick]),
                                 model.thresholds)
-        scored["scored"] = "the model, on unlabelled training documents"
+        scored["rates_from"] = "unlabelled"
     else:
         scored = score_baseline(oof_proba, model.thresholds)
-        scored["scored"] = "out of fold, on the labelled documents"
-    how = scored.pop("scored")
+        scored["rates_from"] = "out_of_fold"
+    how = {"unlabelled": "the model, on unlabelled training documents",
+           "out_of_fold": "out of fold, on the labelled documents"}[scored["rates_from"]]
     return {"unseen_share": unseen_share, **scored,
             "note": "unseen_share: each fifth of the training documents against the words of "
                     f"the others; tag rates and near_share: {how}"}

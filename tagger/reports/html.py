@@ -120,7 +120,7 @@ def over_time_plot(summary: dict) -> str | None:
 
     if summary.get("by_kind") not in ("year", "quarter", "month"):
         return None
-    keys = [k for k in summary["by"] if k != UNDATED]
+    keys = [k for k in summary["by"] if k != UNDATED and summary["by"][k]["micro"]["f1"] is not None]
     if not keys:
         return None
     x = np.arange(len(keys))

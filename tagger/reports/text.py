@@ -36,11 +36,16 @@ def by_table(result: dict) -> str:
     width = max([len(result["by_kind"]), *(len(k) for k in by)])
     lines = [f"{result['by_kind']:<{width}}  documents  micro-F1  95% interval     "
              "macro-F1  95% interval"]
+    def cell(m):
+        if m["f1"] is None:
+            return f"{'n/a':>8}  {'':15s}"
+        lo, hi = m["f1_ci95"]
+        return f"{m['f1']:8.3f}  [{lo:.3f}, {hi:.3f}]"
+
     for key, m in by.items():
-        mi, ma = m["micro"], m["macro"]
-        lines.append(f"{key:<{width}}  {m['n_docs']:9d}  {mi['f1']:8.3f}  "
-                     f"[{mi['f1_ci95'][0]:.3f}, {mi['f1_ci95'][1]:.3f}]  {ma['f1']:8.3f}  "
-                     f"[{ma['f1_ci95'][0]:.3f}, {ma['f1_ci95'][1]:.3f}]")
+        lines.append(f"{key:<{width}}  {m['n_docs']:9d}  {cell(m['micro'])}  {cell(m['macro'])}".rstrip())
+    if any(m["micro"]["f1"] is None for m in by.values()):
+        lines.append("(n/a: no tag to find in that slice, and none given)")
     return "\n".join(lines)
 
 
