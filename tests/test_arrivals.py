@@ -410,3 +410,18 @@ def test_evaluate_by_year_on_2022_and_2023_2025_labels_prints_one_row_per_year(
     assert summary["by"]["2022"]["n_docs"] == 150  # the 300 it learnt from are left out
     assert sum(m["n_docs"] for m in summary["by"].values()) == 150 + 120
     assert "300 of the 570 labelled documents were in the model's training data" in result.output
+
+
+def test_the_tag_rate_test_is_the_exact_binomial_test():
+    from scipy.stats import binomtest
+
+    from tagger.evaluation.drift import binomial_p
+
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        n = int(rng.integers(1, 2000))
+        k, p = int(rng.integers(0, n + 1)), float(rng.uniform(0.001, 0.6))
+        assert binomial_p(k, n, p) == pytest.approx(binomtest(k, n, p).pvalue, abs=1e-5)
+    # beyond the exact range, the normal approximation
+    assert binomial_p(10_100_000, 20_000_000, 0.5) == pytest.approx(
+        binomtest(10_100_000, 20_000_000, 0.5).pvalue, abs=1e-4)

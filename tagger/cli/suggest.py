@@ -19,6 +19,14 @@ def _rows_option(f):
                         default="table", show_default=True, help="Output format.")(f)
 
 
+def _check_out(out, data, label_files) -> None:
+    """Refuse an --out that would replace an input, before any work is done."""
+    if out:
+        from ..io.files import check_output
+
+        check_output(out, inputs=[*data, *label_files])
+
+
 def _emit(rows, columns, fmt, out):
     from ..io.files import write_text_atomic
     from ..reports.rows import ROW_FORMATS
@@ -59,10 +67,7 @@ def suggest(model, data, label_files, tags_path, max_doc_bytes, n, strategy, see
     from ..evaluation.suggest import suggest as pick
     from ..model.persist import load_model
 
-    if out:
-        from ..io.files import check_output
-
-        check_output(out, inputs=[*data, *label_files])
+    _check_out(out, data, label_files)
     loaded = None if strategy == "cold" else load_model(resolve_model(model))
     tags_path = schema_path(tags_path, label_files, quiet=True)
     docs, schema = load_data(data, label_files, tags_path, max_doc_bytes,
@@ -98,10 +103,7 @@ def audit(data, label_files, tags_path, max_doc_bytes, k, quiet, fmt, out, **kwa
     """
     from ..evaluation.audit import audit as find
 
-    if out:
-        from ..io.files import check_output
-
-        check_output(out, inputs=[*data, *label_files])
+    _check_out(out, data, label_files)
     settings, search = settings_from(kwargs)
     tags_path = schema_path(tags_path, label_files, quiet)
     docs, schema = load_data(data, label_files, tags_path, max_doc_bytes)

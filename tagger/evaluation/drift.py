@@ -42,13 +42,29 @@ def _ratio(a: float, b: float) -> float:
     return round(a / b, 4) if b > 0 else (1.0 if a == 0 else float("inf"))
 
 
-def _binomial_p(k: int, n: int, p: float) -> float:
-    """Two-sided p-value of k documents of n given a tag whose training rate is p."""
+EXACT_UP_TO = 1_000_000  # documents; beyond, the normal approximation
+
+
+def binomial_p(k: int, n: int, p: float) -> float:
+    """Two-sided p-value of k documents of n given a tag whose training rate is p: the
+    exact test (as scipy.stats.binomtest: the chance of every outcome no more likely than
+    k), without importing scipy.stats (over a second of every `tagger tag` run)."""
     if n == 0:
         return 1.0
-    from scipy.stats import binomtest
+    import numpy as np
 
-    return round(float(binomtest(k, n, min(max(p, 1e-9), 1 - 1e-9)).pvalue), 6)
+    p = min(max(p, 1e-12), 1 - 1e-12)
+    if n > EXACT_UP_TO:
+        import math
+
+        z = (abs(k - n * p) - 0.5) / math.sqrt(n * p * (1 - p))
+        return round(min(1.0, math.erfc(max(z, 0.0) / math.sqrt(2))), 6)
+    log_fact = np.concatenate([[0.0], np.cumsum(np.log(np.arange(1, n + 1, dtype=np.float64)))])
+    i = np.arange(n + 1)
+    log_pmf = log_fact[n] - log_fact[i] - log_fact[n - i] + i * np.log(p) + (n - i) * np.log1p(-p)
+    pmf = np.exp(log_pmf - log_pmf.max())
+    total = pmf.sum()
+    return round(float(min(1.0, pmf[pmf <= pmf[k] * (1 + 1e-7)].sum() / total)), 6)
 
 
 def drift_report(model, counts: DriftCounts) -> dict:
@@ -82,7 +98,7 @@ def drift_report(model, counts: DriftCounts) -> dict:
         rate = counts.given[k] / n if n and counts.given else 0.0
         train_rate = base["tag_rates"][k]
         ratio = (rate + RATE_FLOOR) / (train_rate + RATE_FLOOR)
-        p = _binomial_p(counts.given[k] if counts.given else 0, n, train_rate)
+        p = binomial_p(counts.given[k] if counts.given else 0, n, train_rate)
         report["tag_rates"][tag] = {"rate": round(rate, 6), "training_rate": train_rate,
                                     "ratio": round(ratio, 4), "p_value": p}
         if comparable and (ratio >= RATE_RATIO or ratio <= 1 / RATE_RATIO) and p < RATE_P:

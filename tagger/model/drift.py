@@ -99,7 +99,15 @@ def unseen_tokens(analysis, texts: Sequence[str], words: np.ndarray | None) -> t
     """(word tokens, tokens in none of the training documents) in these texts, from the
     model's own tokens of them when it has them; (tokens, 0) when ``words`` is None."""
     hashes = analysis.tokens.hashes if analysis.tokens is not None else _word_hashes(list(texts))[0]
-    return len(hashes), (0 if words is None else _count_unseen(hashes, words))
+    if words is None:
+        return len(hashes), 0
+    unigrams = [at for n, at, _ in (analysis.hits or ()) if n == 1]
+    if unigrams:  # a word of the model's vocabulary came from a training document: only
+        rest = np.ones(len(hashes), dtype=bool)  # the others need looking up
+        rest[unigrams[0]] = False
+        hashes = hashes[rest]
+        return len(rest), _count_unseen(hashes, words)
+    return len(hashes), _count_unseen(hashes, words)
 
 
 def unseen_baseline(texts: Sequence[str], *, folds: int = 5, seed: int = 0) -> float:
