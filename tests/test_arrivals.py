@@ -425,3 +425,50 @@ def test_the_tag_rate_test_is_the_exact_binomial_test():
     # beyond the exact range, the normal approximation
     assert binomial_p(10_100_000, 20_000_000, 0.5) == pytest.approx(
         binomtest(10_100_000, 20_000_000, 0.5).pvalue, abs=1e-4)
+
+
+def test_the_report_plots_f1_over_time_and_counts_each_tag_s_errors(dated, tmp_path):
+    page = tmp_path / "report.html"
+    result = run("evaluate", "-m", dated["model"], "--data", dated["all"], "--labels", FIXTURE_LABELS,
+                 "--by", "quarter", "--report", page, "--json", tmp_path / "s.json")
+    assert result.exit_code == 0, result.output
+    html = page.read_text()
+    for heading in ("Missed and wrongly added, per tag", "F1 over time", "Scores by quarter"):
+        assert f"<h2>{heading}</h2>" in html
+    assert html.count('src="data:image/png;base64,') == 4  # curves, calibration, outcomes, time
+    assert "32 of the 48 labelled documents given were in the model's training data" in html
+    summary = json.loads((tmp_path / "s.json").read_text())
+    rows = html.split('<table id="outcomes">')[1].split("</table>")[0].split("<tr>")[2:]
+    for row, tag in zip(rows, TAGS):  # given rightly, missed, wrongly added, rightly left out
+        cells = [c.split("</td>")[0] for c in row.split("<td>")[1:]]
+        m = summary["per_tag"][tag]
+        correct, missed, added = (int(c) for c in cells[1:4])
+        assert cells[0] == tag and correct + missed == m["support"]
+        assert m["recall"] == pytest.approx(correct / max(correct + missed, 1), abs=1e-3)
+
+
+def test_a_cross_validation_report_says_its_thresholds_are_medians(tmp_path):
+    page = tmp_path / "cv.html"
+    result = run("evaluate", "--cv", "3", "--data", FIXTURE_ARTICLES, "--labels", FIXTURE_LABELS,
+                 "--tags", SCHEMA, "--no-search", "--folds", "2", "--report", page, "-q")
+    assert result.exit_code == 0, result.output
+    assert "<th>threshold (median of 3 folds)</th>" in page.read_text()
+
+
+@pytest.mark.parametrize("name, change, message", [
+    ("training_words", lambda a: a[::-1].copy(), "not sorted and distinct"),
+    ("training_hashes", lambda a: a[:-1].copy(), "training_hashes has shape"),
+])
+def test_the_hash_arrays_are_checked_like_every_other(dated, tmp_path, name, change, message):
+    from tagger import load_model
+    from tagger.errors import ModelError
+    from tagger.model.arrays import write_npz
+
+    model = tmp_path / "m"
+    shutil.copytree(dated["model"], model)
+    with np.load(model / "arrays.npz") as z:
+        arrays = {k: z[k] for k in z.files}
+    arrays[name] = change(arrays[name])
+    write_npz(model / "arrays.npz", arrays)
+    with pytest.raises(ModelError, match=message):
+        load_model(model)
