@@ -427,6 +427,7 @@ def test_the_tag_rate_test_is_the_exact_binomial_test():
         binomtest(10_100_000, 20_000_000, 0.5).pvalue, abs=1e-4)
 
 
+@pytest.mark.slow  # renders plots: 3 s
 def test_the_report_plots_f1_over_time_and_counts_each_tag_s_errors(dated, tmp_path):
     page = tmp_path / "report.html"
     result = run("evaluate", "-m", dated["model"], "--data", dated["all"], "--labels", FIXTURE_LABELS,
@@ -447,6 +448,7 @@ def test_the_report_plots_f1_over_time_and_counts_each_tag_s_errors(dated, tmp_p
         assert m["recall"] == pytest.approx(correct / max(correct + missed, 1), abs=1e-3)
 
 
+@pytest.mark.slow  # cross-validates and renders plots: 2 s
 def test_a_cross_validation_report_says_its_thresholds_are_medians(tmp_path):
     page = tmp_path / "cv.html"
     result = run("evaluate", "--cv", "3", "--data", FIXTURE_ARTICLES, "--labels", FIXTURE_LABELS,
