@@ -24,6 +24,7 @@ import numpy as np
 from ..errors import ModelError
 from ..io.records import Document
 from ..io.schema import TagSchema
+from ..model.drift import threshold_gap
 
 STRATEGIES = ("mixed", "uncertain", "random", "cold")
 NEAR_DUPLICATE = 0.8   # TF-IDF cosine (word unigrams and bigrams, IDF from the pool)
@@ -44,11 +45,6 @@ class Pick:
 
     def to_dict(self) -> dict:
         return {"rank": self.rank, "id": self.id, "how": self.how, "tags": dict(self.tags)}
-
-
-def _logit(p):
-    p = np.clip(p, 1e-9, 1 - 1e-9)
-    return np.log(p / (1 - p))
 
 
 def pool_vectors(docs: Sequence[Document]):
@@ -119,7 +115,7 @@ def suggest(pool: Sequence[Document], *, model=None, n: int = 50, strategy: str 
     def scores(i):
         if proba is None:
             return {}
-        gap = np.abs(_logit(proba[i]) - _logit(model.thresholds))
+        gap = threshold_gap(proba[i], model.thresholds)
         return {t: round(float(proba[i, k]), 6) for k, t in enumerate(model.tags)
                 if gap[k] <= UNCERTAIN_LOGIT}
 
@@ -127,7 +123,7 @@ def suggest(pool: Sequence[Document], *, model=None, n: int = 50, strategy: str 
         while len(out) < n and (p := random_pick()) is not None:
             out.append(p)
         return out
-    gap = np.abs(_logit(proba) - _logit(model.thresholds))
+    gap = threshold_gap(proba, model.thresholds)
     # The first turn goes to a tag drawn with the seed: with fewer picks than tags, a fixed
     # order would leave the same tags out of every batch.
     shift = int(rng.integers(len(model.tags)))

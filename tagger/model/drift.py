@@ -24,14 +24,20 @@ NEAR_LOGIT = 1.0  # a document is "close to a threshold" within this many logits
 
 def _logit(p: np.ndarray) -> np.ndarray:
     p = np.clip(p, 1e-9, 1 - 1e-9)
-    return np.log(p) - np.log1p(-p)
+    return np.log(p / (1 - p))
+
+
+def threshold_gap(proba: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """How far each score is from its tag's threshold, in logits (where a step means the
+    same at 0.02 as at 0.5)."""
+    return np.abs(_logit(np.asarray(proba)) - _logit(np.asarray(thresholds)))
 
 
 def near_threshold(proba: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
     """Per document: is any tag's score within NEAR_LOGIT of its threshold?"""
     if proba.size == 0:
         return np.zeros(len(proba), dtype=bool)
-    return (np.abs(_logit(proba) - _logit(np.asarray(thresholds))) < NEAR_LOGIT).any(axis=1)
+    return (threshold_gap(proba, thresholds) < NEAR_LOGIT).any(axis=1)
 
 
 @dataclass
@@ -40,7 +46,7 @@ class DriftCounts:
 
     documents: int = 0
     tokens: int = 0
-    unseen: int = 0              # tokens that are no unigram of the model's vocabulary
+    unseen: int = 0              # tokens in none of the training documents
     near: int = 0                # documents with a tag close to its threshold
     given: list = field(default_factory=list)  # per tag, documents given it
 
@@ -68,7 +74,7 @@ class DriftCounts:
                    [int(x) for x in d["given"]])
 
 
-def _word_hashes(texts: Sequence[str], slice_size: int = 256) -> tuple[np.ndarray, np.ndarray]:
+def word_hashes(texts: Sequence[str], slice_size: int = 256) -> tuple[np.ndarray, np.ndarray]:
     """(hash of each word token, index of its document), a slice of texts at a time."""
     hashes, docs = [], []
     for i in range(0, len(texts), slice_size):
@@ -78,12 +84,6 @@ def _word_hashes(texts: Sequence[str], slice_size: int = 256) -> tuple[np.ndarra
     if not hashes:
         return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
     return np.concatenate(hashes), np.concatenate(docs)
-
-
-def training_words(texts: Sequence[str]) -> np.ndarray:
-    """Every word the training documents hold, as sorted unique token hashes: what the
-    model has seen (kept instead of the words themselves)."""
-    return np.unique(_word_hashes(texts)[0])
 
 
 def _count_unseen(hashes: np.ndarray, words: np.ndarray) -> int:
@@ -98,24 +98,28 @@ def _count_unseen(hashes: np.ndarray, words: np.ndarray) -> int:
 def unseen_tokens(analysis, texts: Sequence[str], words: np.ndarray | None) -> tuple[int, int]:
     """(word tokens, tokens in none of the training documents) in these texts, from the
     model's own tokens of them when it has them; (tokens, 0) when ``words`` is None."""
-    hashes = analysis.tokens.hashes if analysis.tokens is not None else _word_hashes(list(texts))[0]
+    hashes = analysis.tokens.hashes if analysis.tokens is not None else word_hashes(list(texts))[0]
     if words is None:
         return len(hashes), 0
+    total = len(hashes)
     unigrams = [at for n, at, _ in (analysis.hits or ()) if n == 1]
     if unigrams:  # a word of the model's vocabulary came from a training document: only
-        rest = np.ones(len(hashes), dtype=bool)  # the others need looking up
+        rest = np.ones(total, dtype=bool)  # the others need looking up
         rest[unigrams[0]] = False
         hashes = hashes[rest]
-        return len(rest), _count_unseen(hashes, words)
-    return len(hashes), _count_unseen(hashes, words)
+    return total, _count_unseen(hashes, words)
 
 
-def unseen_baseline(texts: Sequence[str], *, folds: int = 5, seed: int = 0) -> float:
-    """The share of word tokens in none of the training documents, for documents like
-    them: each of ``folds`` parts of the training documents against the words of the others."""
-    hashes, doc = _word_hashes(list(texts))
+def training_words(texts: Sequence[str], *, folds: int = 5, seed: int = 0
+                   ) -> tuple[np.ndarray, float]:
+    """Every word the training documents hold, as sorted unique token hashes (what the
+    model has seen, kept instead of the words themselves); and the share of word tokens in
+    none of them for documents like them: each of ``folds`` parts of the training
+    documents against the words of the others."""
+    hashes, doc = word_hashes(list(texts))
+    words = np.unique(hashes)
     if not len(hashes):
-        return 0.0
+        return words, 0.0
     part = np.random.default_rng(seed).permutation(len(texts)) % max(2, folds)
     token_part = part[doc]
     unseen = 0
@@ -123,7 +127,7 @@ def unseen_baseline(texts: Sequence[str], *, folds: int = 5, seed: int = 0) -> f
         held = token_part == f
         if held.any():
             unseen += _count_unseen(hashes[held], np.unique(hashes[~held]))
-    return round(unseen / len(hashes), 6)
+    return words, round(unseen / len(hashes), 6)
 
 
 def score_baseline(proba: np.ndarray, thresholds: np.ndarray) -> dict:

@@ -18,7 +18,7 @@ from ..text.keywords import keyword_matrix
 from . import metrics
 from .calibration import calibrate, fit_calibration
 from .core import TaggerModel, make_lexicon, saved_vectorizer_params
-from .drift import score_baseline, training_words, unseen_baseline
+from .drift import score_baseline, training_words
 from .evidence import corpus_rows, fit_scorers, has_evidence, out_of_fold, tokenized
 from .features import (Features, canonical, feature_key, fold_features, keyword_lists,
                        make_vectorizer, stack, with_keywords)
@@ -226,7 +226,7 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
     coef = raw_coef * calib[:, [0]]
     intercept = raw_intercept * calib[:, 0] + calib[:, 1]
     params = saved_vectorizer_params(chosen)
-    unseen_share = unseen_baseline(all_texts, folds=base.folds, seed=base.seed)
+    words, unseen_share = training_words(all_texts, folds=base.folds, seed=base.seed)
 
     model = TaggerModel(
         tags=list(tags), vocabulary=dict(vec.vocabulary_), idf=np.asarray(vec.idf_, dtype=np.float64),
@@ -235,7 +235,7 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
         keywords=keywords if K is not None else [],
         sentence_coef=sentence_coef, sentence_intercept=sentence_intercept,
         out_of_fold=oof_proba, training_hashes=document_hashes(train_docs),
-        training_words=training_words(all_texts),
+        training_words=words,
         metadata={
             "n_train_docs": len(train_docs),
             "n_unlabelled_docs": len(all_texts) - len(texts),
