@@ -152,9 +152,7 @@ def join(parts: Path, out: Path, fmt: str, tags: Sequence[str], n_chunks: int,
     summary["skipped"] += len(dropped)
     skipped_lines.extend(json.dumps(s, ensure_ascii=False) + "\n" for s in dropped)
     files = [parts / f"part-{i:09d}.{fmt}" for i in range(n_chunks)]
-    if base is not None and summary["documents"] == 0:
-        pass  # nothing new: the archive stays as it is
-    else:
+    if base is None or summary["documents"]:  # with nothing new, the archive stays as it is
         with atomic_open(out, "wb") as fh:
             OUTPUT_FORMATS[fmt].join(files, fh, tags, drop, evidence, base)
     if skipped_lines:
