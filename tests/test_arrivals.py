@@ -474,3 +474,15 @@ def test_the_hash_arrays_are_checked_like_every_other(dated, tmp_path, name, cha
     write_npz(model / "arrays.npz", arrays)
     with pytest.raises(ModelError, match=message):
         load_model(model)
+
+
+def test_an_unknown_slicing_is_refused_before_any_work(dated):
+    from tagger import TaggerError, load_model, read_documents
+    from tagger.evaluation.crossval import cross_validation
+    from tagger.evaluation.results import evaluation
+
+    docs = read_documents([dated["all"]])
+    for call in (lambda: evaluation(load_model(dated["model"]), docs, by="week"),
+                 lambda: cross_validation(docs, by="week")):
+        with pytest.raises(TaggerError, match="unknown slicing 'week' \\(use year, quarter, month, source\\)"):
+            call()

@@ -13,6 +13,7 @@ from ..io.records import Document
 from ..io.schema import TagSchema
 from ..model.train import fold_splits, train
 from .results import Evaluation
+from .slices import check_slicing
 
 
 def cross_validation(docs: Sequence[Document], *, k: int = 5, schema: TagSchema | None = None,
@@ -27,6 +28,7 @@ def cross_validation(docs: Sequence[Document], *, k: int = 5, schema: TagSchema 
     are passed to every fold (they only ever inform the vocabulary and IDF). ``by`` also
     scores each year, quarter, month or source (see :mod:`.slices`).
     """
+    check_slicing(by)
     settings = settings or Settings()
     data = labelled(docs)
     unlabelled = [d for d in docs if d.tags is None]

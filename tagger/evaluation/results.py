@@ -14,7 +14,7 @@ from ..model.metrics import round4, score
 from ..model.provenance import seen_in_training
 from ..model.bootstrap import bootstrap_intervals
 from .calibration import expected_calibration_error
-from .slices import SLICINGS, by_slice
+from .slices import by_slice, check_slicing
 
 
 @dataclass
@@ -83,8 +83,7 @@ def evaluation(model, docs: Sequence[Document], *, include_training: bool = Fals
     keeps) are left out unless ``include_training``: a score on them says nothing of new
     articles. ``by`` also scores each year, quarter, month or source (see
     :mod:`.slices`)."""
-    if by is not None and by not in SLICINGS:
-        raise ModelError(f"unknown slicing {by!r} (use {', '.join(SLICINGS)})")
+    check_slicing(by)
     test = labelled(docs)
     if not test:
         raise ModelError("none of the documents given carry labels: give labels, or data "

@@ -7,6 +7,14 @@ UNDATED = "undated"
 NO_SOURCE = "(no source)"
 
 
+def check_slicing(kind: str | None) -> None:
+    """Refuse an unknown slicing before any work is done (None: no slicing)."""
+    if kind is not None and kind not in SLICINGS:
+        from ..errors import TaggerError
+
+        raise TaggerError(f"unknown slicing {kind!r} (use {', '.join(SLICINGS)})")
+
+
 def slice_key(kind: str, date: str, outlet: str) -> str:
     """The slice a document falls in: ``2024``, ``2024-Q3``, ``2024-07`` or its outlet."""
     if kind == "source":
