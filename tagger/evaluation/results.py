@@ -12,7 +12,7 @@ from ..io.labels import binarize, labelled
 from ..io.records import Document
 from ..model.metrics import round4, score
 from ..model.provenance import seen_in_training
-from ..model.bootstrap import bootstrap_intervals
+from ..model.bootstrap import add_intervals
 from .calibration import expected_calibration_error
 from .slices import by_slice, check_slicing
 
@@ -54,12 +54,9 @@ class Evaluation:
 
     def _compute_summary(self) -> dict:
         result = score(self.Y, self.P, self.tags)
-        ci = bootstrap_intervals(self.Y, self.P, self.tags, n_boot=self.n_boot, seed=self.seed)
-        result["micro"]["f1_ci95"] = ci["micro_f1"]
-        result["macro"]["f1_ci95"] = ci["macro_f1"]
+        ci = add_intervals(result, self.Y, self.P, self.tags, n_boot=self.n_boot, seed=self.seed)
         for k, tag in enumerate(self.tags):
             entry = result["per_tag"][tag]
-            entry["f1_ci95"] = ci["per_tag_f1"][tag]
             entry["ece"] = round4(expected_calibration_error(self.Y[:, k], self.proba[:, k]))
             entry["threshold"] = round4(self.thresholds[k])
         result["bootstrap"] = {"n_boot": ci["n_boot"], "seed": ci["seed"], "level": ci["level"]}

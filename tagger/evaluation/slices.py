@@ -37,7 +37,7 @@ def by_slice(ev, kind: str, *, n_boot: int | None = None) -> dict:
     import numpy as np
 
     from ..model.metrics import score
-    from ..model.bootstrap import bootstrap_intervals
+    from ..model.bootstrap import add_intervals
 
     keys = [slice_key(kind, d, o) for d, o in zip(ev.dates, ev.outlets)]
     order = sorted(set(keys), key=lambda k: (k in (UNDATED, NO_SOURCE), k))
@@ -46,11 +46,7 @@ def by_slice(ev, kind: str, *, n_boot: int | None = None) -> dict:
         rows = np.array([i for i, k in enumerate(keys) if k == key])
         Y, P = ev.Y[rows], ev.P[rows]
         scored = score(Y, P, ev.tags)
-        ci = bootstrap_intervals(Y, P, ev.tags, n_boot=n_boot or ev.n_boot, seed=ev.seed)
-        scored["micro"]["f1_ci95"] = ci["micro_f1"]
-        scored["macro"]["f1_ci95"] = ci["macro_f1"]
-        for tag in ev.tags:
-            scored["per_tag"][tag]["f1_ci95"] = ci["per_tag_f1"][tag]
+        add_intervals(scored, Y, P, ev.tags, n_boot=n_boot or ev.n_boot, seed=ev.seed)
         if not Y.any() and not P.any():  # no tag to find and none given: F1 is undefined
             for avg in ("micro", "macro"):
                 scored[avg].update(f1=None, f1_ci95=[None, None])

@@ -22,7 +22,7 @@ from .drift import score_baseline, training_words
 from .evidence import corpus_rows, fit_scorers, has_evidence, out_of_fold, tokenized
 from .features import (Features, canonical, feature_key, fold_features, keyword_lists,
                        make_vectorizer, stack, with_keywords)
-from .bootstrap import bootstrap_intervals
+from .bootstrap import add_intervals
 from .provenance import date_range, document_hashes, source_counts
 from .thresholds import cross_validated_decisions, thresholds_with_fallback
 
@@ -189,10 +189,7 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
             progress(1)
     best = max(range(len(results)), key=lambda i: (results[i][0], results[i][1], -i))
     _, _, chosen, calib, oof_proba, cv_scores, cv_decisions = results[best]
-    ci = bootstrap_intervals(Y, cv_decisions, tags, seed=base.seed)
-    cv_scores["micro"]["f1_ci95"], cv_scores["macro"]["f1_ci95"] = ci["micro_f1"], ci["macro_f1"]
-    for tag in tags:
-        cv_scores["per_tag"][tag]["f1_ci95"] = ci["per_tag_f1"][tag]
+    add_intervals(cv_scores, Y, cv_decisions, tags, seed=base.seed)
 
     thresholds, fell_back = thresholds_with_fallback(Y, oof_proba, chosen.min_f1)
     # A tag left on the fallback cut-off keeps the balanced logistic regression's own

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..io.files import write_text_atomic
 from ..model.persist import CARD_FILE, library_versions
+from .text import interval
 
 
 def _md(text) -> str:
@@ -15,11 +16,6 @@ def _md(text) -> str:
     for a, b in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "\\|")):
         text = text.replace(a, b)
     return text
-
-
-def _ci(m: dict) -> str:
-    lo_hi = m.get("f1_ci95")
-    return f"[{lo_hi[0]:.3f}, {lo_hi[1]:.3f}]" if lo_hi else "n/a"
 
 
 def _counts(d: dict) -> str:
@@ -49,7 +45,8 @@ def model_card(model, *, name: str | None = None) -> str:
         n_train=meta.get("n_train_docs", 0), n_unlabelled=meta.get("n_unlabelled_docs", 0),
         dates=dates, period=period, by_year=_counts(dates.get("by_year", {})),
         sources=_counts(meta.get("sources", {})), tag_counts=_counts(meta.get("tag_counts", {})),
-        fingerprint=meta.get("training_data", ""), cv=meta["cv"], ci=_ci,
+        fingerprint=meta.get("training_data", ""), cv=meta["cv"],
+        ci=lambda m: interval(m, "n/a"),
         drift=meta.get("drift"), command=meta.get("command"), settings_line=settings_line,
         versions=", ".join(f"{_md(k)} {_md(v)}" for k, v in
                            (meta.get("versions") or library_versions()).items()))

@@ -3,26 +3,30 @@
 from __future__ import annotations
 
 
+def interval(m: dict, missing: str = "") -> str:
+    """A score's 95% interval as ``[0.812, 0.861]``, or ``missing`` when it has none."""
+    lo_hi = m.get("f1_ci95")
+    if not lo_hi or lo_hi[0] is None:
+        return missing
+    return f"[{lo_hi[0]:.3f}, {lo_hi[1]:.3f}]"
+
+
 def format_table(result: dict) -> str:
     """A plain-text table of a score dict, one row per tag and the two averages."""
     rows = [(tag, m) for tag, m in result["per_tag"].items()]
     support = sum(m["support"] for _, m in rows)
     width = max([len("macro avg"), *(len(t) for t, _ in rows)])
 
-    def ci(m):
-        lo, hi = m.get("f1_ci95", (None, None))
-        return f"[{lo:.3f}, {hi:.3f}]" if lo is not None else ""
-
     lines = [f"{'tag':<{width}}  precision  recall     f1  95% interval     support    ECE"]
     for tag, m in rows:
         ece = f"{m['ece']:6.3f}" if "ece" in m else ""
         lines.append(f"{tag:<{width}}  {m['precision']:9.3f}  {m['recall']:6.3f}  {m['f1']:5.3f}"
-                     f"  {ci(m):<15s}  {m['support']:7d}  {ece}".rstrip())
+                     f"  {interval(m):<15s}  {m['support']:7d}  {ece}".rstrip())
     lines.append("")
     for avg in ("micro", "macro"):
         m = result[avg]
         lines.append(f"{avg + ' avg':<{width}}  {m['precision']:9.3f}  {m['recall']:6.3f}  "
-                     f"{m['f1']:5.3f}  {ci(m):<15s}  {support:7d}".rstrip())
+                     f"{m['f1']:5.3f}  {interval(m):<15s}  {support:7d}".rstrip())
     how = f"{result['cv_folds']}-fold cross-validation, " if result.get("cv_folds") else ""
     lines.append(f"\n{result['n_docs']} labelled documents ({how}95% bootstrap intervals; "
                  "ECE: expected calibration error)")
@@ -39,8 +43,7 @@ def by_table(result: dict) -> str:
     def cell(m):
         if m["f1"] is None:
             return f"{'n/a':>8}  {'':15s}"
-        lo, hi = m["f1_ci95"]
-        return f"{m['f1']:8.3f}  [{lo:.3f}, {hi:.3f}]"
+        return f"{m['f1']:8.3f}  {interval(m)}"
 
     for key, m in by.items():
         lines.append(f"{key:<{width}}  {m['n_docs']:9d}  {cell(m['micro'])}  {cell(m['macro'])}".rstrip())
@@ -102,19 +105,15 @@ def model_summary(model, path) -> str:
     per_tag = cv.get("per_tag", {})
     width = max([len("macro avg"), *(len(t) for t in model.tags)])
 
-    def ci(m):
-        lo_hi = m.get("f1_ci95")
-        return f"[{lo_hi[0]:.3f}, {lo_hi[1]:.3f}]" if lo_hi else ""
-
     lines += ["", f"{'tag':<{width}}  threshold  CV F1  95% interval     labels"]
     for t, thr in zip(model.tags, model.thresholds):
         m = per_tag.get(t, {})
         f1 = f"{m['f1']:5.3f}" if "f1" in m else "  n/a"
-        lines.append(f"{t:<{width}}  {thr:9.3f}  {f1}  {ci(m):<15s}  "
+        lines.append(f"{t:<{width}}  {thr:9.3f}  {f1}  {interval(m):<15s}  "
                      f"{meta.get('tag_counts', {}).get(t, 0):6d}".rstrip())
     for avg in ("micro", "macro"):
         if avg in cv:
-            lines.append(f"{avg + ' avg':<{width}}  {'':9}  {cv[avg]['f1']:5.3f}  {ci(cv[avg])}".rstrip())
+            lines.append(f"{avg + ' avg':<{width}}  {'':9}  {cv[avg]['f1']:5.3f}  {interval(cv[avg])}".rstrip())
     if cv:
         lines.append(f"(out-of-fold scores of {cv.get('folds')}-fold cross-validation on the "
                      "training labels; tagger evaluate --cv gives the unbiased estimate)")
