@@ -486,3 +486,10 @@ def test_an_unknown_slicing_is_refused_before_any_work(dated):
                  lambda: cross_validation(docs, by="week")):
         with pytest.raises(TaggerError, match="unknown slicing 'week' \\(use year, quarter, month, source\\)"):
             call()
+
+
+def test_the_card_train_writes_is_the_card_of_the_saved_model(dated, tmp_path):
+    # model.json's keys are sorted: the card must not take its order from them
+    out = tmp_path / "again.md"
+    assert run("card", "-m", dated["model"], "--out", out).exit_code == 0
+    assert out.read_text() == (dated["model"] / "README.md").read_text()

@@ -22,6 +22,15 @@ def _counts(d: dict) -> str:
     return ", ".join(f"{_md(k)} {v:,}" for k, v in d.items())
 
 
+def _most_first(counts: dict) -> dict:
+    """Outlets by count, most first (ties by name), "(other)" and "(unknown)" last: the
+    same order whether the metadata comes from training or from a saved model.json (whose
+    keys are sorted)."""
+    last = ("(other)", "(unknown)")
+    ranked = sorted((k for k in counts if k not in last), key=lambda k: (-counts[k], k))
+    return {k: counts[k] for k in [*ranked, *(k for k in last if k in counts)]}
+
+
 def model_card(model, *, name: str | None = None) -> str:
     """The model card of a loaded or trained model, as Markdown."""
     import jinja2
@@ -44,12 +53,15 @@ def model_card(model, *, name: str | None = None) -> str:
         settings=s, schema=schema, thresholds=dict(zip(model.tags, model.thresholds.tolist())),
         n_train=meta.get("n_train_docs", 0), n_unlabelled=meta.get("n_unlabelled_docs", 0),
         dates=dates, period=period, by_year=_counts(dates.get("by_year", {})),
-        sources=_counts(meta.get("sources", {})), tag_counts=_counts(meta.get("tag_counts", {})),
+        sources=_counts(_most_first(meta.get("sources", {}))),
+        tag_counts=_counts({t: n for t in model.tags
+                            if (n := meta.get("tag_counts", {}).get(t)) is not None}),
         fingerprint=meta.get("training_data", ""), cv=meta["cv"],
+        per_tag=[(t, meta["cv"]["per_tag"][t]) for t in model.tags if t in meta["cv"].get("per_tag", {})],
         ci=lambda m: interval(m, "n/a"),
         drift=meta.get("drift"), command=meta.get("command"), settings_line=settings_line,
         versions=", ".join(f"{_md(k)} {_md(v)}" for k, v in
-                           (meta.get("versions") or library_versions()).items()))
+                           sorted((meta.get("versions") or library_versions()).items())))
 
 
 def write_card(model, directory: str | Path, **kwargs) -> Path:
