@@ -66,6 +66,14 @@ def test_mixed_keeps_a_fifth_random_and_is_seeded(pool, fixture_model):
     assert [p.id for p in other if p.how == "random"] != [p.id for p in picks if p.how == "random"]
 
 
+def test_the_help_states_the_near_duplicate_bound_the_picks_use():
+    # the command's help is written out (the CLI does not import numpy to build it), so it
+    # must say the bound the library applies
+    text = " ".join(CliRunner().invoke(main, ["suggest", "--help"]).output.split())
+    assert f"TF-IDF cosine above {NEAR_DUPLICATE})" in text
+    assert f"every {['', '', 'second', 'third', 'fourth', 'fifth'][RANDOM_EVERY]} pick" in text
+
+
 def test_no_two_picks_are_near_duplicates(pool, fixture_model):
     twins = pool + [replace(d, id=d.id + "-copy") for d in pool]
     model = load_model(fixture_model)

@@ -57,7 +57,7 @@ def suggest(model, data, label_files, tags_path, max_doc_bytes, n, strategy, see
     The pool is every document of --data without a label (in --labels, or in its own
     'tags' field). Each pick says how it was chosen and the tags behind it: for the
     uncertain ones, the tags within one logit of their threshold, with their scores. No
-    two picks are near-duplicates (TF-IDF cosine above 0.8).
+    two picks are near-duplicates (TF-IDF cosine above 0.5).
 
     \b
     Examples:

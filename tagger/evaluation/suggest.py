@@ -27,7 +27,7 @@ from ..io.schema import TagSchema
 from ..model.drift import threshold_gap
 
 STRATEGIES = ("mixed", "uncertain", "random", "cold")
-NEAR_DUPLICATE = 0.8   # TF-IDF cosine (word unigrams and bigrams, IDF from the pool)
+NEAR_DUPLICATE = 0.5   # TF-IDF cosine (word unigrams and bigrams, IDF from the pool)
 RANDOM_EVERY = 5       # mixed: picks 5, 10, 15, ... are random (a fifth)
 UNCERTAIN_LOGIT = 1.0  # a tag within this many logits of its threshold is "uncertain"
 
