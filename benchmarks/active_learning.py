@@ -116,10 +116,6 @@ def counts(model, test, tags) -> np.ndarray:
     return np.array([(Y & P).sum(), (~Y & P).sum(), (Y & ~P).sum()])
 
 
-def micro_f1(tp, fp, fn) -> float:
-    return float(2 * tp / (2 * tp + fp + fn)) if tp + fp + fn else 0.0
-
-
 def curve(part, tags, schema, settings, budget, strategy, seed):
     from tagger.evaluation.suggest import pool_vectors, suggest
     from tagger.model.train import train
@@ -153,9 +149,11 @@ def summarise(title, runs, plot_ax=None):
         for n, c in points:
             key = (strategy, n, seed)
             pooled[key] = pooled.get(key, 0) + c
+    from tagger.model.metrics import f1_from_counts
+
     by = {}
     for (strategy, n, _), c in sorted(pooled.items()):
-        by.setdefault(strategy, {}).setdefault(n, []).append(micro_f1(*c))
+        by.setdefault(strategy, {}).setdefault(n, []).append(float(f1_from_counts(*c)))
     shown = [s for s in STRATEGIES if s in by]
     budgets = sorted({n for s in shown for n in by[s]})
     seeds = len({seed for _, _, seed, _ in runs})
