@@ -84,24 +84,31 @@ def _folds(docs, schema, base=()):
             for f, (tr, te) in enumerate(splits)]
 
 
-def reference():
-    from tagger import Settings, load_schema
+# The README's model-2022 settings (fixed there, not searched), without its evidence
+# sentences: a replayed label is the tags alone.
+MODEL_2022 = dict(C=300, ngram_max=1, keyword_window=15)
+
+
+def _reference_labels():
+    from tagger import load_schema
 
     schema = load_schema(REPO / "labels" / "tags.toml")
-    docs = _labelled("ukraine-2022.jsonl", "reference-train.csv", schema)
-    # the settings the 2022-only model uses in the README (fixed there, not searched)
-    return (_folds(docs, schema), schema.ids, schema,
-            Settings(C=300, ngram_max=1, keyword_window=15), (100, 50, None))
+    return schema, _labelled("ukraine-2022.jsonl", "reference-train.csv", schema)
+
+
+def reference():
+    from tagger import Settings
+
+    schema, docs = _reference_labels()
+    return (_folds(docs, schema), schema.ids, schema, Settings(**MODEL_2022), (100, 50, None))
 
 
 def economist():
-    from tagger import Settings, load_schema
+    from tagger import Settings
 
-    schema = load_schema(REPO / "labels" / "tags.toml")
-    base = _labelled("ukraine-2022.jsonl", "reference-train.csv", schema)
+    schema, base = _reference_labels()
     docs = _labelled("economist-2023-2025.jsonl", "economist-random.csv", schema)
-    return (_folds(docs, schema, base), schema.ids, schema,
-            Settings(C=300, ngram_max=1, keyword_window=15), (0, 10, None))
+    return (_folds(docs, schema, base), schema.ids, schema, Settings(**MODEL_2022), (0, 10, None))
 
 
 def counts(model, test, tags) -> np.ndarray:
