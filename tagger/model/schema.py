@@ -163,7 +163,10 @@ def parse(raw: bytes, path: Path) -> ModelFile:
 def extra(meta: ModelFile) -> dict:
     """The descriptive part of the metadata, as plain values."""
     out = {k: msgspec.to_builtins(getattr(meta, k)) for k in DESCRIPTIVE}
-    return {k: v for k, v in out.items() if v is not None or k == "command"}
+    out = {k: v for k, v in out.items() if v is not None or k == "command"}
+    if not out["held_out"]:  # a model saved again stays as it was written
+        del out["held_out"]
+    return out
 
 
 # `tagger evaluate --json` holds more than these: what is not read is ignored
