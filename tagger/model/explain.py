@@ -95,8 +95,7 @@ def _keyword_matches(model, analysis, content: str) -> list[dict]:
         context = {int(h) for p in phrase_hashes(lst["context"]) for h in p}
         for a, b in sorted(zip(starts.tolist(), ends.tolist())):
             near = range(max(a - lexicon.window, 0), min(b + lexicon.window, last) + 1)
-            words = [_words(content, tokens, i, i) for i in near
-                     if not a <= i <= b and int(tokens.hashes[i]) in context]
+            words = [_words(content, tokens, i, i) for i in near if int(tokens.hashes[i]) in context]
             out.append({"list": lst["tag"], "keyword": _words(content, tokens, a, b),
                         "context": list(dict.fromkeys(words)), "at": _chars(tokens, a, b)})
     return sorted(out, key=lambda m: m["at"])
