@@ -155,6 +155,9 @@ def test_card_keeps_held_out_scores_named_by_their_data_and_dates(two, tmp_path)
     assert (model / "README.md").read_text() == card
     assert run("card", "--model", model, "--eval", scores).exit_code == 0
     assert len(load_model(model).metadata["held_out"]) == 1
+    info = run("info", "--model", model).output
+    assert (f"on 24 articles it was not trained on, all.jsonl with labels labels.csv, dated "
+            f"{dates['first']} to {dates['last']}: micro-F1 {s['micro']['f1']:.3f} [{lo:.3f}, {hi:.3f}]") in info
 
 
 def test_card_refuses_scores_that_are_not_this_models_on_new_articles(two, tmp_path):

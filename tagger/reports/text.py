@@ -161,6 +161,10 @@ def model_summary(model, path) -> str:
     if cv:
         lines.append(f"(out-of-fold scores of {cv.get('folds')}-fold cross-validation on the "
                      "training labels; tagger evaluate --cv gives the unbiased estimate)")
+    for e in meta.get("held_out") or []:  # tagger card --eval
+        lines.append(f"on {e['n_docs']:,} articles it was not trained on, "
+                     f"{documents_line(e['documents'])}: micro-F1 {e['micro']['f1']:.3f} "
+                     f"{interval(e['micro'])}, macro-F1 {e['macro']['f1']:.3f} {interval(e['macro'])}")
     searched = len(meta.get("search") or [])
     lines += ["", f"settings: C={s.C:g}, ngram-max={s.ngram_max}, keyword-window="
                   f"{s.keyword_window if model.keywords else 0}, sentences "
