@@ -141,9 +141,9 @@ class _Groups:
         self.by: dict[str, dict] = {}
 
     def add(self, key: str, part: str, value: float, at=(), kind: str = "word"):
-        g = self.by.setdefault(key, {"feature": key, "kind": kind, "parts": {}, "at": []})
+        g = self.by.setdefault(key, {"feature": key, "kind": kind, "parts": {}, "at": {}})
         g["parts"][part] = g["parts"].get(part, 0.0) + value
-        g["at"].extend(p for p in at if p not in g["at"])
+        g["at"].update(dict.fromkeys(at))  # a set that keeps its order
 
     def ranked(self, title_len: int) -> list[dict]:
         out = []
