@@ -30,6 +30,7 @@ _API = {
     "train": "model.train", "explain": "model.explain",
     "load_model": "model.persist", "save_model": "model.persist", "shipped_model": "model.persist",
     "evaluate": "evaluation.results", "cross_validate": "evaluation.crossval",
+    "compare": "evaluation.compare",
 }
 __all__ = ["__version__", *_API]
 

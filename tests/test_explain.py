@@ -117,3 +117,88 @@ def test_html_view_highlights_the_evidence_in_chromium(sentence_model, browser, 
     assert marks and all(m.size["width"] > 0 for m in marks)
     shot = tmp_path / "explain.png"
     assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 10_000
+
+
+def explained(model, doc_id, *extra):
+    result = invoke("--model", str(model), str(FIXTURE_ARTICLES), "--id", doc_id, "--format", "json",
+                    *extra)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+@pytest.mark.parametrize("which", ["fixture_model", "sentence_model"])
+def test_words_gather_their_ngram_keyword_and_sentence_parts_and_sum_to_the_logit(which, request):
+    model = str(request.getfixturevalue(which))
+    predicted = json.loads(CliRunner().invoke(main, ["predict", "--model", model, "--format", "json",
+                                                     str(FIXTURE_ARTICLES)]).output)
+    seen_parts = set()
+    for p in predicted[:8]:
+        e = explained(model, p["id"])
+        for tag, x in e["tags"].items():
+            total = x["intercept"] + sum(g["value"] for g in x["groups"])
+            assert abs(total - x["logit"]) <= 1e-9
+            assert 1 / (1 + math.exp(-total)) == pytest.approx(p["scores"][tag], abs=1e-6)
+            # each kind of feature is shared out whole among the words behind it
+            for kind in ("ngram", "keyword", "sentence"):
+                given = sum(c["value"] for c in x["contributions"] if c["kind"] == kind)
+                shared = sum(g["parts"].get(kind, 0.0) for g in x["groups"])
+                assert shared == pytest.approx(given, abs=1e-9)
+            for g in x["groups"]:
+                assert g["value"] == pytest.approx(sum(g["parts"].values()), abs=1e-12)
+                seen_parts.update(g["parts"])
+            # the keyword shares are the keyword occurrences' and name them
+            assert sum(k["value"] for k in x["keywords"]) == pytest.approx(
+                sum(g["parts"].get("keyword", 0.0) for g in x["groups"]), abs=1e-9)
+    assert {"ngram", "keyword"} <= seen_parts
+    if which == "sentence_model":
+        assert "sentence" in seen_parts
+
+
+def test_keywords_named_are_the_ones_counted_with_their_context(fixture_model):
+    from conftest import reference_keyword_counts
+    from tagger.model.persist import load_model
+
+    model = load_model(fixture_model)
+    docs = articles()
+    checked = 0
+    for doc_id in list(docs)[:12]:
+        doc = docs[doc_id]
+        e = explained(fixture_model, doc_id)
+        content = f"{doc['title']}\n{doc['text']}" if doc.get("title") else doc["text"]
+        expected = reference_keyword_counts([content], model.keywords, model.settings.keyword_window)[0]
+        for lst, n in zip(model.keywords, expected):
+            assert sum(k["list"] == lst["tag"] for k in e["keywords"]) == n
+        for k in e["keywords"]:
+            source = doc["title"] if k.get("field") == "title" else doc["text"]
+            assert " ".join(WORD.findall(source[k["start"]:k["end"]].lower())) == k["keyword"]
+            context = {w for c in next(x for x in model.keywords if x["tag"] == k["list"])["context"]
+                       for w in WORD.findall(c.lower())}
+            assert set(k["context"]) <= context and (k["context"] or not context)
+            checked += 1
+    assert checked
+
+
+def test_a_keyword_that_raised_a_tag_is_not_shown_lowering_it(sentence_model):
+    e = explained(sentence_model, "fx007")
+    x = e["tags"]["escalation_rhetoric"]
+    words = {g["feature"]: g for g in x["groups"]}
+    raised = [k for k in x["keywords"] if k["value"] > 0 and k["list"] == "escalation_rhetoric"]
+    assert raised
+    for k in raised:
+        assert words[k["keyword"]]["value"] > 0
+        assert k["start"] in [s["start"] for s in words[k["keyword"]]["spans"]]
+
+
+def test_every_tag_is_listed_with_its_score_and_threshold(sentence_model, tmp_path):
+    text = invoke("--model", str(sentence_model), str(FIXTURE_ARTICLES), "--id", "fx007").output
+    e = explained(sentence_model, "fx007")
+    for tag, x in e["tags"].items():
+        assert re.search(rf"^{tag} +{x['probability']:.3f} +{x['threshold']:.3f} ", text, re.M)
+    out = tmp_path / "why.html"
+    assert invoke("--model", str(sentence_model), str(FIXTURE_ARTICLES), "--id", "fx007",
+                  "--format", "html", "--out", str(out)).exit_code == 0
+    page = out.read_text()
+    for tag, x in e["tags"].items():
+        assert f'id="tag-{tag}"' in page and f"{x['threshold']:.3f}" in page
+        opened = re.search(rf'<details class="tag" id="tag-{tag}"( open)?>', page).group(1)
+        assert bool(opened) == (x["assigned"] or x["why_not"])

@@ -3,7 +3,7 @@
 `tagger evaluate --by quarter --report`, on our own synthetic fixture corpus, never on the
 publishers' text), as headless Chromium shows them (for the README).
 
-    python tools/screenshots.py
+    python tools/screenshots.py [label] [report] [explain]   (all three when none is named)
 """
 
 from __future__ import annotations
@@ -97,14 +97,13 @@ def report_page() -> None:
             browser.quit()
 
 
-def main() -> None:
-    label_page()
-    report_page()
+def explain_page() -> None:
+    """The explanation of a seed article: every tag's score and threshold, then each tag
+    given with its words (n-gram, keyword and sentence parts together) and best sentence."""
     with tempfile.TemporaryDirectory() as tmp:
         page = Path(tmp) / "why.html"
         subprocess.run([str(Path(sys.executable).parent / "tagger"), "explain", str(SEED),
-                        "--tag", "escalation_rhetoric", "--format", "html", "--out", str(page)],
-                       check=True)
+                        "--format", "html", "--out", str(page)], check=True)
         browser = chromium(tmp)
         try:
             browser.set_window_size(1100, 1300)
@@ -115,5 +114,16 @@ def main() -> None:
             browser.quit()
 
 
+PAGES = {"label": label_page, "report": report_page, "explain": explain_page}
+
+
+def main(names: list[str]) -> None:
+    """Write the pages named (all of them when none is)."""
+    for name in names or PAGES:
+        if name not in PAGES:
+            sys.exit(f"no page {name!r} (pages: {', '.join(PAGES)})")
+        PAGES[name]()
+
+
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -114,13 +114,16 @@ def rebuild_command(data, label_files, tags_path, model, options) -> str:
               help="Cross-validate K folds on the labels instead of scoring a saved model.")
 @click.option("--by", type=click.Choice(SLICINGS),
               help="Also score each year, quarter, month or source (outlet) on its own.")
+@click.option("--against", type=click.Path(file_okay=False),
+              help="Compare --model (the new one) with this model (the old one) on the same "
+                   "documents: the paired bootstrap difference of their F1s.")
 @click.option("--include-training", is_flag=True,
               help="Also score documents the model was trained on (left out by default: a "
                    "score on them says nothing of new articles).")
 @settings_options
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @handle_errors
-def evaluate(model, data, label_files, tags_path, json_path, report_path, cv, by,
+def evaluate(model, data, label_files, tags_path, json_path, report_path, cv, by, against,
              include_training, quiet, max_doc_bytes, **kwargs):
     """Score a model on labelled documents: per-tag precision, recall, F1 and support.
 
@@ -132,6 +135,12 @@ def evaluate(model, data, label_files, tags_path, json_path, report_path, cv, by
     A saved model keeps a hash of each of its training documents: those among the
     documents given are counted and left out, unless --include-training.
 
+    With --against OLD, both models score the same documents (the training documents of
+    either left out), and each F1 (micro, macro, per tag) is given for both with the
+    difference new - old and its 95% paired bootstrap interval: the same resampled
+    documents score both models. The JSON (--json) names the data files and the dates
+    of the documents scored, as `tagger card --eval` shows them.
+
     \b
     Examples:
       tagger evaluate --data ../shared/corpus/economist-2023-2025.jsonl \\
@@ -140,6 +149,8 @@ def evaluate(model, data, label_files, tags_path, json_path, report_path, cv, by
         --labels labels/reference-train.csv --tags labels/tags.toml
       tagger evaluate --model model-2022 --data ../shared/corpus/economist-2023-2025.jsonl \\
         --labels labels/economist-random.csv --by year
+      tagger evaluate --model models/ukraine-war --against model-2022 \\
+        --data ../shared/corpus/economist-2023-2025.jsonl --labels labels/economist-random.csv
     """
     from ..evaluation.crossval import cross_validation
     from ..evaluation.results import evaluation
@@ -151,6 +162,11 @@ def evaluate(model, data, label_files, tags_path, json_path, report_path, cv, by
     for target in (json_path, report_path):
         if target:
             check_output(target, inputs=inputs)
+    sources = {"data": [Path(d).name for d in data], "labels": [Path(f).name for f in label_files]}
+    if against:
+        compare_models(model, against, data, label_files, json_path, report_path, cv, by,
+                       include_training, max_doc_bytes, sources)
+        return
     if cv:
         tags_path = schema_path(tags_path, label_files, quiet)
         settings, search = settings_from(kwargs)
@@ -165,7 +181,8 @@ def evaluate(model, data, label_files, tags_path, json_path, report_path, cv, by
         # labels are checked against the model's own tags: a tag it lacks is an error
         docs, _ = load_data(data, label_files, None, max_doc_bytes, known_tags=loaded.tags)
         try:
-            result = evaluation(loaded, docs, include_training=include_training, by=by)
+            result = evaluation(loaded, docs, include_training=include_training, by=by,
+                                sources=sources)
         except TrainingDataError as exc:
             raise click.ClickException(f"{exc} (or give --include-training to score them "
                                        "anyway)") from None
@@ -183,6 +200,31 @@ def evaluate(model, data, label_files, tags_path, json_path, report_path, cv, by
         click.echo("\n" + by_table(summary))
     if note:
         click.echo(note)
+
+
+def compare_models(model, against, data, label_files, json_path, report_path, cv, by,
+                   include_training, max_doc_bytes, sources) -> None:
+    """`evaluate --model NEW --against OLD`: the paired comparison, as a table and JSON."""
+    from ..evaluation.compare import compare
+    from ..io.files import write_text_atomic
+    from ..model.persist import load_model
+    from ..reports.text import comparison_table
+
+    for flag, given in (("--cv", cv), ("--report", report_path), ("--by", by),
+                        ("--include-training", include_training)):
+        if given:
+            raise click.ClickException(f"--against compares two saved models on documents "
+                                       f"neither was trained on; it does not take {flag}")
+    new, old = load_model(resolve_model(model)), load_model(resolve_model(against))
+    known = [*new.tags, *(t for t in old.tags if t not in new.tags)]
+    docs, _ = load_data(data, label_files, None, max_doc_bytes, known_tags=known)
+    try:
+        result = compare(new, old, docs, sources=sources)
+    except TrainingDataError as exc:
+        raise click.ClickException(str(exc)) from None
+    if json_path:
+        write_text_atomic(json_path, json.dumps(result, indent=2) + "\n")
+    click.echo(comparison_table(result))
 
 
 def training_note(training: dict | None) -> str | None:

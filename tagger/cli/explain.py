@@ -16,8 +16,8 @@ from .options import handle_errors, max_doc_bytes_option, model_option, resolve_
 @click.argument("path")
 @click.option("--id", "doc_id", help="The document to explain, when PATH holds several.")
 @click.option("--tag", "tags", multiple=True,
-              help="Explain this tag (repeatable) [default: the tags given, and those just "
-                   "under their threshold].")
+              help="Explain this tag (repeatable) [default: every tag, the given ones and those "
+                   "just under their threshold in detail].")
 @click.option("--format", "-f", "fmt", type=click.Choice(["text", "json", "html"]),
               default="text", show_default=True,
               help="text for a terminal (highlighted when it is one), JSON with every tag, or "
@@ -29,10 +29,12 @@ from .options import handle_errors, max_doc_bytes_option, model_option, resolve_
 def explain(model, path, doc_id, tags, fmt, out, max_doc_bytes):
     """Why the model gave each tag to a document, or did not.
 
-    For each tag: its probability against its threshold, its logit as the intercept plus
-    one contribution per feature of the document (n-grams with their places in the
-    text, keyword features, sentence features), and the document's sentences ranked by
-    their score for the tag. PATH is one document, or a file of them with --id.
+    Every tag's probability against its threshold; then for each tag its logit as the
+    intercept plus one contribution per word (the word's n-gram weight, its share of the
+    keyword features when it is a keyword counted, and of the sentence features when it
+    lies in a best sentence), the keywords matched with their context words, and the
+    document's sentences ranked by their score for the tag. The JSON also gives the
+    contributions feature by feature. PATH is one document, or a file of them with --id.
 
     \b
     Examples:

@@ -11,7 +11,7 @@ from ..errors import ModelError, TrainingDataError
 from ..io.labels import binarize, labelled
 from ..io.records import Document
 from ..model.metrics import round4, score
-from ..model.provenance import seen_in_training
+from ..model.provenance import date_range, model_identity, seen_in_training
 from ..model.bootstrap import add_intervals
 from .calibration import expected_calibration_error
 from .slices import by_slice, check_slicing
@@ -40,6 +40,9 @@ class Evaluation:
     # how many of the labelled documents given the model was trained on, and were they
     # left out: {"recorded", "given", "in_training", "left_out"}
     training: dict | None = None
+    # the scored documents: {"data", "labels"} (file names) and "dates" (their range)
+    documents: dict | None = None
+    model: dict | None = None  # which model scored them (model_identity)
     _summary: dict | None = field(default=None, init=False, repr=False, compare=False)
 
     def summary(self) -> dict:
@@ -66,6 +69,10 @@ class Evaluation:
                                         f"{self.cv_folds} folds' thresholds")
         if self.training is not None:
             result["training_documents"] = dict(self.training)
+        if self.documents is not None:
+            result["documents"] = dict(self.documents)
+        if self.model is not None:
+            result["model"] = dict(self.model)
         if self.by:
             result["by_kind"] = self.by
             result["by"] = by_slice(self, self.by)
@@ -73,13 +80,14 @@ class Evaluation:
 
 
 def evaluation(model, docs: Sequence[Document], *, include_training: bool = False,
-               by: str | None = None) -> Evaluation:
+               by: str | None = None, sources: dict | None = None) -> Evaluation:
     """Score a trained model on the labelled documents among ``docs``.
 
     Documents the model was trained on (the same id or the same text, by the hashes it
     keeps) are left out unless ``include_training``: a score on them says nothing of new
     articles. ``by`` also scores each year, quarter, month or source (see
-    :mod:`.slices`)."""
+    :mod:`.slices`). ``sources`` ({"data": [...], "labels": [...]}, file names) names the
+    scored documents in the summary, beside their dates."""
     check_slicing(by)
     test = labelled(docs)
     if not test:
@@ -101,7 +109,8 @@ def evaluation(model, docs: Sequence[Document], *, include_training: bool = Fals
                       Y=binarize(test, model.tags), proba=proba, P=model.decide(proba),
                       thresholds=np.asarray(model.thresholds), evidence=model.best_sentences(test),
                       dates=[d.date for d in test], outlets=[d.outlet for d in test], by=by,
-                      training=training)
+                      training=training, documents={**(sources or {}), "dates": date_range(test)},
+                      model=model_identity(model))
 
 
 def evaluate(model, docs: Sequence[Document], **kwargs) -> dict:

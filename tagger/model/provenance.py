@@ -58,3 +58,12 @@ def source_counts(docs: Sequence[Document]) -> dict:
     top = dict(counts.most_common(MAX_SOURCES))
     rest = sum(counts.values()) - sum(top.values())
     return {**top, **({"(other)": rest} if rest else {})}
+
+
+def model_identity(model) -> dict:
+    """What tells a model's scores from another's in a score file: the fingerprint of its
+    labelled training data and its settings."""
+    from dataclasses import asdict
+
+    return {"training_data": model.metadata.get("training_data", ""),
+            "settings": asdict(model.settings)}

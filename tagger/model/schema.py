@@ -61,6 +61,40 @@ class DriftBaseline(msgspec.Struct, forbid_unknown_fields=True):
     note: Text = ""
 
 
+MAX_HELD_OUT = 20  # sets of held-out scores a model keeps (tagger card --eval)
+FileName = Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
+Interval = Annotated[list[Probability], msgspec.Meta(min_length=2, max_length=2)]
+
+
+class F1Scores(msgspec.Struct, forbid_unknown_fields=True):
+    """Precision, recall and F1 (with its 95% bootstrap interval) of a tag or an average."""
+
+    precision: Probability
+    recall: Probability
+    f1: Probability
+    f1_ci95: Interval | None = None
+    support: Count | None = None
+
+
+class ScoredDocuments(msgspec.Struct, forbid_unknown_fields=True):
+    """Which documents were scored: the data and label files (by name) and their dates."""
+
+    data: Annotated[list[FileName], msgspec.Meta(max_length=100)] = []
+    labels: Annotated[list[FileName], msgspec.Meta(max_length=100)] = []
+    dates: DateRange = msgspec.field(default_factory=DateRange)
+
+
+class HeldOutScores(msgspec.Struct, forbid_unknown_fields=True):
+    """The model's scores on labelled documents it was not trained on (tagger evaluate),
+    kept so that its card shows them (tagger card --eval)."""
+
+    documents: ScoredDocuments
+    n_docs: Annotated[int, msgspec.Meta(ge=1, le=2**53)]
+    micro: F1Scores
+    macro: F1Scores
+    per_tag: Annotated[dict[TagId, F1Scores], msgspec.Meta(max_length=MAX_TAGS)]
+
+
 class ModelFile(msgspec.Struct, forbid_unknown_fields=True):
     """model.json. The first block is what tagging uses; the rest describes the model."""
 
@@ -88,11 +122,12 @@ class ModelFile(msgspec.Struct, forbid_unknown_fields=True):
                        msgspec.Meta(max_length=100)] = {}
     # used to warn when new documents drift from these (never to tag)
     drift: DriftBaseline | None = None
+    held_out: Annotated[list[HeldOutScores], msgspec.Meta(max_length=MAX_HELD_OUT)] = []
 
 
 DESCRIPTIVE = ("versions", "n_train_docs", "n_unlabelled_docs", "tag_counts", "training_data",
                "cv", "calibration", "search", "schema", "command", "date_range", "sources",
-               "drift")
+               "drift", "held_out")
 
 
 def parse(raw: bytes, path: Path) -> ModelFile:
@@ -128,7 +163,43 @@ def parse(raw: bytes, path: Path) -> ModelFile:
 def extra(meta: ModelFile) -> dict:
     """The descriptive part of the metadata, as plain values."""
     out = {k: msgspec.to_builtins(getattr(meta, k)) for k in DESCRIPTIVE}
-    return {k: v for k, v in out.items() if v is not None or k == "command"}
+    out = {k: v for k, v in out.items() if v is not None or k == "command"}
+    if not out["held_out"]:  # a model saved again stays as it was written
+        del out["held_out"]
+    return out
+
+
+# `tagger evaluate --json` holds more than these: what is not read is ignored
+class LooseF1(F1Scores, forbid_unknown_fields=False):
+    pass
+
+
+class LooseDocuments(ScoredDocuments, forbid_unknown_fields=False):
+    pass
+
+
+class ScoredBy(msgspec.Struct):
+    training_data: Text = ""
+    settings: dict[str, Any] = {}
+
+
+class TrainingDocuments(msgspec.Struct):
+    recorded: bool = False
+    in_training: Count | None = None
+    left_out: bool = False
+
+
+class ScoresFile(msgspec.Struct):
+    """A score file written by `tagger evaluate --json` (of one model)."""
+
+    n_docs: Count
+    micro: LooseF1
+    macro: LooseF1
+    per_tag: Annotated[dict[TagId, LooseF1], msgspec.Meta(max_length=MAX_TAGS)]
+    documents: LooseDocuments | None = None
+    model: ScoredBy | None = None
+    training_documents: TrainingDocuments | None = None
+    cv_folds: Count | None = None
 
 
 def json_schema() -> dict:

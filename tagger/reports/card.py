@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..io.files import write_text_atomic
 from ..model.persist import CARD_FILE, library_versions
-from .text import interval
+from .text import documents_line, interval
 
 
 def _md(text) -> str:
@@ -29,6 +29,14 @@ def _most_first(counts: dict) -> dict:
     last = ("(other)", "(unknown)")
     ranked = sorted((k for k in counts if k not in last), key=lambda k: (-counts[k], k))
     return {k: counts[k] for k in [*ranked, *(k for k in last if k in counts)]}
+
+
+def _held_out(entry: dict, tags) -> dict:
+    """Held-out scores (tagger card --eval) for the card: named by their files and dates,
+    tags in the model's order."""
+    return {"title": _md(documents_line(entry["documents"])), "n_docs": entry["n_docs"],
+            "micro": entry["micro"], "macro": entry["macro"],
+            "per_tag": [(t, entry["per_tag"][t]) for t in tags if t in entry["per_tag"]]}
 
 
 def model_card(model, *, name: str | None = None) -> str:
@@ -59,6 +67,7 @@ def model_card(model, *, name: str | None = None) -> str:
         fingerprint=meta.get("training_data", ""), cv=meta["cv"],
         per_tag=[(t, meta["cv"]["per_tag"][t]) for t in model.tags if t in meta["cv"].get("per_tag", {})],
         ci=lambda m: interval(m, "n/a"),
+        held_out=[_held_out(e, model.tags) for e in meta.get("held_out") or []],
         drift=meta.get("drift"), command=meta.get("command"), settings_line=settings_line,
         versions=", ".join(f"{_md(k)} {_md(v)}" for k, v in
                            sorted((meta.get("versions") or library_versions()).items())))

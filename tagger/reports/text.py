@@ -33,6 +33,50 @@ def format_table(result: dict) -> str:
     return "\n".join(lines)
 
 
+def documents_line(documents: dict | None) -> str:
+    """The scored documents by their files and dates, e.g. "economist-2023-2025.jsonl with
+    labels economist-random.csv, dated 2023-01-05 to 2025-06-30"."""
+    if not documents:
+        return ""
+    data = ", ".join(documents.get("data", [])) or "documents"
+    labels = documents.get("labels", [])
+    dates = documents.get("dates") or {}
+    when = (f", dated {dates['first']} to {dates['last']}" if dates.get("first")
+            else ", undated")
+    undated = f" ({dates['undated']} undated)" if dates.get("first") and dates.get("undated") else ""
+    return data + (f" with labels {', '.join(labels)}" if labels else "") + when + undated
+
+
+def comparison_table(result: dict) -> str:
+    """Two models on the same documents (:func:`tagger.evaluation.compare.compare`): per
+    tag and on average, each one's F1, the difference with its 95% paired interval and the
+    share of resamples in which the new model scores higher."""
+    d = result["difference"]
+    rows = [*d["per_tag_f1"].items(), ("", None), ("micro avg", d["micro_f1"]),
+            ("macro avg", d["macro_f1"])]
+    width = max(len(t) for t, _ in rows)
+    lines = [f"{'tag':<{width}}  new F1  old F1  new - old  95% interval      new higher in"]
+    for tag, m in rows:
+        if m is None:
+            lines.append("")
+            continue
+        lo, hi = m["ci95"]
+        lines.append(f"{tag:<{width}}  {m['new']:6.3f}  {m['old']:6.3f}  {m['difference']:+9.3f}  "
+                     f"{f'[{lo:+.3f}, {hi:+.3f}]':<16s}  {100 * m['new_better_share']:5.1f}% of resamples")
+    t = result["training_documents"]
+    seen = ", ".join(f"{k} model: {'not recorded' if t[k] is None else t[k]}" for k in ("new", "old"))
+    lines.append(f"\n{result['n_docs']} labelled documents neither model was trained on: "
+                 f"{documents_line(result['documents'])}")
+    lines.append(f"{t['left_out']} of the {t['given']} given were left out as training documents "
+                 f"({seen}).")
+    lines.append(f"Paired bootstrap: {d['n_boot']} resamples of the documents, each scoring both "
+                 f"models; {100 * d['level']:.0f}% percentile intervals of new - old (seed {d['seed']}).")
+    for side in ("only_new", "only_old"):
+        if result[side]:
+            lines.append(f"Tags of the {side[5:]} model alone, not compared: {', '.join(result[side])}.")
+    return "\n".join(lines)
+
+
 def by_table(result: dict) -> str:
     """One row per slice (year, quarter, month or source): documents, micro and macro F1
     with their 95% bootstrap intervals."""
@@ -117,6 +161,10 @@ def model_summary(model, path) -> str:
     if cv:
         lines.append(f"(out-of-fold scores of {cv.get('folds')}-fold cross-validation on the "
                      "training labels; tagger evaluate --cv gives the unbiased estimate)")
+    for e in meta.get("held_out") or []:  # tagger card --eval
+        lines.append(f"on {e['n_docs']:,} articles it was not trained on, "
+                     f"{documents_line(e['documents'])}: micro-F1 {e['micro']['f1']:.3f} "
+                     f"{interval(e['micro'])}, macro-F1 {e['macro']['f1']:.3f} {interval(e['macro'])}")
     searched = len(meta.get("search") or [])
     lines += ["", f"settings: C={s.C:g}, ngram-max={s.ngram_max}, keyword-window="
                   f"{s.keyword_window if model.keywords else 0}, sentences "

@@ -67,15 +67,23 @@ class Lexicon:
     def counts(self, tokens: Tokens) -> np.ndarray:
         """(n_docs x n_lists) counts of keyword occurrences in context."""
         out = np.zeros((tokens.n_docs, self.n_lists), dtype=np.int64)
+        for j, (start, _) in enumerate(self.occurrences(tokens)):
+            out[:, j] = np.bincount(tokens.doc[start], minlength=tokens.n_docs)
+        return out
+
+    def occurrences(self, tokens: Tokens) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per list, the keyword occurrences in context: (first token, last token) arrays
+        of indices into ``tokens`` (what :meth:`counts` counts)."""
         hashes, doc = tokens.hashes, tokens.doc
         m = len(hashes)
+        none = np.zeros(0, dtype=np.int64)
         # Few tokens are keyword or context words: a table over the hashes' top bits
         # rules out almost all of them before the exact (and costlier) hash lookup.
         at = np.flatnonzero(self._filter[(hashes >> _FILTER_SHIFT).astype(np.intp)])
         ids = self._index.get_indexer(hashes[at])
         at, ids = at[ids >= 0], ids[ids >= 0]
         if len(at) == 0:
-            return out
+            return [(none, none) for _ in range(self.n_lists)]
         tok = np.full(m, -1, dtype=np.int64)
         tok[at] = ids
         starts, ends = [[] for _ in range(self.n_lists)], [[] for _ in range(self.n_lists)]
@@ -92,12 +100,14 @@ class Lexicon:
                 starts[j].append(start[lists[:, j]])
                 ends[j].append(start[lists[:, j]] + n - 1)
         first_token = np.searchsorted(doc, np.arange(tokens.n_docs))  # of each document
+        out = []
         for j in range(self.n_lists):
-            start, end = np.concatenate(starts[j]), np.concatenate(ends[j])
+            start, end = np.concatenate([none, *starts[j]]), np.concatenate([none, *ends[j]])
             if self._context[j] is not None and len(start):
                 where = at[self._context[j][ids]]
-                start = start[self._near(where, start, end, doc, first_token)]
-            out[:, j] = np.bincount(doc[start], minlength=tokens.n_docs)
+                near = self._near(where, start, end, doc, first_token)
+                start, end = start[near], end[near]
+            out.append((start, end))
         return out
 
     def _near(self, where: np.ndarray, start: np.ndarray, end: np.ndarray,
