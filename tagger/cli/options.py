@@ -43,6 +43,16 @@ def evidence_option(f):
                              "'evidence'; CSV and Parquet: TAG.evidence, TAG.start, TAG.end).")(f)
 
 
+def adapt_priors_option(f):
+    return click.option("--adapt-priors", is_flag=True,
+                        help="Estimate each tag's rate among these documents from the "
+                             "model's own scores (EM, Saerens et al. 2002; no labels) and "
+                             "adjust the scores to it before the thresholds; the rates go "
+                             "to standard error (tag: also OUT.drift.json). For batches "
+                             "of dozens of documents or more; the README says when it "
+                             "helps.")(f)
+
+
 def model_option(required: bool = False):
     return click.option("--model", "-m", "model", envvar="TAGGER_MODEL", required=required,
                         type=click.Path(file_okay=False, dir_okay=True),
