@@ -72,14 +72,46 @@ register("kw2", "keyword features weighted twice", settings=dict(keyword_weight=
 register("sentC3", "sentence scorers less regularised (sentence_C 3)", settings=dict(sentence_C=3.0))
 
 
+_TRAINED: dict = {}  # (training ids, settings) -> model: one fit shared by the variants below
+
+
+def trained(docs, schema, settings):
+    import tagger
+
+    key = (tuple(d.id for d in docs), settings)
+    if key not in _TRAINED:
+        _TRAINED[key] = tagger.train(list(docs), schema=schema, settings=settings, search=None)
+    return _TRAINED[key]
+
+
+def adapted_priors(docs, pool, schema, settings):
+    """Today's model, its scores adjusted to the tag rates EM estimates (tagger.model.priors,
+    `--adapt-priors`) on the scored documents, plus the unlabelled pool when given."""
+    from tagger.model.priors import adapted_model, estimate_for
+
+    model = trained(docs, schema, settings)
+    pool_proba = model.predict_proba([d.content for d in pool])
+
+    def decide(texts):
+        proba = model.predict_proba(texts)
+        adapted = adapted_model(model, estimate_for(model, np.vstack([proba, pool_proba])))
+        return adapted.decide(adapted.predict_proba(texts))
+    return decide
+
+
+register("priors", "tag rates estimated by EM on the scored documents, scores adjusted "
+         "(--adapt-priors)", fit=adapted_priors)
+register("priors+pool", "the same, rates estimated on the scored and the unlabelled documents "
+         "of the period", fit=adapted_priors, unlabelled=True)
+
+
 def train_with(method: Method, docs, pool, schema, seed: int):
     import tagger
 
     settings = tagger.Settings(**{**FIXED, **method.settings, "seed": seed})
     if method.fit is not None:
         return method.fit(docs, pool if method.unlabelled else [], schema, settings)
-    model = tagger.train(list(docs) + (list(pool) if method.unlabelled else []), schema=schema,
-                         settings=settings, search=None)
+    model = trained(list(docs) + (list(pool) if method.unlabelled else []), schema, settings)
     return lambda texts: model.decide(model.predict_proba(texts))
 
 
