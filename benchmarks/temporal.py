@@ -84,25 +84,29 @@ def trained(docs, schema, settings):
     return _TRAINED[key]
 
 
-def adapted_priors(docs, pool, schema, settings):
-    """Today's model, its scores adjusted to the tag rates EM estimates (tagger.model.priors,
-    `--adapt-priors`) on the scored documents, plus the unlabelled pool when given."""
-    from tagger.model.priors import adapted_model, estimate_for
+def adapted_priors(how: str):
+    """Today's model, its scores adjusted to the tag rates estimated (tagger.model.priors,
+    `--adapt-priors HOW`) on the scored documents, plus the unlabelled pool when given."""
+    def fit(docs, pool, schema, settings):
+        from tagger.model.priors import adapted_model, estimate_for
 
-    model = trained(docs, schema, settings)
-    pool_proba = model.predict_proba([d.content for d in pool])
+        model = trained(docs, schema, settings)
+        pool_proba = model.predict_proba([d.content for d in pool])
 
-    def decide(texts):
-        proba = model.predict_proba(texts)
-        adapted = adapted_model(model, estimate_for(model, np.vstack([proba, pool_proba])))
-        return adapted.decide(adapted.predict_proba(texts))
-    return decide
+        def decide(texts):
+            proba = model.predict_proba(texts)
+            estimate = estimate_for(model, np.vstack([proba, pool_proba]), how)
+            adapted = adapted_model(model, estimate)
+            return adapted.decide(adapted.predict_proba(texts))
+        return decide
+    return fit
 
 
-register("priors", "tag rates estimated by EM on the scored documents, scores adjusted "
-         "(--adapt-priors)", fit=adapted_priors)
-register("priors+pool", "the same, rates estimated on the scored and the unlabelled documents "
-         "of the period", fit=adapted_priors, unlabelled=True)
+for _how in ("em", "mean"):
+    register(f"priors-{_how}", f"tag rates estimated on the scored documents ({_how}), scores "
+             f"adjusted (--adapt-priors {_how})", fit=adapted_priors(_how))
+    register(f"priors-{_how}+pool", "the same, rates estimated on the scored and the "
+             "unlabelled documents of the period", fit=adapted_priors(_how), unlabelled=True)
 
 
 def train_with(method: Method, docs, pool, schema, seed: int):

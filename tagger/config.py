@@ -145,3 +145,11 @@ def settings_table() -> str:
         rows.append(f"| `{f.name}` | {flag} | {getattr(d, f.name)} | {allowed} | "
                     f"{searched or '-'} | {m['doc']} |")
     return "\n".join(rows) + "\n"
+
+
+# How `--adapt-priors` estimates a batch's tag rates from the model's scores (see
+# tagger.model.priors; measured by benchmarks/priors.py).
+PRIOR_ESTIMATES = {
+    "em": "EM of Saerens, Latinne & Decaestecker (2002), repeated until the rates settle",
+    "mean": "the documents' mean score (one step of that EM: probabilistic classify-and-count)",
+}

@@ -41,6 +41,17 @@ def test_em_recovers_a_known_shift_of_each_tags_rate():
     assert est.to_dict()["tags"]["rose"]["training"] == 0.3
 
 
+def test_the_mean_estimate_is_the_first_step_of_em():
+    rng = np.random.default_rng(1)
+    P = np.column_stack([calibrated_scores(rng, 5000, rate, 0.3)[0] for rate in (0.1, 0.6)])
+    mean = estimate_priors(P, [0.3, 0.3], method="mean")
+    assert np.allclose(mean.estimated, P.mean(axis=0)) and (mean.iterations == 1).all()
+    assert np.allclose(mean.estimated, estimate_priors(P, [0.3, 0.3], max_iterations=1).estimated)
+    assert mean.to_dict()["method"] == "mean"
+    with pytest.raises(TaggerError, match="unknown way"):
+        estimate_priors(P, [0.3, 0.3], method="median")
+
+
 def test_adjustment_is_the_formula_of_saerens_et_al():
     p, pi, new = np.array([[0.2], [0.9]]), np.array([0.3]), np.array([0.1])
     r1, r0 = new / pi, (1 - new) / (1 - pi)
@@ -90,12 +101,13 @@ def test_tag_with_adapt_priors_is_predicts_and_the_same_whatever_jobs(tmp_path):
     for jobs in ("1", "2"):
         out = tmp_path / f"j{jobs}.jsonl"
         result = run("tag", FIXTURE_ARTICLES, "--out", out, "-j", jobs, "--batch-size", "7",
-                     "--adapt-priors", "-m", SHIPPED_MODEL)
+                     "--adapt-priors", "em", "-m", SHIPPED_MODEL)
         assert result.exit_code == 0, result.output
-        assert "tag rates adapted (training -> estimated): missile_strikes" in result.output
+        assert "tag rates adapted (em; training -> estimated): missile_strikes" in result.output
         outs.append(out.read_bytes())
     assert outs[0] == outs[1]
-    predicted = run("predict", FIXTURE_ARTICLES, "-f", "json", "--adapt-priors", "-m", SHIPPED_MODEL)
+    predicted = run("predict", FIXTURE_ARTICLES, "-f", "json", "--adapt-priors", "em",
+                    "-m", SHIPPED_MODEL)
     assert predicted.exit_code == 0, predicted.output
     records = [json.loads(line) for line in outs[0].decode().splitlines()]
     assert records == json.loads(predicted.stdout)
@@ -114,11 +126,11 @@ def test_without_the_option_the_output_is_as_before(tmp_path):
     predicted = run("predict", FIXTURE_ARTICLES, "-f", "json", "-m", SHIPPED_MODEL)
     assert [json.loads(line) for line in plain.read_text().splitlines()] == json.loads(predicted.stdout)
     adapted = tmp_path / "adapted.jsonl"
-    batch.tag_files([FIXTURE_ARTICLES], adapted, model_dir=SHIPPED_MODEL, jobs=1, adapt_priors=True)
+    batch.tag_files([FIXTURE_ARTICLES], adapted, model_dir=SHIPPED_MODEL, jobs=1, adapt_priors="mean")
     assert adapted.read_bytes() != plain.read_bytes()  # the option changes the scores
 
 
 def test_too_few_documents_is_a_one_line_error(tmp_path):
-    result = run("predict", SEEDS, "--adapt-priors", "-m", SHIPPED_MODEL)
+    result = run("predict", SEEDS, "--adapt-priors", "em", "-m", SHIPPED_MODEL)
     assert result.exit_code == 1 and "needs at least" in result.output
     assert "Traceback" not in result.output

@@ -82,13 +82,13 @@ def tag_stream(model, docs: Iterable[Document], *, batch_size: int = 1000,
 
 
 def _adapted(model, model_dir: Path, files, batch_size: int, jobs: int, max_doc_bytes: int,
-             exclude: frozenset):
+             exclude: frozenset, method: str):
     """(the model adapted to the input's tag rates, the estimate): a first pass scores the
-    documents to be tagged, then the EM estimates the rates from their probabilities."""
+    documents to be tagged, then ``method`` estimates the rates from their probabilities."""
     from ..model.priors import adapted_model, estimate_for
 
     proba = engines.score_local(model, model_dir, files, batch_size, jobs, max_doc_bytes, exclude)
-    estimate = estimate_for(model, proba)
+    estimate = estimate_for(model, proba, method)
     return adapted_model(model, estimate), estimate
 
 
@@ -143,7 +143,7 @@ def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str |
               progress: Callable[[int], None] | None = None,
               connect_timeout: float = 20, duplicates: str = "error",
               max_doc_bytes: int = MAX_DOC_BYTES, evidence: bool = True,
-              incremental: bool = False, adapt_priors: bool = False) -> BatchSummary:
+              incremental: bool = False, adapt_priors: str | None = None) -> BatchSummary:
     """Tag every document behind ``inputs`` into ``out``, resuming an interrupted run.
 
     Unreadable documents (and any over ``max_doc_bytes``) are skipped and listed in
@@ -160,10 +160,11 @@ def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str |
     from the training documents go to ``OUT.drift.json`` (see
     :func:`tagger.evaluation.drift.drift_report`).
 
-    With ``adapt_priors``, a first pass scores every document to be tagged (holding only
-    their probabilities) and estimates each tag's rate among them
-    (:mod:`tagger.model.priors`); they are then tagged with scores adjusted to those
-    rates, which ``OUT.drift.json`` records (``adapted_priors``).
+    With ``adapt_priors`` ("em" or "mean", :data:`tagger.config.PRIOR_ESTIMATES`), a first
+    pass scores every document to be tagged (holding only their probabilities) and
+    estimates each tag's rate among them (:mod:`tagger.model.priors`); they are then
+    tagged with scores adjusted to those rates, which ``OUT.drift.json`` records
+    (``adapted_priors``).
     """
     from ..model.persist import load_model
 
@@ -197,8 +198,8 @@ def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str |
         estimate = None
         if adapt_priors:
             model, estimate = _adapted(model, model_dir, files, batch_size, jobs, max_doc_bytes,
-                                       exclude)
-            manifest["adapted_priors"] = estimate.estimated.tolist()
+                                       exclude, adapt_priors)
+            manifest["adapted_priors"] = [adapt_priors, *estimate.estimated.tolist()]
         parts_dir = Path(str(out) + ".parts")
         done = parts.prepare(parts_dir, manifest)
         summary = BatchSummary(output=str(out), resumed_chunks=len(done))

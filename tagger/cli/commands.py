@@ -234,7 +234,7 @@ def predict(model, fmt, evidence, adapt_priors, max_doc_bytes, paths):
     if adapt_priors:
         from ..model.priors import adapt
 
-        loaded, estimate = adapt(loaded, [d.content for d in docs])
+        loaded, estimate = adapt(loaded, [d.content for d in docs], adapt_priors)
         click.echo(f"{estimate.summary()} ({estimate.n_docs} documents)", err=True)
     drift = DriftCounts()
     click.echo(format_predictions(loaded.predict(docs, evidence=evidence, drift=drift),

@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ..config import PRIOR_ESTIMATES
 from ..errors import ModelError, TaggerError
 
 MAX_ITERATIONS = 1000
@@ -46,6 +47,7 @@ class PriorEstimate:
     iterations: np.ndarray
     converged: np.ndarray
     n_docs: int
+    method: str = "em"
 
     @property
     def shift(self) -> np.ndarray:
@@ -58,8 +60,8 @@ class PriorEstimate:
 
     def to_dict(self) -> dict:
         """For a report: {"documents", "method", "tags": {tag: {training, estimated, ...}}}."""
-        return {"documents": self.n_docs,
-                "method": "EM of Saerens, Latinne & Decaestecker (2002), per tag",
+        return {"documents": self.n_docs, "method": self.method,
+                "about": PRIOR_ESTIMATES[self.method],
                 "tags": {t: {"training": round(float(a), 6), "estimated": round(float(b), 6),
                              "iterations": int(i), "converged": bool(c)}
                          for t, a, b, i, c in zip(self.tags, self.training, self.estimated,
@@ -67,7 +69,7 @@ class PriorEstimate:
 
     def summary(self) -> str:
         """The rates in a few words, for a summary line."""
-        return "tag rates adapted (training -> estimated): " + ", ".join(
+        return f"tag rates adapted ({self.method}; training -> estimated): " + ", ".join(
             f"{t} {a:.1%} -> {b:.1%}" for t, a, b in zip(self.tags, self.training, self.estimated))
 
 
@@ -84,15 +86,21 @@ def adjust(proba: np.ndarray, training: np.ndarray, estimated: np.ndarray) -> np
     return 1.0 / (1.0 + np.exp(-z))
 
 
-def estimate_priors(proba: np.ndarray, training: np.ndarray, tags=None, *,
+def estimate_priors(proba: np.ndarray, training: np.ndarray, tags=None, *, method: str = "em",
                     max_iterations: int = MAX_ITERATIONS,
                     tolerance: float = TOLERANCE) -> PriorEstimate:
     """Each tag's rate in the batch whose calibrated probabilities are ``proba``
-    (n_docs x n_tags), by EM from the ``training`` rates (one per tag).
+    (n_docs x n_tags), by EM from the ``training`` rates (one per tag); with ``method``
+    "mean", by its first step alone (the mean probability).
 
     Each tag is its own binary problem and stops on its own once its rate moves by less
     than ``tolerance``, or after ``max_iterations``; the result depends only on the
     documents' probabilities and their order, not on how they were computed."""
+    if method not in PRIOR_ESTIMATES:
+        raise TaggerError(f"unknown way to estimate tag rates {method!r} "
+                          f"(use {', '.join(PRIOR_ESTIMATES)})")
+    if method == "mean":
+        max_iterations = 1
     P = np.clip(np.asarray(proba, dtype=np.float64), PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR)
     training = np.clip(np.asarray(training, dtype=np.float64), RATE_FLOOR, 1 - RATE_FLOOR)
     if P.ndim != 2 or P.shape[1] != len(training):
@@ -115,8 +123,8 @@ def estimate_priors(proba: np.ndarray, training: np.ndarray, tags=None, *,
         iterations[cols] += 1
         active[cols[moved < tolerance]] = False
     tags = tuple(tags) if tags is not None else tuple(str(k) for k in range(len(training)))
-    return PriorEstimate(tags=tags, training=training, estimated=estimated,
-                         iterations=iterations, converged=~active, n_docs=len(P))
+    return PriorEstimate(tags=tags, training=training, estimated=estimated, iterations=iterations,
+                         converged=~active | (method == "mean"), n_docs=len(P), method=method)
 
 
 def training_priors(model) -> np.ndarray:
@@ -149,9 +157,9 @@ def training_priors(model) -> np.ndarray:
     return rates
 
 
-def estimate_for(model, proba: np.ndarray) -> PriorEstimate:
+def estimate_for(model, proba: np.ndarray, method: str = "em") -> PriorEstimate:
     """The batch's tag rates, from the model's probabilities of its documents."""
-    return estimate_priors(proba, training_priors(model), model.tags)
+    return estimate_priors(proba, training_priors(model), model.tags, method=method)
 
 
 def adapted_model(model, estimate: PriorEstimate):
@@ -160,8 +168,8 @@ def adapted_model(model, estimate: PriorEstimate):
     return replace(model, intercept=np.asarray(model.intercept, dtype=np.float64) + estimate.shift)
 
 
-def adapt(model, texts) -> tuple:
+def adapt(model, texts, method: str = "em") -> tuple:
     """(adapted model, estimate) for a batch of texts held in memory: a first pass for
-    the probabilities, then the EM."""
-    estimate = estimate_for(model, model.predict_proba(texts))
+    the probabilities, then the estimate."""
+    estimate = estimate_for(model, model.predict_proba(texts), method)
     return adapted_model(model, estimate), estimate
