@@ -69,7 +69,44 @@ register("C10", "stronger regularisation still (C 10)", settings=dict(C=10.0))
 register("idf-later", "vocabulary and IDF also from the unlabelled later articles",
          settings=dict(unlabelled_idf=True), unlabelled=True)
 register("kw2", "keyword features weighted twice", settings=dict(keyword_weight=2.0))
+register("names0.3", "names and numbers' TF-IDF weight scaled by 0.3", settings=dict(name_weight=0.3))
+register("names0.1", "names and numbers' TF-IDF weight scaled by 0.1", settings=dict(name_weight=0.1))
+register("hard3", "hard negatives (sentences of articles not given the tag that name its keywords) weigh 3",
+         settings=dict(hard_negative_weight=3.0))
+register("hard10", "hard negatives weigh 10", settings=dict(hard_negative_weight=10.0))
+register("ngram2", "word 1-2-grams, in the document and the sentence model", settings=dict(ngram_max=2))
 register("sentC3", "sentence scorers less regularised (sentence_C 3)", settings=dict(sentence_C=3.0))
+
+
+def self_trained(margin: float, base: dict):
+    """Self-training: the model tags the unlabelled later articles; those it is sure of
+    (every tag's score at least ``margin`` from its threshold) join the training labels
+    with those tags (no evidence), and the model is trained again."""
+    def fit(docs, pool, schema, settings):
+        from dataclasses import replace
+
+        import tagger
+
+        settings = replace(settings, **base)
+        model = tagger.train(list(docs) + list(pool), schema=schema, settings=settings, search=None)
+        texts = [d.content for d in pool]
+        proba = model.predict_proba(texts)
+        sure = np.all(np.abs(proba - model.thresholds) >= margin, axis=1)
+        decided = model.decide(proba)
+        pseudo = [replace(d, tags=tuple(t for t, on in zip(model.tags, row) if on), evidence=())
+                  for d, row, ok in zip(pool, decided, sure) if ok]
+        model = tagger.train(list(docs) + pseudo + [d for d, ok in zip(pool, sure) if not ok],
+                             schema=schema, settings=settings, search=None)
+        return lambda t: model.decide(model.predict_proba(t))
+    return fit
+
+
+register("self0.3", "self-training on the unlabelled later articles (margin 0.3)",
+         unlabelled=True, fit=self_trained(0.3, {}))
+register("combo", "names 0.3 + hard negatives 10 + IDF from later articles",
+         settings=dict(name_weight=0.3, hard_negative_weight=10.0, unlabelled_idf=True), unlabelled=True)
+register("self+combo", "self-training (margin 0.3) on top of combo", unlabelled=True,
+         fit=self_trained(0.3, dict(name_weight=0.3, hard_negative_weight=10.0, unlabelled_idf=True)))
 
 
 _TRAINED: dict = {}  # (training ids, settings) -> model: one fit shared by the variants below
