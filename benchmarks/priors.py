@@ -74,10 +74,10 @@ def report(runs, tags) -> list[str]:
         label = name if name in ("training", "true") else f"estimated: {name}"
         lines.append(f"  {label:<20}" + "".join(
             f"{med(lambda r, k=k: float(r['rates'][name][k])):>16.3f}" for k in range(len(tags))))
-    head = f"  {'F1':<8}{'micro':>8}{'macro':>8}" + "".join(f"{t[:8]:>9}" for t in tags)
+    head = f"  {'F1':<10}{'micro':>8}{'macro':>8}" + "".join(f"{t[:8]:>9}" for t in tags)
     lines += ["", head]
     for way in ("old", *WAYS):
-        lines.append(f"  {way:<8}{med(lambda r: r['f1'][way]['micro']['f1']):>8.3f}"
+        lines.append(f"  {way:<10}{med(lambda r: r['f1'][way]['micro']['f1']):>8.3f}"
                      f"{med(lambda r: r['f1'][way]['macro']['f1']):>8.3f}" + "".join(
                          f"{med(lambda r, t=t: r['f1'][way]['per_tag'][t]['f1']):>9.3f}" for t in tags))
     lines += ["", "  paired difference against today's scores [95%]"]
@@ -86,7 +86,7 @@ def report(runs, tags) -> list[str]:
                  ("macro", median_cell(runs, lambda r: r["diff"][way]["macro_f1"]))]
         cells += [(t[:10], median_cell(runs, lambda r, t=t: r["diff"][way]["per_tag_f1"][t]))
                   for t in tags]
-        lines.append(f"  {way:<8}" + "  ".join(f"{n} {c[0]:+.3f} [{c[1]:+.3f},{c[2]:+.3f}]"
+        lines.append(f"  {way:<10}" + "  ".join(f"{n} {c[0]:+.3f} [{c[1]:+.3f},{c[2]:+.3f}]"
                                                for n, c in cells))
     return lines
 
