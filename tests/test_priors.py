@@ -15,6 +15,11 @@ from tagger.model.priors import (MIN_DOCUMENTS, PriorEstimate, adapt, adapted_mo
                                  estimate_priors, training_priors)
 
 
+@pytest.fixture(scope="module")
+def shipped():
+    return load_model(SHIPPED_MODEL)
+
+
 def calibrated_scores(rng, n: int, rate: float, training_rate: float, separation: float = 2.0):
     """Labels drawn at ``rate`` and the exact posteriors of a classifier calibrated at
     ``training_rate``: one score per document, Gaussian within each class."""
@@ -70,8 +75,8 @@ def test_degenerate_scores_stay_finite_and_iterations_bounded():
         estimate_priors(P[:MIN_DOCUMENTS - 1], [0.2, 0.2, 0.2])
 
 
-def test_training_rates_are_the_labelled_rates_or_one_half_where_uncalibrated():
-    model = load_model(SHIPPED_MODEL)
+def test_training_rates_are_the_labelled_rates_or_one_half_where_uncalibrated(shipped):
+    model = shipped
     meta = model.metadata
     rates = training_priors(model)
     n = meta["n_train_docs"]
@@ -81,41 +86,51 @@ def test_training_rates_are_the_labelled_rates_or_one_half_where_uncalibrated():
     assert training_priors(uncalibrated)[0] == 0.5
 
 
-def test_an_adapted_model_moves_each_logit_by_the_log_odds_shift():
-    model = load_model(SHIPPED_MODEL)
+def test_an_adapted_model_moves_each_logit_by_the_log_odds_shift(shipped):
+    model = shipped
+    intercept = model.intercept.copy()
     texts = [json.loads(line)["text"] for line in FIXTURE_ARTICLES.read_text().splitlines()]
     adapted, est = adapt(model, texts)
     assert isinstance(est, PriorEstimate) and est.n_docs == len(texts)
     assert np.allclose(adapted.predict_proba(texts), est.adjust(model.predict_proba(texts)),
                        atol=1e-9)
     assert np.array_equal(adapted.thresholds, model.thresholds)
-    assert np.array_equal(model.intercept, load_model(SHIPPED_MODEL).intercept)  # left as it was
+    assert np.array_equal(model.intercept, intercept)  # left as it was
 
 
 def run(*args):
     return CliRunner().invoke(main, [str(a) for a in args])
 
 
-def test_tag_with_adapt_priors_is_predicts_and_the_same_whatever_jobs(tmp_path):
-    outs = []
-    for jobs in ("1", "2"):
-        out = tmp_path / f"j{jobs}.jsonl"
-        result = run("tag", FIXTURE_ARTICLES, "--out", out, "-j", jobs, "--batch-size", "7",
-                     "--adapt-priors", "em", "-m", SHIPPED_MODEL)
-        assert result.exit_code == 0, result.output
-        assert "tag rates adapted (em; training -> estimated): missile_strikes" in result.output
-        outs.append(out.read_bytes())
-    assert outs[0] == outs[1]
+def adapted_run(out, jobs: str):
+    result = run("tag", FIXTURE_ARTICLES, "--out", out, "-j", jobs, "--batch-size", "7",
+                 "--adapt-priors", "em", "-m", SHIPPED_MODEL)
+    assert result.exit_code == 0, result.output
+    assert "tag rates adapted (em; training -> estimated): missile_strikes" in result.output
+    return out.read_bytes()
+
+
+def test_tag_with_adapt_priors_is_predicts_and_the_same_whatever_jobs(tmp_path, shipped):
+    assert adapted_run(tmp_path / "j1.jsonl", "1") == adapted_run(tmp_path / "j2.jsonl", "2")
     predicted = run("predict", FIXTURE_ARTICLES, "-f", "json", "--adapt-priors", "em",
                     "-m", SHIPPED_MODEL)
     assert predicted.exit_code == 0, predicted.output
-    records = [json.loads(line) for line in outs[0].decode().splitlines()]
+    records = [json.loads(line) for line in (tmp_path / "j1.jsonl").read_text().splitlines()]
     assert records == json.loads(predicted.stdout)
     drift = json.loads((tmp_path / "j1.jsonl.drift.json").read_text())
     rates = drift["adapted_priors"]["tags"]
-    assert drift["adapted_priors"]["documents"] == 48 and set(rates) == set(load_model(SHIPPED_MODEL).tags)
+    assert drift["adapted_priors"]["documents"] == 48 and set(rates) == set(shipped.tags)
     # the fixture's articles are mostly about parks and football: every rate falls
     assert all(r["estimated"] < r["training"] for r in rates.values())
+
+
+@pytest.mark.slow
+def test_workers_that_cannot_fork_are_sent_the_adapted_model(tmp_path, monkeypatch):
+    from tagger.batch import engines
+
+    forked = adapted_run(tmp_path / "fork.jsonl", "2")
+    monkeypatch.setattr(engines, "_can_fork", lambda: False)  # loky: models travel by pickle
+    assert adapted_run(tmp_path / "loky.jsonl", "2") == forked
 
 
 def test_without_the_option_the_output_is_as_before(tmp_path):
