@@ -109,7 +109,9 @@ register("self+combo", "self-training (margin 0.3) on top of combo", unlabelled=
          fit=self_trained(0.3, dict(name_weight=0.3, hard_negative_weight=10.0, unlabelled_idf=True)))
 
 
-_TRAINED: dict = {}  # (training ids, settings) -> model: one fit shared by the variants below
+# (training ids, settings) -> today's model, fitted once for "old" and the variants that
+# adjust its scores (a few dozen models at most: one per seed and split)
+_TRAINED: dict = {}
 
 
 def trained(docs, schema, settings):
@@ -152,7 +154,11 @@ def train_with(method: Method, docs, pool, schema, seed: int):
     settings = tagger.Settings(**{**FIXED, **method.settings, "seed": seed})
     if method.fit is not None:
         return method.fit(docs, pool if method.unlabelled else [], schema, settings)
-    model = trained(list(docs) + (list(pool) if method.unlabelled else []), schema, settings)
+    if not method.settings and not method.unlabelled:  # today's fit: kept for the variants above
+        model = trained(docs, schema, settings)
+    else:
+        model = tagger.train(list(docs) + (list(pool) if method.unlabelled else []), schema=schema,
+                             settings=settings, search=None)
     return lambda texts: model.decide(model.predict_proba(texts))
 
 
