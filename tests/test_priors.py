@@ -149,3 +149,18 @@ def test_too_few_documents_is_a_one_line_error(tmp_path):
     result = run("predict", SEEDS, "--adapt-priors", "em", "-m", SHIPPED_MODEL)
     assert result.exit_code == 1 and "needs at least" in result.output
     assert "Traceback" not in result.output
+
+
+def test_the_training_rate_is_what_calibrated_scores_average_on_the_labelled_documents(fixture_docs):
+    import tagger
+
+    from conftest import SCHEMA
+
+    model = tagger.train(fixture_docs, schema=tagger.load_schema(SCHEMA),
+                         settings=tagger.Settings(folds=3), search=None)
+    rates = training_priors(model)
+    calibrated = [k for k, t in enumerate(model.tags)
+                  if model.metadata["calibration"][t] != {"a": 1.0, "b": 0.0}]
+    assert calibrated  # Platt scaling fitted on out-of-fold logits: its mean is the label rate
+    assert np.allclose(model.out_of_fold.mean(axis=0)[calibrated], rates[calibrated], atol=0.02)
+    assert all(rates[k] == 0.5 for k in range(len(model.tags)) if k not in calibrated)
