@@ -53,12 +53,18 @@ class Bound:
         return what + (" " + " and ".join(x for x in (lo, hi) if x) if lo or hi else "")
 
 
+_UNSET = object()
+
+
 def setting(default, bound: Bound, doc: str, *, search: tuple | None = None,
-            flag: str | None = None):
+            flag: str | None = None, absent=_UNSET):
     """A Settings field: its default, bound and help text; ``search`` the values tried by
-    default when it is not fixed; ``flag`` its command-line option (None: not an option)."""
+    default when it is not fixed; ``flag`` its command-line option (None: not an option);
+    ``absent`` the value a model file written before the setting existed was built with
+    (by default, the default)."""
     return field(default=default, metadata={"bound": bound, "doc": doc, "search": search,
-                                            "flag": flag})
+                                            "flag": flag,
+                                            "absent": default if absent is _UNSET else absent})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,6 +91,11 @@ class Settings:
     sentence_C: float = setting(1.0, Bound(float, 0.0, 1e6, lo_open=True),
                                 "Inverse regularisation strength of the sentence scorers.",
                                 flag="--sentence-C")
+    hard_negative_weight: float = setting(1.0, Bound(float, 0.0, 1000.0, lo_open=True),
+                                          "Weight, in training the sentence scorers, of a "
+                                          "sentence of an article not given the tag that names "
+                                          "one of the tag's keywords (a hard negative).",
+                                          flag="--hard-negative-weight", absent=1.0)
     unlabelled_idf: bool = setting(False, Bound(bool), "Vocabulary and IDF from every "
                                    "document given, or only the labelled ones.",
                                    flag="--unlabelled-idf/--labelled-idf")
@@ -99,6 +110,11 @@ class Settings:
                             "tag keeps the plain 0.5 cut-off.")
     keyword_weight: float = setting(1.0, Bound(float, 0.0, 1000.0),
                                     "Scale of the log(1 + mentions) keyword features.")
+    name_weight: float = setting(1.0, Bound(float, 0.0, 1.0, lo_open=True),
+                                 "Scale of the TF-IDF weight of names and numbers (terms the "
+                                 "training texts mostly capitalise mid-sentence, or holding a "
+                                 "digit): below 1, the words of one period count for less.",
+                                 flag="--name-weight", absent=1.0)
 
     def __post_init__(self):
         for f in fields(self):
@@ -115,6 +131,15 @@ class Settings:
         if unknown:
             raise SettingsError(f"unknown setting {unknown[0]!r}")
         return cls(**values)
+
+    @classmethod
+    def from_saved(cls, values: dict) -> "Settings":
+        """Settings from a model file: a setting it does not name takes the value models
+        were built with before the setting existed (so an older model tags as it did)."""
+        if not isinstance(values, dict):
+            raise SettingsError("settings must be a mapping of names to values")
+        absent = {f.name: f.metadata["absent"] for f in fields(cls)}
+        return cls.from_dict({**absent, **values})
 
 
 # What `tagger train` (and tagger.train) search by default: every combination is
@@ -145,3 +170,11 @@ def settings_table() -> str:
         rows.append(f"| `{f.name}` | {flag} | {getattr(d, f.name)} | {allowed} | "
                     f"{searched or '-'} | {m['doc']} |")
     return "\n".join(rows) + "\n"
+
+
+# How `--adapt-priors` estimates a batch's tag rates from the model's scores (see
+# tagger.model.priors; measured by benchmarks/priors.py).
+PRIOR_ESTIMATES = {
+    "em": "EM of Saerens, Latinne & Decaestecker (2002), repeated until the rates settle",
+    "mean": "the documents' mean score (one step of that EM: probabilistic classify-and-count)",
+}

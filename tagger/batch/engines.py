@@ -92,13 +92,24 @@ def _tag_share(model_ref, files, parts: Path, fmt: str, batch_size: int, done: s
 _INHERITED: dict[str, object] = {}
 
 
-def run_local(model, model_dir: Path, files, parts: Path, fmt: str, batch_size: int,
+def run_local(model, model_dir: Path | None, files, parts: Path, fmt: str, batch_size: int,
                done: set[int], jobs: int, max_doc_bytes: int = MAX_DOC_BYTES,
                evidence: bool = True, exclude: frozenset = frozenset()):
+    """Tag and commit the chunks not ``done``, in ``jobs`` processes. Without fork, workers
+    load the model from ``model_dir``, or are sent ``model`` itself when it is None (a
+    model changed in memory, such as one adapted to a batch's tag rates)."""
     if jobs == 1:
         _tag_share(model, files, parts, fmt, batch_size, done, 0, 1, max_doc_bytes, evidence,
                    exclude)
         return
+    _in_workers(model, model_dir, jobs, lambda ref, share: (
+        ref, files, parts, fmt, batch_size, done, share, jobs, max_doc_bytes, evidence,
+        exclude), _tag_share)
+
+
+def _in_workers(model, model_dir: Path | None, jobs: int, arguments, task) -> list:
+    """``task(*arguments(ref, share))`` for each share of the work, in a pool of ``jobs``
+    processes, ``ref`` standing for the model; the results in share order."""
     from joblib import Parallel, delayed
 
     if _can_fork():
@@ -110,14 +121,49 @@ def run_local(model, model_dir: Path, files, parts: Path, fmt: str, batch_size: 
         _INHERITED[ref] = model
         backend = "multiprocessing"
     else:  # loky workers load the model from its directory once each
-        ref, backend = str(model_dir), "loky"
+        ref, backend = (str(model_dir) if model_dir is not None else model), "loky"
     try:
-        Parallel(n_jobs=jobs, backend=backend)(
-            delayed(_tag_share)(ref, files, parts, fmt, batch_size, done, share, jobs,
-                                max_doc_bytes, evidence, exclude)
-            for share in range(jobs))
+        return Parallel(n_jobs=jobs, backend=backend)(
+            delayed(task)(*arguments(ref, share)) for share in range(jobs))
     finally:
-        _INHERITED.pop(ref, None)
+        if backend == "multiprocessing":
+            _INHERITED.pop(ref, None)
+
+
+def _score_share(model_ref, files, batch_size: int, share: int, shares: int,
+                 max_doc_bytes: int, exclude: frozenset) -> dict:
+    """{chunk index: probabilities of its readable documents} for chunks share,
+    share + shares, ... of the input (documents in ``exclude`` left out)."""
+    import numpy as np
+
+    model = _resolve(model_ref)
+    out = {}
+    for index, chunk in enumerate(batched(raw_records(files, max_doc_bytes), batch_size)):
+        if index % shares != share:
+            continue
+        docs = [d for d in (parse_record(r, max_doc_bytes) for r in chunk)
+                if isinstance(d, Document) and d.id not in exclude]
+        out[index] = (model.predict_proba([d.content for d in docs]) if docs
+                      else np.empty((0, len(model.tags))))
+    return out
+
+
+def score_local(model, model_dir: Path | None, files, batch_size: int, jobs: int,
+                max_doc_bytes: int = MAX_DOC_BYTES, exclude: frozenset = frozenset()):
+    """The probabilities of every readable document behind ``files`` (n_docs x n_tags, in
+    input order), chunk by chunk in ``jobs`` processes: a first pass over the input that
+    holds no text, only the scores. The same whatever ``jobs``: each document is scored
+    alone, and the chunks are put back in order."""
+    import numpy as np
+
+    if jobs == 1:
+        shares = [_score_share(model, files, batch_size, 0, 1, max_doc_bytes, exclude)]
+    else:
+        shares = _in_workers(model, model_dir, jobs, lambda ref, share: (
+            ref, files, batch_size, share, jobs, max_doc_bytes, exclude), _score_share)
+    chunks = {i: p for share in shares for i, p in share.items()}
+    parts = [chunks[i] for i in sorted(chunks)]
+    return np.vstack(parts) if parts else np.empty((0, len(model.tags)))
 
 
 def _can_fork() -> bool:

@@ -40,6 +40,7 @@ class BatchSummary:
     errors_path: str | None = None
     drift: dict | None = None      # the drift report (tagger.evaluation.drift), also in OUT.drift.json
     drift_path: str | None = None
+    priors: object = None          # the estimated tag rates (tagger.model.priors), when adapted
 
     def line(self) -> str:
         rate = self.documents / self.seconds if self.seconds > 0 else 0.0
@@ -51,6 +52,8 @@ class BatchSummary:
             text += f"; {self.resumed_chunks} chunks resumed from an earlier run"
         if self.skipped:
             text += f"; reasons in {self.errors_path}"
+        if self.priors is not None:
+            text += f"; {self.priors.summary()}"
         if self.drift is not None:
             from ..evaluation.drift import drift_summary
 
@@ -76,6 +79,17 @@ def tag_stream(model, docs: Iterable[Document], *, batch_size: int = 1000,
     with Parallel(n_jobs=jobs, return_as="generator") as parallel:
         for preds in parallel(delayed(model.predict)(chunk, evidence=evidence) for chunk in chunks):
             yield from preds
+
+
+def _adapted(model, model_dir: Path, files, batch_size: int, jobs: int, max_doc_bytes: int,
+             exclude: frozenset, method: str):
+    """(the model adapted to the input's tag rates, the estimate): a first pass scores the
+    documents to be tagged, then ``method`` estimates the rates from their probabilities."""
+    from ..model.priors import adapted_model, estimate_for
+
+    proba = engines.score_local(model, model_dir, files, batch_size, jobs, max_doc_bytes, exclude)
+    estimate = estimate_for(model, proba, method)
+    return adapted_model(model, estimate), estimate
 
 
 def _fingerprint_inputs(files: Sequence[Path]) -> list:
@@ -129,7 +143,7 @@ def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str |
               progress: Callable[[int], None] | None = None,
               connect_timeout: float = 20, duplicates: str = "error",
               max_doc_bytes: int = MAX_DOC_BYTES, evidence: bool = True,
-              incremental: bool = False) -> BatchSummary:
+              incremental: bool = False, adapt_priors: str | None = None) -> BatchSummary:
     """Tag every document behind ``inputs`` into ``out``, resuming an interrupted run.
 
     Unreadable documents (and any over ``max_doc_bytes``) are skipped and listed in
@@ -145,6 +159,12 @@ def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str |
     so it is either as it was or complete). The figures of how the documents tagged drift
     from the training documents go to ``OUT.drift.json`` (see
     :func:`tagger.evaluation.drift.drift_report`).
+
+    With ``adapt_priors`` ("em" or "mean", :data:`tagger.config.PRIOR_ESTIMATES`), a first
+    pass scores every document to be tagged (holding only their probabilities) and
+    estimates each tag's rate among them (:mod:`tagger.model.priors`); they are then
+    tagged with scores adjusted to those rates, which ``OUT.drift.json`` records
+    (``adapted_priors``).
     """
     from ..model.persist import load_model
 
@@ -174,6 +194,12 @@ def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str |
             exclude = frozenset(archive_ids(out, fmt, model.tags, evidence))
             base = out
             manifest["archive"] = _fingerprint_inputs([out])
+        jobs = jobs or default_jobs(files)
+        estimate = None
+        if adapt_priors:
+            model, estimate = _adapted(model, model_dir, files, batch_size, jobs, max_doc_bytes,
+                                       exclude, adapt_priors)
+            manifest["adapted_priors"] = [adapt_priors, *estimate.estimated.tolist()]
         parts_dir = Path(str(out) + ".parts")
         done = parts.prepare(parts_dir, manifest)
         summary = BatchSummary(output=str(out), resumed_chunks=len(done))
@@ -193,8 +219,8 @@ def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str |
                     progress(len(result.ids) + len(result.skipped))
         elif engine == "local":
             with PartsWatcher(parts_dir, progress):
-                engines.run_local(model, model_dir, files, parts_dir, fmt, batch_size, done,
-                                  jobs or default_jobs(files), max_doc_bytes, evidence, exclude)
+                engines.run_local(model, None if estimate else model_dir, files, parts_dir, fmt,
+                                  batch_size, done, jobs, max_doc_bytes, evidence, exclude)
         else:
             raise TaggerError(f"unknown engine {engine!r} (use local or dask)")
         n_chunks = parts.count_committed(parts_dir)
@@ -205,6 +231,9 @@ def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str |
     from ..evaluation.drift import drift_report
 
     summary.drift = drift_report(model, counts["drift"])
+    if estimate is not None:
+        summary.priors = estimate
+        summary.drift["adapted_priors"] = estimate.to_dict()
     summary.drift_path = str(drift_file(out))
     write_text_atomic(summary.drift_path, json.dumps(summary.drift, indent=2) + "\n")
     summary.seconds = time.perf_counter() - started

@@ -9,7 +9,7 @@ import click
 from ..batch.parts import DUPLICATES
 from ..io.writers import OUTPUT_FORMATS, describe_outputs
 from .commands import main
-from .options import evidence_option, handle_errors, max_doc_bytes_option, model_option, resolve_model
+from .options import adapt_priors_option, evidence_option, handle_errors, max_doc_bytes_option, model_option, resolve_model
 
 
 @main.command()
@@ -34,12 +34,13 @@ from .options import evidence_option, handle_errors, max_doc_bytes_option, model
               help="Add to the archive --out: tag only the documents whose id is not in it "
                    "yet, and add them all at once (run it daily over a growing input).")
 @evidence_option
+@adapt_priors_option
 @max_doc_bytes_option
 @click.option("--quiet", "-q", is_flag=True,
               help="No progress bar, no summary line and no drift warning (OUT.drift.json has it).")
 @handle_errors
 def tag(model, inputs, out, fmt, batch_size, jobs, engine, scheduler, duplicates, incremental,
-        evidence, max_doc_bytes, quiet):
+        evidence, adapt_priors, max_doc_bytes, quiet):
     """Tag many documents into one file: streaming, parallel and resumable.
 
     INPUTS are as for --data: files, and directories of them. Each output record has the
@@ -75,7 +76,8 @@ def tag(model, inputs, out, fmt, batch_size, jobs, engine, scheduler, duplicates
                                 batch_size=batch_size, jobs=jobs, engine=engine,
                                 scheduler=scheduler, progress=bar.update,
                                 duplicates=duplicates, max_doc_bytes=max_doc_bytes,
-                                evidence=evidence, incremental=incremental)
+                                evidence=evidence, incremental=incremental,
+                                adapt_priors=adapt_priors)
     except KeyboardInterrupt:
         raise click.ClickException("interrupted: finished chunks are kept; run the same "
                                    "command again to continue") from None

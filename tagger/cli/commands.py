@@ -9,7 +9,7 @@ import click
 
 from ..errors import TrainingDataError
 from ..evaluation.slices import SLICINGS
-from .options import (data_files, data_options, evidence_option, format_option,
+from .options import (adapt_priors_option, data_files, data_options, evidence_option, format_option,
                       handle_errors, load_data,
                       max_doc_bytes_option, model_option, progress_bar, resolve_model,
                       schema_path, settings_from, settings_options)
@@ -249,10 +249,11 @@ def training_note(training: dict | None) -> str | None:
 @model_option()
 @format_option()
 @evidence_option
+@adapt_priors_option
 @max_doc_bytes_option
 @click.argument("paths", nargs=-1, required=True)
 @handle_errors
-def predict(model, fmt, evidence, max_doc_bytes, paths):
+def predict(model, fmt, evidence, adapt_priors, max_doc_bytes, paths):
     """Tag a few documents: files, directories, or - for standard input.
 
     Given many documents (100 or more) unlike the model's training documents, it warns
@@ -272,6 +273,11 @@ def predict(model, fmt, evidence, max_doc_bytes, paths):
 
     loaded = load_model(resolve_model(model))
     docs = read_documents(paths, max_doc_bytes=max_doc_bytes)
+    if adapt_priors:
+        from ..model.priors import adapt
+
+        loaded, estimate = adapt(loaded, [d.content for d in docs], adapt_priors)
+        click.echo(f"{estimate.summary()} ({estimate.n_docs} documents)", err=True)
     drift = DriftCounts()
     click.echo(format_predictions(loaded.predict(docs, evidence=evidence, drift=drift),
                                   loaded.tags, fmt), nl=False)

@@ -43,6 +43,18 @@ def evidence_option(f):
                              "'evidence'; CSV and Parquet: TAG.evidence, TAG.start, TAG.end).")(f)
 
 
+def adapt_priors_option(f):
+    from ..config import PRIOR_ESTIMATES
+
+    ways = "; ".join(f"{k}: {v}" for k, v in PRIOR_ESTIMATES.items())
+    return click.option("--adapt-priors", type=click.Choice(list(PRIOR_ESTIMATES)), default=None,
+                        help="Estimate each tag's rate among these documents from the model's "
+                             "own scores (no labels) and adjust the scores to it before the "
+                             f"thresholds ({ways}). The rates go to standard error (tag: also "
+                             "OUT.drift.json). For batches of dozens of documents or more; "
+                             "off by default: the README says what it gained.")(f)
+
+
 def model_option(required: bool = False):
     return click.option("--model", "-m", "model", envvar="TAGGER_MODEL", required=required,
                         type=click.Path(file_okay=False, dir_okay=True),

@@ -11,6 +11,7 @@ import numpy as np
 from ..config import Settings
 from ..io.schema import TagSchema
 from .core import vectorizer_params
+from ..text.names import name_like
 from .evidence import corpus_rows, out_of_fold
 
 
@@ -18,6 +19,16 @@ def make_vectorizer(settings: Settings):
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     return TfidfVectorizer(**vectorizer_params(settings))
+
+
+def fit_vectorizer(settings: Settings, texts):
+    """The vectorizer fitted on ``texts``; with a name_weight below 1, the IDF of names and
+    numbers scaled by it (so tagging, which reads the saved IDF, weighs them the same)."""
+    vec = make_vectorizer(settings).fit(texts)
+    if settings.name_weight != 1.0:
+        names = name_like(vec.vocabulary_, texts)
+        vec.idf_ = np.where(names, settings.name_weight, 1.0) * vec.idf_
+    return vec
 
 
 
@@ -32,8 +43,9 @@ class Features:
 def feature_key(settings: Settings) -> tuple:
     """The settings that decide the features: candidates sharing them share matrices."""
     return (settings.ngram_max, settings.min_df, settings.max_df, settings.sublinear_tf,
-            settings.unlabelled_idf, settings.keyword_window, settings.keyword_weight,
-            settings.sentences, settings.sentence_C if settings.sentences else None)
+            settings.unlabelled_idf, settings.name_weight, settings.keyword_window, settings.keyword_weight,
+            settings.sentences, settings.sentence_C if settings.sentences else None,
+            settings.hard_negative_weight if settings.sentences else None)
 
 
 def canonical(X):
@@ -46,7 +58,9 @@ def canonical(X):
 def vocabulary_key(settings: Settings) -> tuple:
     """The settings that decide the TF-IDF and sentence features (not the keyword ones)."""
     return (settings.ngram_max, settings.min_df, settings.max_df, settings.sublinear_tf,
-            settings.unlabelled_idf, settings.sentence_C if settings.sentences else None)
+            settings.unlabelled_idf, settings.name_weight,
+            settings.sentence_C if settings.sentences else None,
+            settings.hard_negative_weight if settings.sentences else None)
 
 
 def _fold_matrices(settings: Settings, texts, all_texts, splits, corpus, n_jobs: int | None = None):
@@ -56,15 +70,15 @@ def _fold_matrices(settings: Settings, texts, all_texts, splits, corpus, n_jobs:
     sentences = settings.sentences and corpus is not None
     shared = None
     if settings.unlabelled_idf:
-        shared = make_vectorizer(settings).fit(all_texts)
+        shared = fit_vectorizer(settings, all_texts)
         X_all = shared.transform(texts)
         X_sent = corpus_rows(corpus, shared.vocabulary_, shared.ngram_range, shared.idf_) \
             if sentences else None
     folds = []
     for f, (tr, te) in enumerate(splits):
         if shared is None:
-            vec = make_vectorizer(settings)
-            Xtr, Xte = vec.fit_transform([texts[i] for i in tr]), vec.transform([texts[i] for i in te])
+            vec = fit_vectorizer(settings, [texts[i] for i in tr])
+            Xtr, Xte = vec.transform([texts[i] for i in tr]), vec.transform([texts[i] for i in te])
             if sentences:
                 X_sent = corpus_rows(corpus, vec.vocabulary_, vec.ngram_range, vec.idf_)
         else:
@@ -76,7 +90,8 @@ def _fold_matrices(settings: Settings, texts, all_texts, splits, corpus, n_jobs:
                 rng = np.random.default_rng(settings.seed)
                 groups = np.array_split(rng.permutation(groups[0]), 2)
             S = out_of_fold(X_sent, corpus, n, tr, groups, C=settings.sentence_C,
-                            seed=settings.seed, score=te, n_jobs=n_jobs)
+                            seed=settings.seed, score=te, n_jobs=n_jobs,
+                            hard_weight=settings.hard_negative_weight)
         folds.append((Xtr, Xte, S))
     return folds, shared
 

@@ -205,7 +205,7 @@ def load_model(directory: str | Path | None = None):
     meta = model_schema.parse(raw_meta, meta_path)
     tags = list(meta.tags)
     try:
-        settings = Settings.from_dict(meta.settings)
+        settings = Settings.from_saved(meta.settings)
     except (SettingsError, TypeError) as exc:
         raise ModelError(f"{meta_path}: {exc}") from None
     expected_params = saved_vectorizer_params(settings)

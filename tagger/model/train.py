@@ -19,9 +19,10 @@ from . import metrics
 from .calibration import calibrate, fit_calibration
 from .core import TaggerModel, make_lexicon, saved_vectorizer_params
 from .drift import score_baseline, training_words
-from .evidence import corpus_rows, fit_scorers, has_evidence, out_of_fold, tokenized
-from .features import (Features, canonical, feature_key, fold_features, keyword_lists,
-                       make_vectorizer, stack, with_keywords)
+from .evidence import (corpus_rows, fit_scorers, has_evidence, out_of_fold, sentence_weights,
+                       tokenized)
+from .features import (Features, canonical, feature_key, fit_vectorizer, fold_features,
+                       keyword_lists, make_vectorizer, stack, with_keywords)
 from .bootstrap import add_intervals
 from .provenance import date_range, document_hashes, source_counts
 from .thresholds import cross_validated_decisions, thresholds_with_fallback
@@ -163,7 +164,7 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
         search = {k: v for k, v in (search or {}).items() if k not in ("sentences", "sentence_C")} or None
 
     candidates = search_grid(base, search)
-    corpus = tokenized(train_docs, tags) if any(c.sentences for c in candidates) else None
+    corpus = tokenized(train_docs, tags, keywords) if any(c.sentences for c in candidates) else None
     feature_cache: dict = {}
     matrix_cache: dict = {}
     keyword_cache: dict = {}
@@ -201,7 +202,7 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
     feature_cache.clear()
     matrix_cache.clear()
     if vec is None:
-        vec = make_vectorizer(chosen).fit(texts)
+        vec = fit_vectorizer(chosen, texts)
     K = keyword_features(chosen)
     sentence_coef = sentence_intercept = None
     extra = K
@@ -209,10 +210,12 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
         X_sent = corpus_rows(corpus, vec.vocabulary_, vec.ngram_range, vec.idf_)
         n = len(train_docs)
         S = out_of_fold(X_sent, corpus, n, np.arange(n), [te for _, te in splits],
-                        C=chosen.sentence_C, seed=chosen.seed, n_jobs=workers)
+                        C=chosen.sentence_C, seed=chosen.seed, n_jobs=workers,
+                        hard_weight=chosen.hard_negative_weight)
         extra = stack(K, S)
-        sentence_coef, sentence_intercept = fit_scorers(X_sent, corpus.labels, C=chosen.sentence_C,
-                                                        seed=chosen.seed, n_jobs=workers)
+        sentence_coef, sentence_intercept = fit_scorers(
+            X_sent, corpus.labels, C=chosen.sentence_C, seed=chosen.seed, n_jobs=workers,
+            weights=sentence_weights(corpus, np.arange(len(corpus.labels)), chosen.hard_negative_weight))
     clf = _quiet_fit(make_classifier(chosen, workers),
                      canonical(with_keywords(vec.transform(texts), extra)), Y)
     if progress:

@@ -1,0 +1,305 @@
+"""Does it carry across years? The temporal benchmark: old method against new ones.
+
+    python benchmarks/temporal.py [--methods old,new,...] [--seeds 0 1 2] [--scenarios abc]
+
+(a) trained on the 450 2022 reference labels (with their evidence), scored on the 120
+    Economist articles of 2023-2025 labelled at random (never trained on here);
+(b) trained on the reference labels dated January-June 2022, scored on those dated
+    July-December 2022;
+(c) 5-fold cross-validation on every label (reference, Economist random and suggested),
+    so that nothing is lost in-period.
+Settings are fixed, never searched: "old" is today's method, the shipped model's chosen
+settings (models/ukraine-war/model.json: C 300, unigrams, keyword window 15, sentence
+features, sentence_C 1; the same as the 2022 model's). A method that reads unlabelled text
+gets the target period's documents that are not scored in that scenario: (a) the 301
+Economist articles outside economist-random, (b) the unlabelled 2022 articles of
+July-December, (c) the 181 unlabelled Economist articles. news-2023-2025 is never read.
+Prints, per scenario and method, micro/macro/per-tag F1 (median over seeds, the 95%
+bootstrap interval of the median seed's run) and the paired bootstrap difference against
+"old" (micro and escalation_rhetoric; median over seeds, interval of the median seed).
+
+Variants tried (median of seeds 0 1 2; micro-F1, escalation_rhetoric F1, and the paired
+micro difference against old):
+    (filled in below as they are measured)
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+LABELS = REPO / "labels"
+CORPUS = SHARED / "corpus"
+# the shipped model's chosen settings (and the 2022 model's): today's method
+FIXED = dict(C=300.0, ngram_max=1, keyword_window=15, sentences=True, sentence_C=1.0)
+FOCUS = "escalation_rhetoric"
+
+
+@dataclass
+class Method:
+    """A way of training: Settings on top of FIXED, whether it reads unlabelled text of the
+    target period, or a function of its own (train docs, unlabelled docs, schema, seed ->
+    a function from texts to 0/1 decisions)."""
+
+    doc: str
+    settings: dict = field(default_factory=dict)
+    unlabelled: bool = False
+    fit: Callable | None = None
+
+
+METHODS: dict[str, Method] = {}
+
+
+def register(name: str, doc: str, **kw) -> None:
+    METHODS[name] = Method(doc, **kw)
+
+
+register("old", "today's method: the shipped model's settings")
+register("C30", "stronger regularisation of the document model (C 30)", settings=dict(C=30.0))
+register("C10", "stronger regularisation still (C 10)", settings=dict(C=10.0))
+register("idf-later", "vocabulary and IDF also from the unlabelled later articles",
+         settings=dict(unlabelled_idf=True), unlabelled=True)
+register("kw2", "keyword features weighted twice", settings=dict(keyword_weight=2.0))
+register("names0.3", "names and numbers' TF-IDF weight scaled by 0.3", settings=dict(name_weight=0.3))
+register("names0.1", "names and numbers' TF-IDF weight scaled by 0.1", settings=dict(name_weight=0.1))
+register("hard3", "hard negatives (sentences of articles not given the tag that name its keywords) weigh 3",
+         settings=dict(hard_negative_weight=3.0))
+register("hard10", "hard negatives weigh 10", settings=dict(hard_negative_weight=10.0))
+register("ngram2", "word 1-2-grams, in the document and the sentence model", settings=dict(ngram_max=2))
+register("sentC3", "sentence scorers less regularised (sentence_C 3)", settings=dict(sentence_C=3.0))
+
+
+def self_trained(margin: float, base: dict):
+    """Self-training: the model tags the unlabelled later articles; those it is sure of
+    (every tag's score at least ``margin`` from its threshold) join the training labels
+    with those tags (no evidence), and the model is trained again."""
+    def fit(docs, pool, schema, settings):
+        from dataclasses import replace
+
+        import tagger
+
+        settings = replace(settings, **base)
+        model = tagger.train(list(docs) + list(pool), schema=schema, settings=settings, search=None)
+        texts = [d.content for d in pool]
+        proba = model.predict_proba(texts)
+        sure = np.all(np.abs(proba - model.thresholds) >= margin, axis=1)
+        decided = model.decide(proba)
+        pseudo = [replace(d, tags=tuple(t for t, on in zip(model.tags, row) if on), evidence=())
+                  for d, row, ok in zip(pool, decided, sure) if ok]
+        model = tagger.train(list(docs) + pseudo + [d for d, ok in zip(pool, sure) if not ok],
+                             schema=schema, settings=settings, search=None)
+        return lambda t: model.decide(model.predict_proba(t))
+    return fit
+
+
+register("self0.3", "self-training on the unlabelled later articles (margin 0.3)",
+         unlabelled=True, fit=self_trained(0.3, {}))
+register("combo", "names 0.3 + hard negatives 10 + IDF from later articles",
+         settings=dict(name_weight=0.3, hard_negative_weight=10.0, unlabelled_idf=True), unlabelled=True)
+register("self+combo", "self-training (margin 0.3) on top of combo", unlabelled=True,
+         fit=self_trained(0.3, dict(name_weight=0.3, hard_negative_weight=10.0, unlabelled_idf=True)))
+
+
+# (training ids, settings) -> today's model, fitted once for "old" and the variants that
+# adjust its scores (a few dozen models at most: one per seed and split)
+_TRAINED: dict = {}
+
+
+def trained(docs, schema, settings):
+    import tagger
+
+    key = (tuple(d.id for d in docs), settings)
+    if key not in _TRAINED:
+        _TRAINED[key] = tagger.train(list(docs), schema=schema, settings=settings, search=None)
+    return _TRAINED[key]
+
+
+def adapted_priors(how: str):
+    """Today's model, its scores adjusted to the tag rates estimated (tagger.model.priors,
+    `--adapt-priors HOW`) on the scored documents, plus the unlabelled pool when given."""
+    def fit(docs, pool, schema, settings):
+        from tagger.model.priors import adapted_model, estimate_for
+
+        model = trained(docs, schema, settings)
+        pool_proba = model.predict_proba([d.content for d in pool])
+
+        def decide(texts):
+            proba = model.predict_proba(texts)
+            estimate = estimate_for(model, np.vstack([proba, pool_proba]), how)
+            adapted = adapted_model(model, estimate)
+            return adapted.decide(adapted.predict_proba(texts))
+        return decide
+    return fit
+
+
+for _how in ("em", "mean"):
+    register(f"priors-{_how}", f"tag rates estimated on the scored documents ({_how}), scores "
+             f"adjusted (--adapt-priors {_how})", fit=adapted_priors(_how))
+    register(f"priors-{_how}+pool", "the same, rates estimated on the scored and the "
+             "unlabelled documents of the period", fit=adapted_priors(_how), unlabelled=True)
+
+
+def train_with(method: Method, docs, pool, schema, seed: int):
+    import tagger
+
+    settings = tagger.Settings(**{**FIXED, **method.settings, "seed": seed})
+    if method.fit is not None:
+        return method.fit(docs, pool if method.unlabelled else [], schema, settings)
+    if not method.settings and not method.unlabelled:  # today's fit: kept for the variants above
+        model = trained(docs, schema, settings)
+    else:
+        model = tagger.train(list(docs) + (list(pool) if method.unlabelled else []), schema=schema,
+                             settings=settings, search=None)
+    return lambda texts: model.decide(model.predict_proba(texts))
+
+
+# ---------------------------------------------------------------- data and scenarios
+
+def load(corpus: str, label_files):
+    import tagger
+
+    docs = tagger.read_documents([CORPUS / corpus])
+    return tagger.attach_labels(docs, label_files)
+
+
+def data():
+    ref = [LABELS / "reference-train.csv", LABELS / "reference-train-evidence.jsonl"]
+    rnd = [LABELS / "economist-random.csv", LABELS / "economist-random-evidence.jsonl"]
+    sug = [SHARED / "labels" / "economist-suggested.csv",
+           SHARED / "labels" / "economist-suggested-evidence.jsonl"]
+    y2022 = load("ukraine-2022.jsonl", ref)
+    econ_random = load("economist-2023-2025.jsonl", rnd)
+    econ_all = load("economist-2023-2025.jsonl", rnd + sug)
+    return y2022, econ_random, econ_all
+
+
+def scenarios(which: str):
+    """name -> (description, [(train docs, test docs, unlabelled pool)] per split)."""
+    from tagger.io.labels import binarize, labelled
+    from tagger.model.train import fold_splits
+
+    y2022, econ_random, econ_all = data()
+    ref = labelled(y2022)
+    out = {}
+    if "a" in which:
+        test = labelled(econ_random)
+        out["a"] = ("2022 reference (450) -> Economist random 2023-2025 (120)",
+                    lambda seed: [(ref, test, [d for d in econ_random if d.tags is None])])
+    if "b" in which:
+        first = [d for d in ref if d.date < "2022-07-01"]
+        second = [d for d in ref if d.date >= "2022-07-01"]
+        pool = [d for d in y2022 if d.tags is None and d.date >= "2022-07-01"]
+        out["b"] = (f"reference Jan-Jun 2022 ({len(first)}) -> Jul-Dec 2022 ({len(second)})",
+                    lambda seed: [(first, second, pool)])
+    if "c" in which:
+        every = ref + labelled(econ_all)
+        pool = [d for d in econ_all if d.tags is None]
+
+        def folds(seed):
+            tags = sorted({t for d in every for t in d.tags})
+            splits = fold_splits(binarize(every, tags), 5, seed)
+            return [([every[i] for i in tr], [every[i] for i in te], pool) for tr, te in splits]
+        out["c"] = (f"5-fold CV on every label ({len(every)}: reference + Economist random + suggested)",
+                    folds)
+    return out
+
+
+def run(method: Method, splits, schema, seed: int, tags):
+    """Decisions on every test document of the scenario, in split order, and their labels."""
+    from tagger.io.labels import binarize
+
+    Ys, Ps = [], []
+    for train_docs, test_docs, pool in splits:
+        decide = train_with(method, train_docs, pool, schema, seed)
+        Ps.append(np.asarray(decide([d.content for d in test_docs])))
+        Ys.append(binarize(test_docs, tags))
+    return np.vstack(Ys), np.vstack(Ps)
+
+
+# ---------------------------------------------------------------- report
+
+def fmt_ci(v, ci):
+    return f"{v:.3f} [{ci[0]:.3f},{ci[1]:.3f}]"
+
+
+def fmt_diff(d):
+    return f"{d[0]:+.3f} [{d[1]:+.3f},{d[2]:+.3f}]"
+
+
+def median_run(runs, key):
+    """The run whose `key` is the median over seeds (the lower middle for an even count)."""
+    order = sorted(runs, key=key)
+    return order[(len(order) - 1) // 2]
+
+
+def report(name: str, per_seed: dict, tags) -> list[str]:
+    """Lines for one method: F1 medians over seeds, intervals and paired differences."""
+    from tagger.model.bootstrap import paired_difference
+    from tagger.model.metrics import score
+    from tagger.model.bootstrap import add_intervals
+
+    runs = []
+    for seed, (Y, P, P_old) in per_seed.items():
+        s = score(Y, P, tags)
+        add_intervals(s, Y, P, tags, seed=seed)
+        d = paired_difference(Y, P, P_old, tags, seed=seed)
+        runs.append((s, d))
+    med = lambda f: statistics.median(f(r) for r in runs)  # noqa: E731
+    s_mid, _ = median_run(runs, lambda r: r[0]["micro"]["f1"])
+    _, d_mid = median_run(runs, lambda r: r[1]["micro_f1"][0])
+    _, e_mid = median_run(runs, lambda r: r[1]["per_tag_f1"][FOCUS][0])
+    cells = [f"{name:<12}", fmt_ci(med(lambda r: r[0]["micro"]["f1"]), s_mid["micro"]["f1_ci95"]),
+             f"{med(lambda r: r[0]['macro']['f1']):.3f}"]
+    cells += [f"{med(lambda r, t=t: r[0]['per_tag'][t]['f1']):.3f}" for t in tags]
+    if name != "old":
+        cells += [fmt_diff([med(lambda r: r[1]["micro_f1"][0]), *d_mid["micro_f1"][1:]]),
+                  fmt_diff([med(lambda r: r[1]["per_tag_f1"][FOCUS][0]),
+                            *e_mid["per_tag_f1"][FOCUS][1:]])]
+    return ["  ".join(cells)]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--methods", default="old," + ",".join(m for m in METHODS if m != "old"),
+                    help="comma-separated, from: " + ", ".join(METHODS))
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    ap.add_argument("--scenarios", default="abc")
+    args = ap.parse_args()
+    names = [m for m in args.methods.split(",") if m]
+    unknown = [m for m in names if m not in METHODS]
+    if unknown:
+        sys.exit(f"unknown method {unknown[0]!r}; known: {', '.join(METHODS)}")
+    if "old" not in names:
+        names.insert(0, "old")
+    import tagger
+
+    schema = tagger.load_schema(LABELS / "tags.toml")
+    tags = [t.id for t in schema.tags]
+    for key, (title, make_splits) in scenarios(args.scenarios).items():
+        print(f"\n({key}) {title}", flush=True)
+        print("  ".join([f"{'method':<12}", f"{'micro-F1 [95%]':<21}", "macro", *[t[:6] for t in tags],
+                         "micro vs old [95%]      ", f"{FOCUS[:10]} vs old [95%]"]))
+        old = {}
+        for name in names:
+            t0 = time.perf_counter()
+            per_seed = {}
+            for seed in args.seeds:
+                Y, P = run(METHODS[name], make_splits(seed), schema, seed, tags)
+                if name == "old":
+                    old[seed] = P
+                per_seed[seed] = (Y, P, old[seed])
+            for line in report(name, per_seed, tags):
+                print(line + f"  ({time.perf_counter() - t0:.0f} s)", flush=True)
+
+
+if __name__ == "__main__":
+    main()
