@@ -325,3 +325,18 @@ def test_views_carry_paragraphs_and_schema_keywords(tmp_path):
     assert [text[a:b] for a, b in kw["air_defence_aid"]] == ["Patriot"]
     assert paragraph_spans("One.\nTwo.") == [(0, 4), (5, 9)]
     assert paragraph_spans("") == [(0, 0)]
+
+
+def test_review_marks_the_tags_accepted_from_the_models_proposal(tmp_path):
+    c, session = client(tmp_path)
+    doc_id = session.order[0]
+    session.db.add(Decision(doc_id=doc_id, annotator="ann", answer="saved",
+                            tags=("missile_strikes", "energy_attacks"),
+                            accepted=("missile_strikes",), proposal=("missile_strikes",),
+                            no_evidence=("missile_strikes", "energy_attacks")))
+    session.db.add(Decision(doc_id=doc_id, annotator="bob", answer="saved"))
+    review, _ = client(tmp_path, queue="review")
+    html, *_ = opened(review, "/", "rev")
+    assert re.search(r"<strong>ann</strong>: missile_strikes <span class=\"accepted\"[^>]*>"
+                     r"\(model's proposal, accepted\)</span>, energy_attacks\n", html)
+    assert "<strong>bob</strong>: read, no tag applies" in html
