@@ -52,6 +52,7 @@ class Session:
 
     def __post_init__(self):
         self.by_id = {d.id: d for d in self.docs}
+        self.db.keep_open()  # a request's connection is then never the last one closed
         self.recall = Recall(self.db, self.docs)
         if self.model is not None and list(self.model.tags) != self.schema.ids:
             raise ModelError(f"the model's tags ({', '.join(self.model.tags)}) are not the "

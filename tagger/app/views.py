@@ -28,16 +28,23 @@ def paragraph_spans(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def keyword_patterns(schema: TagSchema) -> dict[str, re.Pattern]:
-    """Per tag with keywords, one pattern finding them as whole words, in any case, across
-    any run of spaces or punctuation between a phrase's words (for highlighting: the
+WORD = re.compile(r"[^\W_]+")
+
+
+def keyword_patterns(schema: TagSchema) -> dict[str, list]:
+    """Every tag's keywords as word sequences (casefolded), indexed by their first word:
+    ``{first: [(words, tags), ...]}``, longest first. They are found as whole words in any
+    case, across any run of spaces or punctuation between them (for highlighting: the
     model's own matching, with its context words, is :class:`tagger.text.keywords.Lexicon`)."""
-    out = {}
+    tags_of: dict[tuple, list] = {}
     for tag in schema.tags:
-        phrases = sorted({k.strip() for k in tag.keywords if k.strip()}, key=len, reverse=True)
-        if phrases:
-            alts = ("[\\W_]+".join(re.escape(w) for w in p.split()) for p in phrases)
-            out[tag.id] = re.compile(r"(?<!\w)(?:" + "|".join(alts) + r")(?!\w)", re.IGNORECASE)
+        for k in tag.keywords:
+            words = tuple(WORD.findall(k.casefold()))
+            if words and tag.id not in tags_of.setdefault(words, []):
+                tags_of[words].append(tag.id)
+    out: dict[str, list] = {}
+    for words in sorted(tags_of, key=len, reverse=True):
+        out.setdefault(words[0], []).append((words, tags_of[words]))
     return out
 
 
@@ -82,16 +89,33 @@ def paragraphs(text: str, spans: list) -> list[dict]:
 
 
 def keyword_spans(patterns: dict, text: str) -> dict[str, list]:
-    """Per tag, the [start, end] of each of its schema keywords in the text (bounded)."""
-    out = {}
-    for tag, pattern in patterns.items():
-        found = []
-        for m in pattern.finditer(text):
-            found.append([m.start(), m.end()])
-            if len(found) >= MAX_KEYWORD_SPANS:
+    """Per tag with keywords, the [start, end] of each in the text (the longest phrase at
+    a place; at most :data:`MAX_KEYWORD_SPANS` per tag), in one pass over its words."""
+    out: dict[str, list] = {t: [] for cands in patterns.values() for _, ts in cands for t in ts}
+    free = 0  # where the last match ended: matches do not overlap
+    for m in WORD.finditer(text):
+        cands = patterns.get(m.group().casefold()) if m.start() >= free else None
+        for words, tags in cands or ():
+            end = _phrase_end(text, m.end(), words[1:])
+            if end is not None:
+                for tag in tags:
+                    if len(out[tag]) < MAX_KEYWORD_SPANS:
+                        out[tag].append([m.start(), end])
+                free = end
                 break
-        out[tag] = found
     return out
+
+
+def _phrase_end(text: str, at: int, rest: tuple) -> int | None:
+    """Where a phrase ends whose first word ends at ``at`` and whose next words are
+    ``rest`` (None: they do not follow)."""
+    following = WORD.finditer(text, at)
+    for word in rest:
+        m = next(following, None)
+        if m is None or m.group().casefold() != word:
+            return None
+        at = m.end()
+    return at
 
 
 def proposal(view: dict) -> dict | None:

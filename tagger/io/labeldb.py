@@ -96,6 +96,13 @@ class LabelDB:
         except sqlite3.DatabaseError as exc:
             raise InputError(self.path, f"cannot be used as a label database ({exc})") from None
 
+    def keep_open(self) -> None:
+        """Hold one idle connection while this object lives. In WAL mode, closing the last
+        connection checkpoints the log into the database and deletes it (fsyncs each
+        time); a server opening a connection per request would pay that on every one."""
+        if getattr(self, "_kept", None) is None:
+            self._kept = self.connect()
+
     def secret(self) -> str:
         """A random secret kept in the database (made on first use): the CSRF token of every
         server on it, so a page stays usable across a server's restart."""
