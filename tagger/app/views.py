@@ -17,15 +17,16 @@ def paragraph_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each paragraph: text between blank lines when it has any (a hard-
     wrapped .txt), else between line breaks (a saved page, a JSONL text with newlines);
     the whole text, when it has none."""
-    breaks = r"\n[ \t\r\f\v]*\n\s*" if re.search(r"\n[ \t\r\f\v]*\n", text) else r"\n\s*"
+    breaks = r"\n[ \t\r\f\v]*\n" if re.search(r"\n[ \t\r\f\v]*\n", text) else r"\n"
     out, at = [], 0
-    for m in re.finditer(breaks, text):
-        if text[at:m.start()].strip():
-            out.append((at, m.start()))
-        at = m.end()
-    if text[at:].strip() or not out:
-        out.append((at, len(text)))
-    return out
+    for m in [*re.finditer(breaks, text), None]:
+        end = m.start() if m is not None else len(text)
+        piece = text[at:end]
+        if piece.strip():  # the paragraph without the spaces around it
+            start = at + len(piece) - len(piece.lstrip())
+            out.append((start, at + len(piece.rstrip())))
+        at = m.end() if m is not None else at
+    return out or [(0, len(text))]
 
 
 WORD = re.compile(r"[^\W_]+")
