@@ -147,21 +147,27 @@ class Session:
         return (lambda _: 1) if self.reviewing or self.relabel else self.needed
 
     def progress(self, annotator: str) -> dict:
+        """How far the annotator is: labelled and skipped (in this session's documents),
+        and how many the queue could still give them. One read, no JSON decoded."""
         con = self.db.connect()
         try:
             done = self._done(annotator)(con)
             taken = self._taken(con)
+            if self.reviewing:  # a reviewer's count is of the adjudications in force
+                mine = con.execute("SELECT doc_id, answer FROM adjudications WHERE annotator = ?",
+                                   (annotator,)).fetchall()
+            else:
+                mine = con.execute("SELECT doc_id, answer FROM current_labels "
+                                   "WHERE annotator = ?", (annotator,)).fetchall()
         finally:
             con.close()
-        order = self.queue_order()
-        mine = [d for d in self.db.current(annotator) if d.doc_id in self.by_id]
-        if self.reviewing:  # a reviewer's count is of the adjudications in force
-            mine = [d for d in self.db.adjudications().values() if d.annotator == annotator]
+        mine = [r["answer"] for r in mine if self.reviewing or r["doc_id"] in self.by_id]
         return {"annotator": annotator, "queue": self.queue if self.queue in QUEUES else "file",
                 "model": self.refresher.status if self.refresher is not None else "",
-                "labelled": sum(d.answer in ("saved", "adjudicated") for d in mine),
-                "skipped": sum(d.answer == "skipped" for d in mine),
-                "remaining": remaining(order, done, taken, annotator, self._needed())}
+                "labelled": sum(a in ("saved", "adjudicated") for a in mine),
+                "skipped": mine.count("skipped"),
+                "remaining": remaining(self.queue_order(), done, taken, annotator,
+                                       self._needed())}
 
     def stats(self, annotator: str) -> dict:
         """For the page: progress; per tag, kappa between annotators (pooled over pairs,
