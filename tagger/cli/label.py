@@ -97,11 +97,14 @@ def label(ctx, data, db, model, no_model, tags_path, label_files, annotator, que
           max_doc_bytes):
     """Label articles in the browser: one at a time, by keyboard, into a database.
 
-    Each article shows its sentences, the tags' definitions and the model's score for
-    each tag (tags above their threshold come ticked, drawn dashed, with the model's
-    evidence sentence underlined). Keys: 1-9 a tag, click a sentence for its evidence,
-    0 no tag applies, Enter save, s skip, u undo, ? help. Every decision is appended to
-    the database (SQLite) before the page is told it is saved.
+    Each article shows its paragraphs and sentences, the tags' definitions and the
+    model's score for each tag. The model's proposal (its tags above threshold, each with
+    its evidence sentence) is drawn apart and chosen for nobody: accept it (a, or Shift
+    and a tag's number) or choose your own tags (1-9, then click the evidence sentence).
+    0 no tag applies, Enter save (an untouched article stores nothing), s skip, u undo,
+    h your recent decisions, / search, ? all keys. Every decision is appended to the
+    database (SQLite) before the page is told it is saved, marking the tags accepted
+    from the model.
 
     \b
     Examples:
