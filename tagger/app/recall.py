@@ -50,18 +50,44 @@ class Recall:
         if not words:
             return []
         limit = max(1, min(int(limit), MAX_RESULTS))
-        if self._haystacks is None:  # built once: casefolded title and text
-            self._haystacks = [(d.title.casefold(), d.text.casefold()) for d in self.docs]
-        in_title, in_text = [], []
-        for doc, (title, text) in zip(self.docs, self._haystacks):
-            if all(w in title or w in text for w in words):
-                (in_title if all(w in title for w in words) else in_text).append(doc)
-                if len(in_title) >= limit:
-                    break
-        found = (in_title + in_text)[:limit]
-        labelled = self.labelled(annotator, [d.id for d in found])
+        titles, blob, starts = self._index()
+        in_title = [i for i, t in enumerate(titles) if all(w in t for w in words)][:limit]
+        titled = set(in_title)
+        found = in_title + [i for i in self._in_text(words, blob, starts, limit)
+                            if i not in titled]
+        docs = [self.docs[i] for i in found[:limit]]
+        labelled = self.labelled(annotator, [d.id for d in docs])
         return [{"id": d.id, "title": d.title, "snippet": snippet(d.text, words[0]),
-                 "labelled": d.id in labelled} for d in found]
+                 "labelled": d.id in labelled} for d in docs]
+
+    def _index(self):
+        """Built once: the casefolded titles, and every title and text casefolded in one
+        string with where each document starts, so a word is found by one C-speed scan."""
+        if self._haystacks is None:
+            titles = [d.title.casefold() for d in self.docs]
+            # UTF-8 bytes: one byte a character for most text, and bytes.find's fast scan
+            parts = [f"{t}\n{d.text.casefold()}\x00".encode() for t, d in zip(titles, self.docs)]
+            starts = [0]
+            for part in parts:
+                starts.append(starts[-1] + len(part))
+            self._haystacks = (titles, b"".join(parts), starts)
+        return self._haystacks
+
+    @staticmethod
+    def _in_text(words: list, blob: bytes, starts: list, limit: int) -> list[int]:
+        """The first ``limit`` documents (by index) holding every word: scan for the
+        longest word, check the others within each document it is found in."""
+        from bisect import bisect_right
+
+        words = [w.encode() for w in words]
+        anchor = max(words, key=len)
+        out, at = [], blob.find(anchor)
+        while at >= 0 and len(out) < limit * 2:  # twice: some are title matches already
+            i = bisect_right(starts, at) - 1
+            if all(blob.find(w, starts[i], starts[i + 1]) >= 0 for w in words):
+                out.append(i)
+            at = blob.find(anchor, starts[i + 1])
+        return out
 
     def labelled(self, annotator: str | None, ids: list[str]) -> set:
         """Of ``ids``, those with a label (saved or adjudicated) in force by ``annotator``."""
