@@ -269,7 +269,7 @@ class Session:
         decision on it is a new row in the log."""
         if doc_id not in self.by_id:
             raise DecisionError(f"no document {doc_id!r} in this session")
-        with self.db.transaction() as con:
+        with self.db.transaction(durable=False) as con:
             hold(con, annotator, tab, doc_id)
         return doc_id
 
@@ -279,10 +279,10 @@ class Session:
         other tab took it); returns the document the tab holds, None if none."""
         if doc_id is not None and doc_id not in self.by_id:
             raise DecisionError(f"no document {doc_id!r} in this session")
-        with self.db.transaction() as con:
+        with self.db.transaction(durable=False) as con:
             return renew(con, annotator, tab, doc_id)
 
     def release(self, annotator: str, tab: str) -> None:
         """The tab closed: its article is free at once."""
-        with self.db.transaction() as con:
+        with self.db.transaction(durable=False) as con:
             release(con, annotator, tab)

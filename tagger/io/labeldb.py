@@ -125,11 +125,15 @@ class LabelDB:
         return con
 
     @contextmanager
-    def transaction(self):
+    def transaction(self, *, durable: bool = True):
         """A write transaction, taken at once (BEGIN IMMEDIATE): writers queue, never
-        interleave; commits on success, rolls back on any error."""
+        interleave; commits on success, rolls back on any error. ``durable=False``: its
+        commit is not synced to disk (a power cut may lose it, never corrupt the file):
+        for working state only, such as which tab holds which article, never decisions."""
         con = self.connect()
         try:
+            if not durable:
+                con.execute("PRAGMA synchronous=NORMAL")
             con.execute("BEGIN IMMEDIATE")
             try:
                 yield con

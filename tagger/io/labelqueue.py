@@ -70,7 +70,7 @@ def claim_next(db: LabelDB, *, annotator: str, tab: str, order: Sequence[str],
     ``done(con)``: the documents this annotator is finished with; ``taken(con)``: per
     document, the annotators who have labelled it.
     """
-    with db.transaction() as con:
+    with db.transaction(durable=False) as con:  # claims are working state, not records
         con.execute("DELETE FROM claims WHERE claimed < ?", (time.time() - CLAIM_TTL,))
         finished = done(con)
         current = held(con, annotator, tab)
