@@ -256,3 +256,14 @@ def test_an_sqlite_file_of_something_else_is_left_untouched(tmp_path):
     with pytest.raises(InputError, match="not a tagger label database"):
         LabelDB(path)
     assert path.read_bytes() == before
+
+
+def test_decisions_are_synced_to_disk_claims_need_not_be(tmp_path):
+    db = LabelDB(tmp_path / "l.db")
+    with db.transaction() as con:  # what every decision is written in
+        assert con.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    with db.transaction(durable=False) as con:
+        assert con.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+    with db.transaction() as con:  # each transaction has its own connection
+        assert con.execute("PRAGMA synchronous").fetchone()[0] == 2
