@@ -255,7 +255,7 @@ def test_label_stats_reports_the_accepted_share_and_agreement_with_the_model(tmp
     assert m["per_tag"]["energy_attacks"]["only_first"] == 1
     text = CliRunner().invoke(main, ["label", "stats", "--db", str(tmp_path / "l.db")]).output
     assert re.search(r"ann\s+4\s+4\s+2\s+50%\s+50%\s+1", text), text
-    assert "agreement, ann vs the model's proposals, on 4 decisions" in text
+    assert "agreement, ann vs the model's proposals, on 4 decisions made with one shown" in text
 
 
 def _stored_before_version_2(db, doc_id, tags):

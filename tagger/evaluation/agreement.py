@@ -73,29 +73,31 @@ def agreement(db: LabelDB, tags: Sequence[str] | None = None) -> dict:
 
 
 def with_model(decisions: Sequence[Decision], tags: Sequence[str]) -> dict:
-    """Per annotator, over their decisions in force that recorded the model's proposal
-    (label database version 2 on; older ones are counted as ``unrecorded``):
-    ``accepted_share``, the share of the tags they gave that they accepted from the
-    proposal unchanged; ``proposals_accepted``, the share of proposed tags they accepted;
-    and per tag kappa and F1 of their tags against the proposal."""
+    """Per annotator, over their decisions in force: ``accepted_share``, the share of the
+    tags they gave that were the model's proposal accepted unchanged (over the decisions
+    that recorded it: label database version 2 on; older ones are counted as
+    ``unrecorded``); ``proposals_accepted``, the share of the tags proposed to them that
+    they accepted; and per tag kappa and F1 of their tags against the model's proposal,
+    over the decisions made with one shown (``with_proposal``)."""
     out = {}
     by: dict[str, list] = {}
     for d in decisions:
         if d.answer in ("saved", "adjudicated"):
             by.setdefault(d.annotator, []).append(d)
     for name, ds in sorted(by.items()):
-        seen = [d for d in ds if d.proposal is not None and d.accepted is not None]
-        given = sum(len(d.tags) for d in seen)
-        proposed = sum(len(d.proposal) for d in seen)
-        accepted = sum(len(d.accepted) for d in seen)
-        entry = {"decisions": len(seen), "unrecorded": len(ds) - len(seen),
-                 "tags_given": given, "accepted": accepted,
+        known = [d for d in ds if d.accepted is not None]
+        shown = [d for d in known if d.proposal is not None]
+        given = sum(len(d.tags) for d in known)
+        proposed = sum(len(d.proposal) for d in shown)
+        accepted = sum(len(d.accepted) for d in known)
+        entry = {"decisions": len(known), "unrecorded": len(ds) - len(known),
+                 "with_proposal": len(shown), "tags_given": given, "accepted": accepted,
                  "accepted_share": accepted / given if given else None,
                  "proposals_accepted": accepted / proposed if proposed else None,
                  "per_tag": None}
-        if seen:
-            a = np.array([[t in d.tags for t in tags] for d in seen], dtype=bool).reshape(len(seen), len(tags))
-            b = np.array([[t in d.proposal for t in tags] for d in seen], dtype=bool).reshape(len(seen), len(tags))
+        if shown:
+            a = np.array([[t in d.tags for t in tags] for d in shown], dtype=bool).reshape(len(shown), len(tags))
+            b = np.array([[t in d.proposal for t in tags] for d in shown], dtype=bool).reshape(len(shown), len(tags))
             entry["per_tag"] = _per_tag(a, b, tags)
         out[name] = entry
     return out

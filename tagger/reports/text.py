@@ -95,7 +95,8 @@ def _with_model_text(by: dict, width: int) -> list[str]:
     and their agreement with its proposals per tag."""
     if not by:
         return []
-    lines = ["", "the model's proposals (decisions that recorded them):",
+    lines = ["", "the model's proposals, per annotator (share: of the tags they gave, those",
+             "accepted unchanged; unrecorded: decisions from before this was recorded):",
              "annotator            decisions  tags given  accepted  share  of proposals  unrecorded"]
     for name, m in by.items():
         lines.append(f"{name:<20} {m['decisions']:9d} {m['tags_given']:11d} {m['accepted']:9d}  "
@@ -103,8 +104,8 @@ def _with_model_text(by: dict, width: int) -> list[str]:
                      f"{m['unrecorded']:10d}")
     for name, m in by.items():
         if m["per_tag"]:
-            lines += ["", f"agreement, {name} vs the model's proposals, on {m['decisions']} "
-                          "decisions:", f"{'tag':<{width}}  kappa     F1  both  only {name[:12]}  "
+            lines += ["", f"agreement, {name} vs the model's proposals, on {m['with_proposal']} "
+                          "decisions made with one shown:", f"{'tag':<{width}}  kappa     F1  both  only {name[:12]}  "
                                         "only model"]
             for tag, t in m["per_tag"].items():
                 lines.append(f"{tag:<{width}}  {_num(t['kappa'])}  {_num(t['f1'])}  {t['both']:4d}  "
