@@ -33,14 +33,13 @@ from starlette.responses import (HTMLResponse, JSONResponse, PlainTextResponse, 
 from starlette.routing import Route
 
 from ..errors import DecisionError
-from ..io.labelsets import export_text
+from ..io.labelsets import EXPORT_MEDIA_TYPES, export_text
 from .guard import Guard, json_body
 from .session import Session
 
 ANNOTATOR = re.compile(r"^[\w.@+-]{1,64}$")
 TAB = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 STATIC = {"label.js": "text/javascript", "label.css": "text/css"}
-EXPORTS = {"jsonl": "application/x-ndjson; charset=utf-8", "csv": "text/csv; charset=utf-8"}
 MAX_QUERY_CHARS = 200
 
 
@@ -190,12 +189,12 @@ def create_app(session: Session, *, token: str | None = None,
 
     def export(request: Request):
         fmt, q = request.path_params["fmt"], request.query_params
-        if fmt not in EXPORTS:
+        if fmt not in EXPORT_MEDIA_TYPES:
             return PlainTextResponse("not found", status_code=404)
         annotator = who(q["annotator"]) if q.get("annotator") else None
         text, _ = export_text(session.db, fmt, annotator=annotator,
                               own_only=q.get("own_only") in ("1", "true", "yes"))
-        return Response(text, media_type=EXPORTS[fmt], headers={
+        return Response(text, media_type=EXPORT_MEDIA_TYPES[fmt], headers={
             "content-disposition": f'attachment; filename="labels.{fmt}"'})
 
     async def csrf_token(request: Request):

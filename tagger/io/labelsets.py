@@ -108,7 +108,9 @@ def label_rows(path: str | Path, known_tags: Sequence[str] | None) -> LabelRows:
     return rows
 
 
-EXPORT_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+EXPORT_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}  # by file suffix
+EXPORT_MEDIA_TYPES = {"jsonl": "application/x-ndjson; charset=utf-8",     # over HTTP
+                      "csv": "text/csv; charset=utf-8"}
 
 
 def export_text(db: LabelDB, fmt: str, *, annotator: str | None = None,
