@@ -267,3 +267,27 @@ def test_decisions_are_synced_to_disk_claims_need_not_be(tmp_path):
         assert con.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
     with db.transaction() as con:  # each transaction has its own connection
         assert con.execute("PRAGMA synchronous").fetchone()[0] == 2
+
+
+def test_a_migration_that_fails_leaves_the_database_as_it_was(tmp_path, monkeypatch):
+    import shutil
+
+    from tagger.io import labelschema
+
+    path = tmp_path / "labels.db"
+    shutil.copyfile(V1_FIXTURE, path)
+    before = path.read_bytes()
+
+    def m999_broken(con):
+        con.execute("ALTER TABLE decisions ADD COLUMN note TEXT")
+        con.execute("SELECT * FROM no_such_table")  # fails after a change
+
+    monkeypatch.setattr(labelschema, "MIGRATIONS", [*labelschema.MIGRATIONS, m999_broken])
+    with pytest.raises(InputError, match="labels.db: cannot be used as a label database"):
+        LabelDB(path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    raw = sqlite3.connect(path)
+    assert "note" not in [r[1] for r in raw.execute("PRAGMA table_info(decisions)")]
+    assert "migrations" not in {r[0] for r in raw.execute("SELECT name FROM sqlite_master")}
+    raw.close()
