@@ -360,3 +360,23 @@ def test_two_servers_on_one_database_see_each_others_decisions_and_undos(tmp_pat
     con = first.db.connect()
     assert first.ledger.sync(con).adjudications() == {doc_b: "rev"}
     con.close()
+
+
+def test_the_ledger_finds_the_disagreements_labelsets_finds(tmp_path):
+    from tagger.app.ledger import Ledger
+    from tagger.io.labelsets import disagreements
+
+    db = LabelDB(tmp_path / "l.db")
+    rows = [("a", "ann", ("missile_strikes",)), ("a", "bob", ()), ("b", "ann", ("energy_attacks",)),
+            ("b", "bob", ("energy_attacks",)), ("c", "ann", ()), ("c", "bob", ("missile_strikes",)),
+            ("c", "cy", ())]
+    for doc, who, tags in rows:
+        db.add(Decision(doc_id=doc, annotator=who, answer="saved", tags=tags, no_evidence=tags))
+    db.add(Decision(doc_id="c", annotator="bob", answer="skipped"))  # bob's c is now a skip
+    db.add(Decision(doc_id="b", annotator="bob", answer="saved", tags=("missile_strikes",),
+                    no_evidence=("missile_strikes",)))
+    db.undo_last("bob")  # bob's b back to energy_attacks
+    con = db.connect()
+    ledger = Ledger().sync(con)
+    con.close()
+    assert ledger.disputed() == set(disagreements(db.current())) == {"a"}

@@ -14,7 +14,6 @@ from typing import Sequence
 from ..errors import DecisionError, ModelError
 from ..io.labeldb import Decision, LabelDB, to_decision
 from ..io.labelqueue import claim_next, hold, in_overlap, release, remaining, renew
-from ..io.labelsets import disagreements
 from ..io.records import Document
 from ..io.schema import TagSchema
 from .checks import checked_evidence, checked_tags
@@ -113,7 +112,11 @@ class Session:
         if self.refresher is not None:
             return self.refresher.order
         if self.queue == "review":
-            disputed = disagreements(self.db.current())
+            con = self.db.connect()
+            try:
+                disputed = self.ledger.sync(con).disputed()
+            finally:
+                con.close()
             return [d for d in self.order if d in disputed]
         return self.order
 
@@ -253,7 +256,9 @@ class Session:
 
     def others(self, doc_id: str) -> list[Decision]:
         """In review: each annotator's decision in force on the document."""
-        return [d for d in self.db.current() if d.doc_id == doc_id and d.answer == "saved"]
+        return [to_decision(r) for r in self.db.rows(
+            "SELECT * FROM current_labels WHERE doc_id = ? AND answer = 'saved' ORDER BY seq",
+            (doc_id,))]
 
     # -- going back: the history, opening by id, search ------------------------------------
     def history(self, annotator: str, limit: int = 20) -> list[dict]:
