@@ -3,6 +3,7 @@ it refuses, and what it shows. The browser tests (test_label_browser.py) drive t
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -171,7 +172,8 @@ def test_no_request_reaches_the_file_system(tmp_path, path):
     assert c.get("/static/label.js").status_code == 200
 
 
-def test_the_model_ticks_its_tags_and_marks_its_evidence(tmp_path, fixture_model):
+def test_the_model_proposes_its_tags_and_evidence_apart_from_the_annotators_choice(tmp_path,
+                                                                                  fixture_model):
     model = load_model(fixture_model)
     docs = read_documents([FIXTURE_ARTICLES])
     pred = {p.id: p for p in model.predict(docs)}
@@ -182,7 +184,12 @@ def test_the_model_ticks_its_tags_and_marks_its_evidence(tmp_path, fixture_model
     assert [t["id"] for t in doc["tags"] if t["model"]] == pred[doc["id"]].tags
     for tag, ev in pred[doc["id"]].evidence.items():
         assert re.search(rf'data-start="{ev["start"]}" data-end="{ev["end"]}" data-model="[^"]*{tag}', html)
-    assert '"own": false' in html
+    chosen = json.loads(re.search(r'<script type="application/json" id="chosen">(.*?)</script>',
+                                  html, re.S).group(1))
+    assert chosen["tags"] == [] and chosen["none"] is False  # nothing ticked for the annotator
+    assert chosen["proposal"]["tags"] == pred[doc["id"]].tags
+    assert chosen["proposal"]["evidence"] == [[t, e["start"], e["end"]]
+                                              for t, e in pred[doc["id"]].evidence.items()]
 
 
 @pytest.mark.slow  # trains models: the full suite runs it, not the fast tier

@@ -4,6 +4,16 @@ Pages are rendered on the server from Jinja2 templates (autoescaped: article tex
 as text, whatever it holds); the page's script only sends keys' decisions as JSON and
 reloads. Nothing a request names reaches the file system: documents are looked up by id
 in memory, and the two static files by a fixed table.
+
+The JSON API (the page's and scripts'; every POST needs the CSRF token in ``X-CSRF-Token``):
+
+- ``GET /api/next?tab&annotator``: the document the tab shows (claimed), and progress;
+- ``POST /api/decide`` ``{tab, annotator, id, answer, tags, accepted, evidence,
+  no_evidence, none}``; ``POST /api/undo`` ``{tab, annotator}``;
+- ``GET /api/history?annotator&tab&limit``, ``GET /api/search?q&annotator&limit``,
+  ``GET /doc/{id}?tab&annotator`` (the page for that document);
+- ``POST /api/heartbeat`` ``{tab, annotator, id}``, ``POST /api/release`` ``{tab, annotator}``;
+- ``GET /api/progress``, ``GET /api/stats``, ``GET /export.jsonl``, ``GET /export.csv``.
 """
 
 from __future__ import annotations
@@ -11,22 +21,26 @@ from __future__ import annotations
 import re
 import sqlite3
 import uuid
+from urllib.parse import quote
 from importlib.resources import files
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import (HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse,
+                                 Response)
 from starlette.routing import Route
 
 from ..errors import DecisionError
+from ..io.labelsets import EXPORT_MEDIA_TYPES, export_text
 from .guard import Guard, json_body
 from .session import Session
 
 ANNOTATOR = re.compile(r"^[\w.@+-]{1,64}$")
 TAB = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 STATIC = {"label.js": "text/javascript", "label.css": "text/css"}
+MAX_QUERY_CHARS = 200
 
 
 def pieces(view: dict) -> list[dict]:
@@ -68,6 +82,20 @@ def create_app(session: Session, *, token: str | None = None,
             raise DecisionError("a tab id is 8 to 64 letters, digits or dashes")
         return value
 
+    def render(annotator: str, tab: str, doc_id: str | None, opened: bool = False):
+        context = {"progress": session.progress(annotator), "csrf": csrf, "tab": tab,
+                   "reviewing": session.reviewing, "tags": session.schema.tags, "view": None,
+                   "opened": opened}
+        if doc_id is not None:
+            view = session.view(doc_id)
+            previous = session.previous(annotator, doc_id)
+            others = session.others(doc_id) if session.reviewing else []
+            context.update(view=view, pieces=pieces(view), paragraphs=paragraph_pieces(view),
+                           previous=previous, others=others,
+                           chosen=_chosen(view, previous, session.proposal(view)),
+                           suspects=session.suspects.get(doc_id, []))
+        return HTMLResponse(page.render(**context))
+
     # Plain functions run in a thread pool, so the database's waits (a commit's fsync,
     # another writer's lock) never stall other requests; async ones hand it their work.
     def index(request: Request):
@@ -76,17 +104,18 @@ def create_app(session: Session, *, token: str | None = None,
             annotator = who(q.get("annotator"))
             return RedirectResponse(f"/?tab={uuid.uuid4()}&annotator={annotator}", status_code=303)
         annotator, tab = who(q.get("annotator")), tab_of(q.get("tab"))
-        doc_id = session.next_document(annotator, tab)
-        context = {"progress": session.progress(annotator), "csrf": csrf, "tab": tab,
-                   "reviewing": session.reviewing, "tags": session.schema.tags, "view": None}
-        if doc_id is not None:
-            view = session.view(doc_id)
-            previous = session.previous(annotator, doc_id)
-            others = session.others(doc_id) if session.reviewing else []
-            context.update(view=view, pieces=pieces(view), previous=previous, others=others,
-                           chosen=_chosen(view, previous),
-                           suspects=session.suspects.get(doc_id, []))
-        return HTMLResponse(page.render(**context))
+        return render(annotator, tab, session.next_document(annotator, tab))
+
+    def open_doc(request: Request):
+        q, doc_id = request.query_params, request.path_params["doc_id"]
+        annotator = who(q.get("annotator"))
+        if doc_id not in session.by_id:
+            return PlainTextResponse("no such document in this session", status_code=404)
+        if "tab" not in q:
+            return RedirectResponse(f"/doc/{quote(doc_id, safe='')}?tab={uuid.uuid4()}"
+                                    f"&annotator={annotator}", status_code=303)
+        tab = tab_of(q.get("tab"))
+        return render(annotator, tab, session.open_document(annotator, tab, doc_id), True)
 
     async def static(request: Request):
         name = request.path_params["name"]
@@ -110,7 +139,8 @@ def create_app(session: Session, *, token: str | None = None,
         stored = await run_in_threadpool(
             session.decide, annotator=annotator, tab=tab, doc_id=str(body.get("id")),
             answer=answer, tags=_list(body.get("tags")), evidence=_list(body.get("evidence")),
-            no_evidence=_list(body.get("no_evidence")), none=bool(body.get("none")))
+            no_evidence=_list(body.get("no_evidence")), none=bool(body.get("none")),
+            accepted=_list(body.get("accepted")))
         shown = await run_in_threadpool(session.progress, annotator)
         return JSONResponse({"saved": stored.to_dict(), "progress": shown})
 
@@ -124,6 +154,49 @@ def create_app(session: Session, *, token: str | None = None,
     def progress(request: Request):
         return JSONResponse(session.progress(who(request.query_params.get("annotator"))))
 
+    def history(request: Request):
+        q = request.query_params
+        annotator = who(q.get("annotator"))
+        if q.get("tab") is not None:
+            tab_of(q.get("tab"))
+        return JSONResponse({"decisions": session.history(annotator, _int(q.get("limit"), 20))})
+
+    def search(request: Request):
+        q = request.query_params
+        words = q.get("q", "")
+        if len(words) > MAX_QUERY_CHARS:
+            raise DecisionError(f"a search is at most {MAX_QUERY_CHARS} characters")
+        annotator = who(q.get("annotator"))
+        return JSONResponse({"results": session.search(words, annotator,
+                                                       _int(q.get("limit"), 20))})
+
+    async def heartbeat(request: Request):
+        body = await json_body(request)
+        annotator, tab = who(body.get("annotator")), tab_of(body.get("tab"))
+        doc_id = body.get("id")
+        held = await run_in_threadpool(session.heartbeat, annotator, tab,
+                                       None if doc_id is None else str(doc_id))
+        return JSONResponse({"held": held})
+
+    async def release(request: Request):
+        body = await json_body(request)
+        annotator, tab = who(body.get("annotator")), tab_of(body.get("tab"))
+        await run_in_threadpool(session.release, annotator, tab)
+        return JSONResponse({"released": True})
+
+    def stats(request: Request):
+        return JSONResponse(session.stats(who(request.query_params.get("annotator"))))
+
+    def export(request: Request):
+        fmt, q = request.path_params["fmt"], request.query_params
+        if fmt not in EXPORT_MEDIA_TYPES:
+            return PlainTextResponse("not found", status_code=404)
+        annotator = who(q["annotator"]) if q.get("annotator") else None
+        text, _ = export_text(session.db, fmt, annotator=annotator,
+                              own_only=q.get("own_only") in ("1", "true", "yes"))
+        return Response(text, media_type=EXPORT_MEDIA_TYPES[fmt], headers={
+            "content-disposition": f'attachment; filename="labels.{fmt}"'})
+
     async def csrf_token(request: Request):
         return JSONResponse({"csrf": csrf})
 
@@ -136,10 +209,15 @@ def create_app(session: Session, *, token: str | None = None,
                                       "nothing was saved"}, status_code=503)
 
     routes = [Route("/", index), Route("/static/{name}", static),
+              Route("/doc/{doc_id:path}", open_doc),
               Route("/api/next", next_doc), Route("/api/progress", progress),
-              Route("/api/csrf", csrf_token),
+              Route("/api/csrf", csrf_token), Route("/api/history", history),
+              Route("/api/search", search), Route("/api/stats", stats),
+              Route("/export.{fmt}", export),
               Route("/api/decide", decide, methods=["POST"]),
-              Route("/api/undo", undo, methods=["POST"])]
+              Route("/api/undo", undo, methods=["POST"]),
+              Route("/api/heartbeat", heartbeat, methods=["POST"]),
+              Route("/api/release", release, methods=["POST"])]
     app = Starlette(routes=routes, exception_handlers={DecisionError: refused,
                                                         sqlite3.Error: not_stored})
     app.add_middleware(Guard, token=token, csrf=csrf, allowed_hosts=allowed_hosts)
@@ -154,15 +232,56 @@ def _list(value) -> list:
     return value
 
 
-def _chosen(view: dict, previous) -> dict:
-    """What the page starts from: the decision just undone, if any (the annotator's own),
-    else the model's tags above threshold with their best sentences (the model's)."""
+def _int(value, default: int) -> int:
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise DecisionError("a limit is a whole number") from None
+
+
+def paragraph_pieces(view: dict) -> list[list[dict]]:
+    """:func:`pieces` grouped by the source's paragraphs (the line breaks between them
+    left out: the page draws each paragraph as a block)."""
+    text, out = view["text"], []
+    best = {}
+    for t in view["tags"]:
+        if t["best"]:
+            best.setdefault(tuple(t["best"]), []).append(t["id"])
+    sentences = view["sentences"]
+    for para in view["paragraphs"]:
+        at, part = para["start"], []
+        for i in para["sentences"]:
+            start, end = sentences[i]
+            if start > at and text[at:start].strip():
+                part.append({"text": text[at:start]})
+            elif start > at:
+                part.append({"text": " "})
+            part.append({"text": text[start:end], "start": start, "end": end,
+                         "model": best.get((start, end), [])})
+            at = end
+        if at < para["end"] and text[at:para["end"]].strip():
+            part.append({"text": text[at:para["end"]]})
+        out.append(part)
+    return out
+
+
+def _chosen(view: dict, previous, proposal: dict | None) -> dict:
+    """What the page starts from: the annotator's own decision on the document (just
+    undone, or in force when reopened), else nothing chosen; beside it, never mixed in,
+    the model's proposal (its tags and their evidence sentences), to accept or not."""
+    chosen = {"tags": [], "own": True, "accepted": [], "evidence": [], "no_evidence": [],
+              "none": False, "answer": None}
     if previous is not None:
-        return {"tags": list(previous.tags), "own": True,
-                "evidence": [[e["tag"], e["start"], e["end"]] for e in previous.evidence
-                             if e["start"] is not None],
-                "no_evidence": list(previous.no_evidence), "none": not previous.tags}
-    model = [t for t in view["tags"] if t["model"]]
-    return {"tags": [t["id"] for t in model], "own": False,
-            "evidence": [[t["id"], *t["best"]] for t in model if t["best"]],
-            "no_evidence": [], "none": False}
+        chosen["answer"] = previous.answer
+    if previous is not None and previous.answer in ("saved", "adjudicated"):
+        chosen.update(tags=list(previous.tags), accepted=list(previous.accepted or ()),
+                      evidence=[[e["tag"], e["start"], e["end"]] for e in previous.evidence
+                                if e["start"] is not None],
+                      no_evidence=list(previous.no_evidence), none=not previous.tags)
+    chosen["proposal"] = None if proposal is None else {
+        "tags": proposal["tags"],
+        "evidence": [[t, *proposal["evidence"][t]] for t in proposal["tags"]
+                     if t in proposal["evidence"]]}
+    return chosen

@@ -6,71 +6,23 @@ page sends becomes a call here, checked, and stored in the label database.
 
 from __future__ import annotations
 
-import hashlib
 import random
 import threading
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Sequence
 
-from ..errors import DecisionError, InputError, ModelError
+from ..errors import DecisionError, ModelError
 from ..io.labeldb import Decision, LabelDB, to_decision
-from ..io.labelqueue import claim_next, hold, in_overlap, release, remaining
-from ..io.labelsets import disagreements
+from ..io.labelqueue import claim_next, hold, in_overlap, release, remaining, renew
 from ..io.records import Document
 from ..io.schema import TagSchema
-from ..text.sentences import sentence_spans
+from .checks import checked_evidence, checked_tags
+from .queuefile import model_fingerprint, read_queue_file  # noqa: F401 (the CLI's import)
+from .ledger import Ledger
+from .recall import Recall
+from .views import document_view, keyword_patterns, proposal
 
 QUEUES = ("order", "random", "suggest", "review", "audit")  # or a file of ids
-MAX_KEYS = 9  # tags 1-9 have a key each
-
-
-def model_fingerprint(directory: str | Path) -> str:
-    """A short hash of a model directory's files: which model's scores a decision saw."""
-    h = hashlib.sha256()
-    for name in ("model.json", "arrays.npz"):
-        h.update((Path(directory) / name).read_bytes())
-    return h.hexdigest()[:16]
-
-
-def read_queue_file(path: str | Path, known: set[str]) -> list[str]:
-    """Document ids to label, in order, each among ``known``: one a line ('#' starts a
-    comment), or a CSV with an ``id`` column, or JSONL objects with an ``id`` (as
-    `tagger suggest` writes them)."""
-    import csv
-    import json
-
-    from ..io.decoding import read_text_file
-
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "does not exist (a queue is 'order', 'random', 'suggest', "
-                               "'review', 'audit' or a file of document ids)")
-    lines = read_text_file(path, 64 * 2**20).splitlines()
-    first = next((line for line in lines if line.strip()), "")
-    if first.lstrip().startswith("{"):
-        rows = []
-        for n, line in enumerate(lines, start=1):
-            if line.strip():
-                try:
-                    rows.append((n, str(json.loads(line)["id"])))
-                except (ValueError, KeyError, TypeError):
-                    raise InputError(path, "expected a JSON object with an 'id'", line=n) from None
-    elif "id" in next(csv.reader([first])):
-        reader = csv.DictReader(lines)
-        rows = [(reader.line_num, r["id"].strip()) for r in reader]
-    else:
-        rows = [(n, raw.split("#", 1)[0].strip()) for n, raw in enumerate(lines, start=1)]
-    out, seen = [], set()
-    for line, doc_id in rows:
-        if not doc_id:
-            continue
-        if doc_id not in known:
-            raise InputError(path, f"id {doc_id!r} is not among the documents given", line=line)
-        if doc_id not in seen:
-            seen.add(doc_id)
-            out.append(doc_id)
-    return out
 
 
 @dataclass
@@ -88,19 +40,29 @@ class Session:
     seed: int = 0
     tag_order: str = "schema"  # or "score": the model's likeliest tags first
     retrain_every: int = 10    # the suggest queue: retrain after this many new labels
+    relabel: bool = False      # a queue file's articles, labelled before or not
     order: list[str] = field(default_factory=list, init=False)
     by_id: dict[str, Document] = field(default_factory=dict, init=False)
     refresher: object | None = field(default=None, init=False, repr=False)
     suspects: dict = field(default_factory=dict, init=False, repr=False)
     _views: dict = field(default_factory=dict, init=False, repr=False)
+    _keywords: dict = field(default_factory=dict, init=False, repr=False)
+    recall: Recall | None = field(default=None, init=False, repr=False)
+    ledger: Ledger = field(default_factory=Ledger, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self):
         self.by_id = {d.id: d for d in self.docs}
+        self.db.keep_open()  # a request's connection is then never the last one closed
+        self.recall = Recall(self.db, self.docs)
         if self.model is not None and list(self.model.tags) != self.schema.ids:
             raise ModelError(f"the model's tags ({', '.join(self.model.tags)}) are not the "
                              f"schema's ({', '.join(self.schema.ids)})")
         ids = [d.id for d in self.docs]
+        self._keywords = keyword_patterns(self.schema)
+        if self.relabel and self.queue in QUEUES:
+            raise DecisionError("relabelling offers the articles of a queue file (a file of "
+                                f"document ids), not the {self.queue!r} queue")
         if self.queue == "order" or self.queue == "review":
             self.order = ids
         elif self.queue == "random":
@@ -124,6 +86,11 @@ class Session:
         """Review and audit store adjudications: a label that wins over those before it."""
         return self.queue in ("review", "audit")
 
+    @property
+    def origin(self) -> str:
+        """What the decisions of this session are marked with."""
+        return self.queue if self.reviewing else "relabel" if self.relabel else "label"
+
     def _audit(self) -> tuple[list[str], dict]:
         """The labels in the database most likely wrong (:func:`tagger.evaluation.audit`),
         trained with the model's settings (else the defaults), no search."""
@@ -145,7 +112,11 @@ class Session:
         if self.refresher is not None:
             return self.refresher.order
         if self.queue == "review":
-            disputed = disagreements(self.db.current())
+            con = self.db.connect()
+            try:
+                disputed = self.ledger.sync(con).disputed()
+            finally:
+                con.close()
             return [d for d in self.order if d in disputed]
         return self.order
 
@@ -154,127 +125,115 @@ class Session:
 
     # -- the queue -------------------------------------------------------------------
     def _done(self, annotator: str):
-        if self.reviewing:
-            return lambda con: {r["doc_id"] for r in con.execute("SELECT doc_id FROM adjudications")}
-        return lambda con: {r["doc_id"] for r in con.execute(
-            "SELECT doc_id FROM current_labels WHERE annotator = ?", (annotator,))}
+        """``done(con)`` for the queue: the documents the annotator is finished with."""
+        def done(con) -> set:
+            ledger = self.ledger.sync(con)
+            if self.reviewing:
+                return set(ledger.adjudications())
+            mine = ledger.mine(annotator)
+            if self.relabel:  # done once relabelled: its decision in force was made relabelling
+                return {d for d, (_, origin) in mine.items() if origin == "relabel"}
+            return set(mine)
+        return done
 
     def _taken(self, con) -> dict[str, set]:
-        if self.reviewing:
+        if self.reviewing or self.relabel:
             return {}
-        out: dict[str, set] = {}
-        for r in con.execute("SELECT doc_id, annotator FROM current_labels WHERE answer = 'saved'"):
-            out.setdefault(r["doc_id"], set()).add(r["annotator"])
-        return out
+        return self.ledger.sync(con).taken()
 
     def next_document(self, annotator: str, tab: str) -> str | None:
         """The document this tab shows (claimed for it), or None when none is left."""
         order = self.queue_order()
         return claim_next(self.db, annotator=annotator, tab=tab, order=order,
-                          needed=(lambda _: 1) if self.reviewing else self.needed,
-                          done=self._done(annotator), taken=self._taken)
+                          needed=self._needed(), done=self._done(annotator), taken=self._taken)
+
+    def _needed(self):
+        return (lambda _: 1) if self.reviewing or self.relabel else self.needed
 
     def progress(self, annotator: str) -> dict:
+        """How far the annotator is: labelled and skipped (in this session's documents),
+        and how many the queue could still give them."""
         con = self.db.connect()
         try:
             done = self._done(annotator)(con)
             taken = self._taken(con)
         finally:
             con.close()
-        order = self.queue_order()
-        mine = [d for d in self.db.current(annotator) if d.doc_id in self.by_id]
         if self.reviewing:  # a reviewer's count is of the adjudications in force
-            mine = [d for d in self.db.adjudications().values() if d.annotator == annotator]
+            mine = ["adjudicated" for who in self.ledger.adjudications().values()
+                    if who == annotator]
+        else:
+            mine = [a for d, (a, _) in self.ledger.mine(annotator).items() if d in self.by_id]
         return {"annotator": annotator, "queue": self.queue if self.queue in QUEUES else "file",
                 "model": self.refresher.status if self.refresher is not None else "",
-                "labelled": sum(d.answer in ("saved", "adjudicated") for d in mine),
-                "skipped": sum(d.answer == "skipped" for d in mine),
-                "remaining": remaining(order, done, taken, annotator,
-                                       (lambda _: 1) if self.reviewing else self.needed)}
+                "labelled": sum(a in ("saved", "adjudicated") for a in mine),
+                "skipped": mine.count("skipped"),
+                "remaining": remaining(self.queue_order(), done, taken, annotator,
+                                       self._needed())}
+
+    def stats(self, annotator: str) -> dict:
+        """For the page: progress; per tag, kappa between annotators (pooled over pairs,
+        None when undefined or no overlap yet) and this annotator's against the model's
+        proposals; the share of this annotator's tags accepted from the model unchanged."""
+        from ..evaluation.agreement import agreement
+
+        found = agreement(self.db, self.schema.ids)
+        pooled = (found["pooled"] or {}).get("per_tag", {})
+        mine = found["model"].get(annotator, {})
+        return {"progress": self.progress(annotator),
+                "kappa": {t: pooled[t]["kappa"] if t in pooled else None for t in self.schema.ids},
+                "accepted_share": mine.get("accepted_share"),
+                "proposals_accepted": mine.get("proposals_accepted"),
+                "model_kappa": {t: (mine.get("per_tag") or {}).get(t, {}).get("kappa")
+                                for t in self.schema.ids},
+                "overlap_docs": (found["pooled"] or {}).get("n_docs", 0)}
 
     # -- what a document looks like -----------------------------------------------------
     def view(self, doc_id: str) -> dict:
-        """A document as the page shows it: its sentences (spans of the text), and per
-        tag the model's score, whether it passes the threshold, and its best sentence."""
+        """A document as the page shows it (:func:`tagger.app.views.document_view`)."""
         with self._lock:  # requests run in threads; the model's caches are built once
             view = self._views.get(doc_id)
             if view is None:
-                view = self._views[doc_id] = self._view(self.by_id[doc_id])
+                view = self._views[doc_id] = document_view(
+                    self.by_id[doc_id], self.schema, self.model, self._keywords, self.tag_order)
                 if len(self._views) > 256:
                     self._views = {doc_id: view}
             return view
 
-    def _view(self, doc: Document) -> dict:
-        spans = sentence_spans(doc.text)
-        scores, above, best = {}, set(), {}
-        if self.model is not None:
-            (pred,) = self.model.predict([doc])  # with each given tag's evidence sentence
-            scores = pred.scores
-            above = set(pred.tags)
-            best = {t: (e["start"], e["end"]) for t, e in pred.evidence.items()}
-        listed = list(enumerate(self.schema.tags))
-        if self.tag_order == "score" and scores:
-            listed.sort(key=lambda kt: -scores[kt[1].id])
-        tags = []
-        for n, (k, tag) in enumerate(listed):
-            tags.append({"id": tag.id, "key": str(n + 1) if n < MAX_KEYS else "",
-                         "name": tag.name or tag.id, "description": tag.description,
-                         "score": scores.get(tag.id),
-                         "threshold": (float(self.model.thresholds[k]) if self.model is not None
-                                       else None),
-                         "model": tag.id in above, "best": best.get(tag.id)})
-        return {"id": doc.id, "title": doc.title, "date": doc.date, "outlet": doc.outlet,
-                "text": doc.text, "sentences": spans, "tags": tags, "scores": scores}
+    @staticmethod
+    def proposal(view: dict) -> dict | None:
+        return proposal(view)
 
     # -- decisions -----------------------------------------------------------------------
     def decide(self, *, annotator: str, tab: str, doc_id: str, answer: str,
                tags: Sequence[str] = (), evidence: Sequence[dict] = (),
-               no_evidence: Sequence[str] = (), none: bool = False) -> Decision:
-        """Store a decision on a document (checked first); the tab's next document follows."""
+               no_evidence: Sequence[str] = (), none: bool = False,
+               accepted: Sequence[str] = ()) -> Decision:
+        """Store a decision on a document (checked first); the tab's next document follows.
+
+        ``accepted``: the tags taken from the model's proposal unchanged (each one of
+        ``tags`` and of the proposal); one given no evidence gets the model's sentence."""
         if doc_id not in self.by_id:
             raise DecisionError(f"no document {doc_id!r} in this session")
-        doc = self.by_id[doc_id]
-        known = set(self.schema.ids)
-        tags = tuple(tags)
+        doc, view = self.by_id[doc_id], self.view(doc_id)
+        proposal = self.proposal(view)
         if answer == "skipped":
-            tags, spans, no_evidence = (), (), ()
+            tags, spans, no_evidence, accepted = (), (), (), ()
         else:
             answer = "adjudicated" if self.reviewing else "saved"
-            if not tags and not none:
-                raise DecisionError("no tag chosen: say 'read, no tag applies' (0) if none does")
-            unknown = [t for t in tags if t not in known]
-            if unknown:
-                raise DecisionError(f"unknown tag {unknown[0]!r}")
-            spans = tuple(self._span(doc, e, set(tags)) for e in evidence)
-            backed = {s["tag"] for s in spans}
-            missing = [t for t in tags if t not in backed and t not in no_evidence]
-            if missing:
-                raise DecisionError(f"{missing[0]} has no evidence: click the sentence that "
-                                    "earns it, or say it has none (n)")
-            no_evidence = tuple(t for t in tags if t in no_evidence and t not in backed)
-        view = self.view(doc_id)
+            tags, accepted = checked_tags(self.schema.ids, tags, accepted, none, proposal)
+            spans, no_evidence = checked_evidence(doc, tags, accepted, evidence, no_evidence,
+                                                  proposal)
         decision = Decision(doc_id=doc_id, annotator=annotator, answer=answer, tags=tags,
                             evidence=spans, no_evidence=no_evidence, model=self.fingerprint,
-                            scores=view["scores"],
-                            origin=self.queue if self.reviewing else "label")
+                            scores=view["scores"], origin=self.origin, accepted=accepted,
+                            proposal=None if proposal is None else tuple(proposal["tags"]))
         with self.db.transaction() as con:
             stored = self.db.add(decision, con)
             release(con, annotator, tab)
         if self.refresher is not None and answer == "saved":
             self.refresher.changed()
         return stored
-
-    @staticmethod
-    def _span(doc: Document, e: dict, tags: set) -> dict:
-        try:
-            tag, start, end = e["tag"], int(e["start"]), int(e["end"])
-        except (KeyError, TypeError, ValueError):
-            raise DecisionError("each evidence span needs its tag, start and end") from None
-        if tag not in tags:
-            raise DecisionError(f"evidence for {tag!r}, a tag the decision does not give")
-        if not 0 <= start < end <= len(doc.text):
-            raise DecisionError("an evidence span lies outside the document's text")
-        return {"tag": tag, "start": start, "end": end, "text": doc.text[start:end]}
 
     def undo(self, annotator: str, tab: str) -> Decision | None:
         """Undo the annotator's latest decision; the tab shows that document again."""
@@ -285,13 +244,50 @@ class Session:
         return undone
 
     def previous(self, annotator: str, doc_id: str) -> Decision | None:
-        """The decision just undone on this document by this annotator, to start from."""
-        rows = self.db.rows("SELECT d.* FROM decisions u JOIN decisions d ON d.seq = u.undoes "
-                            "WHERE u.answer = 'undone' AND u.annotator = ? AND d.doc_id = ? "
-                            "ORDER BY u.seq DESC LIMIT 1", (annotator, doc_id))
+        """The annotator's own decision on this document to start from: the one just
+        undone, else the one in force (reopened from the history, or relabelled)."""
+        rows = self.db.rows("SELECT * FROM decisions WHERE annotator = ? AND doc_id = ? "
+                            "ORDER BY seq DESC LIMIT 1", (annotator, doc_id))
+        if not rows:
+            return None
+        if rows[0]["answer"] == "undone":
+            rows = self.db.rows("SELECT * FROM decisions WHERE seq = ?", (rows[0]["undoes"],))
         return to_decision(rows[0]) if rows else None
 
     def others(self, doc_id: str) -> list[Decision]:
         """In review: each annotator's decision in force on the document."""
-        return [d for d in self.db.current() if d.doc_id == doc_id and d.answer == "saved"]
+        return [to_decision(r) for r in self.db.rows(
+            "SELECT * FROM current_labels WHERE doc_id = ? AND answer = 'saved' ORDER BY seq",
+            (doc_id,))]
 
+    # -- going back: the history, opening by id, search ------------------------------------
+    def history(self, annotator: str, limit: int = 20) -> list[dict]:
+        """:meth:`tagger.app.recall.Recall.history`."""
+        return self.recall.history(annotator, limit)
+
+    def search(self, query: str, annotator: str | None = None, limit: int = 20) -> list[dict]:
+        """:meth:`tagger.app.recall.Recall.search`."""
+        return self.recall.search(query, annotator, limit)
+
+    def open_document(self, annotator: str, tab: str, doc_id: str) -> str:
+        """Show this document in the tab (claimed for it), whatever the queue says: a
+        decision on it is a new row in the log."""
+        if doc_id not in self.by_id:
+            raise DecisionError(f"no document {doc_id!r} in this session")
+        with self.db.transaction(durable=False) as con:
+            hold(con, annotator, tab, doc_id)
+        return doc_id
+
+    # -- claims: a tab holds its article while it beats --------------------------------------
+    def heartbeat(self, annotator: str, tab: str, doc_id: str | None = None) -> str | None:
+        """Renew the tab's claim (taking ``doc_id`` again if its claim had lapsed and no
+        other tab took it); returns the document the tab holds, None if none."""
+        if doc_id is not None and doc_id not in self.by_id:
+            raise DecisionError(f"no document {doc_id!r} in this session")
+        with self.db.transaction(durable=False) as con:
+            return renew(con, annotator, tab, doc_id)
+
+    def release(self, annotator: str, tab: str) -> None:
+        """The tab closed: its article is free at once."""
+        with self.db.transaction(durable=False) as con:
+            release(con, annotator, tab)

@@ -1,4 +1,6 @@
-"""How far annotators agree: per tag Cohen's kappa and F1 over the documents both labelled."""
+"""How far annotators agree: per tag Cohen's kappa and F1 over the documents both labelled;
+and how far each follows the model: the share of their tags accepted from its proposal
+unchanged, and their agreement with its proposals."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..io.labeldb import LabelDB
+from ..io.labeldb import Decision, LabelDB
 from ..io.labelsets import disagreements
 
 
@@ -66,7 +68,39 @@ def agreement(db: LabelDB, tags: Sequence[str] | None = None) -> dict:
                                   "skipped": c["skipped"], "undone": c["undone"],
                                   "adjudicated": c["adjudicated"]}
                            for name, c in sorted(counts.items())},
-            "pairs": pairs, "pooled": pooled, "disagreements": disputed}
+            "pairs": pairs, "pooled": pooled, "disagreements": disputed,
+            "model": with_model([*current, *adjudicated.values()], tags)}
+
+
+def with_model(decisions: Sequence[Decision], tags: Sequence[str]) -> dict:
+    """Per annotator, over their decisions in force: ``accepted_share``, the share of the
+    tags they gave that were the model's proposal accepted unchanged (over the decisions
+    that recorded it: label database version 2 on; older ones are counted as
+    ``unrecorded``); ``proposals_accepted``, the share of the tags proposed to them that
+    they accepted; and per tag kappa and F1 of their tags against the model's proposal,
+    over the decisions made with one shown (``with_proposal``)."""
+    out = {}
+    by: dict[str, list] = {}
+    for d in decisions:
+        if d.answer in ("saved", "adjudicated"):
+            by.setdefault(d.annotator, []).append(d)
+    for name, ds in sorted(by.items()):
+        known = [d for d in ds if d.accepted is not None]
+        shown = [d for d in known if d.proposal is not None]
+        given = sum(len(d.tags) for d in known)
+        proposed = sum(len(d.proposal) for d in shown)
+        accepted = sum(len(d.accepted) for d in known)
+        entry = {"decisions": len(known), "unrecorded": len(ds) - len(known),
+                 "with_proposal": len(shown), "tags_given": given, "accepted": accepted,
+                 "accepted_share": accepted / given if given else None,
+                 "proposals_accepted": accepted / proposed if proposed else None,
+                 "per_tag": None}
+        if shown:
+            a = np.array([[t in d.tags for t in tags] for d in shown], dtype=bool).reshape(len(shown), len(tags))
+            b = np.array([[t in d.proposal for t in tags] for d in shown], dtype=bool).reshape(len(shown), len(tags))
+            entry["per_tag"] = _per_tag(a, b, tags)
+        out[name] = entry
+    return out
 
 
 def _per_tag(a: np.ndarray, b: np.ndarray, tags: Sequence[str]) -> dict:

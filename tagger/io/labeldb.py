@@ -7,6 +7,9 @@ DELETE, so the table is a log; what a document's label is *now* is a view over i
 row undid; ``adjudications``: the latest adjudicated label of each document). The database
 runs in WAL mode with full syncs, and a decision is acknowledged only after its
 transaction commits, so a killed server loses nothing it acknowledged.
+
+The schema is a list of migrations (:mod:`tagger.io.labelschema`), applied in order when a
+database is opened: one written by an older tagger is migrated in place.
 """
 
 from __future__ import annotations
@@ -19,54 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import DecisionError, InputError
+from .labelschema import ANSWERS, FORMAT, MIGRATIONS, VERSION, kind, migrate, now  # noqa: F401
 
-FORMAT = "tagger-labels"
-VERSION = 1
-ANSWERS = ("saved", "skipped", "undone", "adjudicated")
 MAX_TAGS_PER_DECISION = 1000
 MAX_EVIDENCE = 200      # evidence spans in one decision
 MAX_FIELD_CHARS = 20_000  # an evidence sentence, an annotator's name, a note
 BUSY_MS = 10_000
-
-SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS decisions (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    doc_id TEXT NOT NULL,
-    annotator TEXT NOT NULL,
-    answer TEXT NOT NULL CHECK (answer IN {ANSWERS!r}),
-    tags TEXT NOT NULL DEFAULT '[]',         -- JSON list of tags
-    evidence TEXT NOT NULL DEFAULT '[]',     -- JSON [{{"tag", "start", "end", "text"}}]
-    no_evidence TEXT NOT NULL DEFAULT '[]',  -- tags the annotator applied with no evidence
-    model TEXT NOT NULL DEFAULT '',          -- fingerprint of the model whose scores were shown
-    scores TEXT NOT NULL DEFAULT '{{}}',       -- JSON {{tag: probability}} as shown
-    undoes INTEGER REFERENCES decisions(seq),
-    origin TEXT NOT NULL DEFAULT '',         -- 'label', 'review', 'import FILE'
-    created TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS decisions_doc ON decisions (doc_id, annotator);
-CREATE INDEX IF NOT EXISTS decisions_undoes ON decisions (undoes);
-CREATE TRIGGER IF NOT EXISTS decisions_no_update BEFORE UPDATE ON decisions
-BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
-CREATE TRIGGER IF NOT EXISTS decisions_no_delete BEFORE DELETE ON decisions
-BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
-CREATE VIEW IF NOT EXISTS effective AS
-    SELECT * FROM decisions d WHERE answer != 'undone'
-    AND NOT EXISTS (SELECT 1 FROM decisions u WHERE u.undoes = d.seq AND u.answer = 'undone');
-CREATE VIEW IF NOT EXISTS current_labels AS
-    SELECT * FROM effective e WHERE answer IN ('saved', 'skipped')
-    AND seq = (SELECT max(seq) FROM effective f WHERE f.doc_id = e.doc_id
-               AND f.annotator = e.annotator AND f.answer IN ('saved', 'skipped'));
-CREATE VIEW IF NOT EXISTS adjudications AS
-    SELECT * FROM effective e WHERE answer = 'adjudicated'
-    AND seq = (SELECT max(seq) FROM effective f WHERE f.doc_id = e.doc_id
-               AND f.answer = 'adjudicated');
--- which tab is showing which article: working state, not a record, so it may change
-CREATE TABLE IF NOT EXISTS claims (
-    doc_id TEXT NOT NULL, annotator TEXT NOT NULL, tab TEXT NOT NULL, claimed REAL NOT NULL,
-    PRIMARY KEY (annotator, tab)
-);
-"""
 
 
 @dataclass(frozen=True)
@@ -83,6 +44,10 @@ class Decision:
     scores: dict = field(default_factory=dict)
     undoes: int | None = None
     origin: str = ""
+    # of ``tags``, those that were the model's proposal accepted unchanged (None: not
+    # recorded, a decision written before version 2), and what the model proposed
+    accepted: tuple[str, ...] | None = ()
+    proposal: tuple[str, ...] | None = None
     seq: int | None = None
     created: str = ""
 
@@ -91,6 +56,8 @@ class Decision:
                 "answer": self.answer, "tags": list(self.tags), "evidence": list(self.evidence),
                 "no_evidence": list(self.no_evidence), "model": self.model,
                 "scores": dict(self.scores), "undoes": self.undoes, "origin": self.origin,
+                "accepted": None if self.accepted is None else list(self.accepted),
+                "proposal": None if self.proposal is None else list(self.proposal),
                 "created": self.created}
 
 
@@ -118,25 +85,23 @@ class LabelDB:
             if head and head != b"SQLite format 3\x00":
                 raise InputError(self.path, "is not a label database (not an SQLite file)")
         try:
-            con = self.connect()
-            try:  # executescript commits as it starts: the script holds its own transaction
-                con.executescript(f"BEGIN IMMEDIATE; {SCHEMA}; COMMIT;")
-            finally:
-                con.close()
+            if self.path.exists():  # before anything (WAL mode) is written to someone else's file
+                plain = sqlite3.connect(self.path)
+                try:
+                    kind(plain, self.path)
+                finally:
+                    plain.close()
             with self.transaction() as con:
-                found = dict(con.execute("SELECT key, value FROM meta"))
-                if not found:
-                    con.executemany("INSERT INTO meta VALUES (?, ?)",
-                                    [("format", FORMAT), ("version", str(VERSION))])
-                elif found.get("format") != FORMAT:
-                    raise InputError(self.path, "is an SQLite database, but not a tagger label "
-                                                "database")
-                elif found.get("version") != str(VERSION):
-                    raise InputError(self.path, f"is a label database of version "
-                                                f"{found.get('version')}; this tagger reads "
-                                                f"version {VERSION}")
+                self.migrated = migrate(con, self.path)
         except sqlite3.DatabaseError as exc:
             raise InputError(self.path, f"cannot be used as a label database ({exc})") from None
+
+    def keep_open(self) -> None:
+        """Hold one idle connection while this object lives. In WAL mode, closing the last
+        connection checkpoints the log into the database and deletes it (fsyncs each
+        time); a server opening a connection per request would pay that on every one."""
+        if getattr(self, "_kept", None) is None:
+            self._kept = self.connect()
 
     def secret(self) -> str:
         """A random secret kept in the database (made on first use): the CSRF token of every
@@ -160,11 +125,15 @@ class LabelDB:
         return con
 
     @contextmanager
-    def transaction(self):
+    def transaction(self, *, durable: bool = True):
         """A write transaction, taken at once (BEGIN IMMEDIATE): writers queue, never
-        interleave; commits on success, rolls back on any error."""
+        interleave; commits on success, rolls back on any error. ``durable=False``: its
+        commit is not synced to disk (a power cut may lose it, never corrupt the file):
+        for working state only, such as which tab holds which article, never decisions."""
         con = self.connect()
         try:
+            if not durable:
+                con.execute("PRAGMA synchronous=NORMAL")
             con.execute("BEGIN IMMEDIATE")
             try:
                 yield con
@@ -182,15 +151,16 @@ class LabelDB:
         if con is None:
             with self.transaction() as own:
                 return self.add(decision, own)
-        now = time.time_ns()
-        created = (time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now // 10**9))
-                   + f".{now // 10**6 % 1000:03d}Z")
+        created = now()
         cur = con.execute(
             "INSERT INTO decisions (doc_id, annotator, answer, tags, evidence, no_evidence, "
-            "model, scores, undoes, origin, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "model, scores, undoes, origin, accepted, proposal, created) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (decision.doc_id, decision.annotator, decision.answer, _json(list(decision.tags)),
              _json(list(decision.evidence)), _json(list(decision.no_evidence)), decision.model,
-             _json(decision.scores), decision.undoes, decision.origin, created))
+             _json(decision.scores), decision.undoes, decision.origin,
+             _json(list(decision.accepted or ())),
+             None if decision.proposal is None else _json(list(decision.proposal)), created))
         return Decision(**{**decision.__dict__, "seq": cur.lastrowid, "created": created})
 
     def undo_last(self, annotator: str, con: sqlite3.Connection | None = None) -> Decision | None:
@@ -233,7 +203,13 @@ def to_decision(row: sqlite3.Row) -> Decision:
                     tags=tuple(json.loads(row["tags"])), evidence=tuple(json.loads(row["evidence"])),
                     no_evidence=tuple(json.loads(row["no_evidence"])), model=row["model"],
                     scores=json.loads(row["scores"]), undoes=row["undoes"], origin=row["origin"],
-                    seq=row["seq"], created=row["created"])
+                    accepted=_tuple_or_none(row["accepted"]),
+                    proposal=_tuple_or_none(row["proposal"]), seq=row["seq"],
+                    created=row["created"])
+
+
+def _tuple_or_none(value: str | None) -> tuple | None:
+    return None if value is None else tuple(json.loads(value))
 
 
 def _json(value) -> str:
@@ -267,5 +243,13 @@ def check_decision(d: Decision) -> None:
             bad("an evidence span's start and end must be offsets into the text")
     if not set(d.no_evidence) <= set(d.tags):
         bad("a tag without evidence must be one of the decision's tags")
+    if d.accepted is not None and (not set(d.accepted) <= set(d.tags)
+                                   or len(set(d.accepted)) != len(d.accepted)):
+        bad("an accepted tag must be one of the decision's tags, once")
+    if d.accepted and d.proposal is not None and not set(d.accepted) <= set(d.proposal):
+        bad("an accepted tag must be one the model proposed")
+    if d.proposal is not None and (len(d.proposal) > MAX_TAGS_PER_DECISION
+                                   or not all(isinstance(t, str) for t in d.proposal)):
+        bad("the model's proposal is a list of at most 1000 tags")
     if not all(isinstance(v, (int, float)) for v in d.scores.values()):
         bad("scores must be numbers")
