@@ -67,7 +67,7 @@ def test_label_five_articles_by_keyboard_and_export_what_was_typed(browser, tmp_
         keys(browser, Keys.ENTER)
         second = wait_for_next(browser, first)
         keys(browser, Keys.ENTER)  # nothing chosen: refused, with a reason
-        assert "No tag chosen" in browser.find_element("id", "status").text
+        assert "Nothing stored" in browser.find_element("id", "status").text
         keys(browser, "0", Keys.ENTER)
         expected[second] = {"tags": []}
         third = wait_for_next(browser, second)
@@ -212,8 +212,9 @@ def test_a_new_user_labels_the_economist_corpus_with_the_shipped_model_and_train
         labelled = []
         for _ in range(3):
             current = doc_id(browser)
-            ticked = browser.find_elements("css selector", ".tag.chosen.by-model")
-            if ticked:  # the model's tags come with its evidence: Enter accepts them
+            assert browser.find_elements("css selector", ".tag.chosen") == []  # nothing pre-ticked
+            if browser.find_elements("css selector", ".tag .proposal"):
+                keys(browser, "a")  # accept the model's tags, with its evidence
                 assert browser.find_elements("css selector", "#text .s.ev.from-model")
             else:
                 keys(browser, "0")
@@ -230,3 +231,65 @@ def test_a_new_user_labels_the_economist_corpus_with_the_shipped_model_and_train
                                        "--model", str(tmp_path / "model")])
     assert result.exit_code == 0, result.output
     assert "trained on 123 labelled documents" in result.output
+
+
+# -- the model proposes, the person decides: one server with a model, one long article ----
+
+LONG_ID = "long"
+
+
+@pytest.fixture(scope="module")
+def proposing(tmp_path_factory, fixture_model):
+    """A server with the fixture model and a token, its queue opening with a long article
+    (forty fixture sentences in paragraphs), and its database."""
+    tmp = tmp_path_factory.mktemp("proposing")
+    records = [json.loads(line) for line in FIXTURE_ARTICLES.read_text().splitlines()]
+    text = "\n\n".join(r["text"] for r in records[:14])
+    data = tmp / "articles.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in
+                            [{"id": LONG_ID, "title": "A long report", "text": text}, *records]))
+    db = tmp / "labels.db"
+    with LabelServer("--data", str(data), "--tags", str(SCHEMA), "--model", str(fixture_model),
+                     "--annotator", "ann", "--db", str(db), "--token", "tok-" + uuid.uuid4().hex) as server:
+        yield server, db
+
+
+def toast(browser):
+    return browser.find_element("id", "status")
+
+
+def on_screen(browser, element) -> bool:
+    """Drawn, and wholly inside the window (not below the fold nor under the action bar)."""
+    return element.is_displayed() and browser.execute_script(
+        "const r = arguments[0].getBoundingClientRect();"
+        "const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);"
+        "return r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth"
+        " && (top === arguments[0] || arguments[0].contains(top));", element)
+
+
+def test_at_800_px_every_control_is_on_screen_and_enter_on_an_untouched_article_stores_nothing(
+        browser, proposing):
+    from selenium.webdriver.common.keys import Keys
+
+    server, db = proposing
+    browser.set_window_size(800, 700)
+    browser.get(server.url)
+    assert doc_id(browser) == LONG_ID
+    controls = browser.find_elements("css selector", "#bar button, header button, #search, .tag .own, .tag .proposal")
+    assert len(controls) >= 10 and browser.find_elements("css selector", ".tag .proposal")
+    assert [c.text for c in controls if not on_screen(browser, c)] == []
+    assert browser.find_elements("css selector", ".tag.chosen, .pick:checked") == []  # nothing pre-ticked
+    browser.execute_script("window.scrollTo(0, document.body.scrollHeight)")
+    assert browser.execute_script("return scrollY") > 300  # a long article, read to its end
+    for _ in range(3):
+        keys(browser, Keys.ENTER)
+    assert on_screen(browser, toast(browser)) and "Nothing stored" in toast(browser).text
+    assert "press a to accept the model's proposal" in toast(browser).text.lower()
+    assert [c.text for c in controls if not on_screen(browser, c)] == []  # scrolled: still all there
+    assert doc_id(browser) == LONG_ID
+    assert LabelDB(db).log() == []
+    keys(browser, "1")
+    assert toast(browser).text.startswith("missile_strikes: added")
+    keys(browser, "1")
+    assert toast(browser).text == "missile_strikes: removed"
+    assert browser.find_elements("css selector", ".tag.chosen") == []
