@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 
 import pytest
@@ -14,6 +15,12 @@ from conftest import FIXTURE_ARTICLES, REPO, SCHEMA
 from labelserver import Annotator, LabelServer, request
 from tagger.cli import main
 from tagger.io.labeldb import LabelDB
+
+
+def WebDriverWait(browser, timeout):  # noqa: N802 (selenium's name)
+    from selenium.webdriver.support.ui import WebDriverWait as wait
+
+    return wait(browser, timeout)
 
 LABEL_FIXTURE = ["--data", str(FIXTURE_ARTICLES), "--tags", str(SCHEMA), "--no-model",
                  "--annotator", "ann"]
@@ -293,3 +300,76 @@ def test_at_800_px_every_control_is_on_screen_and_enter_on_an_untouched_article_
     keys(browser, "1")
     assert toast(browser).text == "missile_strikes: removed"
     assert browser.find_elements("css selector", ".tag.chosen") == []
+
+
+def test_accepting_the_proposal_stores_it_marked_and_a_reopened_decision_changed_is_exported(
+        browser, proposing):
+    from selenium.webdriver.common.keys import Keys
+
+    server, db = proposing
+    browser.set_window_size(1200, 900)
+    browser.get(server.url)
+    assert doc_id(browser) == LONG_ID
+    proposed = json.loads(browser.find_element("id", "proposal").get_attribute("textContent"))["tags"]
+    assert proposed
+    keys(browser, "a", Keys.ENTER)  # the whole proposal, accepted
+    second = wait_for_next(browser, LONG_ID)
+    assert "(model's, accepted)" in toast(browser).text  # what was saved, after the reload
+    (stored,) = [d for d in LabelDB(db).log() if d.doc_id == LONG_ID]
+    assert list(stored.tags) == proposed and list(stored.accepted) == proposed
+    keys(browser, "1")  # the annotator's own: missile_strikes, with no evidence sentence
+    keys(browser, "n", Keys.ENTER)
+    wait_for_next(browser, second)
+
+    browser.find_element("id", "stats-button").click()  # the share of accepted proposals
+    summary = WebDriverWait(browser, 10).until(lambda b: b.find_element("id", "stats-summary"))
+    share = len(proposed) / (len(proposed) + 1)
+    assert f"accepted unchanged: {round(share * 100)}%" in summary.text
+    assert browser.find_elements("css selector", "#stats td")  # kappa per tag
+
+    keys(browser, Keys.ESCAPE, "h")  # the history: newest first; reopen the long article
+    WebDriverWait(browser, 10).until(lambda b: len(b.find_elements("css selector", "#history-list li")) == 2)
+    first, older = browser.find_elements("css selector", "#history-list li")
+    assert first.get_attribute("data-id") == second and "model's accepted" in older.text
+    keys(browser, Keys.ARROW_DOWN, Keys.ENTER)
+    wait_for_next(browser, doc_id(browser))
+    assert doc_id(browser) == LONG_ID and "Reopened" in browser.find_element("id", "reopened").text
+    assert {e.get_attribute("data-tag") for e in browser.find_elements("css selector", ".tag.accepted")} == set(proposed)
+    keys(browser, "0", Keys.ENTER)  # changed: no tag applies after all
+    wait_for_next(browser, LONG_ID)
+    assert [d.tags for d in LabelDB(db).log() if d.doc_id == LONG_ID] == [tuple(proposed), ()]
+    exported = browser.execute_async_script(
+        "const done = arguments[0];"
+        "fetch(document.getElementById('export-jsonl').href).then(r => r.text()).then(done)")
+    rows = {r["id"]: r for r in map(json.loads, exported.splitlines())}
+    assert rows[LONG_ID]["tags"] == [] and rows[second]["tags"] == ["missile_strikes"]
+
+    keys(browser, "/")  # search by words; Enter opens the first
+    keys(browser, "Gepard anti-aircraft")
+    WebDriverWait(browser, 10).until(lambda b: b.find_elements("css selector", "#search-results li[data-id]"))
+    found = browser.find_element("css selector", "#search-results li.selected").get_attribute("data-id")
+    keys(browser, Keys.ENTER)
+    WebDriverWait(browser, 10).until(lambda b: "/doc/" in b.current_url)
+    assert doc_id(browser) == found
+
+
+def test_a_closed_tab_frees_its_article_in_seconds(browser, proposing):
+    server, _ = proposing
+    main_window = browser.current_window_handle
+    browser.switch_to.new_window("tab")
+    browser.get(server.base + "/?annotator=cat")
+    shown = doc_id(browser)
+    browser.close()  # pagehide: the page releases its claim
+    browser.switch_to.window(main_window)
+    started = time.monotonic()
+    for n in range(50):  # a new tab each time: the first free article in the queue
+        doc = browser.execute_async_script(
+            "const done = arguments[0];"
+            "fetch('/api/next?annotator=cat&tab=tab-poll-' + arguments[1] + '-0000')"
+            ".then(r => r.json()).then(j => done(j.document && j.document.id))", n)
+        if doc == shown:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError(f"{shown} was still held by the closed tab after 5 s")
+    assert time.monotonic() - started < 5
