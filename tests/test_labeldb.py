@@ -188,3 +188,71 @@ def test_label_export_command_writes_the_file_and_counts_what_it_left_out(tmp_pa
     missing = CliRunner().invoke(main, ["label", "export", "--db", str(tmp_path / "no.db"),
                                         "--out", str(out)])
     assert missing.exit_code == 2 and "does not exist" in missing.output
+
+
+V1_FIXTURE = FIXTURE_ARTICLES.parent / "labels-v1.db"
+
+
+def test_a_version_1_database_is_migrated_in_place_and_loses_nothing(tmp_path):
+    """labels-v1.db was written by tagger's label app before accepted proposals were
+    recorded (version 1: imports, saves, a skip, an undo, a disagreement, an adjudication)."""
+    import shutil
+
+    from tagger.io.labeldb import MIGRATIONS, VERSION
+
+    path = tmp_path / "labels.db"
+    shutil.copyfile(V1_FIXTURE, path)
+    raw = sqlite3.connect(path)
+    before = [tuple(r) for r in raw.execute("SELECT * FROM decisions ORDER BY seq")]
+    secret = raw.execute("SELECT value FROM meta WHERE key = 'secret'").fetchone()
+    claims = raw.execute("SELECT * FROM claims").fetchall()
+    raw.close()
+    assert len(before) == 14 and {r[3] for r in before} == {"saved", "skipped", "undone",
+                                                           "adjudicated"}
+    db = LabelDB(path)
+    assert db.migrated == [m.__name__ for m in MIGRATIONS[1:]]  # the first is version 1
+    raw = sqlite3.connect(path)
+    after = raw.execute("SELECT * FROM decisions ORDER BY seq").fetchall()
+    assert [r[:len(before[0])] for r in after] == before  # every row, every field, kept
+    assert raw.execute("SELECT value FROM meta WHERE key = 'version'").fetchone() == (str(VERSION),)
+    assert raw.execute("SELECT value FROM meta WHERE key = 'secret'").fetchone() == secret
+    assert raw.execute("SELECT * FROM claims").fetchall() == claims
+    assert [r[0] for r in raw.execute("SELECT name FROM migrations ORDER BY rowid")] == \
+        [m.__name__ for m in MIGRATIONS]
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        raw.execute("UPDATE decisions SET accepted = '[]'")
+    raw.close()
+    log = db.log()
+    assert all(d.accepted is None and d.proposal is None for d in log)  # not recorded then
+    assert resolve(db).labels["fx007"] == ("escalation_rhetoric",)  # the adjudication
+    assert resolve(db).disputed == [] and "fx010" in resolve(db).labels
+    assert [(d.doc_id, d.answer) for d in db.current("ann")] == [
+        ("fx000", "saved"), ("fx001", "skipped"), ("fx007", "saved"), ("fx010", "saved"),
+        ("fx002", "skipped")]
+    new = db.add(saved("fx003", "ann", ["missile_strikes"]))
+    assert new.seq == 15 and db.log()[-1].accepted == ()
+    bytes_now = path.read_bytes()
+    assert LabelDB(path).migrated == [] and path.read_bytes() == bytes_now  # once only
+
+
+def test_a_database_from_a_newer_tagger_is_refused_by_name(tmp_path):
+    db = LabelDB(tmp_path / "l.db")
+    con = sqlite3.connect(db.path)
+    con.execute("INSERT INTO migrations VALUES ('m999_future', 'then')")
+    con.commit()
+    con.close()
+    with pytest.raises(InputError, match=r"l.db: has migrations this tagger does not know "
+                                         r"\(m999_future\): it was written by a newer tagger"):
+        LabelDB(tmp_path / "l.db")
+
+
+def test_an_sqlite_file_of_something_else_is_left_untouched(tmp_path):
+    path = tmp_path / "app.sqlite"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE users (name TEXT)")
+    con.commit()
+    con.close()
+    before = path.read_bytes()
+    with pytest.raises(InputError, match="not a tagger label database"):
+        LabelDB(path)
+    assert path.read_bytes() == before

@@ -7,6 +7,9 @@ DELETE, so the table is a log; what a document's label is *now* is a view over i
 row undid; ``adjudications``: the latest adjudicated label of each document). The database
 runs in WAL mode with full syncs, and a decision is acknowledged only after its
 transaction commits, so a killed server loses nothing it acknowledged.
+
+The schema is a list of migrations (:data:`MIGRATIONS`), applied in order when a database
+is opened: one written by an older tagger is migrated in place.
 """
 
 from __future__ import annotations
@@ -21,52 +24,127 @@ from pathlib import Path
 from ..errors import DecisionError, InputError
 
 FORMAT = "tagger-labels"
-VERSION = 1
 ANSWERS = ("saved", "skipped", "undone", "adjudicated")
 MAX_TAGS_PER_DECISION = 1000
 MAX_EVIDENCE = 200      # evidence spans in one decision
 MAX_FIELD_CHARS = 20_000  # an evidence sentence, an annotator's name, a note
 BUSY_MS = 10_000
 
-SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS decisions (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    doc_id TEXT NOT NULL,
-    annotator TEXT NOT NULL,
-    answer TEXT NOT NULL CHECK (answer IN {ANSWERS!r}),
-    tags TEXT NOT NULL DEFAULT '[]',         -- JSON list of tags
-    evidence TEXT NOT NULL DEFAULT '[]',     -- JSON [{{"tag", "start", "end", "text"}}]
-    no_evidence TEXT NOT NULL DEFAULT '[]',  -- tags the annotator applied with no evidence
-    model TEXT NOT NULL DEFAULT '',          -- fingerprint of the model whose scores were shown
-    scores TEXT NOT NULL DEFAULT '{{}}',       -- JSON {{tag: probability}} as shown
-    undoes INTEGER REFERENCES decisions(seq),
-    origin TEXT NOT NULL DEFAULT '',         -- 'label', 'review', 'import FILE'
-    created TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS decisions_doc ON decisions (doc_id, annotator);
-CREATE INDEX IF NOT EXISTS decisions_undoes ON decisions (undoes);
-CREATE TRIGGER IF NOT EXISTS decisions_no_update BEFORE UPDATE ON decisions
-BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
-CREATE TRIGGER IF NOT EXISTS decisions_no_delete BEFORE DELETE ON decisions
-BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
-CREATE VIEW IF NOT EXISTS effective AS
-    SELECT * FROM decisions d WHERE answer != 'undone'
-    AND NOT EXISTS (SELECT 1 FROM decisions u WHERE u.undoes = d.seq AND u.answer = 'undone');
-CREATE VIEW IF NOT EXISTS current_labels AS
-    SELECT * FROM effective e WHERE answer IN ('saved', 'skipped')
-    AND seq = (SELECT max(seq) FROM effective f WHERE f.doc_id = e.doc_id
-               AND f.annotator = e.annotator AND f.answer IN ('saved', 'skipped'));
-CREATE VIEW IF NOT EXISTS adjudications AS
-    SELECT * FROM effective e WHERE answer = 'adjudicated'
-    AND seq = (SELECT max(seq) FROM effective f WHERE f.doc_id = e.doc_id
-               AND f.answer = 'adjudicated');
--- which tab is showing which article: working state, not a record, so it may change
-CREATE TABLE IF NOT EXISTS claims (
-    doc_id TEXT NOT NULL, annotator TEXT NOT NULL, tab TEXT NOT NULL, claimed REAL NOT NULL,
-    PRIMARY KEY (annotator, tab)
-);
-"""
+# -- the schema, as migrations: declared once, in order, each applied once --------------
+# A database records the migrations it has had (table ``migrations``); opening one applies
+# those it lacks, in order, in one transaction with the check that it is a label database,
+# so a database written by an older tagger is brought up to date in place, nothing lost.
+# Never edit or reorder a migration that has shipped: add a new one.
+MIGRATIONS: list = []
+
+
+def migration(fn):
+    """Register ``fn(con)`` as the next migration (its name is its record)."""
+    MIGRATIONS.append(fn)
+    return fn
+
+
+@migration
+def m001_decisions_log(con: sqlite3.Connection) -> None:
+    """Version 1: the log, its append-only triggers, the views of what is in force, claims.
+    (IF NOT EXISTS throughout: a version 1 database already has all of it.)"""
+    for sql in (
+        "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        f"""CREATE TABLE IF NOT EXISTS decisions (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            doc_id TEXT NOT NULL,
+            annotator TEXT NOT NULL,
+            answer TEXT NOT NULL CHECK (answer IN {ANSWERS!r}),
+            tags TEXT NOT NULL DEFAULT '[]',         -- JSON list of tags
+            evidence TEXT NOT NULL DEFAULT '[]',     -- JSON [{{"tag", "start", "end", "text"}}]
+            no_evidence TEXT NOT NULL DEFAULT '[]',  -- tags the annotator applied with no evidence
+            model TEXT NOT NULL DEFAULT '',          -- fingerprint of the model whose scores were shown
+            scores TEXT NOT NULL DEFAULT '{{}}',       -- JSON {{tag: probability}} as shown
+            undoes INTEGER REFERENCES decisions(seq),
+            origin TEXT NOT NULL DEFAULT '',         -- 'label', 'review', 'import FILE'
+            created TEXT NOT NULL
+        )""",
+        "CREATE INDEX IF NOT EXISTS decisions_doc ON decisions (doc_id, annotator)",
+        "CREATE INDEX IF NOT EXISTS decisions_undoes ON decisions (undoes)",
+        """CREATE TRIGGER IF NOT EXISTS decisions_no_update BEFORE UPDATE ON decisions
+           BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END""",
+        """CREATE TRIGGER IF NOT EXISTS decisions_no_delete BEFORE DELETE ON decisions
+           BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END""",
+        """CREATE VIEW IF NOT EXISTS effective AS
+           SELECT * FROM decisions d WHERE answer != 'undone'
+           AND NOT EXISTS (SELECT 1 FROM decisions u WHERE u.undoes = d.seq
+                           AND u.answer = 'undone')""",
+        """CREATE VIEW IF NOT EXISTS current_labels AS
+           SELECT * FROM effective e WHERE answer IN ('saved', 'skipped')
+           AND seq = (SELECT max(seq) FROM effective f WHERE f.doc_id = e.doc_id
+                      AND f.annotator = e.annotator AND f.answer IN ('saved', 'skipped'))""",
+        """CREATE VIEW IF NOT EXISTS adjudications AS
+           SELECT * FROM effective e WHERE answer = 'adjudicated'
+           AND seq = (SELECT max(seq) FROM effective f WHERE f.doc_id = e.doc_id
+                      AND f.answer = 'adjudicated')""",
+        # which tab is showing which article: working state, not a record, so it may change
+        """CREATE TABLE IF NOT EXISTS claims (
+            doc_id TEXT NOT NULL, annotator TEXT NOT NULL, tab TEXT NOT NULL,
+            claimed REAL NOT NULL, PRIMARY KEY (annotator, tab))"""):
+        con.execute(sql)
+
+
+@migration
+def m002_accepted_proposals(con: sqlite3.Connection) -> None:
+    """Per decision, which of its tags were the model's proposal accepted unchanged
+    (``accepted``), and what the model proposed (``proposal``). NULL in the rows written
+    before: not recorded then, so never read as 'the annotator's own'."""
+    con.execute("ALTER TABLE decisions ADD COLUMN accepted TEXT")  # JSON list, or NULL
+    con.execute("ALTER TABLE decisions ADD COLUMN proposal TEXT")  # JSON list, or NULL
+
+
+@migration
+def m003_history_index(con: sqlite3.Connection) -> None:
+    """An annotator's decisions newest first (the page's history), without a scan."""
+    con.execute("CREATE INDEX IF NOT EXISTS decisions_annotator ON decisions (annotator, seq)")
+
+
+VERSION = len(MIGRATIONS)
+
+
+def _kind(con: sqlite3.Connection, path: Path) -> tuple[set, dict]:
+    """The database's tables and meta, refused unless it is a label database (or empty)."""
+    tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    found = dict(con.execute("SELECT key, value FROM meta")) if "meta" in tables else {}
+    if tables - {"sqlite_sequence"} and found.get("format") != FORMAT:
+        raise InputError(path, "is an SQLite database, but not a tagger label database")
+    return tables, found
+
+
+def migrate(con: sqlite3.Connection, path: Path) -> list[str]:
+    """Inside a write transaction: check that the database is a label database (or empty),
+    then apply the migrations it lacks, in order. Returns the names applied."""
+    tables, found = _kind(con, path)
+    if found.get("version", "0").isdigit() and int(found.get("version", "0")) > VERSION:
+        raise InputError(path, f"is a label database of version {found['version']}, written "
+                               f"by a newer tagger; this tagger reads up to version {VERSION}")
+    con.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, "
+                "applied TEXT NOT NULL)")
+    if "migrations" not in tables and found.get("version") == "1":
+        # version 1 kept no record of migrations: it had the first one, by definition
+        con.execute("INSERT INTO migrations VALUES (?, 'version 1')", (MIGRATIONS[0].__name__,))
+    done = {r[0] for r in con.execute("SELECT name FROM migrations")}
+    known = [m.__name__ for m in MIGRATIONS]
+    if done - set(known):
+        raise InputError(path, f"has migrations this tagger does not know "
+                               f"({', '.join(sorted(done - set(known)))}): it was written by "
+                               "a newer tagger")
+    applied = []
+    for m in MIGRATIONS:
+        if m.__name__ not in done:
+            m(con)
+            con.execute("INSERT INTO migrations VALUES (?, ?)", (m.__name__, _now()))
+            applied.append(m.__name__)
+    if applied or found.get("version") != str(VERSION):  # else write nothing: opening
+        con.execute("INSERT OR REPLACE INTO meta VALUES ('format', ?)", (FORMAT,))  # leaves
+        con.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)",           # the file
+                    (str(VERSION),))                                                 # as it was
+    return applied
 
 
 @dataclass(frozen=True)
@@ -83,6 +161,10 @@ class Decision:
     scores: dict = field(default_factory=dict)
     undoes: int | None = None
     origin: str = ""
+    # of ``tags``, those that were the model's proposal accepted unchanged (None: not
+    # recorded, a decision written before version 2), and what the model proposed
+    accepted: tuple[str, ...] | None = ()
+    proposal: tuple[str, ...] | None = None
     seq: int | None = None
     created: str = ""
 
@@ -91,6 +173,8 @@ class Decision:
                 "answer": self.answer, "tags": list(self.tags), "evidence": list(self.evidence),
                 "no_evidence": list(self.no_evidence), "model": self.model,
                 "scores": dict(self.scores), "undoes": self.undoes, "origin": self.origin,
+                "accepted": None if self.accepted is None else list(self.accepted),
+                "proposal": None if self.proposal is None else list(self.proposal),
                 "created": self.created}
 
 
@@ -118,23 +202,14 @@ class LabelDB:
             if head and head != b"SQLite format 3\x00":
                 raise InputError(self.path, "is not a label database (not an SQLite file)")
         try:
-            con = self.connect()
-            try:  # executescript commits as it starts: the script holds its own transaction
-                con.executescript(f"BEGIN IMMEDIATE; {SCHEMA}; COMMIT;")
-            finally:
-                con.close()
+            if self.path.exists():  # before anything (WAL mode) is written to someone else's file
+                plain = sqlite3.connect(self.path)
+                try:
+                    _kind(plain, self.path)
+                finally:
+                    plain.close()
             with self.transaction() as con:
-                found = dict(con.execute("SELECT key, value FROM meta"))
-                if not found:
-                    con.executemany("INSERT INTO meta VALUES (?, ?)",
-                                    [("format", FORMAT), ("version", str(VERSION))])
-                elif found.get("format") != FORMAT:
-                    raise InputError(self.path, "is an SQLite database, but not a tagger label "
-                                                "database")
-                elif found.get("version") != str(VERSION):
-                    raise InputError(self.path, f"is a label database of version "
-                                                f"{found.get('version')}; this tagger reads "
-                                                f"version {VERSION}")
+                self.migrated = migrate(con, self.path)
         except sqlite3.DatabaseError as exc:
             raise InputError(self.path, f"cannot be used as a label database ({exc})") from None
 
@@ -182,15 +257,16 @@ class LabelDB:
         if con is None:
             with self.transaction() as own:
                 return self.add(decision, own)
-        now = time.time_ns()
-        created = (time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now // 10**9))
-                   + f".{now // 10**6 % 1000:03d}Z")
+        created = _now()
         cur = con.execute(
             "INSERT INTO decisions (doc_id, annotator, answer, tags, evidence, no_evidence, "
-            "model, scores, undoes, origin, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "model, scores, undoes, origin, accepted, proposal, created) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (decision.doc_id, decision.annotator, decision.answer, _json(list(decision.tags)),
              _json(list(decision.evidence)), _json(list(decision.no_evidence)), decision.model,
-             _json(decision.scores), decision.undoes, decision.origin, created))
+             _json(decision.scores), decision.undoes, decision.origin,
+             _json(list(decision.accepted or ())),
+             None if decision.proposal is None else _json(list(decision.proposal)), created))
         return Decision(**{**decision.__dict__, "seq": cur.lastrowid, "created": created})
 
     def undo_last(self, annotator: str, con: sqlite3.Connection | None = None) -> Decision | None:
@@ -233,7 +309,20 @@ def to_decision(row: sqlite3.Row) -> Decision:
                     tags=tuple(json.loads(row["tags"])), evidence=tuple(json.loads(row["evidence"])),
                     no_evidence=tuple(json.loads(row["no_evidence"])), model=row["model"],
                     scores=json.loads(row["scores"]), undoes=row["undoes"], origin=row["origin"],
-                    seq=row["seq"], created=row["created"])
+                    accepted=_tuple_or_none(row["accepted"]),
+                    proposal=_tuple_or_none(row["proposal"]), seq=row["seq"],
+                    created=row["created"])
+
+
+def _tuple_or_none(value: str | None) -> tuple | None:
+    return None if value is None else tuple(json.loads(value))
+
+
+def _now() -> str:
+    """UTC, to the millisecond: 2025-01-31T12:00:00.123Z."""
+    now = time.time_ns()
+    return (time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now // 10**9))
+            + f".{now // 10**6 % 1000:03d}Z")
 
 
 def _json(value) -> str:
@@ -267,5 +356,13 @@ def check_decision(d: Decision) -> None:
             bad("an evidence span's start and end must be offsets into the text")
     if not set(d.no_evidence) <= set(d.tags):
         bad("a tag without evidence must be one of the decision's tags")
+    if d.accepted is not None and (not set(d.accepted) <= set(d.tags)
+                                   or len(set(d.accepted)) != len(d.accepted)):
+        bad("an accepted tag must be one of the decision's tags, once")
+    if d.accepted and d.proposal is not None and not set(d.accepted) <= set(d.proposal):
+        bad("an accepted tag must be one the model proposed")
+    if d.proposal is not None and (len(d.proposal) > MAX_TAGS_PER_DECISION
+                                   or not all(isinstance(t, str) for t in d.proposal)):
+        bad("the model's proposal is a list of at most 1000 tags")
     if not all(isinstance(v, (int, float)) for v in d.scores.values()):
         bad("scores must be numbers")
