@@ -219,7 +219,7 @@ def _chosen(previous) -> dict:
             "evidence": [[e["tag"], e["start"], e["end"]] for e in previous.evidence
                          if e["start"] is not None],
             "no_evidence": list(previous.no_evidence), "none": not previous.tags,
-            "accepted": list(getattr(previous, "accepted", ()))}
+            "accepted": list(previous.accepted or ())}
 
 
 def _proposal(view: dict) -> dict:
