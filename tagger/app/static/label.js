@@ -358,7 +358,8 @@
     evidence: () => { const s = document.activeElement; if (s && s.classList.contains("s")) toggleEvidence(s); else say("Go to a sentence first (j/k) or click it.", "info"); },
     "no-evidence": noEvidence, jump: jump, definitions: () => definitions(), history: history,
     search: () => document.getElementById("search").focus(),
-    help: () => show(document.getElementById("help")), close: () => { for (const p of panels) p.hidden = true; },
+    help: () => show(document.getElementById("help")),
+    close: () => { for (const p of panels) p.hidden = true; document.getElementById("search-results").hidden = true; },
   };
   for (const k of KEYS) if (!ACTIONS[k.action]) console.error("no action for key", k.action);
 
