@@ -191,6 +191,7 @@ def test_the_model_proposes_its_tags_apart_and_nothing_is_chosen_for_the_annotat
     proposal = json.loads(re.search(r'id="proposal">(.*?)</script>', html).group(1))
     chosen = json.loads(re.search(r'id="chosen">(.*?)</script>', html).group(1))
     assert proposal["tags"] == pred[doc["id"]].tags
+    assert proposal["evidence"] == [[t, e["start"], e["end"]] for t, e in pred[doc["id"]].evidence.items()]
     assert chosen == {"tags": [], "evidence": [], "no_evidence": [], "none": False, "accepted": []}
     assert 'class="pick" tabindex="-1" checked' not in html
     assert html.count('class="proposal"') == len(pred[doc["id"]].tags)
@@ -343,6 +344,7 @@ def test_the_page_shows_paragraphs_and_marks_keywords_inside_sentences():
     sentences = [(0, 16), (17, 33), (35, 57), (58, 66)]
     view = {"text": text, "sentences": sentences,
             "tags": [{"id": "missile_strikes", "best": [35, 57]}],
+            "paragraphs": [{"start": 0, "end": 33}, {"start": 35, "end": 57}, {"start": 58, "end": 66}],
             "keywords": {"missile_strikes": [[37, 44]], "energy_attacks": [[51, 56], [37, 44]]}}
     paragraphs = pieces(view)
     assert [[p["text"] for p in para] for para in paragraphs] == [

@@ -4,6 +4,16 @@ Pages are rendered on the server from Jinja2 templates (autoescaped: article tex
 as text, whatever it holds); the page's script only sends keys' decisions as JSON and
 reloads. Nothing a request names reaches the file system: documents are looked up by id
 in memory, and the two static files by a fixed table.
+
+The JSON API (the page's and scripts'; every POST needs the CSRF token in ``X-CSRF-Token``):
+
+- ``GET /api/next?tab&annotator``: the document the tab shows (claimed), and progress;
+- ``POST /api/decide`` ``{tab, annotator, id, answer, tags, accepted, evidence,
+  no_evidence, none}``; ``POST /api/undo`` ``{tab, annotator}``;
+- ``GET /api/history?annotator&tab&limit``, ``GET /api/search?q&annotator&limit``,
+  ``GET /doc/{id}?tab&annotator`` (the page for that document);
+- ``POST /api/heartbeat`` ``{tab, annotator, id}``, ``POST /api/release`` ``{tab, annotator}``;
+- ``GET /api/progress``, ``GET /api/stats``, ``GET /export.jsonl``, ``GET /export.csv``.
 """
 
 from __future__ import annotations
@@ -12,16 +22,19 @@ import re
 import sqlite3
 import uuid
 from bisect import bisect_left, bisect_right
+from urllib.parse import quote
 from importlib.resources import files
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import (HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse,
+                                 Response)
 from starlette.routing import Route
 
 from ..errors import DecisionError
+from ..io.labelsets import export_text
 from .guard import Guard, json_body
 from .keys import KEYS, key_table
 from .session import Session
@@ -29,6 +42,8 @@ from .session import Session
 ANNOTATOR = re.compile(r"^[\w.@+-]{1,64}$")
 TAB = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 STATIC = {"label.js": "text/javascript", "label.css": "text/css"}
+EXPORTS = {"jsonl": "application/x-ndjson; charset=utf-8", "csv": "text/csv; charset=utf-8"}
+MAX_QUERY_CHARS = 200
 
 
 def pieces(view: dict) -> list[list[dict]]:
@@ -40,8 +55,8 @@ def pieces(view: dict) -> list[list[dict]]:
     for t in view["tags"]:
         if t["best"]:
             best.setdefault(tuple(t["best"]), []).append(t["id"])
-    keywords = _keyword_spans(view.get("keywords") or {})
-    breaks = [start for start, _ in (view.get("paragraphs") or _paragraph_spans(text))][1:]
+    keywords = _keyword_spans(view["keywords"])
+    breaks = [p["start"] for p in view["paragraphs"]][1:]
     out: list[list[dict]] = [[] for _ in range(len(breaks) + 1)]
 
     def put(start: int, end: int, piece: dict) -> None:
@@ -72,11 +87,6 @@ def _trimmed(paragraph: list[dict]) -> list[dict]:
     while paragraph and "start" not in paragraph[-1] and not paragraph[-1]["text"].strip():
         paragraph = paragraph[:-1]
     return paragraph
-
-
-def _paragraph_spans(text: str) -> list[tuple[int, int]]:
-    """Each line holding text is a paragraph (saved pages and .txt files break lines there)."""
-    return [m.span() for m in re.finditer(r"[^\n]*\S[^\n]*", text)] or [(0, len(text))]
 
 
 def _keyword_spans(keywords: dict) -> list[tuple[int, int, str]]:
@@ -130,6 +140,11 @@ def create_app(session: Session, *, token: str | None = None,
             raise DecisionError("a tab id is 8 to 64 letters, digits or dashes")
         return value
 
+    def render(annotator: str, tab: str, doc_id: str | None, opened: bool = False):
+        previous = session.previous(annotator, doc_id) if doc_id is not None else None
+        return HTMLResponse(page.render(**page_context(session, annotator, tab, csrf, doc_id,
+                                                       previous, opened)))
+
     # Plain functions run in a thread pool, so the database's waits (a commit's fsync,
     # another writer's lock) never stall other requests; async ones hand it their work.
     def index(request: Request):
@@ -138,10 +153,18 @@ def create_app(session: Session, *, token: str | None = None,
             annotator = who(q.get("annotator"))
             return RedirectResponse(f"/?tab={uuid.uuid4()}&annotator={annotator}", status_code=303)
         annotator, tab = who(q.get("annotator")), tab_of(q.get("tab"))
-        doc_id = session.next_document(annotator, tab)
-        previous = session.previous(annotator, doc_id) if doc_id is not None else None
-        return HTMLResponse(page.render(**page_context(session, annotator, tab, csrf, doc_id,
-                                                       previous)))
+        return render(annotator, tab, session.next_document(annotator, tab))
+
+    def open_doc(request: Request):
+        q, doc_id = request.query_params, request.path_params["doc_id"]
+        annotator = who(q.get("annotator"))
+        if doc_id not in session.by_id:
+            return PlainTextResponse("no such document in this session", status_code=404)
+        if "tab" not in q:
+            return RedirectResponse(f"/doc/{quote(doc_id, safe='')}?tab={uuid.uuid4()}"
+                                    f"&annotator={annotator}", status_code=303)
+        tab = tab_of(q.get("tab"))
+        return render(annotator, tab, session.open_document(annotator, tab, doc_id), True)
 
     async def static(request: Request):
         name = request.path_params["name"]
@@ -165,7 +188,8 @@ def create_app(session: Session, *, token: str | None = None,
         stored = await run_in_threadpool(
             session.decide, annotator=annotator, tab=tab, doc_id=str(body.get("id")),
             answer=answer, tags=_list(body.get("tags")), evidence=_list(body.get("evidence")),
-            no_evidence=_list(body.get("no_evidence")), none=bool(body.get("none")))
+            no_evidence=_list(body.get("no_evidence")), none=bool(body.get("none")),
+            accepted=_list(body.get("accepted")))
         shown = await run_in_threadpool(session.progress, annotator)
         return JSONResponse({"saved": stored.to_dict(), "progress": shown})
 
@@ -179,6 +203,49 @@ def create_app(session: Session, *, token: str | None = None,
     def progress(request: Request):
         return JSONResponse(session.progress(who(request.query_params.get("annotator"))))
 
+    def history(request: Request):
+        q = request.query_params
+        annotator = who(q.get("annotator"))
+        if q.get("tab") is not None:
+            tab_of(q.get("tab"))
+        return JSONResponse({"decisions": session.history(annotator, _int(q.get("limit"), 20))})
+
+    def search(request: Request):
+        q = request.query_params
+        words = q.get("q", "")
+        if len(words) > MAX_QUERY_CHARS:
+            raise DecisionError(f"a search is at most {MAX_QUERY_CHARS} characters")
+        annotator = who(q.get("annotator"))
+        return JSONResponse({"results": session.search(words, annotator,
+                                                       _int(q.get("limit"), 20))})
+
+    async def heartbeat(request: Request):
+        body = await json_body(request)
+        annotator, tab = who(body.get("annotator")), tab_of(body.get("tab"))
+        doc_id = body.get("id")
+        held = await run_in_threadpool(session.heartbeat, annotator, tab,
+                                       None if doc_id is None else str(doc_id))
+        return JSONResponse({"held": held})
+
+    async def release(request: Request):
+        body = await json_body(request)
+        annotator, tab = who(body.get("annotator")), tab_of(body.get("tab"))
+        await run_in_threadpool(session.release, annotator, tab)
+        return JSONResponse({"released": True})
+
+    def stats(request: Request):
+        return JSONResponse(session.stats(who(request.query_params.get("annotator"))))
+
+    def export(request: Request):
+        fmt, q = request.path_params["fmt"], request.query_params
+        if fmt not in EXPORTS:
+            return PlainTextResponse("not found", status_code=404)
+        annotator = who(q["annotator"]) if q.get("annotator") else None
+        text, _ = export_text(session.db, fmt, annotator=annotator,
+                              own_only=q.get("own_only") in ("1", "true", "yes"))
+        return Response(text, media_type=EXPORTS[fmt], headers={
+            "content-disposition": f'attachment; filename="labels.{fmt}"'})
+
     async def csrf_token(request: Request):
         return JSONResponse({"csrf": csrf})
 
@@ -191,10 +258,15 @@ def create_app(session: Session, *, token: str | None = None,
                                       "nothing was saved"}, status_code=503)
 
     routes = [Route("/", index), Route("/static/{name}", static),
+              Route("/doc/{doc_id:path}", open_doc),
               Route("/api/next", next_doc), Route("/api/progress", progress),
-              Route("/api/csrf", csrf_token),
+              Route("/api/csrf", csrf_token), Route("/api/history", history),
+              Route("/api/search", search), Route("/api/stats", stats),
+              Route("/export.{fmt}", export),
               Route("/api/decide", decide, methods=["POST"]),
-              Route("/api/undo", undo, methods=["POST"])]
+              Route("/api/undo", undo, methods=["POST"]),
+              Route("/api/heartbeat", heartbeat, methods=["POST"]),
+              Route("/api/release", release, methods=["POST"])]
     app = Starlette(routes=routes, exception_handlers={DecisionError: refused,
                                                         sqlite3.Error: not_stored})
     app.add_middleware(Guard, token=token, csrf=csrf, allowed_hosts=allowed_hosts)
@@ -207,6 +279,15 @@ def _list(value) -> list:
     if not isinstance(value, list) or len(value) > 1000:
         raise DecisionError("tags, evidence and no_evidence are lists (of at most 1000)")
     return value
+
+
+def _int(value, default: int) -> int:
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise DecisionError("a limit is a whole number") from None
 
 
 def _chosen(previous) -> dict:
@@ -222,12 +303,14 @@ def _chosen(previous) -> dict:
             "accepted": list(previous.accepted or ())}
 
 
-def _proposal(view: dict) -> dict:
-    """The model's proposal, a layer apart from the annotator's choice: its tags above
-    threshold, each with its best sentence."""
-    model = [t for t in view["tags"] if t["model"]]
-    return {"tags": [t["id"] for t in model],
-            "evidence": [[t["id"], *t["best"]] for t in model if t["best"]]}
+def _proposal(proposed: dict | None) -> dict:
+    """The model's proposal as the page's script reads it: its tags above threshold and
+    [tag, start, end] of each one's evidence sentence (nothing, with no model)."""
+    if proposed is None:
+        return {"tags": [], "evidence": []}
+    return {"tags": proposed["tags"],
+            "evidence": [[t, *proposed["evidence"][t]] for t in proposed["tags"]
+                         if t in proposed["evidence"]]}
 
 
 def page_context(session: Session, annotator: str, tab: str, csrf: str, doc_id: str | None,
@@ -241,6 +324,6 @@ def page_context(session: Session, annotator: str, tab: str, csrf: str, doc_id: 
         view = session.view(doc_id)
         others = session.others(doc_id) if session.reviewing else []
         context.update(view=view, paragraphs=pieces(view), previous=previous, others=others,
-                       chosen=_chosen(previous), proposal=_proposal(view),
+                       chosen=_chosen(previous), proposal=_proposal(session.proposal(view)),
                        suspects=session.suspects.get(doc_id, []))
     return context

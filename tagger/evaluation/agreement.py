@@ -1,4 +1,6 @@
-"""How far annotators agree: per tag Cohen's kappa and F1 over the documents both labelled."""
+"""How far annotators agree: per tag Cohen's kappa and F1 over the documents both labelled;
+and how far each follows the model: the share of their tags accepted from its proposal
+unchanged, and their agreement with its proposals."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..io.labeldb import LabelDB
+from ..io.labeldb import Decision, LabelDB
 from ..io.labelsets import disagreements
 
 
@@ -66,7 +68,37 @@ def agreement(db: LabelDB, tags: Sequence[str] | None = None) -> dict:
                                   "skipped": c["skipped"], "undone": c["undone"],
                                   "adjudicated": c["adjudicated"]}
                            for name, c in sorted(counts.items())},
-            "pairs": pairs, "pooled": pooled, "disagreements": disputed}
+            "pairs": pairs, "pooled": pooled, "disagreements": disputed,
+            "model": with_model([*current, *adjudicated.values()], tags)}
+
+
+def with_model(decisions: Sequence[Decision], tags: Sequence[str]) -> dict:
+    """Per annotator, over their decisions in force that recorded the model's proposal
+    (label database version 2 on; older ones are counted as ``unrecorded``):
+    ``accepted_share``, the share of the tags they gave that they accepted from the
+    proposal unchanged; ``proposals_accepted``, the share of proposed tags they accepted;
+    and per tag kappa and F1 of their tags against the proposal."""
+    out = {}
+    by: dict[str, list] = {}
+    for d in decisions:
+        if d.answer in ("saved", "adjudicated"):
+            by.setdefault(d.annotator, []).append(d)
+    for name, ds in sorted(by.items()):
+        seen = [d for d in ds if d.proposal is not None and d.accepted is not None]
+        given = sum(len(d.tags) for d in seen)
+        proposed = sum(len(d.proposal) for d in seen)
+        accepted = sum(len(d.accepted) for d in seen)
+        entry = {"decisions": len(seen), "unrecorded": len(ds) - len(seen),
+                 "tags_given": given, "accepted": accepted,
+                 "accepted_share": accepted / given if given else None,
+                 "proposals_accepted": accepted / proposed if proposed else None,
+                 "per_tag": None}
+        if seen:
+            a = np.array([[t in d.tags for t in tags] for d in seen], dtype=bool).reshape(len(seen), len(tags))
+            b = np.array([[t in d.proposal for t in tags] for d in seen], dtype=bool).reshape(len(seen), len(tags))
+            entry["per_tag"] = _per_tag(a, b, tags)
+        out[name] = entry
+    return out
 
 
 def _per_tag(a: np.ndarray, b: np.ndarray, tags: Sequence[str]) -> dict:

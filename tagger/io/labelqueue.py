@@ -4,8 +4,10 @@ A tab *claims* the article it shows (a row of ``claims``, per annotator and tab)
 article for a tab is the first in the queue's order that its annotator has not decided,
 that no other tab holds, and that fewer annotators have labelled or hold than it needs (one,
 or two for the share sent to two annotators). All of it happens in one write transaction,
-so two tabs asking at once are served one after the other. A claim not renewed for
-:data:`CLAIM_TTL` seconds (a closed tab) lets its article go.
+so two tabs asking at once are served one after the other. The page renews its claim
+every few seconds (a heartbeat) and releases it when the tab closes; a claim not renewed
+for :data:`CLAIM_TTL` seconds (a tab closed without a word, a machine asleep) lets its
+article go.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Callable, Iterable, Sequence
 
 from .labeldb import LabelDB
 
-CLAIM_TTL = 30 * 60
+CLAIM_TTL = 15  # seconds: a few missed heartbeats
 
 
 def in_overlap(doc_id: str, share: float) -> bool:
@@ -40,6 +42,23 @@ def hold(con: sqlite3.Connection, annotator: str, tab: str, doc_id: str) -> None
 
 def release(con: sqlite3.Connection, annotator: str, tab: str) -> None:
     con.execute("DELETE FROM claims WHERE annotator = ? AND tab = ?", (annotator, tab))
+
+
+def renew(con: sqlite3.Connection, annotator: str, tab: str,
+          doc_id: str | None = None) -> str | None:
+    """A tab's heartbeat: renew its claim; if the claim had lapsed, take ``doc_id`` again
+    unless another tab holds it now. Returns what the tab holds (None: nothing)."""
+    now = time.time()
+    if con.execute("UPDATE claims SET claimed = ? WHERE annotator = ? AND tab = ?",
+                   (now, annotator, tab)).rowcount:
+        return held(con, annotator, tab)
+    if doc_id is None:
+        return None
+    con.execute("DELETE FROM claims WHERE claimed < ?", (now - CLAIM_TTL,))
+    if con.execute("SELECT 1 FROM claims WHERE doc_id = ?", (doc_id,)).fetchone():
+        return None
+    hold(con, annotator, tab, doc_id)
+    return doc_id
 
 
 def claim_next(db: LabelDB, *, annotator: str, tab: str, order: Sequence[str],

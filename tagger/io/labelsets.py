@@ -27,6 +27,8 @@ class Resolved:
     evidence: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # id -> tag -> sentences
     disputed: list[str] = field(default_factory=list)
     adjudicated: int = 0
+    accepted_left_out: int = 0  # own_only: decisions left out for holding accepted proposals
+    unrecorded: int = 0         # own_only: decisions kept from before accepted was recorded
 
 
 def _evidence(decisions: Sequence[Decision]) -> dict[str, list[str]]:
@@ -48,16 +50,24 @@ def disagreements(current: Sequence[Decision]) -> dict[str, list[Decision]]:
     return {k: v for k, v in by_doc.items() if len({frozenset(d.tags) for d in v}) > 1}
 
 
-def resolve(db: LabelDB, *, annotator: str | None = None) -> Resolved:
-    """Each document's label now (only ``annotator``'s own, when given)."""
+def resolve(db: LabelDB, *, annotator: str | None = None, own_only: bool = False) -> Resolved:
+    """Each document's label now (only ``annotator``'s own, when given).
+
+    ``own_only``: only decisions in which the annotator accepted none of the model's
+    proposed tags unchanged (a document whose adjudication accepted one is left out; one
+    whose annotators agree keeps the decisions of those who chose for themselves).
+    Decisions stored before this was recorded (label database version 1) are kept, and
+    counted in ``unrecorded``."""
     out = Resolved()
     adjudicated = {} if annotator else db.adjudications()
     saved: dict[str, list[Decision]] = {}
     for d in db.current(annotator):
-        if d.answer == "saved":
+        if d.answer == "saved" and _kept(d, own_only, out):
             saved.setdefault(d.doc_id, []).append(d)
     for doc_id in sorted(set(saved) | set(adjudicated)):
         if doc_id in adjudicated:
+            if not _kept(adjudicated[doc_id], own_only, out):
+                continue
             chosen = [adjudicated[doc_id]]
             out.adjudicated += 1
         else:
@@ -68,6 +78,18 @@ def resolve(db: LabelDB, *, annotator: str | None = None) -> Resolved:
         out.labels[doc_id] = tuple(chosen[0].tags)
         out.evidence[doc_id] = _evidence(chosen)
     return out
+
+
+def _kept(d: Decision, own_only: bool, out: Resolved) -> bool:
+    if not own_only:
+        return True
+    if d.accepted is None:
+        out.unrecorded += 1
+        return True
+    if d.accepted:
+        out.accepted_left_out += 1
+        return False
+    return True
 
 
 def label_rows(path: str | Path, known_tags: Sequence[str] | None) -> LabelRows:
@@ -86,16 +108,14 @@ def label_rows(path: str | Path, known_tags: Sequence[str] | None) -> LabelRows:
     return rows
 
 
-def export_labels(db: LabelDB, out: str | Path, *, annotator: str | None = None,
-                  fmt: str | None = None) -> Resolved:
-    """Write one label per document to ``out``, atomically: JSONL labels with their
-    evidence (``.jsonl``), or CSV ``id,tags`` (``.csv``). Returns what was written."""
-    out = Path(out)
-    fmt = fmt or {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}.get(out.suffix.lower())
-    if fmt not in ("csv", "jsonl"):
-        raise InputError(out, "labels are exported as .jsonl (with evidence) or .csv (id,tags)")
-    check_output(out, inputs=[db.path])
-    resolved = resolve(db, annotator=annotator)
+EXPORT_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+
+
+def export_text(db: LabelDB, fmt: str, *, annotator: str | None = None,
+                own_only: bool = False) -> tuple[str, Resolved]:
+    """One label per document as text: JSONL labels with their evidence (``jsonl``) or CSV
+    ``id,tags`` (``csv``); with what was written (see :func:`resolve`)."""
+    resolved = resolve(db, annotator=annotator, own_only=own_only)
     if fmt == "csv":
         import csv
         import io
@@ -105,15 +125,26 @@ def export_labels(db: LabelDB, out: str | Path, *, annotator: str | None = None,
         writer.writerow(["id", "tags"])
         for doc_id, tags in resolved.labels.items():
             writer.writerow([doc_id, ";".join(tags)])
-        text = buf.getvalue()
-    else:
-        lines = []
-        for doc_id, tags in resolved.labels.items():
-            obj = {"id": doc_id, "tags": list(tags)}
-            if resolved.evidence[doc_id]:
-                obj["evidence"] = resolved.evidence[doc_id]
-            lines.append(json.dumps(obj, ensure_ascii=False) + "\n")
-        text = "".join(lines)
+        return buf.getvalue(), resolved
+    lines = []
+    for doc_id, tags in resolved.labels.items():
+        obj = {"id": doc_id, "tags": list(tags)}
+        if resolved.evidence[doc_id]:
+            obj["evidence"] = resolved.evidence[doc_id]
+        lines.append(json.dumps(obj, ensure_ascii=False) + "\n")
+    return "".join(lines), resolved
+
+
+def export_labels(db: LabelDB, out: str | Path, *, annotator: str | None = None,
+                  fmt: str | None = None, own_only: bool = False) -> Resolved:
+    """Write one label per document to ``out``, atomically: JSONL labels with their
+    evidence (``.jsonl``), or CSV ``id,tags`` (``.csv``). Returns what was written."""
+    out = Path(out)
+    fmt = fmt or EXPORT_FORMATS.get(out.suffix.lower())
+    if fmt not in ("csv", "jsonl"):
+        raise InputError(out, "labels are exported as .jsonl (with evidence) or .csv (id,tags)")
+    check_output(out, inputs=[db.path])
+    text, resolved = export_text(db, fmt, annotator=annotator, own_only=own_only)
     write_text_atomic(out, text)
     return resolved
 
