@@ -308,7 +308,7 @@ def test_accepting_the_proposal_stores_it_marked_and_a_reopened_decision_changed
 
     server, db = proposing
     browser.set_window_size(1200, 900)
-    browser.get(server.url)
+    browser.get(server.base + "/doc/" + LONG_ID)  # open by id (the last test's tab may hold it)
     assert doc_id(browser) == LONG_ID
     proposed = json.loads(browser.find_element("id", "proposal").get_attribute("textContent"))["tags"]
     assert proposed
@@ -331,8 +331,9 @@ def test_accepting_the_proposal_stores_it_marked_and_a_reopened_decision_changed
     WebDriverWait(browser, 10).until(lambda b: len(b.find_elements("css selector", "#history-list li")) == 2)
     first, older = browser.find_elements("css selector", "#history-list li")
     assert first.get_attribute("data-id") == second and "model's accepted" in older.text
+    third = doc_id(browser)
     keys(browser, Keys.ARROW_DOWN, Keys.ENTER)
-    wait_for_next(browser, doc_id(browser))
+    wait_for_next(browser, third)
     assert doc_id(browser) == LONG_ID and "Reopened" in browser.find_element("id", "reopened").text
     assert {e.get_attribute("data-tag") for e in browser.find_elements("css selector", ".tag.accepted")} == set(proposed)
     keys(browser, "0", Keys.ENTER)  # changed: no tag applies after all
@@ -357,17 +358,17 @@ def test_a_closed_tab_frees_its_article_in_seconds(browser, proposing):
     server, _ = proposing
     main_window = browser.current_window_handle
     browser.switch_to.new_window("tab")
-    browser.get(server.base + "/?annotator=cat")
+    browser.get(server.url + "&annotator=cat")
     shown = doc_id(browser)
     browser.close()  # pagehide: the page releases its claim
     browser.switch_to.window(main_window)
+    token = server.url.split("token=")[1]
     started = time.monotonic()
     for n in range(50):  # a new tab each time: the first free article in the queue
-        doc = browser.execute_async_script(
-            "const done = arguments[0];"
-            "fetch('/api/next?annotator=cat&tab=tab-poll-' + arguments[1] + '-0000')"
-            ".then(r => r.json()).then(j => done(j.document && j.document.id))", n)
-        if doc == shown:
+        status, body = request(f"{server.base}/api/next?annotator=cat&tab=tab-poll-{n}-0000",
+                               headers={"Authorization": f"Bearer {token}"})
+        assert status == 200, body
+        if body["document"]["id"] == shown:
             break
         time.sleep(0.1)
     else:
