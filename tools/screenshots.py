@@ -34,8 +34,8 @@ def chromium(tmp: str):
 def label_page() -> None:
     """The labelling page on the seed articles, with the shipped model: docs/label.png shows
     the model's proposal as its own layer (one tag accepted by a click on its chip, another
-    still only proposed) beside a tag the annotator chose, with an evidence sentence they
-    clicked; docs/label-history.png, 900 px wide, two decisions later, the history panel
+    still only proposed) beside a tag the annotator chose by its key, with the evidence
+    sentence they clicked; docs/label-history.png, 900 px wide, two decisions later, the history panel
     open to reopen one, and the note of what was just saved above the action bar."""
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
@@ -64,15 +64,14 @@ def label_page() -> None:
             url = server.stdout.readline().split()[1]
             browser = chromium(tmp)
             try:
-                browser.set_window_size(1300, 900)
+                browser.set_window_size(1300, 1150)
                 browser.get(url)
                 first = browser.find_element(By.ID, "doc").get_attribute("data-id")
                 chips = browser.find_elements(By.CSS_SELECTOR, ".tag .proposal")
                 chips[0].click()  # the model's first proposed tag, accepted as it is
-                own = next(t for t in browser.find_elements(By.CSS_SELECTOR, ".tag")
-                           if not t.find_elements(By.CSS_SELECTOR, ".proposal"))
-                press(own.get_attribute("data-key"))  # a tag of the annotator's own ...
-                sentence = browser.find_elements(By.CSS_SELECTOR, "#text .s:not([data-model])")[1]
+                press("3")  # escalation_rhetoric, chosen by the annotator ...
+                sentence = next(s for s in browser.find_elements(By.CSS_SELECTOR, "#text .s")
+                                if "entitled" in s.text)
                 sentence.click()  # ... with the sentence that earns it
                 browser.execute_script("window.scrollTo(0, 0)")
                 (REPO / "docs").mkdir(exist_ok=True)

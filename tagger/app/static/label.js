@@ -429,7 +429,7 @@
   }
 
   // -- start ----------------------------------------------------------------------------
-  const wide = window.innerWidth >= 1000 && window.innerHeight >= 700;
+  const wide = window.innerWidth >= 1000 && window.innerHeight >= 950;
   const pref = localStorage.getItem("tagger-definitions");
   definitions(pref ? pref === "open" : wide);
   const pending = sessionStorage.getItem("tagger-toast");
