@@ -308,6 +308,7 @@ def test_accepting_the_proposal_stores_it_marked_and_a_reopened_decision_changed
 
     server, db = proposing
     browser.set_window_size(1200, 900)
+    browser.get(server.url)  # the token, as a cookie
     browser.get(server.base + "/doc/" + LONG_ID)  # open by id (the last test's tab may hold it)
     assert doc_id(browser) == LONG_ID
     proposed = json.loads(browser.find_element("id", "proposal").get_attribute("textContent"))["tags"]

@@ -334,20 +334,26 @@
     if (!show(panel)) return;
     const box = document.getElementById("stats-body");
     try {
-      const data = await call("/api/stats");
+      const data = await call("/api/stats?annotator=" + encodeURIComponent(annotator));
       box.textContent = "";
       const p = data.progress || {};
       const share = data.accepted_share;
       const head = document.createElement("p");
       head.id = "stats-summary";
       head.textContent = (p.labelled !== undefined ? p.labelled + " labelled, " + p.remaining + " to go. " : "")
-        + "Model's proposals accepted unchanged: " + (share === null || share === undefined ? "none yet" : Math.round(share * 100) + "% of tags given") + ".";
+        + "Model's proposals accepted unchanged: " + (share === null || share === undefined ? "none yet" : Math.round(share * 100) + "% of the tags you gave") + ". "
+        + "Articles labelled by two or more annotators: " + (data.overlap_docs || 0) + ".";
       box.appendChild(head);
       const table = document.createElement("table");
       const row = (cells, tag) => { const tr = document.createElement("tr"); for (const c of cells) { const td = document.createElement(tag); td.textContent = c; tr.appendChild(td); } table.appendChild(tr); };
-      row(["tag", "agreement (Cohen's kappa)"], "th");
-      for (const [tag, k] of Object.entries(data.kappa || {})) row([tag, k === null ? "not enough shared articles" : k.toFixed(2)], "td");
+      const kappa = k => k === null || k === undefined ? "–" : k.toFixed(2);
+      row(["tag", "annotators agree (kappa)", "you and the model (kappa)"], "th");
+      for (const [tag, k] of Object.entries(data.kappa || {})) row([tag, kappa(k), kappa((data.model_kappa || {})[tag])], "td");
       box.appendChild(table);
+      const note = document.createElement("p");
+      note.className = "hint";
+      note.textContent = "Cohen's kappa: 1 is full agreement, 0 what chance gives; – where there is nothing to compare yet.";
+      box.appendChild(note);
     } catch (e) { box.textContent = "The statistics could not be read: " + e.message; }
   }
 
