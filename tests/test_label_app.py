@@ -338,7 +338,7 @@ def test_a_queue_file_naming_an_unknown_id_is_refused_with_its_line(tmp_path):
 
 
 def test_the_page_shows_paragraphs_and_marks_keywords_inside_sentences():
-    from tagger.app.server import pieces
+    from tagger.app.page import pieces
 
     text = "First line here. Second sentence.\n\nA missile hit a plant.\nLast one"
     sentences = [(0, 16), (17, 33), (35, 57), (58, 66)]

@@ -21,7 +21,6 @@ from __future__ import annotations
 import re
 import sqlite3
 import uuid
-from bisect import bisect_left, bisect_right
 from urllib.parse import quote
 from importlib.resources import files
 
@@ -36,7 +35,7 @@ from starlette.routing import Route
 from ..errors import DecisionError
 from ..io.labelsets import export_text
 from .guard import Guard, json_body
-from .keys import KEYS, key_table
+from .page import page_context
 from .session import Session
 
 ANNOTATOR = re.compile(r"^[\w.@+-]{1,64}$")
@@ -44,79 +43,6 @@ TAB = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 STATIC = {"label.js": "text/javascript", "label.css": "text/css"}
 EXPORTS = {"jsonl": "application/x-ndjson; charset=utf-8", "csv": "text/csv; charset=utf-8"}
 MAX_QUERY_CHARS = 200
-
-
-def pieces(view: dict) -> list[list[dict]]:
-    """The text as the page shows it: paragraphs, each a list of its sentences (with the
-    tags whose evidence the model found there, and the schema's keywords marked) and the
-    characters between them, in order. A paragraph break inside a sentence is not one."""
-    text = view["text"]
-    best: dict[tuple, list] = {}
-    for t in view["tags"]:
-        if t["best"]:
-            best.setdefault(tuple(t["best"]), []).append(t["id"])
-    keywords = _keyword_spans(view["keywords"])
-    breaks = [p["start"] for p in view["paragraphs"]][1:]
-    out: list[list[dict]] = [[] for _ in range(len(breaks) + 1)]
-
-    def put(start: int, end: int, piece: dict) -> None:
-        out[bisect_right(breaks, start)].append({"text": text[start:end], **piece})
-
-    at = 0
-    for start, end in view["sentences"]:
-        _gap(at, start, breaks, put)
-        put(start, end, {"start": start, "end": end, "model": best.get((start, end), []),
-                         "parts": _marked(text, start, end, keywords)})
-        at = end
-    _gap(at, len(text), breaks, put)
-    return [_trimmed(p) for p in out if any(x["text"].strip() for x in p)]
-
-
-def _gap(start: int, end: int, breaks: list[int], put) -> None:
-    """The text between two sentences, cut where a paragraph starts."""
-    cuts = [b for b in breaks if start < b < end]
-    for a, b in zip([start, *cuts], [*cuts, end]):
-        if b > a:
-            put(a, b, {})
-
-
-def _trimmed(paragraph: list[dict]) -> list[dict]:
-    """A paragraph without the line breaks around it (the page draws the break)."""
-    while paragraph and "start" not in paragraph[0] and not paragraph[0]["text"].strip():
-        paragraph = paragraph[1:]
-    while paragraph and "start" not in paragraph[-1] and not paragraph[-1]["text"].strip():
-        paragraph = paragraph[:-1]
-    return paragraph
-
-
-def _keyword_spans(keywords: dict) -> list[tuple[int, int, str]]:
-    """The schema keywords found in the text, (start, end, tags), first first; where two
-    overlap the earlier (then the longer) wins."""
-    spans: dict[tuple[int, int], list] = {}
-    for tag, found in keywords.items():
-        for start, end in found:
-            spans.setdefault((int(start), int(end)), []).append(tag)
-    out, reach = [], -1
-    for (start, end), tags in sorted(spans.items(), key=lambda kv: (kv[0][0], -kv[0][1])):
-        if start >= reach:
-            out.append((start, end, " ".join(tags)))
-            reach = end
-    return out
-
-
-def _marked(text: str, start: int, end: int, keywords: list) -> list[dict]:
-    """A sentence's text in parts, the keywords in it marked with their tags."""
-    parts, at = [], start
-    for k_start, k_end, tags in keywords[bisect_left(keywords, (start, -1, "")):]:
-        if k_start >= end:
-            break
-        if k_start > at:
-            parts.append({"text": text[at:k_start]})
-        parts.append({"text": text[k_start:min(k_end, end)], "kw": tags})
-        at = min(k_end, end)
-    if at < end:
-        parts.append({"text": text[at:end]})
-    return parts
 
 
 def create_app(session: Session, *, token: str | None = None,
@@ -288,42 +214,3 @@ def _int(value, default: int) -> int:
         return int(value)
     except ValueError:
         raise DecisionError("a limit is a whole number") from None
-
-
-def _chosen(previous) -> dict:
-    """What the page starts from: the annotator's own earlier decision on the document (the
-    one just undone, or the one being reopened), else nothing. A skip starts from nothing:
-    it chose no tag, and "no tag applies" is a choice it did not make."""
-    if previous is None or previous.answer not in ("saved", "adjudicated"):
-        return {"tags": [], "evidence": [], "no_evidence": [], "none": False, "accepted": []}
-    return {"tags": list(previous.tags),
-            "evidence": [[e["tag"], e["start"], e["end"]] for e in previous.evidence
-                         if e["start"] is not None],
-            "no_evidence": list(previous.no_evidence), "none": not previous.tags,
-            "accepted": list(previous.accepted or ())}
-
-
-def _proposal(proposed: dict | None) -> dict:
-    """The model's proposal as the page's script reads it: its tags above threshold and
-    [tag, start, end] of each one's evidence sentence (nothing, with no model)."""
-    if proposed is None:
-        return {"tags": [], "evidence": []}
-    return {"tags": proposed["tags"],
-            "evidence": [[t, *proposed["evidence"][t]] for t in proposed["tags"]
-                         if t in proposed["evidence"]]}
-
-
-def page_context(session: Session, annotator: str, tab: str, csrf: str, doc_id: str | None,
-                 previous=None, reopened: bool = False) -> dict:
-    """Everything the page template needs to show ``doc_id`` (None: the queue is done)
-    to ``annotator`` in ``tab``, starting from the decision ``previous`` (their own)."""
-    context = {"progress": session.progress(annotator), "csrf": csrf, "tab": tab,
-               "reviewing": session.reviewing, "tags": session.schema.tags, "view": None,
-               "keys": KEYS, "key_table": key_table(), "reopened": reopened}
-    if doc_id is not None:
-        view = session.view(doc_id)
-        others = session.others(doc_id) if session.reviewing else []
-        context.update(view=view, paragraphs=pieces(view), previous=previous, others=others,
-                       chosen=_chosen(previous), proposal=_proposal(session.proposal(view)),
-                       suspects=session.suspects.get(doc_id, []))
-    return context
