@@ -1,6 +1,6 @@
 """How long an annotator waits in `tagger label`: from Enter to the next article on screen.
 
-    python benchmarks/label_latency.py [--decisions 60]
+    python benchmarks/label_latency.py [--decisions 60] [--no-retrain]
 
 Starts `tagger label` (a subprocess, as a user runs it) on the Economist corpus with the
 shipped model, in a temporary directory, and times over HTTP, in one run:
@@ -8,7 +8,10 @@ shipped model, in a temporary directory, and times over HTTP, in one run:
   (b) rendering the next article's page (GET /: claiming it, scoring it with the model,
       splitting its sentences, the template),
   (c) the baseline: fetching the page's stylesheet (GET /static/label.css), the server's
-      and HTTP's own cost with no work behind it.
+      and HTTP's own cost with no work behind it;
+  (d) going back: the history (GET /api/history, 30 decisions), reopening one of them by
+      id (GET /doc/ID in another tab), opening an article never shown (scored afresh), and
+      a search of two words over the corpus (GET /api/search).
 Prints the median milliseconds of each (and of a + b, what a person waits for) and their
 ratios to (c). The browser's own layout adds a few milliseconds that this leaves out.
 
@@ -41,6 +44,8 @@ def main() -> None:
     parser.add_argument("--decisions", type=int, default=60)
     parser.add_argument("--retrain-labels", type=int, default=300)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-retrain", action="store_true",
+                        help="Leave out the retraining timings (minutes).")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, LabelServer(
             "--data", str(CORPUS), "--db", f"{tmp}/labels.db",
@@ -57,26 +62,53 @@ def main() -> None:
         tab = "bench-tab-0001"
         html = get(f"/?tab={tab}&annotator=bench")
         csrf = re.search(r'name="csrf" content="([^"]+)"', html).group(1)
-        save, render, baseline = [], [], []
+        save, render, baseline, decided = [], [], [], []
         for _ in range(args.decisions):
             doc_id = re.search(r'id="doc" data-id="([^"]+)"', html).group(1)
             ms, (status, _) = timed(lambda: request(
                 server.base + "/api/decide", {"tab": tab, "annotator": "bench", "id": doc_id,
                                               "none": True}, {"X-CSRF-Token": csrf}))
             assert status == 200
+            decided.append(doc_id)
             save.append(ms)
             ms, html = timed(lambda: get(f"/?tab={tab}&annotator=bench"))
             render.append(ms)
             baseline.append(timed(lambda: get("/static/label.css"))[0])
+        back = going_back(get, timed, decided, args.decisions)
     base = statistics.median(baseline)
     rows = [("save a decision", save), ("render the next article", render),
             ("Enter to next article (both)", [a + b for a, b in zip(save, render)]),
-            ("baseline: the stylesheet", baseline)]
+            *back, ("baseline: the stylesheet", baseline)]
     print(f"{args.decisions} decisions on {CORPUS.name} with the shipped model (medians)")
     for name, values in rows:
         m = statistics.median(values)
-        print(f"  {name:<30} {m:7.1f} ms  {m / base:6.1f}x baseline")
-    retrain(args.retrain_labels, args.runs)
+        print(f"  {name:<36} {m:7.1f} ms  {m / base:6.1f}x baseline")
+    if not args.no_retrain:
+        retrain(args.retrain_labels, args.runs)
+
+
+def going_back(get, timed, decided: list, n: int) -> list:
+    """The history, reopening decided articles by id, opening unseen ones, searching."""
+    import json
+    from urllib.parse import quote
+
+    from tagger import read_documents
+
+    unseen = [d.id for d in read_documents([CORPUS])][-n:]  # the queue reaches none of them
+    history, reopen, fresh, search = [], [], [], []
+    for i in range(n):
+        ms, body = timed(lambda: get("/api/history?annotator=bench&tab=bench-tab-0002&limit=30"))
+        assert len(json.loads(body)["decisions"]) == min(30, len(decided))
+        history.append(ms)
+        doc_id = decided[-1 - i % 30]
+        reopen.append(timed(lambda: get(f"/doc/{quote(doc_id, safe='')}?tab=bench-tab-0002"
+                                        "&annotator=bench"))[0])
+        fresh.append(timed(lambda: get(f"/doc/{quote(unseen[i], safe='')}?tab=bench-tab-0003"
+                                       "&annotator=bench"))[0])
+        words = ("ukraine missile", "energy grid", "air defence", "kremlin warns")[i % 4]
+        search.append(timed(lambda: get(f"/api/search?q={quote(words)}&annotator=bench"))[0])
+    return [("history (30 decisions)", history), ("reopen a decision by id", reopen),
+            ("open an unseen article by id", fresh), ("search two words", search)]
 
 
 def retrain(n: int, runs: int) -> None:

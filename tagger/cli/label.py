@@ -68,6 +68,9 @@ def _schema(tags_path, db, label_files, model):
                    "'suggest' (tagger suggest's mixed strategy, retrained as labels arrive), "
                    "'review' (adjudicate disagreements), 'audit' (the labels tagger audit "
                    "finds probably wrong), or a file of document ids, one a line.")
+@click.option("--relabel", is_flag=True,
+              help="With a queue file: offer its articles even when already labelled, each "
+                   "starting from your label in force, until you have decided each again.")
 @click.option("--retrain-every", type=click.IntRange(1), default=10, show_default=True,
               help="With --queue suggest: retrain (the model's settings, no search) on the "
                    "database's labels after this many new ones, and rank again.")
@@ -89,8 +92,9 @@ def _schema(tags_path, db, label_files, model):
 @max_doc_bytes_option
 @click.pass_context
 @handle_errors
-def label(ctx, data, db, model, no_model, tags_path, label_files, annotator, queue, overlap,
-          retrain_every, tag_order, seed, host, port, token, open_browser, max_doc_bytes):
+def label(ctx, data, db, model, no_model, tags_path, label_files, annotator, queue, relabel,
+          overlap, retrain_every, tag_order, seed, host, port, token, open_browser,
+          max_doc_bytes):
     """Label articles in the browser: one at a time, by keyboard, into a database.
 
     Each article shows its sentences, the tags' definitions and the model's score for
@@ -137,7 +141,7 @@ def label(ctx, data, db, model, no_model, tags_path, label_files, annotator, que
         click.echo(f"imported {added} labels from {f}", err=True)
     session = Session(db=store, docs=docs, schema=schema, model=loaded, fingerprint=fingerprint,
                       queue=queue, overlap=overlap, annotator=annotator, seed=seed,
-                      tag_order=tag_order, retrain_every=retrain_every)
+                      tag_order=tag_order, retrain_every=retrain_every, relabel=relabel)
     allowed = ("127.0.0.1", "localhost", "[::1]") if _loopback(host) else ("*",)
     app = create_app(session, token=token, allowed_hosts=allowed)
     serve(app, host, port, token, f"{len(docs)} documents, {store.path}, as {annotator}, "
@@ -204,20 +208,31 @@ def stats(db, tags_path, fmt):
                    "evidence, .csv gives id,tags.")
 @click.option("--annotator", "-a", help="Only this annotator's labels [default: everyone's, "
                                         "adjudicated labels winning].")
+@click.option("--own-only", is_flag=True,
+              help="Leave out every decision in which a tag of the model's proposal was "
+                   "accepted unchanged (the annotators' own choices only).")
 @handle_errors
-def export(db, out, annotator):
+def export(db, out, annotator, own_only):
     """Write one label per document: the adjudicated one, else the one annotators agree on.
 
     Documents whose annotators disagree, with no adjudication yet, are left out and
-    counted (review them with --queue review).
+    counted (review them with --queue review). With --own-only, a decision that accepted
+    any of the model's proposed tags unchanged is left out whole (dropping only those tags
+    would turn them into 'not this tag'); decisions stored before this was recorded are
+    kept and counted.
     """
     from ..io.labeldb import LabelDB
     from ..io.labelsets import export_labels
 
-    resolved = export_labels(LabelDB(db, create=False), out, annotator=annotator)
+    resolved = export_labels(LabelDB(db, create=False), out, annotator=annotator,
+                             own_only=own_only)
     with_evidence = sum(1 for e in resolved.evidence.values() if e)
     click.echo(f"exported {len(resolved.labels)} labels ({with_evidence} with evidence, "
                f"{resolved.adjudicated} adjudicated) to {out}")
     if resolved.disputed:
         click.echo(f"left out {len(resolved.disputed)} documents whose annotators disagree: "
                    "tagger label --queue review", err=True)
+    if own_only:
+        click.echo(f"left out {resolved.accepted_left_out} decisions that accepted the "
+                   f"model's proposal; kept {resolved.unrecorded} stored before accepted "
+                   "proposals were recorded", err=True)

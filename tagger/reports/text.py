@@ -78,6 +78,7 @@ def agreement_text(result: dict) -> str:
     if not result["pairs"]:
         lines += ["", "no document labelled by two annotators yet: agreement needs overlap "
                       "(tagger label --overlap 0.1)"]
+    lines += _with_model_text(result.get("model") or {}, width)
     disputed = result["disagreements"]
     if disputed:
         done = sum(d["adjudicated"] for d in disputed)
@@ -87,6 +88,32 @@ def agreement_text(result: dict) -> str:
                              for who, tags in d["labels"].items())
             lines.append(f"  {d['id']}  {said}" + ("  [adjudicated]" if d["adjudicated"] else ""))
     return "\n".join(lines) + "\n"
+
+
+def _with_model_text(by: dict, width: int) -> list[str]:
+    """Per annotator: how much of their labelling accepted the model's proposal unchanged,
+    and their agreement with its proposals per tag."""
+    if not by:
+        return []
+    lines = ["", "the model's proposals (decisions that recorded them):",
+             "annotator            decisions  tags given  accepted  share  of proposals  unrecorded"]
+    for name, m in by.items():
+        lines.append(f"{name:<20} {m['decisions']:9d} {m['tags_given']:11d} {m['accepted']:9d}  "
+                     f"{_share(m['accepted_share'])}  {_share(m['proposals_accepted']):>12}  "
+                     f"{m['unrecorded']:10d}")
+    for name, m in by.items():
+        if m["per_tag"]:
+            lines += ["", f"agreement, {name} vs the model's proposals, on {m['decisions']} "
+                          "decisions:", f"{'tag':<{width}}  kappa     F1  both  only {name[:12]}  "
+                                        "only model"]
+            for tag, t in m["per_tag"].items():
+                lines.append(f"{tag:<{width}}  {_num(t['kappa'])}  {_num(t['f1'])}  {t['both']:4d}  "
+                             f"{t['only_first']:{6 + len(name[:12])}d}  {t['only_second']:10d}")
+    return lines
+
+
+def _share(x) -> str:
+    return "  n/a" if x is None else f"{x:5.0%}"
 
 
 def model_summary(model, path) -> str:

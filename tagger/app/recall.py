@@ -1,0 +1,82 @@
+"""Going back: an annotator's recent decisions, and documents found by words, so that a
+label from twenty articles ago is one click away, not twenty undos."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from ..io.labeldb import LabelDB, to_decision
+from ..io.records import Document
+
+MAX_HISTORY = 200        # decisions the history gives at most
+MAX_RESULTS = 50         # search results at most
+MAX_QUERY_WORDS = 10     # words of a search at most
+SNIPPET_CHARS = 160
+
+
+class Recall:
+    """History and search over one session's documents and its label database."""
+
+    def __init__(self, db: LabelDB, docs: Sequence[Document]):
+        self.db, self.docs = db, list(docs)
+        self.by_id = {d.id: d for d in self.docs}
+        self._haystacks: list | None = None
+
+    def history(self, annotator: str, limit: int = 20) -> list[dict]:
+        """The annotator's decisions in force, newest first: per document the latest not
+        undone (saved, skipped or adjudicated), of documents in this session. ``accepted``
+        is None for a decision stored before accepted proposals were recorded."""
+        rows = self.db.rows(
+            "SELECT * FROM effective e WHERE annotator = ? AND answer IN ('saved', 'skipped', "
+            "'adjudicated') AND NOT EXISTS (SELECT 1 FROM effective f WHERE f.doc_id = e.doc_id "
+            "AND f.annotator = e.annotator AND f.seq > e.seq AND f.answer IN ('saved', "
+            "'skipped', 'adjudicated')) ORDER BY seq DESC LIMIT ?",
+            (annotator, max(1, min(int(limit), MAX_HISTORY))))
+        out = []
+        for r in rows:
+            d = to_decision(r)
+            if d.doc_id in self.by_id:
+                out.append({"seq": d.seq, "id": d.doc_id, "title": self.by_id[d.doc_id].title,
+                            "answer": d.answer, "tags": list(d.tags),
+                            "accepted": None if d.accepted is None else list(d.accepted),
+                            "created": d.created})
+        return out
+
+    def search(self, query: str, annotator: str | None = None, limit: int = 20) -> list[dict]:
+        """Documents whose title or text holds every word of ``query`` (any case), titles
+        matching first, each with a plain-text snippet around the first word and whether
+        the annotator (anyone, when None) has labelled it."""
+        words = [w.casefold() for w in str(query).split()][:MAX_QUERY_WORDS]
+        if not words:
+            return []
+        limit = max(1, min(int(limit), MAX_RESULTS))
+        if self._haystacks is None:  # built once: casefolded title and text
+            self._haystacks = [(d.title.casefold(), d.text.casefold()) for d in self.docs]
+        in_title, in_text = [], []
+        for doc, (title, text) in zip(self.docs, self._haystacks):
+            if all(w in title or w in text for w in words):
+                (in_title if all(w in title for w in words) else in_text).append(doc)
+                if len(in_title) >= limit:
+                    break
+        found = (in_title + in_text)[:limit]
+        labelled = self.labelled(annotator, [d.id for d in found])
+        return [{"id": d.id, "title": d.title, "snippet": snippet(d.text, words[0]),
+                 "labelled": d.id in labelled} for d in found]
+
+    def labelled(self, annotator: str | None, ids: list[str]) -> set:
+        """Of ``ids``, those with a label (saved or adjudicated) in force by ``annotator``."""
+        if not ids:
+            return set()
+        marks = ",".join("?" * len(ids))
+        who, args = ("AND annotator = ?", [annotator]) if annotator else ("", [])
+        rows = self.db.rows(f"SELECT DISTINCT doc_id FROM effective WHERE doc_id IN ({marks}) "
+                            f"AND answer IN ('saved', 'adjudicated') {who}", [*ids, *args])
+        return {r["doc_id"] for r in rows}
+
+
+def snippet(text: str, word: str) -> str:
+    """About :data:`SNIPPET_CHARS` characters of ``text`` around ``word``'s first place."""
+    at = max(text.casefold().find(word), 0)
+    start = max(0, at - SNIPPET_CHARS // 3)
+    piece = " ".join(text[start:start + SNIPPET_CHARS].split())
+    return ("…" if start else "") + piece + ("…" if start + SNIPPET_CHARS < len(text) else "")
