@@ -105,7 +105,8 @@ def test_skip_and_undo_bring_back_what_the_annotator_had(tmp_path):
     shown = c.get("/", params={"tab": tab, "annotator": "ann"}).text  # nothing the skip did not choose
     assert f'data-id="{second["id"]}"' in shown
     assert json.loads(re.search(r'id="chosen">(.*?)</script>', shown).group(1)) == {
-        "tags": [], "evidence": [], "no_evidence": [], "none": False, "accepted": []}
+        "tags": [], "evidence": [], "no_evidence": [], "none": False, "accepted": [],
+        "answer": "skipped", "proposal": None}
     assert post(c, "/api/undo", csrf, tab=tab).json()["undone"]["id"] == first["id"]
     html, _, _ = page(c)  # a new tab is not given the article another tab shows
     assert f'data-id="{first["id"]}"' not in html
@@ -188,11 +189,12 @@ def test_the_model_proposes_its_tags_apart_and_nothing_is_chosen_for_the_annotat
     assert [t["id"] for t in doc["tags"] if t["model"]] == pred[doc["id"]].tags
     for tag, ev in pred[doc["id"]].evidence.items():
         assert re.search(rf'data-start="{ev["start"]}" data-end="{ev["end"]}" data-model="[^"]*{tag}', html)
-    proposal = json.loads(re.search(r'id="proposal">(.*?)</script>', html).group(1))
     chosen = json.loads(re.search(r'id="chosen">(.*?)</script>', html).group(1))
+    proposal = chosen.pop("proposal")
     assert proposal["tags"] == pred[doc["id"]].tags
     assert proposal["evidence"] == [[t, e["start"], e["end"]] for t, e in pred[doc["id"]].evidence.items()]
-    assert chosen == {"tags": [], "evidence": [], "no_evidence": [], "none": False, "accepted": []}
+    assert chosen == {"tags": [], "evidence": [], "no_evidence": [], "none": False, "accepted": [],
+                      "answer": None}
     assert 'class="pick" tabindex="-1" checked' not in html
     assert html.count('class="proposal"') == len(pred[doc["id"]].tags)
 

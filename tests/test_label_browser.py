@@ -311,7 +311,7 @@ def test_accepting_the_proposal_stores_it_marked_and_a_reopened_decision_changed
     browser.get(server.url)  # the token, as a cookie
     browser.get(server.base + "/doc/" + LONG_ID)  # open by id (the last test's tab may hold it)
     assert doc_id(browser) == LONG_ID
-    proposed = json.loads(browser.find_element("id", "proposal").get_attribute("textContent"))["tags"]
+    proposed = json.loads(browser.find_element("id", "chosen").get_attribute("textContent"))["proposal"]["tags"]
     assert proposed
     keys(browser, "a", Keys.ENTER)  # the whole proposal, accepted
     second = wait_for_next(browser, LONG_ID)

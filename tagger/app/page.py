@@ -84,27 +84,24 @@ def _marked(text: str, start: int, end: int, keywords: list) -> list[dict]:
     return parts
 
 
-def _chosen(previous) -> dict:
+def _chosen(previous, proposed: dict | None) -> dict:
     """What the page starts from: the annotator's own earlier decision on the document (the
     one just undone, or the one being reopened), else nothing. A skip starts from nothing:
-    it chose no tag, and "no tag applies" is a choice it did not make."""
-    if previous is None or previous.answer not in ("saved", "adjudicated"):
-        return {"tags": [], "evidence": [], "no_evidence": [], "none": False, "accepted": []}
-    return {"tags": list(previous.tags),
-            "evidence": [[e["tag"], e["start"], e["end"]] for e in previous.evidence
-                         if e["start"] is not None],
-            "no_evidence": list(previous.no_evidence), "none": not previous.tags,
-            "accepted": list(previous.accepted or ())}
-
-
-def _proposal(proposed: dict | None) -> dict:
-    """The model's proposal as the page's script reads it: its tags above threshold and
-    [tag, start, end] of each one's evidence sentence (nothing, with no model)."""
-    if proposed is None:
-        return {"tags": [], "evidence": []}
-    return {"tags": proposed["tags"],
-            "evidence": [[t, *proposed["evidence"][t]] for t in proposed["tags"]
-                         if t in proposed["evidence"]]}
+    it chose no tag, and "no tag applies" is a choice it did not make. Beside it, never
+    mixed in, the model's proposal: its tags and [tag, start, end] of each one's evidence
+    sentence (None with no model)."""
+    chosen = {"tags": [], "evidence": [], "no_evidence": [], "none": False, "accepted": [],
+              "answer": None if previous is None else previous.answer, "proposal": None}
+    if previous is not None and previous.answer in ("saved", "adjudicated"):
+        chosen.update(tags=list(previous.tags), no_evidence=list(previous.no_evidence),
+                      evidence=[[e["tag"], e["start"], e["end"]] for e in previous.evidence
+                                if e["start"] is not None],
+                      none=not previous.tags, accepted=list(previous.accepted or ()))
+    if proposed is not None:
+        chosen["proposal"] = {"tags": proposed["tags"],
+                              "evidence": [[t, *proposed["evidence"][t]] for t in proposed["tags"]
+                                           if t in proposed["evidence"]]}
+    return chosen
 
 
 def page_context(session: Session, annotator: str, tab: str, csrf: str, doc_id: str | None,
@@ -117,7 +114,8 @@ def page_context(session: Session, annotator: str, tab: str, csrf: str, doc_id: 
     if doc_id is not None:
         view = session.view(doc_id)
         others = session.others(doc_id) if session.reviewing else []
+        chosen = _chosen(previous, session.proposal(view))
         context.update(view=view, paragraphs=pieces(view), previous=previous, others=others,
-                       chosen=_chosen(previous), proposal=_proposal(session.proposal(view)),
+                       chosen=chosen, proposal=chosen["proposal"] or {"tags": []},
                        suspects=session.suspects.get(doc_id, []))
     return context

@@ -17,7 +17,7 @@
   const readJSON = (id, empty) => { const el = document.getElementById(id); return el ? JSON.parse(el.textContent) : empty; };
   const KEYS = readJSON("keys", []);
   const start = readJSON("chosen", null);
-  const proposal = readJSON("proposal", { tags: [], evidence: [] });
+  const proposal = (start && start.proposal) || { tags: [], evidence: [] };
   const query = "tab=" + encodeURIComponent(tab) + "&annotator=" + encodeURIComponent(annotator);
   let busy = false, leaving = false, toastTimer = null, jumpAt = -1;
 
