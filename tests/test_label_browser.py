@@ -300,6 +300,22 @@ def test_at_800_px_every_control_is_on_screen_and_enter_on_an_untouched_article_
     keys(browser, "1")
     assert toast(browser).text == "missile_strikes: removed"
     assert browser.find_elements("css selector", ".tag.chosen") == []
+    focused = lambda: browser.execute_script("return document.activeElement.dataset.start")  # noqa: E731
+    starts = [s.get_attribute("data-start") for s in browser.find_elements("css selector", "#text .s")]
+    keys(browser, "j", "j", "j", "k")  # sentence by sentence
+    assert focused() == starts[1]
+    keys(browser, "g")  # to the model's evidence
+    assert browser.execute_script("return document.activeElement.dataset.model")
+    assert toast(browser).text.startswith("The model's evidence for")
+    assert browser.execute_script(  # between the header and the action bar
+        "const r = document.activeElement.getBoundingClientRect();"
+        "return r.top >= document.querySelector('header').getBoundingClientRect().bottom"
+        " && r.bottom <= document.getElementById('bar').getBoundingClientRect().top")
+    opened = lambda: len(browser.find_elements("css selector", "details.def[open]"))  # noqa: E731
+    before = opened()
+    keys(browser, "d")  # definitions folded or shown, all at once
+    assert {before, opened()} == {0, len(browser.find_elements("css selector", "details.def"))}
+    keys(browser, "d")
 
 
 def test_accepting_the_proposal_stores_it_marked_and_a_reopened_decision_changed_is_exported(
