@@ -423,9 +423,13 @@
 
   // -- the claim: kept while the tab is open, freed the moment it closes ----------------
   if (doc) {
-    const beat = setInterval(() => call("/api/heartbeat", { id: doc.dataset.id }).catch(e => {
-      if (/404|not found/i.test(e.message)) clearInterval(beat);
-    }), 5000);
+    let warned = false;
+    setInterval(() => call("/api/heartbeat", { id: doc.dataset.id }).then(data => {
+      if (data.held === false && !warned) {
+        warned = true;
+        say("This tab's hold on the article lapsed and another tab has it now; it may be labelled twice.", "info");
+      }
+    }).catch(() => {}), 5000);  // a missed beat is retried by the next one
     window.addEventListener("pagehide", () => {
       if (leaving) return;
       fetch("/api/release", { method: "POST", keepalive: true, credentials: "same-origin",
