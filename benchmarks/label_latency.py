@@ -36,18 +36,40 @@ CORPUS = REPO.parent / "shared" / "corpus" / "economist-2023-2025.jsonl"
 
 
 def main() -> None:
-    import urllib.request
-
-    from labelserver import LabelServer, request
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--decisions", type=int, default=60)
     parser.add_argument("--retrain-labels", type=int, default=300)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--prefill", type=int, default=0,
+                        help="Decisions already in the database before the run (another "
+                             "annotator's, on articles of another corpus): a log in use.")
     parser.add_argument("--no-retrain", action="store_true",
                         help="Leave out the retraining timings (minutes).")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, LabelServer(
+    with tempfile.TemporaryDirectory() as tmp:
+        prefill(f"{tmp}/labels.db", args.prefill)
+        run(args, tmp)
+    if not args.no_retrain:
+        retrain(args.retrain_labels, args.runs)
+
+
+def prefill(path: str, n: int) -> None:
+    """``n`` saved decisions of annotator 'past', one each on ids no corpus article has."""
+    from tagger.io.labeldb import Decision, LabelDB
+
+    db = LabelDB(path)
+    with db.transaction() as con:
+        for i in range(n):
+            db.add(Decision(doc_id=f"past-{i:06d}", annotator="past", answer="saved",
+                            tags=("missile_strikes",), no_evidence=("missile_strikes",)), con)
+
+
+def run(args, tmp: str) -> None:
+    import urllib.request
+
+    from labelserver import LabelServer, request
+
+    with LabelServer(
             "--data", str(CORPUS), "--db", f"{tmp}/labels.db",
             "--tags", str(REPO / "labels" / "tags.toml"), "--annotator", "bench") as server:
         def timed(fn):
@@ -79,12 +101,11 @@ def main() -> None:
     rows = [("save a decision", save), ("render the next article", render),
             ("Enter to next article (both)", [a + b for a, b in zip(save, render)]),
             *back, ("baseline: the stylesheet", baseline)]
-    print(f"{args.decisions} decisions on {CORPUS.name} with the shipped model (medians)")
+    print(f"{args.decisions} decisions on {CORPUS.name} with the shipped model, "
+          f"{args.prefill} decisions in the database before (medians)")
     for name, values in rows:
         m = statistics.median(values)
         print(f"  {name:<36} {m:7.1f} ms  {m / base:6.1f}x baseline")
-    if not args.no_retrain:
-        retrain(args.retrain_labels, args.runs)
 
 
 def going_back(get, timed, decided: list, n: int) -> list:

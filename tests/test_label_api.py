@@ -340,3 +340,23 @@ def test_review_marks_the_tags_accepted_from_the_models_proposal(tmp_path):
     assert re.search(r"<strong>ann</strong>: missile_strikes <span class=\"accepted\"[^>]*>"
                      r"\(model's proposal, accepted\)</span>, energy_attacks\n", html)
     assert "<strong>bob</strong>: read, no tag applies" in html
+
+
+def test_two_servers_on_one_database_see_each_others_decisions_and_undos(tmp_path):
+    """Each server keeps the decisions in force in memory, read on from the log's new rows:
+    what the other server stored, and undid, shows at once."""
+    a, first = client(tmp_path)
+    b, second = client(tmp_path)
+    _, tab_a, csrf, doc_a = opened(a)
+    assert post(a, "/api/decide", csrf, tab=tab_a, id=doc_a, tags=["missile_strikes"],
+                no_evidence=["missile_strikes"]).status_code == 200
+    assert second.progress("ann")["labelled"] == 1
+    _, tab_b, _, doc_b = opened(b, annotator="bob")
+    assert doc_b != doc_a  # labelled on the other server: taken
+    assert post(a, "/api/undo", csrf, tab=tab_a).json()["undone"]["id"] == doc_a
+    assert second.progress("ann")["labelled"] == 0
+    assert doc_a not in second.ledger.taken()
+    second.db.add(Decision(doc_id=doc_b, annotator="rev", answer="adjudicated"))
+    con = first.db.connect()
+    assert first.ledger.sync(con).adjudications() == {doc_b: "rev"}
+    con.close()

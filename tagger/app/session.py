@@ -19,6 +19,7 @@ from ..io.records import Document
 from ..io.schema import TagSchema
 from .checks import checked_evidence, checked_tags
 from .queuefile import model_fingerprint, read_queue_file  # noqa: F401 (the CLI's import)
+from .ledger import Ledger
 from .recall import Recall
 from .views import document_view, keyword_patterns, proposal
 
@@ -48,6 +49,7 @@ class Session:
     _views: dict = field(default_factory=dict, init=False, repr=False)
     _keywords: dict = field(default_factory=dict, init=False, repr=False)
     recall: Recall | None = field(default=None, init=False, repr=False)
+    ledger: Ledger = field(default_factory=Ledger, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self):
@@ -120,22 +122,21 @@ class Session:
 
     # -- the queue -------------------------------------------------------------------
     def _done(self, annotator: str):
-        if self.reviewing:
-            return lambda con: {r["doc_id"] for r in con.execute("SELECT doc_id FROM adjudications")}
-        if self.relabel:  # done once relabelled: its decision in force was made relabelling
-            return lambda con: {r["doc_id"] for r in con.execute(
-                "SELECT doc_id FROM current_labels WHERE annotator = ? AND origin = 'relabel'",
-                (annotator,))}
-        return lambda con: {r["doc_id"] for r in con.execute(
-            "SELECT doc_id FROM current_labels WHERE annotator = ?", (annotator,))}
+        """``done(con)`` for the queue: the documents the annotator is finished with."""
+        def done(con) -> set:
+            ledger = self.ledger.sync(con)
+            if self.reviewing:
+                return set(ledger.adjudications())
+            mine = ledger.mine(annotator)
+            if self.relabel:  # done once relabelled: its decision in force was made relabelling
+                return {d for d, (_, origin) in mine.items() if origin == "relabel"}
+            return set(mine)
+        return done
 
     def _taken(self, con) -> dict[str, set]:
         if self.reviewing or self.relabel:
             return {}
-        out: dict[str, set] = {}
-        for r in con.execute("SELECT doc_id, annotator FROM current_labels WHERE answer = 'saved'"):
-            out.setdefault(r["doc_id"], set()).add(r["annotator"])
-        return out
+        return self.ledger.sync(con).taken()
 
     def next_document(self, annotator: str, tab: str) -> str | None:
         """The document this tab shows (claimed for it), or None when none is left."""
@@ -147,21 +148,25 @@ class Session:
         return (lambda _: 1) if self.reviewing or self.relabel else self.needed
 
     def progress(self, annotator: str) -> dict:
+        """How far the annotator is: labelled and skipped (in this session's documents),
+        and how many the queue could still give them."""
         con = self.db.connect()
         try:
             done = self._done(annotator)(con)
             taken = self._taken(con)
         finally:
             con.close()
-        order = self.queue_order()
-        mine = [d for d in self.db.current(annotator) if d.doc_id in self.by_id]
         if self.reviewing:  # a reviewer's count is of the adjudications in force
-            mine = [d for d in self.db.adjudications().values() if d.annotator == annotator]
+            mine = ["adjudicated" for who in self.ledger.adjudications().values()
+                    if who == annotator]
+        else:
+            mine = [a for d, (a, _) in self.ledger.mine(annotator).items() if d in self.by_id]
         return {"annotator": annotator, "queue": self.queue if self.queue in QUEUES else "file",
                 "model": self.refresher.status if self.refresher is not None else "",
-                "labelled": sum(d.answer in ("saved", "adjudicated") for d in mine),
-                "skipped": sum(d.answer == "skipped" for d in mine),
-                "remaining": remaining(order, done, taken, annotator, self._needed())}
+                "labelled": sum(a in ("saved", "adjudicated") for a in mine),
+                "skipped": mine.count("skipped"),
+                "remaining": remaining(self.queue_order(), done, taken, annotator,
+                                       self._needed())}
 
     def stats(self, annotator: str) -> dict:
         """For the page: progress; per tag, kappa between annotators (pooled over pairs,
