@@ -333,6 +333,7 @@
     const panel = document.getElementById("stats");
     if (!show(panel)) return;
     const box = document.getElementById("stats-body");
+    box.textContent = "reading…";
     try {
       const data = await call("/api/stats?annotator=" + encodeURIComponent(annotator));
       box.textContent = "";
