@@ -102,6 +102,11 @@ def test_skip_and_undo_bring_back_what_the_annotator_had(tmp_path):
     r = post(c, "/api/undo", csrf, tab=tab)
     assert r.json()["undone"]["id"] == second["id"] and r.json()["undone"]["answer"] == "skipped"
     assert current_doc(c, tab)["id"] == second["id"]
+    shown = c.get("/", params={"tab": tab, "annotator": "ann"}).text  # nothing the skip did not choose
+    assert f'data-id="{second["id"]}"' in shown
+    assert json.loads(re.search(r'id="chosen">(.*?)</script>', shown).group(1)) == {
+        "tags": [], "evidence": [], "no_evidence": [], "none": False, "accepted": [],
+        "answer": "skipped", "proposal": None}
     assert post(c, "/api/undo", csrf, tab=tab).json()["undone"]["id"] == first["id"]
     html, _, _ = page(c)  # a new tab is not given the article another tab shows
     assert f'data-id="{first["id"]}"' not in html
@@ -172,7 +177,7 @@ def test_no_request_reaches_the_file_system(tmp_path, path):
     assert c.get("/static/label.js").status_code == 200
 
 
-def test_the_model_proposes_its_tags_and_evidence_apart_from_the_annotators_choice(tmp_path,
+def test_the_model_proposes_its_tags_apart_and_nothing_is_chosen_for_the_annotator(tmp_path,
                                                                                   fixture_model):
     model = load_model(fixture_model)
     docs = read_documents([FIXTURE_ARTICLES])
@@ -184,12 +189,14 @@ def test_the_model_proposes_its_tags_and_evidence_apart_from_the_annotators_choi
     assert [t["id"] for t in doc["tags"] if t["model"]] == pred[doc["id"]].tags
     for tag, ev in pred[doc["id"]].evidence.items():
         assert re.search(rf'data-start="{ev["start"]}" data-end="{ev["end"]}" data-model="[^"]*{tag}', html)
-    chosen = json.loads(re.search(r'<script type="application/json" id="chosen">(.*?)</script>',
-                                  html, re.S).group(1))
-    assert chosen["tags"] == [] and chosen["none"] is False  # nothing ticked for the annotator
-    assert chosen["proposal"]["tags"] == pred[doc["id"]].tags
-    assert chosen["proposal"]["evidence"] == [[t, e["start"], e["end"]]
-                                              for t, e in pred[doc["id"]].evidence.items()]
+    chosen = json.loads(re.search(r'id="chosen">(.*?)</script>', html).group(1))
+    proposal = chosen.pop("proposal")
+    assert proposal["tags"] == pred[doc["id"]].tags
+    assert proposal["evidence"] == [[t, e["start"], e["end"]] for t, e in pred[doc["id"]].evidence.items()]
+    assert chosen == {"tags": [], "evidence": [], "no_evidence": [], "none": False, "accepted": [],
+                      "answer": None}
+    assert 'class="pick" tabindex="-1" checked' not in html
+    assert html.count('class="proposal"') == len(pred[doc["id"]].tags)
 
 
 @pytest.mark.slow  # trains models: the full suite runs it, not the fast tier
@@ -330,3 +337,37 @@ def test_a_queue_file_naming_an_unknown_id_is_refused_with_its_line(tmp_path):
     (tmp_path / "queue.txt").write_text("fx003\nnope\n")
     with pytest.raises(InputError, match=r"queue.txt, line 2: id 'nope' is not among"):
         client(tmp_path, queue=str(tmp_path / "queue.txt"))
+
+
+def test_the_page_shows_paragraphs_and_marks_keywords_inside_sentences():
+    from tagger.app.page import pieces
+
+    text = "First line here. Second sentence.\n\nA missile hit a plant.\nLast one"
+    sentences = [(0, 16), (17, 33), (35, 57), (58, 66)]
+    view = {"text": text, "sentences": sentences,
+            "tags": [{"id": "missile_strikes", "best": [35, 57]}],
+            "paragraphs": [{"start": 0, "end": 33}, {"start": 35, "end": 57}, {"start": 58, "end": 66}],
+            "keywords": {"missile_strikes": [[37, 44]], "energy_attacks": [[51, 56], [37, 44]]}}
+    paragraphs = pieces(view)
+    assert [[p["text"] for p in para] for para in paragraphs] == [
+        ["First line here.", " ", "Second sentence."], ["A missile hit a plant."], ["Last one"]]
+    hit = paragraphs[1][0]
+    assert hit["model"] == ["missile_strikes"]
+    assert hit["parts"] == [{"text": "A "}, {"text": "missile", "kw": "missile_strikes energy_attacks"},
+                            {"text": " hit a "}, {"text": "plant", "kw": "energy_attacks"},
+                            {"text": "."}]
+    # every character of the text is shown once, in order
+    assert "".join(p["text"] for para in paragraphs for p in para) == text.replace("\n", "")
+
+
+def test_every_key_of_the_registry_has_its_action_in_the_pages_script():
+    from importlib.resources import files
+
+    from tagger.app.keys import KEYS
+
+    script = (files("tagger.app") / "static" / "label.js").read_text()
+    actions = re.search(r"const ACTIONS = \{(.*?)\n  \};", script, re.S).group(1)
+    for key in KEYS:
+        assert re.search(rf'(^|[\s,{{])"?{re.escape(key.action)}"?:', actions), key.action
+    assert len({k for key in KEYS if not key.shift for k in key.keys}) == sum(
+        len(key.keys) for key in KEYS if not key.shift)  # no key bound twice

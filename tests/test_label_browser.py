@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 
 import pytest
@@ -14,6 +15,12 @@ from conftest import FIXTURE_ARTICLES, REPO, SCHEMA
 from labelserver import Annotator, LabelServer, request
 from tagger.cli import main
 from tagger.io.labeldb import LabelDB
+
+
+def WebDriverWait(browser, timeout):  # noqa: N802 (selenium's name)
+    from selenium.webdriver.support.ui import WebDriverWait as wait
+
+    return wait(browser, timeout)
 
 LABEL_FIXTURE = ["--data", str(FIXTURE_ARTICLES), "--tags", str(SCHEMA), "--no-model",
                  "--annotator", "ann"]
@@ -67,7 +74,7 @@ def test_label_five_articles_by_keyboard_and_export_what_was_typed(browser, tmp_
         keys(browser, Keys.ENTER)
         second = wait_for_next(browser, first)
         keys(browser, Keys.ENTER)  # nothing chosen: refused, with a reason
-        assert "No tag chosen" in browser.find_element("id", "status").text
+        assert "Nothing stored" in browser.find_element("id", "status").text
         keys(browser, "0", Keys.ENTER)
         expected[second] = {"tags": []}
         third = wait_for_next(browser, second)
@@ -212,8 +219,9 @@ def test_a_new_user_labels_the_economist_corpus_with_the_shipped_model_and_train
         labelled = []
         for _ in range(3):
             current = doc_id(browser)
-            ticked = browser.find_elements("css selector", ".tag.chosen.by-model")
-            if ticked:  # the model's tags come with its evidence: Enter accepts them
+            assert browser.find_elements("css selector", ".tag.chosen") == []  # nothing pre-ticked
+            if browser.find_elements("css selector", ".tag .proposal"):
+                keys(browser, "a")  # accept the model's tags, with its evidence
                 assert browser.find_elements("css selector", "#text .s.ev.from-model")
             else:
                 keys(browser, "0")
@@ -230,3 +238,156 @@ def test_a_new_user_labels_the_economist_corpus_with_the_shipped_model_and_train
                                        "--model", str(tmp_path / "model")])
     assert result.exit_code == 0, result.output
     assert "trained on 123 labelled documents" in result.output
+
+
+# -- the model proposes, the person decides: one server with a model, one long article ----
+
+LONG_ID = "long"
+
+
+@pytest.fixture(scope="module")
+def proposing(tmp_path_factory, fixture_model):
+    """A server with the fixture model and a token, its queue opening with a long article
+    (forty fixture sentences in paragraphs), and its database."""
+    tmp = tmp_path_factory.mktemp("proposing")
+    records = [json.loads(line) for line in FIXTURE_ARTICLES.read_text().splitlines()]
+    text = "\n\n".join(r["text"] for r in records[:14])
+    data = tmp / "articles.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in
+                            [{"id": LONG_ID, "title": "A long report", "text": text}, *records]))
+    db = tmp / "labels.db"
+    with LabelServer("--data", str(data), "--tags", str(SCHEMA), "--model", str(fixture_model),
+                     "--annotator", "ann", "--db", str(db), "--token", "tok-" + uuid.uuid4().hex) as server:
+        yield server, db
+
+
+def toast(browser):
+    return browser.find_element("id", "status")
+
+
+def on_screen(browser, element) -> bool:
+    """Drawn, and wholly inside the window (not below the fold nor under the action bar)."""
+    return element.is_displayed() and browser.execute_script(
+        "const r = arguments[0].getBoundingClientRect();"
+        "const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);"
+        "return r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth"
+        " && (top === arguments[0] || arguments[0].contains(top));", element)
+
+
+def test_at_800_px_every_control_is_on_screen_and_enter_on_an_untouched_article_stores_nothing(
+        browser, proposing):
+    from selenium.webdriver.common.keys import Keys
+
+    server, db = proposing
+    browser.set_window_size(800, 700)
+    browser.get(server.url)
+    assert doc_id(browser) == LONG_ID
+    controls = browser.find_elements("css selector", "#bar button, header button, #search, .tag .own, .tag .proposal")
+    assert len(controls) >= 10 and browser.find_elements("css selector", ".tag .proposal")
+    assert [c.text for c in controls if not on_screen(browser, c)] == []
+    assert browser.find_elements("css selector", ".tag.chosen, .pick:checked") == []  # nothing pre-ticked
+    browser.execute_script("window.scrollTo(0, document.body.scrollHeight)")
+    assert browser.execute_script("return scrollY") > 300  # a long article, read to its end
+    for _ in range(3):
+        keys(browser, Keys.ENTER)
+    assert on_screen(browser, toast(browser)) and "Nothing stored" in toast(browser).text
+    assert "press a to accept the model's proposal" in toast(browser).text.lower()
+    assert [c.text for c in controls if not on_screen(browser, c)] == []  # scrolled: still all there
+    assert doc_id(browser) == LONG_ID
+    assert LabelDB(db).log() == []
+    keys(browser, "1")
+    assert toast(browser).text.startswith("missile_strikes: added")
+    keys(browser, "1")
+    assert toast(browser).text == "missile_strikes: removed"
+    assert browser.find_elements("css selector", ".tag.chosen") == []
+    focused = lambda: browser.execute_script("return document.activeElement.dataset.start")  # noqa: E731
+    starts = [s.get_attribute("data-start") for s in browser.find_elements("css selector", "#text .s")]
+    keys(browser, "j", "j", "j", "k")  # sentence by sentence
+    assert focused() == starts[1]
+    keys(browser, "g")  # to the model's evidence
+    assert browser.execute_script("return document.activeElement.dataset.model")
+    assert toast(browser).text.startswith("The model's evidence for")
+    assert browser.execute_script(  # between the header and the action bar
+        "const r = document.activeElement.getBoundingClientRect();"
+        "return r.top >= document.querySelector('header').getBoundingClientRect().bottom"
+        " && r.bottom <= document.getElementById('bar').getBoundingClientRect().top")
+    opened = lambda: len(browser.find_elements("css selector", "details.def[open]"))  # noqa: E731
+    before = opened()
+    keys(browser, "d")  # definitions folded or shown, all at once
+    assert {before, opened()} == {0, len(browser.find_elements("css selector", "details.def"))}
+    keys(browser, "d")
+
+
+def test_accepting_the_proposal_stores_it_marked_and_a_reopened_decision_changed_is_exported(
+        browser, proposing):
+    from selenium.webdriver.common.keys import Keys
+
+    server, db = proposing
+    browser.set_window_size(1200, 900)
+    browser.get(server.url)  # the token, as a cookie
+    browser.get(server.base + "/doc/" + LONG_ID)  # open by id (the last test's tab may hold it)
+    assert doc_id(browser) == LONG_ID
+    proposed = json.loads(browser.find_element("id", "chosen").get_attribute("textContent"))["proposal"]["tags"]
+    assert proposed
+    keys(browser, "a", Keys.ENTER)  # the whole proposal, accepted
+    second = wait_for_next(browser, LONG_ID)
+    assert "(model's, accepted)" in toast(browser).text  # what was saved, after the reload
+    (stored,) = [d for d in LabelDB(db).log() if d.doc_id == LONG_ID]
+    assert list(stored.tags) == proposed and list(stored.accepted) == proposed
+    keys(browser, "1")  # the annotator's own: missile_strikes, with no evidence sentence
+    keys(browser, "n", Keys.ENTER)
+    wait_for_next(browser, second)
+
+    browser.find_element("id", "stats-button").click()  # the share of accepted proposals
+    summary = WebDriverWait(browser, 10).until(lambda b: b.find_element("id", "stats-summary"))
+    share = len(proposed) / (len(proposed) + 1)
+    assert f"accepted unchanged: {round(share * 100)}%" in summary.text
+    assert browser.find_elements("css selector", "#stats td")  # kappa per tag
+
+    keys(browser, Keys.ESCAPE, "h")  # the history: newest first; reopen the long article
+    WebDriverWait(browser, 10).until(lambda b: len(b.find_elements("css selector", "#history-list li")) == 2)
+    first, older = browser.find_elements("css selector", "#history-list li")
+    assert first.get_attribute("data-id") == second and "model's accepted" in older.text
+    third = doc_id(browser)
+    keys(browser, Keys.ARROW_DOWN, Keys.ENTER)
+    wait_for_next(browser, third)
+    assert doc_id(browser) == LONG_ID and "Reopened" in browser.find_element("id", "reopened").text
+    assert {e.get_attribute("data-tag") for e in browser.find_elements("css selector", ".tag.accepted")} == set(proposed)
+    keys(browser, "0", Keys.ENTER)  # changed: no tag applies after all
+    wait_for_next(browser, LONG_ID)
+    assert [d.tags for d in LabelDB(db).log() if d.doc_id == LONG_ID] == [tuple(proposed), ()]
+    exported = browser.execute_async_script(
+        "const done = arguments[0];"
+        "fetch(document.getElementById('export-jsonl').href).then(r => r.text()).then(done)")
+    rows = {r["id"]: r for r in map(json.loads, exported.splitlines())}
+    assert rows[LONG_ID]["tags"] == [] and rows[second]["tags"] == ["missile_strikes"]
+
+    keys(browser, "/")  # search by words; Enter opens the first
+    keys(browser, "Gepard anti-aircraft")
+    WebDriverWait(browser, 10).until(lambda b: b.find_elements("css selector", "#search-results li[data-id]"))
+    found = browser.find_element("css selector", "#search-results li.selected").get_attribute("data-id")
+    keys(browser, Keys.ENTER)
+    WebDriverWait(browser, 10).until(lambda b: "/doc/" in b.current_url)
+    assert doc_id(browser) == found
+
+
+def test_a_closed_tab_frees_its_article_in_seconds(browser, proposing):
+    server, _ = proposing
+    main_window = browser.current_window_handle
+    browser.switch_to.new_window("tab")
+    browser.get(server.url + "&annotator=cat")
+    shown = doc_id(browser)
+    browser.close()  # pagehide: the page releases its claim
+    browser.switch_to.window(main_window)
+    token = server.url.split("token=")[1]
+    started = time.monotonic()
+    for n in range(50):  # a new tab each time: the first free article in the queue
+        status, body = request(f"{server.base}/api/next?annotator=cat&tab=tab-poll-{n}-0000",
+                               headers={"Authorization": f"Bearer {token}"})
+        assert status == 200, body
+        if body["document"]["id"] == shown:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError(f"{shown} was still held by the closed tab after 5 s")
+    assert time.monotonic() - started < 5

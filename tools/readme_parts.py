@@ -58,3 +58,10 @@ def output_formats() -> str:
     files = ", ".join(f"`{name}` ({', '.join(f.suffixes)})" for name, f in OUTPUT_FORMATS.items())
     return (f"`tagger predict --format` prints {printed}; `tagger tag --out` writes {files}, "
             "chosen by the extension or `--format`.\n")
+
+
+def label_keys() -> str:
+    """The labelling page's keys, from the registry its script reads."""
+    from tagger.app.keys import markdown_table
+
+    return markdown_table()

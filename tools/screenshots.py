@@ -1,5 +1,6 @@
-"""Writes docs/explain.png (the page of `tagger explain --format html`), docs/label.png
-(the page of `tagger label` on the seed articles) and docs/report.png (the report of
+"""Writes docs/explain.png (the page of `tagger explain --format html`), docs/label.png and
+docs/label-history.png (the page of `tagger label` on the seed articles) and docs/report.png
+(the report of
 `tagger evaluate --by quarter --report`, on our own synthetic fixture corpus, never on the
 publishers' text), as headless Chromium shows them (for the README).
 
@@ -31,9 +32,27 @@ def chromium(tmp: str):
 
 
 def label_page() -> None:
-    """The labelling page on a seed article: the model's tags ticked (dashed) with their
-    evidence, and the annotator's own evidence for one of them marked by click (solid)."""
+    """The labelling page on the seed articles, with the shipped model: docs/label.png shows
+    the model's proposal as its own layer (one tag accepted by a click on its chip, another
+    still only proposed) beside a tag the annotator chose by its key, with the evidence
+    sentence they clicked; docs/label-history.png, 900 px wide, two decisions later, the history panel
+    open to reopen one, and the note of what was just saved above the action bar."""
+    from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    def press(*keys):
+        chain = ActionChains(browser)
+        for k in keys:
+            chain.send_keys(k)
+        chain.perform()
+
+    def next_page(old):
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        WebDriverWait(browser, 15).until(
+            lambda b: b.find_elements(By.ID, "doc")
+            and b.find_element(By.ID, "doc").get_attribute("data-id") != old)
 
     with tempfile.TemporaryDirectory() as tmp:
         server = subprocess.Popen(
@@ -45,16 +64,30 @@ def label_page() -> None:
             url = server.stdout.readline().split()[1]
             browser = chromium(tmp)
             try:
-                browser.set_window_size(1300, 900)
+                browser.set_window_size(1300, 1150)
                 browser.get(url)
-                body = browser.find_element(By.TAG_NAME, "body")
-                body.send_keys("3", "3")  # escalation_rhetoric: unticked, ticked as one's own
-                sentence = next(s for s in browser.find_elements(By.CSS_SELECTOR, ".s")
+                first = browser.find_element(By.ID, "doc").get_attribute("data-id")
+                chips = browser.find_elements(By.CSS_SELECTOR, ".tag .proposal")
+                chips[0].click()  # the model's first proposed tag, accepted as it is
+                press("3")  # escalation_rhetoric, chosen by the annotator ...
+                sentence = next(s for s in browser.find_elements(By.CSS_SELECTOR, "#text .s")
                                 if "entitled" in s.text)
-                sentence.click()  # the model's evidence, unmarked ...
-                sentence.click()  # ... and marked as the annotator's own
+                sentence.click()  # ... with the sentence that earns it
+                browser.execute_script("window.scrollTo(0, 0)")
                 (REPO / "docs").mkdir(exist_ok=True)
                 browser.save_screenshot(str(REPO / "docs" / "label.png"))
+                press(Keys.ENTER)
+                next_page(first)
+                second = browser.find_element(By.ID, "doc").get_attribute("data-id")
+                press("0", Keys.ENTER)
+                next_page(second)
+                browser.set_window_size(900, 700)
+                press("h")
+                from selenium.webdriver.support.ui import WebDriverWait
+
+                WebDriverWait(browser, 10).until(
+                    lambda b: len(b.find_elements(By.CSS_SELECTOR, "#history-list li")) == 2)
+                browser.save_screenshot(str(REPO / "docs" / "label-history.png"))
             finally:
                 browser.quit()
         finally:

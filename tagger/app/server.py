@@ -35,30 +35,13 @@ from starlette.routing import Route
 from ..errors import DecisionError
 from ..io.labelsets import EXPORT_MEDIA_TYPES, export_text
 from .guard import Guard, json_body
+from .page import page_context
 from .session import Session
 
 ANNOTATOR = re.compile(r"^[\w.@+-]{1,64}$")
 TAB = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 STATIC = {"label.js": "text/javascript", "label.css": "text/css"}
 MAX_QUERY_CHARS = 200
-
-
-def pieces(view: dict) -> list[dict]:
-    """The text cut into its sentences and the characters between them, in order."""
-    text, out, at = view["text"], [], 0
-    best = {}
-    for t in view["tags"]:
-        if t["best"]:
-            best.setdefault(tuple(t["best"]), []).append(t["id"])
-    for start, end in view["sentences"]:
-        if start > at:
-            out.append({"text": text[at:start]})
-        out.append({"text": text[start:end], "start": start, "end": end,
-                    "model": best.get((start, end), [])})
-        at = end
-    if at < len(text):
-        out.append({"text": text[at:]})
-    return out
 
 
 def create_app(session: Session, *, token: str | None = None,
@@ -83,18 +66,9 @@ def create_app(session: Session, *, token: str | None = None,
         return value
 
     def render(annotator: str, tab: str, doc_id: str | None, opened: bool = False):
-        context = {"progress": session.progress(annotator), "csrf": csrf, "tab": tab,
-                   "reviewing": session.reviewing, "tags": session.schema.tags, "view": None,
-                   "opened": opened}
-        if doc_id is not None:
-            view = session.view(doc_id)
-            previous = session.previous(annotator, doc_id)
-            others = session.others(doc_id) if session.reviewing else []
-            context.update(view=view, pieces=pieces(view), paragraphs=paragraph_pieces(view),
-                           previous=previous, others=others,
-                           chosen=_chosen(view, previous, session.proposal(view)),
-                           suspects=session.suspects.get(doc_id, []))
-        return HTMLResponse(page.render(**context))
+        previous = session.previous(annotator, doc_id) if doc_id is not None else None
+        return HTMLResponse(page.render(**page_context(session, annotator, tab, csrf, doc_id,
+                                                       previous, opened)))
 
     # Plain functions run in a thread pool, so the database's waits (a commit's fsync,
     # another writer's lock) never stall other requests; async ones hand it their work.
@@ -239,49 +213,3 @@ def _int(value, default: int) -> int:
         return int(value)
     except ValueError:
         raise DecisionError("a limit is a whole number") from None
-
-
-def paragraph_pieces(view: dict) -> list[list[dict]]:
-    """:func:`pieces` grouped by the source's paragraphs (the line breaks between them
-    left out: the page draws each paragraph as a block)."""
-    text, out = view["text"], []
-    best = {}
-    for t in view["tags"]:
-        if t["best"]:
-            best.setdefault(tuple(t["best"]), []).append(t["id"])
-    sentences = view["sentences"]
-    for para in view["paragraphs"]:
-        at, part = para["start"], []
-        for i in para["sentences"]:
-            start, end = sentences[i]
-            if start > at and text[at:start].strip():
-                part.append({"text": text[at:start]})
-            elif start > at:
-                part.append({"text": " "})
-            part.append({"text": text[start:end], "start": start, "end": end,
-                         "model": best.get((start, end), [])})
-            at = end
-        if at < para["end"] and text[at:para["end"]].strip():
-            part.append({"text": text[at:para["end"]]})
-        out.append(part)
-    return out
-
-
-def _chosen(view: dict, previous, proposal: dict | None) -> dict:
-    """What the page starts from: the annotator's own decision on the document (just
-    undone, or in force when reopened), else nothing chosen; beside it, never mixed in,
-    the model's proposal (its tags and their evidence sentences), to accept or not."""
-    chosen = {"tags": [], "own": True, "accepted": [], "evidence": [], "no_evidence": [],
-              "none": False, "answer": None}
-    if previous is not None:
-        chosen["answer"] = previous.answer
-    if previous is not None and previous.answer in ("saved", "adjudicated"):
-        chosen.update(tags=list(previous.tags), accepted=list(previous.accepted or ()),
-                      evidence=[[e["tag"], e["start"], e["end"]] for e in previous.evidence
-                                if e["start"] is not None],
-                      no_evidence=list(previous.no_evidence), none=not previous.tags)
-    chosen["proposal"] = None if proposal is None else {
-        "tags": proposal["tags"],
-        "evidence": [[t, *proposal["evidence"][t]] for t in proposal["tags"]
-                     if t in proposal["evidence"]]}
-    return chosen
