@@ -68,6 +68,9 @@ def _schema(tags_path, db, label_files, model):
                    "'suggest' (tagger suggest's mixed strategy, retrained as labels arrive), "
                    "'review' (adjudicate disagreements), 'audit' (the labels tagger audit "
                    "finds probably wrong), or a file of document ids, one a line.")
+@click.option("--tag", "-t", "suggest_tags", multiple=True,
+              help="With --queue suggest: spend the picks on this tag only (repeatable) "
+                   "[default: every tag, taking turns].")
 @click.option("--retrain-every", type=click.IntRange(1), default=10, show_default=True,
               help="With --queue suggest: retrain (the model's settings, no search) on the "
                    "database's labels after this many new ones, and rank again.")
@@ -89,8 +92,8 @@ def _schema(tags_path, db, label_files, model):
 @max_doc_bytes_option
 @click.pass_context
 @handle_errors
-def label(ctx, data, db, model, no_model, tags_path, label_files, annotator, queue, overlap,
-          retrain_every, tag_order, seed, host, port, token, open_browser, max_doc_bytes):
+def label(ctx, data, db, model, no_model, tags_path, label_files, annotator, queue, suggest_tags,
+          overlap, retrain_every, tag_order, seed, host, port, token, open_browser, max_doc_bytes):
     """Label articles in the browser: one at a time, by keyboard, into a database.
 
     Each article shows its sentences, the tags' definitions and the model's score for
@@ -110,6 +113,8 @@ def label(ctx, data, db, model, no_model, tags_path, label_files, annotator, que
         return
     if not data or not db:
         raise click.UsageError("tagger label needs --data and --db (or a command: import, stats, export)")
+    if suggest_tags and queue != "suggest":
+        raise click.UsageError("--tag chooses the tags of --queue suggest")
     from ..app.server import create_app
     from ..app.session import Session, model_fingerprint
     from ..io.documents import read_documents
@@ -133,7 +138,8 @@ def label(ctx, data, db, model, no_model, tags_path, label_files, annotator, que
     store = LabelDB(db)
     session = Session(db=store, docs=docs, schema=schema, model=loaded, fingerprint=fingerprint,
                       queue=queue, overlap=overlap, annotator=annotator, seed=seed,
-                      tag_order=tag_order, retrain_every=retrain_every)
+                      tag_order=tag_order, retrain_every=retrain_every,
+                      suggest_tags=suggest_tags)
     allowed = ("127.0.0.1", "localhost", "[::1]") if _loopback(host) else ("*",)
     app = create_app(session, token=token, allowed_hosts=allowed)
     serve(app, host, port, token, f"{len(docs)} documents, {store.path}, as {annotator}, "
