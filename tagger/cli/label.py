@@ -107,7 +107,7 @@ def label(ctx, data, db, model, no_model, tags_path, label_files, annotator, que
       tagger label --data ../shared/corpus/economist-2023-2025.jsonl --db labels.db --tags labels/tags.toml
       tagger label stats --db labels.db
       tagger label export --db labels.db --out labels/new.jsonl
-      tagger train --data ../shared/corpus/economist-2023-2025.jsonl --labels labels.db ...
+      tagger train --data ../shared/corpus/economist-2023-2025.jsonl --labels labels.db --tags labels/tags.toml --model my-model
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -181,7 +181,10 @@ def serve(app, host: str, port: int, token: str | None, what: str, open_browser:
 
         webbrowser.open(url)
     config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
-    uvicorn.Server(config).run(sockets=[sock])
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:  # Ctrl-C, the way to stop: uvicorn shut down, then raised it again
+        pass
 
 
 @label.command("import")

@@ -55,7 +55,7 @@ def card(model, out, name):
     \b
     Examples:
       tagger card --model models/ukraine-war
-      tagger card --model model-2022 --out - | less
+      tagger card --model model-2022 --out -
     """
     from ..io.files import write_text_atomic
     from ..model.persist import load_model

@@ -106,7 +106,7 @@ def audit(data, label_files, tags_path, max_doc_bytes, k, quiet, fmt, out, **kwa
 
     \b
     Example:
-      tagger audit --data ../shared/corpus/ukraine-2022.jsonl --labels labels/reference-train.csv -k 20
+      tagger audit --data ../shared/corpus/ukraine-2022.jsonl --labels labels/reference-train.csv -k 20 --format csv
     """
     from ..evaluation.audit import audit as find
 
