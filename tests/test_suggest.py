@@ -226,3 +226,13 @@ def test_the_labelling_pages_suggest_queue_spends_its_picks_on_the_tags_given(tm
                                        str(tmp_path / "l.db"), "--tags", str(SCHEMA),
                                        "--tag", "energy_attacks", "--no-model"])
     assert result.exit_code == 2 and "--tag chooses the tags of --queue suggest" in result.output
+
+
+def test_an_unknown_tag_for_the_suggest_queue_is_refused_before_anything_is_imported(tmp_path,
+                                                                                    fixture_model):
+    result = CliRunner().invoke(main, ["label", "--data", str(FIXTURE_ARTICLES), "--db",
+                                       str(tmp_path / "l.db"), "--tags", str(SCHEMA),
+                                       "--model", str(fixture_model), "--labels",
+                                       str(FIXTURE_LABELS), "--queue", "suggest", "--tag", "nope"])
+    assert result.exit_code == 1 and result.output.startswith("Error: unknown tag 'nope'")
+    assert not (tmp_path / "l.db").exists()

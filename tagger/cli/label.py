@@ -132,6 +132,9 @@ def label(ctx, data, db, model, no_model, tags_path, label_files, annotator, que
         raise click.ClickException(f"the model's tags ({', '.join(loaded.tags)}) are not the "
                                    f"schema's ({', '.join(schema.ids)}): give a model of these "
                                    "tags with --model, or label with --no-model")
+    unknown = [t for t in suggest_tags if t not in schema.ids]
+    if unknown:  # refused before any import is written
+        raise click.ClickException(f"unknown tag {unknown[0]!r} (known: {', '.join(schema.ids)})")
     docs = read_documents(data, max_doc_bytes=max_doc_bytes)
     if label_files:
         _import(db, docs, label_files, schema, err=True)
