@@ -144,40 +144,26 @@ class Copy:
         return proc.stdout + proc.stderr
 
 
-def serve_and_stop(command: str, cwd: Path, env: dict, timeout: float = 120) -> str:
+def serve_and_stop(command: str, cwd: Path, env: dict) -> str:
     """As the README says: `--port 0` listens on a free port and prints the address to open;
-    Ctrl-C (SIGINT) stops the server. The page must answer at that address."""
-    import queue
+    Ctrl-C (SIGINT) stops the server, cleanly. The page must answer at that address."""
+    import shlex
     import signal
-    import threading
     import urllib.request
 
-    proc = subprocess.Popen(["bash", "-euo", "pipefail", "-c", f"exec {command} --port 0"],
-                            cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
-    lines: queue.Queue = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(x) for x in proc.stdout], daemon=True).start()
-    out, url = [], None
+    from labelserver import LabelServer
+
+    words = shlex.split(command)
+    assert words[:2] == ["tagger", "label"]
+    server = LabelServer(*words[2:], cwd=cwd, env=env)
     try:
-        while url is None:
-            try:
-                line = lines.get(timeout=timeout)
-            except queue.Empty:
-                pytest.fail(f"{command}: no address printed in {timeout} s")
-            out.append(line)
-            if line.startswith("open http://"):
-                url = line.split()[1]
-            elif proc.poll() is not None and lines.empty():
-                pytest.fail(f"{command} stopped:\n{''.join(out)}{proc.stderr.read()}")
-        with urllib.request.urlopen(url, timeout=30) as page:
+        with urllib.request.urlopen(server.url, timeout=60) as page:
             assert page.status == 200 and "<html" in page.read().decode().lower()
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=30) == 0, proc.stderr.read()
+        server.kill(signal.SIGINT)
+        assert server.proc.returncode == 0, server.proc.stderr.read()
+        return "".join(server.lines) + server.proc.stderr.read()
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    return "".join(out) + proc.stderr.read()
+        server.kill()
 
 
 @pytest.fixture(scope="module")
