@@ -16,10 +16,11 @@ TAGGER = Path(sys.executable).parent / "tagger"
 
 
 class LabelServer:
-    def __init__(self, *args: str):
-        self.proc = subprocess.Popen([str(TAGGER), "label", "--port", "0", *args],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        lines = []
+    def __init__(self, *args: str, cwd=None, env=None):
+        self.proc = subprocess.Popen([str(TAGGER), "label", "--port", "0", *args], cwd=cwd,
+                                     env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True)
+        self.lines = lines = []
         while len(lines) < 2:
             line = self.proc.stdout.readline()
             if not line:

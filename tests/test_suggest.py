@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from conftest import FIXTURE_ARTICLES, FIXTURE_LABELS, SCHEMA
 from tagger import Settings, load_model, load_schema, read_documents
 from tagger.cli import main
+from tagger.io.labels import read_labels
 from tagger.evaluation.audit import audit, suspects
 from tagger.evaluation.suggest import (NEAR_DUPLICATE, RANDOM_EVERY, UNCERTAIN_LOGIT,
                                        pool_vectors, suggest)
@@ -141,3 +142,97 @@ def test_audit_command_writes_the_documented_csv_columns(tmp_path):
     assert list(found[0]) == ["id", "tag", "given", "suggested", "confidence", "evidence"]
     assert {"id": found[0]["id"], "tag": found[0]["tag"], "given": found[0]["given"]} == \
         {"id": "fx002", "tag": "energy_attacks", "given": "1"}
+
+
+# -- --tag: the picks spent on some tags only ------------------------------------------------
+def test_with_tags_the_uncertain_picks_go_to_those_tags_only(pool, fixture_model):
+    model = load_model(fixture_model)
+    g = gaps(model, pool)
+    ids = [d.id for d in pool]
+    for focus in (["escalation_rhetoric"], ["air_defence_aid", "energy_attacks"]):
+        ks = [model.tags.index(t) for t in focus]
+        for seed in range(3):
+            picks = suggest(pool, model=model, n=8, strategy="uncertain", near_duplicate=1.0,
+                            seed=seed, tags=focus)
+            assert len(picks) == 8 and all(p.how == "uncertain" for p in picks)
+            taken: list[str] = []
+            for turn, p in enumerate(picks):
+                # each pick is the nearest call not yet taken of a focus tag, the tags in turn
+                options = {next(ids[i] for i in np.argsort(g[:, k], kind="stable")
+                                if ids[i] not in taken) for k in ks}
+                assert p.id in options
+                taken.append(p.id)
+            if len(focus) == 1:  # the whole batch follows that tag's ranking
+                order = [ids[i] for i in np.argsort(g[:, ks[0]], kind="stable")]
+                assert [p.id for p in picks] == order[:8]
+    everything = suggest(pool, model=model, n=8, strategy="uncertain", near_duplicate=1.0)
+    assert [p.id for p in everything] != [p.id for p in suggest(
+        pool, model=model, n=8, strategy="uncertain", near_duplicate=1.0, tags=["energy_attacks"])]
+
+
+def test_with_tags_mixed_keeps_its_random_fifth(pool, fixture_model):
+    model = load_model(fixture_model)
+    picks = suggest(pool, model=model, n=10, strategy="mixed", tags=["escalation_rhetoric"])
+    focus = suggest(pool, model=model, n=8, strategy="uncertain", tags=["escalation_rhetoric"])
+    assert [p.how for p in picks].count("random") == 10 // RANDOM_EVERY
+    assert [p.id for p in picks if p.how == "uncertain"][:4] == [p.id for p in focus][:4]
+
+
+def test_with_tags_cold_starts_with_those_tags_keywords(pool):
+    schema = load_schema(SCHEMA)
+    picks = suggest(pool, n=6, strategy="cold", schema=schema, tags=["energy_attacks"])
+    keyword_picks = [p for p in picks if p.how == "keywords"]
+    assert keyword_picks and all(p.tags.get("energy_attacks", 0) > 0 for p in keyword_picks)
+    mentions = [p.tags["energy_attacks"] for p in keyword_picks]
+    assert mentions == sorted(mentions, reverse=True)
+
+
+def test_tags_must_be_known_and_random_picks_take_none(pool, fixture_model):
+    model = load_model(fixture_model)
+    with pytest.raises(Exception, match="unknown tag 'nope'"):
+        suggest(pool, model=model, n=5, tags=["nope"])
+    with pytest.raises(Exception, match="without regard to tags"):
+        suggest(pool, model=model, n=5, strategy="random", tags=["energy_attacks"])
+
+
+def test_suggest_tag_on_the_command_line(tmp_path, fixture_model):
+    model = load_model(fixture_model)
+    args = ["suggest", "--model", str(fixture_model), "--data", str(FIXTURE_ARTICLES),
+            "--labels", str(FIXTURE_LABELS), "-n", "6", "--format", "jsonl"]
+    result = CliRunner().invoke(main, [*args, "--tag", "escalation_rhetoric", "-t", "missile_strikes"])
+    assert result.exit_code == 0, result.output
+    got = [json.loads(line)["id"] for line in result.output.splitlines()]
+    labelled = read_labels(FIXTURE_LABELS)
+    docs = [d for d in read_documents([FIXTURE_ARTICLES]) if d.id not in labelled]
+    want = suggest(docs, model=model, n=6, tags=["escalation_rhetoric", "missile_strikes"])
+    assert got == [p.id for p in want]
+    bad = CliRunner().invoke(main, [*args, "--tag", "nope"])
+    assert bad.exit_code == 1 and bad.output.startswith("Error: unknown tag 'nope' (known: ")
+
+
+def test_the_labelling_pages_suggest_queue_spends_its_picks_on_the_tags_given(tmp_path,
+                                                                            fixture_model):
+    from tagger.app.session import Session
+    from tagger.io.labeldb import LabelDB
+
+    model = load_model(fixture_model)
+    docs = read_documents([FIXTURE_ARTICLES])
+    session = Session(db=LabelDB(tmp_path / "l.db"), docs=docs, schema=load_schema(SCHEMA),
+                      model=model, queue="suggest", suggest_tags=("energy_attacks",))
+    want = suggest(docs, model=model, n=10, tags=["energy_attacks"])
+    assert session.queue_order()[:10] == [p.id for p in want]
+    assert want != suggest(docs, model=model, n=10)
+    result = CliRunner().invoke(main, ["label", "--data", str(FIXTURE_ARTICLES), "--db",
+                                       str(tmp_path / "l.db"), "--tags", str(SCHEMA),
+                                       "--tag", "energy_attacks", "--no-model"])
+    assert result.exit_code == 2 and "--tag chooses the tags of --queue suggest" in result.output
+
+
+def test_an_unknown_tag_for_the_suggest_queue_is_refused_before_anything_is_imported(tmp_path,
+                                                                                    fixture_model):
+    result = CliRunner().invoke(main, ["label", "--data", str(FIXTURE_ARTICLES), "--db",
+                                       str(tmp_path / "l.db"), "--tags", str(SCHEMA),
+                                       "--model", str(fixture_model), "--labels",
+                                       str(FIXTURE_LABELS), "--queue", "suggest", "--tag", "nope"])
+    assert result.exit_code == 1 and result.output.startswith("Error: unknown tag 'nope'")
+    assert not (tmp_path / "l.db").exists()

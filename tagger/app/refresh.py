@@ -24,9 +24,10 @@ class Refresher:
     saved decision retrains once ``every`` new labels have arrived."""
 
     def __init__(self, db: LabelDB, docs: Sequence[Document], schema: TagSchema, model, *,
-                 every: int = 10, seed: int = 0, on_error: Callable[[str], None] | None = None):
+                 every: int = 10, seed: int = 0, on_error: Callable[[str], None] | None = None,
+                 tags: Sequence[str] = ()):
         self.db, self.docs, self.schema, self.model = db, list(docs), schema, model
-        self.every, self.seed, self.on_error = every, seed, on_error
+        self.every, self.seed, self.on_error, self.tags = every, seed, on_error, tuple(tags)
         self.vectors = pool_vectors(self.docs)
         self.position = {d.id: i for i, d in enumerate(self.docs)}
         self.lock = threading.Lock()
@@ -40,7 +41,8 @@ class Refresher:
         pool = [d for d in self.docs if d.id not in labelled]
         rows = [self.position[d.id] for d in pool]
         picks = suggest(pool, model=model, n=min(RANKED, len(pool)), strategy="mixed",
-                        schema=self.schema, seed=self.seed, vectors=self.vectors[rows])
+                        schema=self.schema, seed=self.seed, vectors=self.vectors[rows],
+                        tags=self.tags)
         first = [p.id for p in picks]
         chosen = set(first)
         return first + [d.id for d in pool if d.id not in chosen]

@@ -41,6 +41,7 @@ class Session:
     tag_order: str = "schema"  # or "score": the model's likeliest tags first
     retrain_every: int = 10    # the suggest queue: retrain after this many new labels
     relabel: bool = False      # a queue file's articles, labelled before or not
+    suggest_tags: tuple = ()   # the suggest queue: spend the picks on these tags (default all)
     order: list[str] = field(default_factory=list, init=False)
     by_id: dict[str, Document] = field(default_factory=dict, init=False)
     refresher: object | None = field(default=None, init=False, repr=False)
@@ -75,7 +76,8 @@ class Session:
             from .refresh import Refresher
 
             self.refresher = Refresher(self.db, self.docs, self.schema, self.model,
-                                       every=self.retrain_every, seed=self.seed)
+                                       every=self.retrain_every, seed=self.seed,
+                                       tags=self.suggest_tags)
         elif self.queue == "audit":
             self.order, self.suspects = self._audit()
         else:

@@ -60,8 +60,7 @@ def tag(model, inputs, out, fmt, batch_size, jobs, engine, scheduler, duplicates
     Examples:
       tagger tag ../shared/corpus/ukraine-2022.jsonl --out tags.jsonl
       tagger tag ../shared/corpus/news-2023-2025.jsonl seeds/ --out tags.parquet --jobs 2
-      tagger tag --incremental inbox/ --out archive.jsonl
-      tagger tag archive.jsonl --out tags.csv --engine dask --scheduler tcp://10.0.0.5:8786
+      tagger tag --incremental seeds/ --out archive.jsonl
     """
     from tqdm import tqdm
 

@@ -39,10 +39,10 @@ def train(data, label_files, tags_path, model, quiet, max_doc_bytes, **kwargs):
     (DIR/README.md, see `tagger card`) is written with it.
 
     \b
-    Example:
-      tagger train --data ../shared/corpus/ukraine-2022.jsonl --data seeds \\
-        --labels labels/reference-train.csv --labels labels/seeds.csv \\
-        --tags labels/tags.toml --model models/ukraine-war
+    Example (settings fixed, no search: seconds):
+      tagger train --data ../shared/corpus/ukraine-2022.jsonl --labels labels/reference-train.csv \\
+        --labels labels/reference-train-evidence.jsonl --tags labels/tags.toml \\
+        --C 300 --ngram-max 1 --keyword-window 15 --sentences --model model-2022
     """
     from ..model.persist import check_model_target, save_model
     from ..reports.card import model_card
@@ -144,9 +144,9 @@ def evaluate(model, data, label_files, tags_path, json_path, report_path, cv, by
     \b
     Examples:
       tagger evaluate --data ../shared/corpus/economist-2023-2025.jsonl \\
-        --labels ../shared/labels/economist-random.csv --json scores.json --report report.html
-      tagger evaluate --cv 5 --data ../shared/corpus/ukraine-2022.jsonl \\
-        --labels labels/reference-train.csv --tags labels/tags.toml
+        --labels ../shared/labels/economist-suggested.csv --json scores.json --report report.html
+      tagger evaluate --cv 3 --data ../shared/corpus/ukraine-2022.jsonl \\
+        --labels labels/reference-train.csv --tags labels/tags.toml --report report.html
       tagger evaluate --model model-2022 --data ../shared/corpus/economist-2023-2025.jsonl \\
         --labels labels/economist-random.csv --by year
       tagger evaluate --model models/ukraine-war --against model-2022 \\

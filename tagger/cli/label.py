@@ -71,6 +71,9 @@ def _schema(tags_path, db, label_files, model):
 @click.option("--relabel", is_flag=True,
               help="With a queue file: offer its articles even when already labelled, each "
                    "starting from your label in force, until you have decided each again.")
+@click.option("--tag", "-t", "suggest_tags", multiple=True,
+              help="With --queue suggest: spend the picks on this tag only (repeatable) "
+                   "[default: every tag, taking turns].")
 @click.option("--retrain-every", type=click.IntRange(1), default=10, show_default=True,
               help="With --queue suggest: retrain (the model's settings, no search) on the "
                    "database's labels after this many new ones, and rank again.")
@@ -93,8 +96,8 @@ def _schema(tags_path, db, label_files, model):
 @click.pass_context
 @handle_errors
 def label(ctx, data, db, model, no_model, tags_path, label_files, annotator, queue, relabel,
-          overlap, retrain_every, tag_order, seed, host, port, token, open_browser,
-          max_doc_bytes):
+          suggest_tags, overlap, retrain_every, tag_order, seed, host, port, token,
+          open_browser, max_doc_bytes):
     """Label articles in the browser: one at a time, by keyboard, into a database.
 
     Each article shows its paragraphs and sentences, the tags' definitions and the
@@ -111,18 +114,18 @@ def label(ctx, data, db, model, no_model, tags_path, label_files, annotator, que
       tagger label --data ../shared/corpus/economist-2023-2025.jsonl --db labels.db --tags labels/tags.toml
       tagger label stats --db labels.db
       tagger label export --db labels.db --out labels/new.jsonl
-      tagger train --data ../shared/corpus/economist-2023-2025.jsonl --labels labels.db ...
+      tagger train --data ../shared/corpus/economist-2023-2025.jsonl --labels labels.db --tags labels/tags.toml --model my-model
     """
     if ctx.invoked_subcommand is not None:
         return
     if not data or not db:
-        raise click.UsageError("tagger label needs --data and --db (or a command: stats, export)")
+        raise click.UsageError("tagger label needs --data and --db (or a command: import, stats, export)")
+    if suggest_tags and queue != "suggest":
+        raise click.UsageError("--tag chooses the tags of --queue suggest")
     from ..app.server import create_app
     from ..app.session import Session, model_fingerprint
     from ..io.documents import read_documents
     from ..io.labeldb import LabelDB
-    from ..io.labels import attach_labels
-    from ..io.labelsets import import_labels
     from ..model.persist import load_model
 
     if not _loopback(host) and not token:
@@ -136,19 +139,34 @@ def label(ctx, data, db, model, no_model, tags_path, label_files, annotator, que
         raise click.ClickException(f"the model's tags ({', '.join(loaded.tags)}) are not the "
                                    f"schema's ({', '.join(schema.ids)}): give a model of these "
                                    "tags with --model, or label with --no-model")
+    unknown = [t for t in suggest_tags if t not in schema.ids]
+    if unknown:  # refused before any import is written
+        raise click.ClickException(f"unknown tag {unknown[0]!r} (known: {', '.join(schema.ids)})")
     docs = read_documents(data, max_doc_bytes=max_doc_bytes)
+    if label_files:
+        _import(db, docs, label_files, schema, err=True)
     store = LabelDB(db)
-    for f in label_files:
-        added = import_labels(store, attach_labels(docs, [f], known_tags=schema.ids),
-                              origin=f"import {f}")
-        click.echo(f"imported {added} labels from {f}", err=True)
     session = Session(db=store, docs=docs, schema=schema, model=loaded, fingerprint=fingerprint,
                       queue=queue, overlap=overlap, annotator=annotator, seed=seed,
-                      tag_order=tag_order, retrain_every=retrain_every, relabel=relabel)
+                      tag_order=tag_order, retrain_every=retrain_every, relabel=relabel,
+                      suggest_tags=suggest_tags)
     allowed = ("127.0.0.1", "localhost", "[::1]") if _loopback(host) else ("*",)
     app = create_app(session, token=token, allowed_hosts=allowed)
     serve(app, host, port, token, f"{len(docs)} documents, {store.path}, as {annotator}, "
                                   f"queue {queue}", open_browser)
+
+
+def _import(db, docs, label_files, schema, *, err: bool = False):
+    """Read the label files together, check them all, then import them in one transaction;
+    print the counts."""
+    from ..io.labels import attach_labels, labelled
+    from ..io.labelsets import import_labelled, import_origin
+
+    given = labelled(attach_labels(docs, label_files, known_tags=schema.ids))
+    done = import_labelled(db, given, origin=import_origin(label_files))
+    click.echo(f"imported {done.labels} labels ({done.with_evidence} with evidence), "
+               f"{done.already} already there, from {', '.join(map(str, label_files))}", err=err)
+    return done
 
 
 def serve(app, host: str, port: int, token: str | None, what: str, open_browser: bool) -> None:
@@ -173,7 +191,43 @@ def serve(app, host: str, port: int, token: str | None, what: str, open_browser:
 
         webbrowser.open(url)
     config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
-    uvicorn.Server(config).run(sockets=[sock])
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:  # Ctrl-C, the way to stop: uvicorn shut down, then raised it again
+        pass
+
+
+@label.command("import")
+@click.option("--db", "db", required=True, type=click.Path(dir_okay=False),
+              help="The label database (SQLite; created when missing).")
+@click.option("--data", "-d", "data", multiple=True, required=True,
+              help="The documents labelled: a file or directory, as for train (repeatable).")
+@click.option("--labels", "-l", "label_files", multiple=True, required=True,
+              type=click.Path(dir_okay=False),
+              help="Label files, read together: CSV, JSONL with evidence, evidence files, or "
+                   "another database (repeatable).")
+@click.option("--tags", "tags_path", type=click.Path(dir_okay=False),
+              help="Tag schema (TOML) [default: a tags.toml beside the database or the first "
+                   "--labels file].")
+@max_doc_bytes_option
+@handle_errors
+def import_(db, data, label_files, tags_path, max_doc_bytes):
+    """Import labels into the database, without serving the page: whole or not at all.
+
+    The label files given together are read together (a CSV and its evidence file, in
+    any order) and checked completely before anything is written; then every label is
+    stored in one transaction, as the annotator 'import'. A file that fails leaves the
+    database as it was. Importing the same labels again adds nothing.
+
+    \b
+    Examples:
+      tagger label import --db labels.db --data ../shared/corpus/economist-2023-2025.jsonl --tags labels/tags.toml \\
+        --labels labels/economist-random.csv --labels labels/economist-random-evidence.jsonl
+    """
+    from ..io.documents import read_documents
+
+    schema = _schema(tags_path, db, label_files, None)
+    _import(db, read_documents(data, max_doc_bytes=max_doc_bytes), label_files, schema)
 
 
 @label.command()

@@ -48,10 +48,14 @@ def _emit(rows, columns, fmt, out):
               help="uncertain: nearest a tag's threshold, tags taking turns; mixed: the same "
                    "with every fifth pick random; random; cold: no model, the schema's "
                    "keywords, then diversity.")
+@click.option("--tag", "-t", "focus", multiple=True,
+              help="Spend the picks on this tag only, where the model is weakest, say "
+                   "(repeatable) [default: every tag, taking turns].")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random picks.")
 @_rows_option
 @handle_errors
-def suggest(model, data, label_files, tags_path, max_doc_bytes, n, strategy, seed, fmt, out):
+def suggest(model, data, label_files, tags_path, max_doc_bytes, n, strategy, focus, seed, fmt,
+            out):
     """Which unlabelled articles to label next, and why.
 
     The pool is every document of --data without a label (in --labels, or in its own
@@ -62,7 +66,9 @@ def suggest(model, data, label_files, tags_path, max_doc_bytes, n, strategy, see
     \b
     Examples:
       tagger suggest --data ../shared/corpus/economist-2023-2025.jsonl --labels labels/economist-random.csv -n 20
-      tagger suggest --data pool.jsonl --strategy cold --tags labels/tags.toml --format csv -o picks.csv
+      tagger suggest --data ../shared/corpus/economist-2023-2025.jsonl --labels labels/economist-random.csv \\
+        --tag escalation_rhetoric -n 20 --format csv -o picks.csv
+      tagger suggest --data seeds --strategy cold --tags labels/tags.toml -n 5
     """
     from ..evaluation.suggest import suggest as pick
     from ..model.persist import load_model
@@ -74,7 +80,8 @@ def suggest(model, data, label_files, tags_path, max_doc_bytes, n, strategy, see
                              known_tags=loaded.tags if loaded else None)
     pool = [d for d in docs if d.tags is None]
     titles = {d.id: d.title for d in pool}
-    picks = pick(pool, model=loaded, n=n, strategy=strategy, schema=schema, seed=seed)
+    picks = pick(pool, model=loaded, n=n, strategy=strategy, schema=schema, seed=seed,
+                 tags=focus)
     rows = [{**p.to_dict(), "title": titles[p.id]} for p in picks]
     _emit(rows, ["rank", "id", "how", "tags", "title"], fmt, out)
     if fmt == "table" and not out:
@@ -99,7 +106,7 @@ def audit(data, label_files, tags_path, max_doc_bytes, k, quiet, fmt, out, **kwa
 
     \b
     Example:
-      tagger audit --data ../shared/corpus/ukraine-2022.jsonl --labels labels/reference-train.csv -k 20
+      tagger audit --data ../shared/corpus/ukraine-2022.jsonl --labels labels/reference-train.csv -k 20 --format csv
     """
     from ..evaluation.audit import audit as find
 

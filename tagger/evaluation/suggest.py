@@ -10,6 +10,9 @@
 - ``cold``: no model at all: per tag, the articles with the most mentions of the schema's
   keywords in context, tags taking turns; then the articles least like those picked.
 
+Given ``tags``, the turns go to those tags only (where the model is weakest, say); the
+random fifth of ``mixed`` stays random, so the batch still tells how the model does.
+
 No two picks are near-duplicates: an article whose TF-IDF cosine with a pick already made
 is above :data:`NEAR_DUPLICATE` is passed over.
 """
@@ -82,16 +85,26 @@ class _Picker:
 
 def suggest(pool: Sequence[Document], *, model=None, n: int = 50, strategy: str = "mixed",
             schema: TagSchema | None = None, seed: int = 0,
-            near_duplicate: float = NEAR_DUPLICATE, vectors=None) -> list[Pick]:
+            near_duplicate: float = NEAR_DUPLICATE, vectors=None,
+            tags: Sequence[str] | None = None) -> list[Pick]:
     """Up to ``n`` articles of ``pool`` to label next, best first (see the module's text).
 
     ``vectors``: the pool's L2-normalised TF-IDF rows, when the caller keeps them (a
-    labelling loop asks again and again of one pool); by default made here."""
+    labelling loop asks again and again of one pool); by default made here. ``tags``: spend
+    the picks on these tags only (all of them by default)."""
     if strategy not in STRATEGIES:
         raise ModelError(f"unknown strategy {strategy!r} (use {', '.join(STRATEGIES)})")
     if strategy in ("mixed", "uncertain") and model is None:
         raise ModelError(f"the {strategy!r} strategy ranks by a model's scores, and no model "
                          "was given")
+    if tags and strategy == "random":
+        raise ModelError("random picks are drawn without regard to tags: focusing on tags "
+                         "needs the uncertain, mixed or cold strategy")
+    if tags:
+        known = list(model.tags) if strategy != "cold" else (schema.ids if schema else [])
+        unknown = [t for t in tags if t not in known]
+        if unknown:
+            raise ModelError(f"unknown tag {unknown[0]!r} (known: {', '.join(known)})")
     pool = list(pool)
     if not pool or n < 1:
         return []
@@ -109,7 +122,7 @@ def suggest(pool: Sequence[Document], *, model=None, n: int = 50, strategy: str 
         return None
 
     if strategy == "cold":
-        return _cold(pool, schema, picker, n, X)
+        return _cold(pool, schema, picker, n, X, tags)
     proba = model.predict_proba([d.content for d in pool]) if model is not None else None
 
     def scores(i):
@@ -126,8 +139,9 @@ def suggest(pool: Sequence[Document], *, model=None, n: int = 50, strategy: str 
     gap = threshold_gap(proba, model.thresholds)
     # The first turn goes to a tag drawn with the seed: with fewer picks than tags, a fixed
     # order would leave the same tags out of every batch.
-    shift = int(rng.integers(len(model.tags)))
-    turns = list(range(shift, len(model.tags))) + list(range(shift))
+    focus = [k for k, t in enumerate(model.tags) if not tags or t in tags]
+    shift = int(rng.integers(len(focus)))
+    turns = focus[shift:] + focus[:shift]
     per_tag = [iter(np.argsort(gap[:, k], kind="stable").tolist()) for k in turns]
     turn = 0
     while len(out) < n:
@@ -151,7 +165,7 @@ def suggest(pool: Sequence[Document], *, model=None, n: int = 50, strategy: str 
     return out
 
 
-def _cold(pool, schema, picker: _Picker, n: int, X) -> list[Pick]:
+def _cold(pool, schema, picker: _Picker, n: int, X, tags=None) -> list[Pick]:
     """Keyword mentions per tag, tags taking turns; then the least similar to the picks."""
     from ..config import Settings
     from ..model.core import make_lexicon
@@ -164,8 +178,11 @@ def _cold(pool, schema, picker: _Picker, n: int, X) -> list[Pick]:
     lexicon = make_lexicon(keywords, Settings())
     hits = np.asarray(lexicon.counts(tokenize([d.content for d in pool])), dtype=np.float64)
     names = [k["tag"] for k in keywords]
+    if tags and not set(tags) & set(names):
+        raise ModelError(f"the 'cold' strategy needs keywords for {', '.join(tags)} in the "
+                         "tag schema")
     per_tag = [iter([i for i in np.argsort(-hits[:, k], kind="stable").tolist() if hits[i, k] > 0])
-               for k in range(hits.shape[1])]
+               for k in range(hits.shape[1]) if not tags or names[k] in tags]
     out: list[Pick] = []
     turn, exhausted = 0, set()
     while len(out) < n and len(exhausted) < len(per_tag):

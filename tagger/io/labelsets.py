@@ -15,8 +15,10 @@ from typing import Sequence
 from ..errors import InputError
 from .evidence import LabelRows, check_tags
 from .files import check_output, write_text_atomic
-from .labeldb import Decision, LabelDB
+from .labeldb import Decision, LabelDB, check_decision, to_decision
 from .records import Document
+
+ORIGIN_CHARS = 1000  # of a decision's origin: 'import' and the files' names
 
 
 @dataclass
@@ -162,26 +164,80 @@ def spans(doc: Document, tag: str, sentences: Sequence[str]) -> list[dict]:
     return out
 
 
+@dataclass(frozen=True)
+class Imported:
+    """What an import did: decisions added (and how many carry evidence), and labels that
+    were stored already, unchanged, so nothing was added for them."""
+
+    labels: int = 0
+    with_evidence: int = 0
+    already: int = 0
+
+
+def import_decisions(docs: Sequence[Document], *, origin: str,
+                     annotator: str = "import") -> list[Decision]:
+    """The decisions storing the labels the documents carry, each checked (DecisionError)."""
+    out = []
+    for doc in docs:
+        if doc.tags is None:
+            continue
+        evidence = tuple(e for tag, sentences in doc.evidence for e in spans(doc, tag, sentences))
+        given = {e["tag"] for e in evidence}
+        decision = Decision(doc_id=doc.id, annotator=annotator, answer="saved", tags=doc.tags,
+                            evidence=evidence, no_evidence=tuple(t for t in doc.tags
+                                                                 if t not in given),
+                            origin=origin)
+        check_decision(decision)
+        out.append(decision)
+    return out
+
+
+def store_labels(db: LabelDB, docs: Sequence[Document], *, origin: str,
+                 annotator: str = "import") -> Imported:
+    """Store the labels the documents carry (from label files) as decisions of
+    ``annotator``, all in one transaction: every decision is checked before any is
+    written, and any error leaves the database as it was. A document whose label is
+    stored already, unchanged, is left alone, so importing twice adds nothing."""
+    return store_decisions(db, import_decisions(docs, origin=origin, annotator=annotator))
+
+
+def store_decisions(db: LabelDB, decisions: Sequence[Decision]) -> Imported:
+    """Append checked ``saved`` decisions in one transaction, but none whose label its
+    annotator has in force already, unchanged."""
+    with db.transaction() as con:
+        before = {(r["doc_id"], r["annotator"]): to_decision(r)
+                  for r in con.execute("SELECT * FROM current_labels")}
+        new = [d for d in decisions if not _stored(before.get((d.doc_id, d.annotator)), d)]
+        for d in new:
+            db.add(d, con)
+    return Imported(labels=len(new), with_evidence=sum(1 for d in new if d.evidence),
+                    already=len(decisions) - len(new))
+
+
+def _stored(old: Decision | None, new: Decision) -> bool:
+    return (old is not None and old.answer == "saved" and old.tags == new.tags
+            and old.evidence == new.evidence)
+
+
 def import_labels(db: LabelDB, docs: Sequence[Document], *, origin: str,
                   annotator: str = "import") -> int:
-    """Store the labels the documents carry (from label files) as decisions of
-    ``annotator``; a document whose label is already stored unchanged is left alone, so
-    importing twice adds nothing. Returns how many decisions were added."""
-    before = {d.doc_id: d for d in db.current(annotator)}
-    added = 0
-    with db.transaction() as con:
-        for doc in docs:
-            if doc.tags is None:
-                continue
-            evidence = tuple(e for tag, sentences in doc.evidence for e in spans(doc, tag, sentences))
-            old = before.get(doc.id)
-            if old is not None and old.answer == "saved" and old.tags == doc.tags \
-                    and old.evidence == evidence:
-                continue
-            db.add(Decision(doc_id=doc.id, annotator=annotator, answer="saved", tags=doc.tags,
-                            evidence=evidence,
-                            no_evidence=tuple(t for t in doc.tags
-                                              if t not in {e["tag"] for e in evidence}),
-                            origin=origin), con)
-            added += 1
-    return added
+    """:func:`store_labels`, returning how many decisions were added."""
+    return store_labels(db, docs, origin=origin, annotator=annotator).labels
+
+
+def import_origin(label_files: Sequence[str | Path]) -> str:
+    """A decision's origin for an import of these files (bounded: many files, long names)."""
+    origin = "import " + " ".join(str(f) for f in label_files)
+    return origin if len(origin) <= ORIGIN_CHARS else origin[:ORIGIN_CHARS - 3] + "..."
+
+
+def import_labelled(db_path: str | Path, docs: Sequence[Document], *, origin: str,
+                    annotator: str = "import") -> Imported:
+    """Import the labels ``docs`` carry (attached from label files, all of them read and
+    checked together by :func:`tagger.io.labels.attach_labels`) into the database at
+    ``db_path``. It is opened, or created, only once every decision has been checked, and
+    written in one transaction, so an error leaves it byte for byte as it was (or absent)."""
+    decisions = import_decisions(docs, origin=origin, annotator=annotator)
+    if not decisions:
+        return Imported()
+    return store_decisions(LabelDB(db_path), decisions)
