@@ -143,13 +143,13 @@ def evaluate(model, data, label_files, tags_path, json_path, report_path, cv, by
 
     \b
     Examples:
-      tagger evaluate --data ../shared/corpus/economist-2023-2025.jsonl \\
-        --labels ../shared/labels/economist-suggested.csv --json scores.json --report report.html
+      tagger evaluate --model model-2022 --data ../shared/corpus/economist-2023-2025.jsonl \\
+        --labels labels/economist-random.csv --json scores.json --report report.html
       tagger evaluate --cv 3 --data ../shared/corpus/ukraine-2022.jsonl \\
         --labels labels/reference-train.csv --tags labels/tags.toml --report report.html
       tagger evaluate --model model-2022 --data ../shared/corpus/economist-2023-2025.jsonl \\
         --labels labels/economist-random.csv --by year
-      tagger evaluate --model models/ukraine-war --against model-2022 \\
+      tagger evaluate --model model-2022 --against model-2022-words \\
         --data ../shared/corpus/economist-2023-2025.jsonl --labels labels/economist-random.csv
     """
     from ..evaluation.crossval import cross_validation
