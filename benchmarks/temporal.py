@@ -101,6 +101,8 @@ def self_trained(margin: float, base: dict):
     return fit
 
 
+register("names+hard10", "names 0.3 and hard negatives 10",
+         settings=dict(name_weight=0.3, hard_negative_weight=10.0))
 register("self0.3", "self-training on the unlabelled later articles (margin 0.3)",
          unlabelled=True, fit=self_trained(0.3, {}))
 register("combo", "names 0.3 + hard negatives 10 + IDF from later articles",

@@ -164,7 +164,9 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
         search = {k: v for k, v in (search or {}).items() if k not in ("sentences", "sentence_C")} or None
 
     candidates = search_grid(base, search)
-    corpus = tokenized(train_docs, tags, keywords) if any(c.sentences for c in candidates) else None
+    # hard negatives are looked for only when a candidate weighs them
+    hard = keywords if any(c.hard_negative_weight != 1.0 for c in candidates) else ()
+    corpus = tokenized(train_docs, tags, hard) if any(c.sentences for c in candidates) else None
     feature_cache: dict = {}
     matrix_cache: dict = {}
     keyword_cache: dict = {}
