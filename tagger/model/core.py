@@ -12,6 +12,7 @@ import numpy as np
 
 from ..config import Settings
 from ..io.records import Document
+from ..text.cues import NAMES as CUE_NAMES, CueMatcher
 from ..text.keywords import Lexicon, keyword_values
 from ..text.ngrams import NgramCounter
 from ..text.tokens import TOKEN_PATTERN, tokenize
@@ -58,7 +59,7 @@ class TaggerModel:
     keywords: list = field(default_factory=list)
     # per tag, a linear scorer of sentences, whose best score in a document is one of the
     # last n_tags columns of coef (None: a model without sentence features)
-    sentence_coef: np.ndarray | None = None       # (n_tags, n_terms)
+    sentence_coef: np.ndarray | None = None       # (n_tags, n_terms + n_sentence_cues)
     sentence_intercept: np.ndarray | None = None  # (n_tags,)
     metadata: dict = field(default_factory=dict)
     # per training document, hashes of its id and text (tagger.model.provenance); None for
@@ -97,6 +98,17 @@ class TaggerModel:
         if "lexicon" not in self._cache:
             self._cache["lexicon"] = make_lexicon(self.keywords, self.settings)
         return self._cache["lexicon"]
+
+    def cue_matcher(self):
+        """The sentence scorers' cue matcher (built on first use), or None without cues."""
+        if "cues" not in self._cache:
+            self._cache["cues"] = CueMatcher() if self.settings.sentence_cues > 0 else None
+        return self._cache["cues"]
+
+    @property
+    def n_sentence_cues(self) -> int:
+        """Cue columns of the sentence scorers, after their terms'."""
+        return len(CUE_NAMES) if self.settings.sentence_cues > 0 else 0
 
     @property
     def vectorizer(self):
@@ -193,7 +205,9 @@ class TaggerModel:
             z += row_products(K, self.coef[:, kw])
             blocks.append(K)
         if counter is not None and (evidence or self.sentence_coef is not None):
-            rows = sentence_rows(counter, tokens, self.idf, hits)
+            cues = self.cue_matcher() if self.sentence_coef is not None else None
+            rows = sentence_rows(counter, tokens, self.idf, hits, cues=cues,
+                                 cue_value=self.settings.sentence_cues)
             coef, intercept = (self.coef[:, terms], self.intercept) if self.sentence_coef is None \
                 else (self.sentence_coef, self.sentence_intercept)
             scores = sigmoid(sentence_logits(rows, coef, intercept))
