@@ -128,6 +128,7 @@ register("ngramw0.5", "n-gram features scaled by 0.5 against keyword and sentenc
 register("ngramw0.25", "n-gram features scaled by 0.25", settings=dict(ngram_weight=0.25))
 register("cues0.3", "sentence scorers with cue features (who speaks and how) of value 0.3",
          settings=dict(sentence_cues=0.3))
+register("cues0.5", "sentence cue features of value 0.5", settings=dict(sentence_cues=0.5))
 register("cues1", "sentence cue features of value 1", settings=dict(sentence_cues=1.0))
 register("cues0.3+hard10", "cues 0.3 and hard negatives 10",
          settings=dict(sentence_cues=0.3, hard_negative_weight=10.0))

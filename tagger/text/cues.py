@@ -50,8 +50,14 @@ class CueMatcher:
     """Finds the cue classes of sentences from their tokens' hashes."""
 
     def __init__(self):
-        self.hashes = [np.unique(np.concatenate(phrase_hashes(list(words))))
-                       for words in CUES.values()]
+        per_class = [np.unique(np.concatenate(phrase_hashes(list(words))))
+                     for words in CUES.values()]
+        every = np.concatenate(per_class)
+        bits = np.concatenate([np.full(len(h), 1 << k, dtype=np.uint16)
+                               for k, h in enumerate(per_class)])
+        self.hashes, where = np.unique(every, return_inverse=True)
+        self.bits = np.zeros(len(self.hashes), dtype=np.uint16)
+        np.bitwise_or.at(self.bits, where, bits)  # a word may be in two classes
         self.index = {name: k for k, name in enumerate(CUES)}
 
     @property
@@ -60,12 +66,14 @@ class CueMatcher:
 
     def features(self, tokens: Tokens, sentence: np.ndarray, n_sentences: int) -> np.ndarray:
         """(n_sentences x n) booleans: the cues (and pairs) each sentence holds; ``sentence``
-        is each token's sentence (-1: none)."""
+        is each token's sentence (-1: none). One search of the cue words per token."""
         out = np.zeros((n_sentences, self.n), dtype=bool)
-        inside = sentence >= 0
-        for k, hashes in enumerate(self.hashes):
-            hit = inside & np.isin(tokens.hashes, hashes)
-            out[sentence[hit], k] = True
+        at = np.minimum(np.searchsorted(self.hashes, tokens.hashes), len(self.hashes) - 1)
+        hit = (self.hashes[at] == tokens.hashes) & (sentence >= 0)
+        bits, where = self.bits[at[hit]], sentence[hit]
+        for k in range(len(CUES)):
+            on = (bits >> k) & 1 == 1
+            out[where[on], k] = True
         for j, (a, b) in enumerate(PAIRS):
             out[:, len(CUES) + j] = out[:, self.index[a]] & out[:, self.index[b]]
         return out
