@@ -96,7 +96,7 @@ class Settings:
                                           "sentence of an article not given the tag that names "
                                           "one of the tag's keywords (a hard negative).",
                                           flag="--hard-negative-weight", absent=1.0)
-    sentence_cues: float = setting(0.0, Bound(float, 0.0, 10.0),
+    sentence_cues: float = setting(0.3, Bound(float, 0.0, 10.0),
                                    "Value of the sentence scorers' cue features (who speaks "
                                    "and how: reporting, threat, official, commentary, modal, "
                                    "negation words, and pairs of them); 0 leaves them out.",

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..config import Settings
 from ..io.records import Document
-from ..text.cues import NAMES as CUE_NAMES, CueMatcher
+from ..text.cues import NAMES as CUE_NAMES, cue_matcher
 from ..text.keywords import Lexicon, keyword_values
 from ..text.ngrams import NgramCounter
 from ..text.tokens import TOKEN_PATTERN, tokenize
@@ -99,15 +99,8 @@ class TaggerModel:
             self._cache["lexicon"] = make_lexicon(self.keywords, self.settings)
         return self._cache["lexicon"]
 
-    def cue_matcher(self):
-        """The sentence scorers' cue matcher (built on first use), or None without cues."""
-        if "cues" not in self._cache:
-            self._cache["cues"] = CueMatcher() if self.settings.sentence_cues > 0 else None
-        return self._cache["cues"]
-
     @property
-    def n_sentence_cues(self) -> int:
-        """Cue columns of the sentence scorers, after their terms'."""
+    def n_sentence_cues(self) -> int:  # cue columns of the sentence scorers, after the terms'
         return len(CUE_NAMES) if self.settings.sentence_cues > 0 else 0
 
     @property
@@ -205,9 +198,8 @@ class TaggerModel:
             z += row_products(K, self.coef[:, kw])
             blocks.append(K)
         if counter is not None and (evidence or self.sentence_coef is not None):
-            cues = self.cue_matcher() if self.sentence_coef is not None else None
-            rows = sentence_rows(counter, tokens, self.idf, hits, cues=cues,
-                                 cue_value=self.settings.sentence_cues)
+            rows = sentence_rows(counter, tokens, self.idf, hits, cue_value=self.settings.sentence_cues,
+                                 cues=cue_matcher() if self.sentence_coef is not None and self.n_sentence_cues else None)
             coef, intercept = (self.coef[:, terms], self.intercept) if self.sentence_coef is None \
                 else (self.sentence_coef, self.sentence_intercept)
             scores = sigmoid(sentence_logits(rows, coef, intercept))

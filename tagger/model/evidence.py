@@ -14,7 +14,7 @@ from typing import NamedTuple, Sequence
 import numpy as np
 
 from ..io.records import Document
-from ..text.cues import CueMatcher
+from ..text.cues import cue_matcher
 from ..text.ngrams import NgramCounter
 from ..text.sentences import sentences_of
 from ..text.tokens import Powers, tokenize
@@ -123,7 +123,7 @@ def corpus_rows(corpus: Corpus, vocabulary: dict, ngram_range, idf: np.ndarray, 
     import scipy.sparse as sp
 
     counter = NgramCounter(vocabulary, tuple(ngram_range))
-    cues = CueMatcher() if cue_value > 0 else None
+    cues = cue_matcher() if cue_value > 0 else None
     width = len(vocabulary) + (cues.n if cues else 0)
     parts = [sentence_matrix(sentence_rows(counter, t, idf, found=f, cues=cues,
                                            cue_value=cue_value), width)

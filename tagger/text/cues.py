@@ -9,6 +9,8 @@ not names, so they hold for events and people the training labels never saw.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from .tokens import Tokens, phrase_hashes
@@ -77,3 +79,9 @@ class CueMatcher:
         for j, (a, b) in enumerate(PAIRS):
             out[:, len(CUES) + j] = out[:, self.index[a]] & out[:, self.index[b]]
         return out
+
+
+@lru_cache(maxsize=1)
+def cue_matcher() -> CueMatcher:
+    """The one CueMatcher (its tables never change)."""
+    return CueMatcher()
