@@ -61,6 +61,9 @@ class CueMatcher:
         self.bits = np.zeros(len(self.hashes), dtype=np.uint16)
         np.bitwise_or.at(self.bits, where, bits)  # a word may be in two classes
         self.index = {name: k for k, name in enumerate(CUES)}
+        # a first sieve on each hash's low 16 bits: a table lookup, far cheaper than a search
+        self.sieve = np.zeros(1 << 16, dtype=bool)
+        self.sieve[(self.hashes & np.uint64(0xFFFF)).astype(np.int64)] = True
 
     @property
     def n(self) -> int:
@@ -70,9 +73,11 @@ class CueMatcher:
         """(n_sentences x n) booleans: the cues (and pairs) each sentence holds; ``sentence``
         is each token's sentence (-1: none). One search of the cue words per token."""
         out = np.zeros((n_sentences, self.n), dtype=bool)
-        at = np.minimum(np.searchsorted(self.hashes, tokens.hashes), len(self.hashes) - 1)
-        hit = (self.hashes[at] == tokens.hashes) & (sentence >= 0)
-        bits, where = self.bits[at[hit]], sentence[hit]
+        maybe = np.flatnonzero(self.sieve[(tokens.hashes & np.uint64(0xFFFF)).astype(np.int64)]
+                               & (sentence >= 0))
+        at = np.minimum(np.searchsorted(self.hashes, tokens.hashes[maybe]), len(self.hashes) - 1)
+        hit = self.hashes[at] == tokens.hashes[maybe]
+        bits, where = self.bits[at[hit]], sentence[maybe[hit]]
         for k in range(len(CUES)):
             on = (bits >> k) & 1 == 1
             out[where[on], k] = True
