@@ -107,7 +107,6 @@ register("idf-later", "vocabulary and IDF also from the unlabelled later article
          settings=dict(unlabelled_idf=True), unlabelled=True)
 register("kw2", "keyword features weighted twice", settings=dict(keyword_weight=2.0))
 register("names0.3", "names and numbers' TF-IDF weight scaled by 0.3", settings=dict(name_weight=0.3))
-register("names0.1", "names and numbers' TF-IDF weight scaled by 0.1", settings=dict(name_weight=0.1))
 register("hard3", "hard negatives (sentences of articles not given the tag that name its keywords) weigh 3",
          settings=dict(hard_negative_weight=3.0))
 register("hard10", "hard negatives weigh 10", settings=dict(hard_negative_weight=10.0))
