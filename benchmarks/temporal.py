@@ -18,9 +18,42 @@ Prints, per scenario and method, micro/macro/per-tag F1 (median over seeds, the 
 bootstrap interval of the median seed's run) and the paired bootstrap difference against
 "old" (micro and escalation_rhetoric; median over seeds, interval of the median seed).
 
-Variants tried (median of seeds 0 1 2; micro-F1, escalation_rhetoric F1, and the paired
-micro difference against old):
-    (filled in below as they are measured)
+Every variant tried (registered in METHODS below), micro-F1 and escalation_rhetoric F1 as
+medians over seeds 0 1 2 (or seed 0 alone where marked), then the paired micro-F1
+difference against old with the median seed's 95% interval. Measured on a busy 2-core
+machine, December 2026; an interval of +-0.05 on (a) is what 120 articles allow.
+
+  (a) 2022 -> Economist random     micro  escal.  paired micro vs old     (b) paired   (c) paired
+  old (C 300, unigrams, kw 15,     0.639  0.444                           0.797        0.792
+       sentences, no cues)
+  cues0.3 = new (the default now)  0.688  0.606   +0.052 [-0.009,+0.126]  +0.006       -0.003 [-0.018,+0.012]
+  cues0.5                          0.661  0.444   +0.020 [-0.025,+0.063]  +0.025       -
+  cues1                            0.672  0.500   +0.032 [-0.015,+0.081]  +0.024       -0.006 [-0.020,+0.008]
+  cues0.3+hard10                   0.693  0.593   +0.057 [-0.006,+0.119]  +0.011       -
+  hard10 (hard negatives x10)      0.650  0.483   +0.011 [-0.036,+0.060]  +0.002       -
+  hard3                 (seed 0)   0.650  0.444   +0.010 [-0.022,+0.037]  +0.005       -
+  names0.3 (names, numbers x0.3)   0.625  0.424   -0.011 [-0.064,+0.041]  +0.010       -
+  names+hard10                     0.639  0.483   -0.001 [-0.055,+0.055]  -0.001       -
+  idf-later (IDF from later text)  0.661  0.444   +0.022 [-0.017,+0.070]  -0.002       -
+  self0.3 (self-training)          0.661  0.467   +0.021 [-0.007,+0.053]  -0.003       -
+  C30                              0.645  0.444   +0.009 [-0.024,+0.035]  +0.005       -
+  C10                              0.632  0.444   -0.008 [-0.057,+0.033]  +0.002       -
+  kw2 (keyword features x2)        0.641  0.444   +0.005 [+0.000,+0.015]  +0.003       -
+  sentC3 (sentence_C 3)            0.633  0.444   -0.005 [-0.035,+0.026]  -            -
+  ngram2 (1-2-grams)    (seed 0)   0.639  0.452   -0.001 [-0.062,+0.062]  +0.013       -
+  ngramw0.5 (n-grams x0.5, seed 0) 0.650  0.444   +0.010 [-0.024,+0.040]  +0.003       -
+  ngramw0.25            (seed 0)   0.650  0.444   +0.009 [-0.036,+0.049]  -0.003       -
+  combo = names0.3+hard10+idf-later (seed 0)      +0.010                  -0.005       -
+  self+combo            (seed 0)                  +0.004                  -0.004       -
+  cues+idf-later        (seed 0)   0.683  0.647   +0.042 [-0.032,+0.119]  +0.009       -
+  cues+self0.3          (seed 0)   0.678  0.625   +0.037 [-0.038,+0.112]  +0.013       -
+  (seed 0 alone, cues0.3 gave 0.694 / 0.606, +0.053 [-0.005,+0.116] on (a), +0.001 on (b))
+(old's (b) and (c) columns are its micro-F1.) (c) was run only for candidates (15 trainings
+a seed). Kept as the default: cues0.3, the largest gain on (a) of a single change (+0.052,
+escalation_rhetoric +0.16; the micro interval still touches 0, so not significant at 95%),
+with (b) and (c) unchanged within noise. cues0.3+hard10 scores (a) alike but adds a
+setting for no clear gain. Issue 20's targets on (a), micro-F1 >= 0.72 and escalation_rhetoric
++0.10, are met for escalation_rhetoric (+0.16) but not for micro-F1 (0.688).
 """
 
 from __future__ import annotations
@@ -39,8 +72,10 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 LABELS = REPO / "labels"
 CORPUS = SHARED / "corpus"
-# the shipped model's chosen settings (and the 2022 model's): today's method
-FIXED = dict(C=300.0, ngram_max=1, keyword_window=15, sentences=True, sentence_C=1.0)
+# the shipped model's chosen settings (and the 2022 model's): today's method, with the
+# settings added for issue 20 at the values that leave them out (their defaults may differ)
+FIXED = dict(C=300.0, ngram_max=1, keyword_window=15, sentences=True, sentence_C=1.0,
+             sentence_cues=0.0, hard_negative_weight=1.0, name_weight=1.0, ngram_weight=1.0)
 FOCUS = "escalation_rhetoric"
 
 
@@ -64,13 +99,14 @@ def register(name: str, doc: str, **kw) -> None:
 
 
 register("old", "today's method: the shipped model's settings")
+register("new", "the new default: the old settings with sentence cue features (0.3)",
+         settings=dict(sentence_cues=0.3))
 register("C30", "stronger regularisation of the document model (C 30)", settings=dict(C=30.0))
 register("C10", "stronger regularisation still (C 10)", settings=dict(C=10.0))
 register("idf-later", "vocabulary and IDF also from the unlabelled later articles",
          settings=dict(unlabelled_idf=True), unlabelled=True)
 register("kw2", "keyword features weighted twice", settings=dict(keyword_weight=2.0))
 register("names0.3", "names and numbers' TF-IDF weight scaled by 0.3", settings=dict(name_weight=0.3))
-register("names0.1", "names and numbers' TF-IDF weight scaled by 0.1", settings=dict(name_weight=0.1))
 register("hard3", "hard negatives (sentences of articles not given the tag that name its keywords) weigh 3",
          settings=dict(hard_negative_weight=3.0))
 register("hard10", "hard negatives weigh 10", settings=dict(hard_negative_weight=10.0))
@@ -101,8 +137,23 @@ def self_trained(margin: float, base: dict):
     return fit
 
 
+register("names+hard10", "names 0.3 and hard negatives 10",
+         settings=dict(name_weight=0.3, hard_negative_weight=10.0))
+register("ngramw0.5", "n-gram features scaled by 0.5 against keyword and sentence features",
+         settings=dict(ngram_weight=0.5))
+register("ngramw0.25", "n-gram features scaled by 0.25", settings=dict(ngram_weight=0.25))
+register("cues0.3", "sentence scorers with cue features (who speaks and how) of value 0.3",
+         settings=dict(sentence_cues=0.3))
+register("cues0.5", "sentence cue features of value 0.5", settings=dict(sentence_cues=0.5))
+register("cues1", "sentence cue features of value 1", settings=dict(sentence_cues=1.0))
+register("cues0.3+hard10", "cues 0.3 and hard negatives 10",
+         settings=dict(sentence_cues=0.3, hard_negative_weight=10.0))
 register("self0.3", "self-training on the unlabelled later articles (margin 0.3)",
          unlabelled=True, fit=self_trained(0.3, {}))
+register("cues+idf-later", "cues 0.3 and IDF from the later articles",
+         settings=dict(sentence_cues=0.3, unlabelled_idf=True), unlabelled=True)
+register("cues+self0.3", "cues 0.3 and self-training (margin 0.3)", unlabelled=True,
+         fit=self_trained(0.3, dict(sentence_cues=0.3)))
 register("combo", "names 0.3 + hard negatives 10 + IDF from later articles",
          settings=dict(name_weight=0.3, hard_negative_weight=10.0, unlabelled_idf=True), unlabelled=True)
 register("self+combo", "self-training (margin 0.3) on top of combo", unlabelled=True,
@@ -269,7 +320,7 @@ def report(name: str, per_seed: dict, tags) -> list[str]:
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--methods", default="old," + ",".join(m for m in METHODS if m != "old"),
+    ap.add_argument("--methods", default="old,new",
                     help="comma-separated, from: " + ", ".join(METHODS))
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--scenarios", default="abc")

@@ -96,6 +96,11 @@ class Settings:
                                           "sentence of an article not given the tag that names "
                                           "one of the tag's keywords (a hard negative).",
                                           flag="--hard-negative-weight", absent=1.0)
+    sentence_cues: float = setting(0.3, Bound(float, 0.0, 10.0),
+                                   "Value of the sentence scorers' cue features (who speaks "
+                                   "and how: reporting, threat, official, commentary, modal, "
+                                   "negation words, and pairs of them); 0 leaves them out.",
+                                   flag="--sentence-cues", absent=0.0)
     unlabelled_idf: bool = setting(False, Bound(bool), "Vocabulary and IDF from every "
                                    "document given, or only the labelled ones.",
                                    flag="--unlabelled-idf/--labelled-idf")
@@ -110,6 +115,12 @@ class Settings:
                             "tag keeps the plain 0.5 cut-off.")
     keyword_weight: float = setting(1.0, Bound(float, 0.0, 1000.0),
                                     "Scale of the log(1 + mentions) keyword features.")
+    ngram_weight: float = setting(1.0, Bound(float, 0.0, 1.0, lo_open=True),
+                                  "Scale of the TF-IDF n-gram features against the keyword "
+                                  "and sentence features in training (folded into the "
+                                  "saved weights): below 1, the n-grams are regularised "
+                                  "harder, and the model leans on keywords and sentences.",
+                                  flag="--ngram-weight", absent=1.0)
     name_weight: float = setting(1.0, Bound(float, 0.0, 1.0, lo_open=True),
                                  "Scale of the TF-IDF weight of names and numbers (terms the "
                                  "training texts mostly capitalise mid-sentence, or holding a "

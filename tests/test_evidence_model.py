@@ -33,7 +33,7 @@ def predict_json(model_dir, *extra):
 def test_a_model_trained_on_evidence_has_sentence_scorers_that_survive_saving(sentence_model):
     model = load_model(sentence_model)
     assert model.settings.sentences
-    assert model.sentence_coef.shape == (len(TAGS), model.n_terms)
+    assert model.sentence_coef.shape == (len(TAGS), model.n_terms + model.n_sentence_cues)
     assert model.n_features == model.n_terms + model.n_keyword_features + len(TAGS)
     # the sentence features carry weight: each tag leans on its own sentence score
     own = model.coef[np.arange(len(TAGS)), model.n_features - len(TAGS) + np.arange(len(TAGS))]

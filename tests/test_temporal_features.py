@@ -23,7 +23,7 @@ def docs_with_evidence():
 
 def fit(**settings):
     return train(docs_with_evidence(), schema=load_schema(SCHEMA), search=None,
-                 settings=Settings(folds=3, keyword_window=15, **settings))
+                 settings=Settings(**{"folds": 3, "keyword_window": 15, **settings}))
 
 
 def test_names_and_numbers_are_found_and_a_capital_starting_a_sentence_is_not_a_name():
@@ -77,11 +77,11 @@ def test_hard_negative_weight_changes_the_sentence_scorers_only():
 
 
 def test_a_model_file_from_before_the_new_settings_loads_and_tags_as_it_did(tmp_path):
-    model = fit(sentences=True)
+    model = fit(sentences=True, sentence_cues=0.0)  # as models were built before them
     save_model(model, tmp_path / "m")
     meta_path = tmp_path / "m" / "model.json"
     meta = json.loads(meta_path.read_text())
-    for name in ("name_weight", "hard_negative_weight"):
+    for name in ("name_weight", "hard_negative_weight", "sentence_cues", "ngram_weight"):
         del meta["settings"][name]
     old = tmp_path / "old"
     shutil.copytree(tmp_path / "m", old)
@@ -101,3 +101,47 @@ def test_paired_difference_is_zero_for_equal_decisions_and_signed_for_better_one
     d = paired_difference(Y, Y, worse, ["a", "b"])
     assert d["micro_f1"][0] > 0 and d["per_tag_f1"]["b"] == [0.0, 0.0, 0.0]
     assert d["micro_f1"][1] <= d["micro_f1"][0] <= d["micro_f1"][2]
+
+
+def test_cue_features_say_who_speaks_and_how():
+    from tagger.text.cues import NAMES, CueMatcher
+    from tagger.text.sentences import sentences_of
+    from tagger.text.tokens import tokenize
+
+    tokens = tokenize(["The Kremlin spokesman warned of retaliation. Analysts say it might not happen."])
+    found = sentences_of(tokens)
+    sentence = np.searchsorted(found.start, tokens.starts, side="right") - 1
+    F = dict(zip(NAMES, CueMatcher().features(tokens, sentence, len(found.doc)).T))
+    assert F["official"].tolist() == [True, False] and F["threat"].tolist() == [True, False]
+    assert F["official+threat"].tolist() == [True, False]
+    assert F["commentary"].tolist() == [False, True] and F["modal"].tolist() == [False, True]
+    assert F["negation"].tolist() == [False, True] and F["commentary+modal"].tolist() == [False, True]
+
+
+def test_a_model_with_sentence_cues_saves_loads_and_tags_the_same(tmp_path):
+    model = fit(sentences=True, sentence_cues=0.5)
+    assert model.sentence_coef.shape == (len(TAGS), model.n_terms + model.n_sentence_cues)
+    assert model.n_sentence_cues > 0 and np.abs(model.sentence_coef[:, model.n_terms:]).max() > 0
+    save_model(model, tmp_path / "m")
+    loaded = load_model(tmp_path / "m")
+    texts = [d.content for d in docs_with_evidence()]
+    assert np.array_equal(loaded.predict_proba(texts), model.predict_proba(texts))
+    # without its cue columns the arrays no longer fit the settings: refused
+    meta = json.loads((tmp_path / "m" / "model.json").read_text())
+    meta["settings"]["sentence_cues"] = 0.0
+    (tmp_path / "m" / "model.json").write_text(json.dumps(meta))
+    from tagger import ModelError
+
+    with pytest.raises(ModelError, match="sentence_coef has shape"):
+        load_model(tmp_path / "m")
+
+
+def test_ngram_weight_is_folded_into_the_saved_weights():
+    plain, light = fit(keyword_window=0), fit(keyword_window=0, ngram_weight=0.5)
+    texts = [d.content for d in docs_with_evidence()]
+    # the saved model reads unscaled TF-IDF: its logits are the fitted classifier's on the
+    # scaled features, and regularising the n-grams harder shrinks their weights
+    X = light.vectorizer.transform(texts)
+    z = np.asarray(X @ light.coef.T) + light.intercept
+    assert np.allclose(z, light.analyse(texts).logits)
+    assert np.abs(light.coef).sum() < np.abs(plain.coef).sum()

@@ -75,7 +75,7 @@ def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
 
 
 def read_arrays(path: Path, *, n_tags: int, n_keyword: int, sentences: bool = False,
-                n_train_docs: int | None = None) -> dict[str, np.ndarray]:
+                n_train_docs: int | None = None, n_sentence_cues: int = 0) -> dict[str, np.ndarray]:
     """The model's arrays, each checked from its .npy header before its data is read.
 
     Refused without reading data: an unexpected or missing member, an object (pickled)
@@ -118,7 +118,7 @@ def read_arrays(path: Path, *, n_tags: int, n_keyword: int, sentences: bool = Fa
                     if count > cap:
                         raise corrupt(f"{name} claims {count:,} elements, over the cap of {cap:,}")
                     _check_shape(name, shape, out, n_tags, n_keyword + n_tags * sentences, corrupt,
-                                 n_train_docs)
+                                 n_train_docs, n_sentence_cues=n_sentence_cues)
                     nbytes = count * found.itemsize
                     if info.file_size != fh.tell() + nbytes:
                         raise corrupt(f"{name}'s recorded size disagrees with its header")
@@ -146,13 +146,14 @@ def read_arrays(path: Path, *, n_tags: int, n_keyword: int, sentences: bool = Fa
 
 
 def _check_shape(name, shape, read: dict, n_tags: int, n_extra: int, corrupt,
-                 n_train_docs: int | None = None) -> None:
+                 n_train_docs: int | None = None, n_sentence_cues: int = 0) -> None:
     """Does an array's shape agree with the metadata and the arrays read before it?
-    (``n_extra``: the features after the terms, keyword and sentence features.)"""
+    (``n_extra``: the features after the terms, keyword and sentence features;
+    ``n_sentence_cues``: the sentence scorers' cue features after their terms.)"""
     if name == "coef":
         want = (n_tags, read["idf"].shape[0] + n_extra)
     elif name == "sentence_coef":
-        want = (n_tags, read["idf"].shape[0])
+        want = (n_tags, read["idf"].shape[0] + n_sentence_cues)
     elif name in ("intercept", "sentence_intercept"):
         want = (n_tags,)
     elif name == "training_hashes":

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..config import Settings
 from ..io.records import Document
+from ..text.cues import NAMES as CUE_NAMES, cue_matcher
 from ..text.keywords import Lexicon, keyword_values
 from ..text.ngrams import NgramCounter
 from ..text.tokens import TOKEN_PATTERN, tokenize
@@ -58,7 +59,7 @@ class TaggerModel:
     keywords: list = field(default_factory=list)
     # per tag, a linear scorer of sentences, whose best score in a document is one of the
     # last n_tags columns of coef (None: a model without sentence features)
-    sentence_coef: np.ndarray | None = None       # (n_tags, n_terms)
+    sentence_coef: np.ndarray | None = None       # (n_tags, n_terms + n_sentence_cues)
     sentence_intercept: np.ndarray | None = None  # (n_tags,)
     metadata: dict = field(default_factory=dict)
     # per training document, hashes of its id and text (tagger.model.provenance); None for
@@ -97,6 +98,10 @@ class TaggerModel:
         if "lexicon" not in self._cache:
             self._cache["lexicon"] = make_lexicon(self.keywords, self.settings)
         return self._cache["lexicon"]
+
+    @property
+    def n_sentence_cues(self) -> int:  # cue columns of the sentence scorers, after the terms'
+        return len(CUE_NAMES) if self.settings.sentence_cues > 0 else 0
 
     @property
     def vectorizer(self):
@@ -193,7 +198,8 @@ class TaggerModel:
             z += row_products(K, self.coef[:, kw])
             blocks.append(K)
         if counter is not None and (evidence or self.sentence_coef is not None):
-            rows = sentence_rows(counter, tokens, self.idf, hits)
+            rows = sentence_rows(counter, tokens, self.idf, hits, cue_value=self.settings.sentence_cues,
+                                 cues=cue_matcher() if self.sentence_coef is not None and self.n_sentence_cues else None)
             coef, intercept = (self.coef[:, terms], self.intercept) if self.sentence_coef is None \
                 else (self.sentence_coef, self.sentence_intercept)
             scores = sigmoid(sentence_logits(rows, coef, intercept))

@@ -14,6 +14,7 @@ from typing import NamedTuple, Sequence
 import numpy as np
 
 from ..io.records import Document
+from ..text.cues import cue_matcher
 from ..text.ngrams import NgramCounter
 from ..text.sentences import sentences_of
 from ..text.tokens import Powers, tokenize
@@ -115,15 +116,19 @@ def _sentence_labels(doc: Document, tags, starts, ends) -> np.ndarray:
     return L
 
 
-def corpus_rows(corpus: Corpus, vocabulary: dict, ngram_range, idf: np.ndarray):
+def corpus_rows(corpus: Corpus, vocabulary: dict, ngram_range, idf: np.ndarray, *,
+                cue_value: float = 0.0):
     """Every training sentence's features for one vocabulary: a CSR matrix (sentences x
-    terms)."""
+    terms, then the cue features when ``cue_value`` is above 0)."""
     import scipy.sparse as sp
 
     counter = NgramCounter(vocabulary, tuple(ngram_range))
-    parts = [sentence_matrix(sentence_rows(counter, t, idf, found=f), len(vocabulary))
+    cues = cue_matcher() if cue_value > 0 else None
+    width = len(vocabulary) + (cues.n if cues else 0)
+    parts = [sentence_matrix(sentence_rows(counter, t, idf, found=f, cues=cues,
+                                           cue_value=cue_value), width)
              for t, f in zip(corpus.chunks, corpus.sentences)]
-    return sp.vstack(parts, format="csr") if parts else sp.csr_matrix((0, len(vocabulary)))
+    return sp.vstack(parts, format="csr") if parts else sp.csr_matrix((0, width))
 
 
 def fit_scorers(X, L: np.ndarray, *, C: float, seed: int, n_jobs: int | None = None,

@@ -43,9 +43,11 @@ class Features:
 def feature_key(settings: Settings) -> tuple:
     """The settings that decide the features: candidates sharing them share matrices."""
     return (settings.ngram_max, settings.min_df, settings.max_df, settings.sublinear_tf,
-            settings.unlabelled_idf, settings.name_weight, settings.keyword_window, settings.keyword_weight,
+            settings.unlabelled_idf, settings.name_weight, settings.ngram_weight,
+            settings.keyword_window, settings.keyword_weight,
             settings.sentences, settings.sentence_C if settings.sentences else None,
-            settings.hard_negative_weight if settings.sentences else None)
+            settings.hard_negative_weight if settings.sentences else None,
+            settings.sentence_cues if settings.sentences else None)
 
 
 def canonical(X):
@@ -60,7 +62,8 @@ def vocabulary_key(settings: Settings) -> tuple:
     return (settings.ngram_max, settings.min_df, settings.max_df, settings.sublinear_tf,
             settings.unlabelled_idf, settings.name_weight,
             settings.sentence_C if settings.sentences else None,
-            settings.hard_negative_weight if settings.sentences else None)
+            settings.hard_negative_weight if settings.sentences else None,
+            settings.sentence_cues if settings.sentences else None)
 
 
 def _fold_matrices(settings: Settings, texts, all_texts, splits, corpus, n_jobs: int | None = None):
@@ -72,15 +75,16 @@ def _fold_matrices(settings: Settings, texts, all_texts, splits, corpus, n_jobs:
     if settings.unlabelled_idf:
         shared = fit_vectorizer(settings, all_texts)
         X_all = shared.transform(texts)
-        X_sent = corpus_rows(corpus, shared.vocabulary_, shared.ngram_range, shared.idf_) \
-            if sentences else None
+        X_sent = corpus_rows(corpus, shared.vocabulary_, shared.ngram_range, shared.idf_,
+                             cue_value=settings.sentence_cues) if sentences else None
     folds = []
     for f, (tr, te) in enumerate(splits):
         if shared is None:
             vec = fit_vectorizer(settings, [texts[i] for i in tr])
             Xtr, Xte = vec.transform([texts[i] for i in tr]), vec.transform([texts[i] for i in te])
             if sentences:
-                X_sent = corpus_rows(corpus, vec.vocabulary_, vec.ngram_range, vec.idf_)
+                X_sent = corpus_rows(corpus, vec.vocabulary_, vec.ngram_range, vec.idf_,
+                                     cue_value=settings.sentence_cues)
         else:
             Xtr, Xte = X_all[tr], X_all[te]
         S = None
@@ -114,7 +118,8 @@ def fold_features(settings: Settings, texts, all_texts, splits, K, corpus,
         Ktr, Kte = (None, None) if K is None else (K[tr], K[te])
         if S is not None:
             Ktr, Kte = stack(Ktr, S[tr]), stack(Kte, S[te])
-        folds.append((canonical(with_keywords(Xtr, Ktr)), canonical(with_keywords(Xte, Kte))))
+        w = settings.ngram_weight  # the n-grams' scale: see the setting
+        folds.append((canonical(with_keywords(Xtr * w, Ktr)), canonical(with_keywords(Xte * w, Kte))))
     return Features(folds, shared)
 
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..errors import ModelError, OutputError, SettingsError
 from ..config import Settings
+from ..text.cues import NAMES as CUE_NAMES
 from ..io.decoding import read_bounded
 from ..io.files import OLD_MARK, new_mode, remove, stale_temporaries, temp_path
 from .arrays import read_arrays, write_npz
@@ -220,7 +221,9 @@ def load_model(directory: str | Path | None = None):
                          "does not have)")
     n_keyword = len(keywords) if keywords and settings.keyword_window > 0 else 0
     arrays = read_arrays(arrays_path, n_tags=len(tags), n_keyword=n_keyword,
-                         sentences=settings.sentences, n_train_docs=meta.n_train_docs)
+                         sentences=settings.sentences, n_train_docs=meta.n_train_docs,
+                         n_sentence_cues=len(CUE_NAMES) if settings.sentences
+                         and settings.sentence_cues > 0 else 0)
     n_sentence = len(tags) if settings.sentences else 0
     try:
         terms = arrays["vocabulary"].tobytes().decode("utf-8").split("\n")

@@ -32,10 +32,12 @@ class SentenceRows(NamedTuple):
 
 
 def sentence_rows(counter, tokens: Tokens, idf: np.ndarray, hits=None,
-                  found: Sentences | None = None) -> SentenceRows:
+                  found: Sentences | None = None, cues=None, cue_value: float = 0.0
+                  ) -> SentenceRows:
     """Sentence features of a chunk's documents, from their tokens (and the counter's
     :meth:`~tagger.text.ngrams.NgramCounter.hits` of them, and their sentences, if already
-    found)."""
+    found); with a :class:`~tagger.text.cues.CueMatcher`, each cue a sentence holds adds
+    ``cue_value`` in a column after the terms'."""
     found = sentences_of(tokens) if found is None else found
     text = tokens.chars
     begin = found.start + text.starts[found.doc]  # places in the chunk, in order
@@ -57,7 +59,13 @@ def sentence_rows(counter, tokens: Tokens, idf: np.ndarray, hits=None,
     weight = idf[cols]
     norms = np.sqrt(np.bincount(rows, weights=weight * weight, minlength=len(begin)))
     norms[norms == 0.0] = 1.0
-    return SentenceRows(found, rows, cols, weight / norms[rows])
+    values = weight / norms[rows]
+    if cues is not None:
+        at, cue = np.nonzero(cues.features(tokens, sent, len(begin)))
+        rows = np.concatenate([rows, at])
+        cols = np.concatenate([cols, len(idf) + cue])
+        values = np.concatenate([values, np.full(len(at), cue_value)])
+    return SentenceRows(found, rows, cols, values)
 
 
 def sentence_matrix(rows: SentenceRows, n_terms: int):

@@ -164,7 +164,9 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
         search = {k: v for k, v in (search or {}).items() if k not in ("sentences", "sentence_C")} or None
 
     candidates = search_grid(base, search)
-    corpus = tokenized(train_docs, tags, keywords) if any(c.sentences for c in candidates) else None
+    # hard negatives are looked for only when a candidate weighs them
+    hard = keywords if any(c.hard_negative_weight != 1.0 for c in candidates) else ()
+    corpus = tokenized(train_docs, tags, hard) if any(c.sentences for c in candidates) else None
     feature_cache: dict = {}
     matrix_cache: dict = {}
     keyword_cache: dict = {}
@@ -207,7 +209,8 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
     sentence_coef = sentence_intercept = None
     extra = K
     if chosen.sentences:
-        X_sent = corpus_rows(corpus, vec.vocabulary_, vec.ngram_range, vec.idf_)
+        X_sent = corpus_rows(corpus, vec.vocabulary_, vec.ngram_range, vec.idf_,
+                             cue_value=chosen.sentence_cues)
         n = len(train_docs)
         S = out_of_fold(X_sent, corpus, n, np.arange(n), [te for _, te in splits],
                         C=chosen.sentence_C, seed=chosen.seed, n_jobs=workers,
@@ -217,10 +220,11 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
             X_sent, corpus.labels, C=chosen.sentence_C, seed=chosen.seed, n_jobs=workers,
             weights=sentence_weights(corpus, np.arange(len(corpus.labels)), chosen.hard_negative_weight))
     clf = _quiet_fit(make_classifier(chosen, workers),
-                     canonical(with_keywords(vec.transform(texts), extra)), Y)
+                     canonical(with_keywords(vec.transform(texts) * chosen.ngram_weight, extra)), Y)
     if progress:
         progress(1)
     raw_coef = np.vstack([e.coef_ for e in clf.estimators_]).astype(np.float64)
+    raw_coef[:, :len(vec.vocabulary_)] *= chosen.ngram_weight  # the model reads unscaled TF-IDF
     raw_intercept = np.array([float(e.intercept_[0]) for e in clf.estimators_])
     # Platt scaling folded into the linear model: sigmoid(a (w.x + c) + b)
     coef = raw_coef * calib[:, [0]]

@@ -9,35 +9,24 @@ document model can weigh them less (see the ``name_weight`` setting).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Iterable
 
 import numpy as np
 
-from .tokens import TOKEN_PATTERN
-
-_TOKEN = re.compile(TOKEN_PATTERN)
-# what may stand before a sentence's first word (after white space): its start, the end
-# of the sentence before, a quotation mark, a dash or a bullet
-_SENTENCE_START = set(".!?:;\"'“”‘’«»()[]-–—•*\n")
+# a word of two or more characters after white space that follows a character which does
+# not end a sentence or open one (a sentence's end, a quotation mark, a bracket, a dash or
+# a bullet): a word that does not begin a sentence
+_MID_SENTENCE = re.compile(r"(?<=[^\s.!?:;\"'“”‘’«»()\[\]\-–—•*])[ \t]+(\w\w+)\b")
 MAX_CHARS = 20_000  # read at most this much of each text: the share settles long before
 
 
 def capitalised_share(texts: Iterable[str]) -> dict[str, tuple[int, int]]:
     """Per lower-cased word: (occurrences not starting a sentence, of which capitalised)."""
-    seen: dict[str, list[int]] = {}
-    for text in texts:
-        text = text[:MAX_CHARS]
-        for m in _TOKEN.finditer(text):
-            i = m.start() - 1
-            while i >= 0 and text[i] in " \t":
-                i -= 1
-            if i < 0 or text[i] in _SENTENCE_START:
-                continue
-            word = m.group()
-            entry = seen.setdefault(word.lower(), [0, 0])
-            entry[0] += 1
-            entry[1] += word[0].isupper()
-    return {w: (n, c) for w, (n, c) in seen.items()}
+    words = [w for text in texts for w in _MID_SENTENCE.findall(text[:MAX_CHARS])]
+    total = Counter(w.lower() for w in words)
+    capital = Counter(w.lower() for w in words if w[0].isupper())
+    return {w: (n, capital[w]) for w, n in total.items()}
 
 
 def name_like(vocabulary: dict[str, int], texts: Iterable[str], *, share: float = 0.5) -> np.ndarray:
