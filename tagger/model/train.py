@@ -20,8 +20,8 @@ from .calibration import calibrate, fit_calibration
 from .core import TaggerModel, make_lexicon, saved_vectorizer_params
 from .drift import score_baseline, training_words
 from .evidence import corpus_rows, fit_scorers, has_evidence, out_of_fold, tokenized
-from .features import (Features, canonical, feature_key, fold_features, keyword_lists,
-                       make_vectorizer, stack, with_keywords)
+from .features import (canonical, feature_key, final_tfidf, fold_extra, fold_matrices,
+                       keyword_lists, make_vectorizer, stack, vocabulary_key, with_keywords)
 from .bootstrap import add_intervals
 from .provenance import date_range, document_hashes, source_counts
 from .thresholds import cross_validated_decisions, thresholds_with_fallback
@@ -99,15 +99,72 @@ def _logits(clf, X) -> np.ndarray:
     return out
 
 
-def _candidate_scores(settings: Settings, feats: Features, Y, splits, n_jobs):
+def _candidate_scores(settings: Settings, logits: np.ndarray, Y, splits):
     """Out-of-fold calibration, probabilities and CV decisions for one setting."""
-    logits = np.zeros(Y.shape)
-    for (tr, te), (Xtr, Xte) in zip(splits, feats.folds):
-        logits[te] = _logits(_quiet_fit(make_classifier(settings, n_jobs), Xtr, Y[tr]), Xte)
     calib = fit_calibration(Y, logits)
     proba = calibrate(logits, calib)
     decisions = cross_validated_decisions(Y, proba, splits, settings.min_f1)
     return calib, proba, decisions
+
+
+def _fold_logits(Xtr, Xte, extra_tr, extra_te, Ytr, classifiers: Sequence[Settings]) -> list:
+    """One fold's test logits from a classifier per setting, all on the same features
+    (run in a worker process: one process, so liblinear's random state is its own)."""
+    Xtr, Xte = canonical(with_keywords(Xtr, extra_tr)), canonical(with_keywords(Xte, extra_te))
+    return [_logits(_quiet_fit(make_classifier(s), Xtr, Ytr), Xte) for s in classifiers]
+
+
+SMALL = 200  # labelled documents under which training runs in one process by default
+
+
+def worker_count(n_jobs: int | None, n_docs: int) -> int:
+    """``n_jobs`` if given; else every core, or one for a few documents (starting worker
+    processes would take longer than the work)."""
+    from joblib import cpu_count
+
+    if n_jobs is not None:
+        return n_jobs
+    return 1 if n_docs < SMALL else max(1, cpu_count())
+
+
+def score_candidates(candidates: Sequence[Settings], matrices: dict, keyword_features,
+                     Y: np.ndarray, splits, tags, n_jobs: int, progress=None) -> list:
+    """Each candidate's cross-validated scores, as (micro-F1, macro-F1, settings,
+    calibration, out-of-fold probabilities, scores, decisions), in candidate order.
+
+    Candidates with the same features are fitted together, a task per fold, in ``n_jobs``
+    processes; each candidate is scored (and ``progress`` told) once its folds are in."""
+    from joblib import Parallel, delayed
+
+    groups: dict = {}
+    for i, cand in enumerate(candidates):
+        groups.setdefault(feature_key(cand), []).append(i)
+    tasks = [(members, f) for members in groups.values() for f in range(len(splits))]
+
+    def task(members, f):
+        first = candidates[members[0]]
+        tr, te = splits[f]
+        Xtr, Xte, S = matrices[vocabulary_key(first)][0][f]
+        extra_tr, extra_te = fold_extra(keyword_features(first), S, tr, te)
+        return delayed(_fold_logits)(Xtr, Xte, extra_tr, extra_te, Y[tr],
+                                     [candidates[i] for i in members])
+
+    results: list = [None] * len(candidates)
+    logits: dict = {}
+    with Parallel(n_jobs=n_jobs, return_as="generator") as parallel:
+        for (members, f), fold_logits in zip(tasks, parallel(task(m, f) for m, f in tasks)):
+            for i, z in zip(members, fold_logits):
+                logits.setdefault(i, np.zeros(Y.shape))[splits[f][1]] = z
+            if f < len(splits) - 1:
+                continue
+            for i in members:
+                calib, proba, decisions = _candidate_scores(candidates[i], logits.pop(i), Y, splits)
+                scored = metrics.score(Y, decisions, tags)
+                results[i] = (scored["micro"]["f1"], scored["macro"]["f1"], candidates[i], calib,
+                              proba, scored, decisions)
+                if progress:
+                    progress(1)
+    return results
 
 
 def search_grid(base: Settings, search: dict | None) -> list[Settings]:
@@ -135,11 +192,12 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
     out-of-fold logits, and per-tag thresholds maximise each tag's out-of-fold F1. Tags the
     schema gives keywords get a keyword feature each (see :func:`keyword_values`). Unlabelled
     documents are used only for the vocabulary and IDF, when a setting asks for it.
-    ``progress`` is called with 1 after each candidate and after the final fit. The
-    per-tag models are fitted in ``n_jobs`` processes (default: one); not in threads,
-    which would share liblinear's random state and so change the model from run to run.
+    ``progress`` is called with 1 after each candidate and after the final fit. Folds
+    and per-tag models are fitted in ``n_jobs`` processes (default: every core, one for
+    under 200 labelled documents); not in threads, which would share liblinear's random
+    state and so change the model from run to run. The model does not depend on
+    ``n_jobs``.
     """
-    workers = n_jobs
     base = settings or Settings()
     search = dict(DEFAULT_SEARCH) if search is True else (search or None)
     train_docs = labelled(docs)
@@ -151,6 +209,7 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
                          "label some documents with the tags they should learn")
     Y = binarize(train_docs, tags)
     check_trainable(Y, tags, len(train_docs))
+    workers = worker_count(n_jobs, len(train_docs))
     texts = [d.content for d in train_docs]
     all_texts = [d.content for d in docs]
     splits = fold_splits(Y, base.folds, base.seed)
@@ -164,10 +223,8 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
 
     candidates = search_grid(base, search)
     corpus = tokenized(train_docs, tags) if any(c.sentences for c in candidates) else None
-    feature_cache: dict = {}
-    matrix_cache: dict = {}
     keyword_cache: dict = {}
-    results = []
+    counts_cache: dict = {}
 
     def keyword_features(cand: Settings):
         key = (cand.keyword_window, cand.keyword_weight)
@@ -176,17 +233,11 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
             keyword_cache[key] = None if lexicon is None else keyword_matrix(lexicon, texts, cand.keyword_weight)
         return keyword_cache[key]
 
-    for cand in candidates:
-        key = feature_key(cand)
-        if key not in feature_cache:
-            feature_cache[key] = fold_features(cand, texts, all_texts, splits,
-                                               keyword_features(cand), corpus, matrix_cache, workers)
-        calib, proba, decisions = _candidate_scores(cand, feature_cache[key], Y, splits, workers)
-        scored = metrics.score(Y, decisions, tags)
-        results.append((scored["micro"]["f1"], scored["macro"]["f1"], cand, calib, proba, scored,
-                        decisions))
-        if progress:
-            progress(1)
+    # what candidates share is made once: term counts, each fold's TF-IDF per vocabulary,
+    # its sentence features per sentence setting, keyword matrices per keyword setting
+    matrices = fold_matrices(candidates, texts, all_texts, splits, corpus, workers, counts_cache)
+    results = score_candidates(candidates, matrices, keyword_features, Y, splits, tags,
+                               workers, progress)
     best = max(range(len(results)), key=lambda i: (results[i][0], results[i][1], -i))
     _, _, chosen, calib, oof_proba, cv_scores, cv_decisions = results[best]
     add_intervals(cv_scores, Y, cv_decisions, tags, seed=base.seed)
@@ -197,11 +248,13 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
     # of positives would push every score below it and the tag would never be given.
     calib[fell_back] = (1.0, 0.0)
     # with the vocabulary from all documents, the search already fitted the final vectorizer
-    vec = feature_cache[feature_key(chosen)].all_docs_vectorizer
-    feature_cache.clear()
-    matrix_cache.clear()
+    vec = matrices[vocabulary_key(chosen)][1]
+    matrices.clear()
     if vec is None:
-        vec = make_vectorizer(chosen).fit(texts)
+        vec, X = final_tfidf(chosen, texts, counts_cache)
+    else:
+        X = vec.transform(texts)
+    counts_cache.clear()
     K = keyword_features(chosen)
     sentence_coef = sentence_intercept = None
     extra = K
@@ -213,8 +266,7 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
         extra = stack(K, S)
         sentence_coef, sentence_intercept = fit_scorers(X_sent, corpus.labels, C=chosen.sentence_C,
                                                         seed=chosen.seed, n_jobs=workers)
-    clf = _quiet_fit(make_classifier(chosen, workers),
-                     canonical(with_keywords(vec.transform(texts), extra)), Y)
+    clf = _quiet_fit(make_classifier(chosen, workers), canonical(with_keywords(X, extra)), Y)
     if progress:
         progress(1)
     raw_coef = np.vstack([e.coef_ for e in clf.estimators_]).astype(np.float64)
