@@ -155,9 +155,9 @@ def evaluate(model, data, label_files, tags_path, json_path, report_path, cv, by
         tags_path = schema_path(tags_path, label_files, quiet)
         settings, search = settings_from(kwargs)
         docs, schema = load_data(data, label_files, tags_path, max_doc_bytes)
-        with progress_bar(cv, "cross-validating", quiet) as bar:
+        with progress_bar(cv, "cross-validating", quiet, unit="fold") as bar:
             result = cross_validation(docs, k=cv, schema=schema, settings=settings, search=search,
-                                      progress=bar.update, by=by)
+                                      progress=bar.update, by=by, n_jobs=kwargs["n_jobs"])
         about = "Settings searched inside each fold." if search else ""
     else:
         path = resolve_model(model)
