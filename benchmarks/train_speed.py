@@ -62,6 +62,7 @@ def model_files(directory: Path) -> dict:
 
 
 def export(rev: str, into: Path) -> Path:
+    into.mkdir()
     archive = subprocess.run(["git", "-C", str(REPO), "archive", rev], capture_output=True, check=True)
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
     return into
@@ -97,7 +98,6 @@ def main() -> None:
         trees = {"new": REPO}
         if args.old:
             trees["old"] = export(args.old, (work / "old-tree").resolve())
-            (work / "old-tree").mkdir(exist_ok=True)
         med = measure(trees, args.runs, args.cv_runs, jobs, work)
         same = ({k: model_files(work / f"{k[0]}-{k[1]}") for k in [("new", "search"), ("old", "search")]}
                 if args.old and args.runs else None)
