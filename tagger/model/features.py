@@ -16,7 +16,7 @@ import numpy as np
 from ..config import Settings
 from ..io.schema import TagSchema
 from .core import vectorizer_params
-from .counts import FittedTfidf, fold_tfidf, supports, term_counts
+from .counts import fold_tfidf, supports, term_counts
 from .evidence import corpus_rows, out_of_fold
 
 
