@@ -53,11 +53,11 @@ def _candidate_scores(settings: Settings, logits: np.ndarray, Y, splits):
     return calib, proba, decisions
 
 
-def _fold_logits(Xtr, Xte, extra_tr, extra_te, Ytr, classifiers: Sequence[Settings]) -> list:
-    """One fold's test logits from a classifier per setting, all on the same features
-    (run in a worker process: one process, so liblinear's random state is its own)."""
+def _fold_logits(task: int, Xtr, Xte, extra_tr, extra_te, Ytr, classifiers: Sequence[Settings]):
+    """(task, one fold's test logits from a classifier per setting, all on the same
+    features): run in a worker process, so liblinear's random state is its own."""
     Xtr, Xte = canonical(with_keywords(Xtr, extra_tr)), canonical(with_keywords(Xte, extra_te))
-    return [decision_logits(quiet_fit(make_classifier(s), Xtr, Ytr), Xte) for s in classifiers]
+    return task, [decision_logits(quiet_fit(make_classifier(s), Xtr, Ytr), Xte) for s in classifiers]
 
 
 SMALL = 200  # labelled documents under which training runs in one process by default
@@ -87,21 +87,27 @@ def score_candidates(candidates: Sequence[Settings], matrices: dict, keyword_fea
         groups.setdefault(feature_key(cand), []).append(i)
     tasks = [(members, f) for members in groups.values() for f in range(len(splits))]
 
-    def task(members, f):
+    def task(t):
+        members, f = tasks[t]
         first = candidates[members[0]]
         tr, te = splits[f]
         Xtr, Xte, S = matrices[vocabulary_key(first)][0][f]
         extra_tr, extra_te = fold_extra(keyword_features(first), S, tr, te)
-        return delayed(_fold_logits)(Xtr, Xte, extra_tr, extra_te, Y[tr],
+        return delayed(_fold_logits)(t, Xtr, Xte, extra_tr, extra_te, Y[tr],
                                      [candidates[i] for i in members])
 
     results: list = [None] * len(candidates)
-    logits: dict = {}
-    with Parallel(n_jobs=n_jobs, return_as="generator") as parallel:
-        for (members, f), fold_logits in zip(tasks, parallel(task(m, f) for m, f in tasks)):
+    logits = {i: np.zeros(Y.shape) for i in range(len(candidates))}
+    folds_in = {id(members): 0 for members in groups.values()}
+    # results as they come (each candidate's are put in its own place, so the order they
+    # come in changes nothing)
+    with Parallel(n_jobs=n_jobs, return_as="generator_unordered") as parallel:
+        for t, fold_logits in parallel(task(t) for t in range(len(tasks))):
+            members, f = tasks[t]
             for i, z in zip(members, fold_logits):
-                logits.setdefault(i, np.zeros(Y.shape))[splits[f][1]] = z
-            if f < len(splits) - 1:
+                logits[i][splits[f][1]] = z
+            folds_in[id(members)] += 1
+            if folds_in[id(members)] < len(splits):
                 continue
             for i in members:
                 calib, proba, decisions = _candidate_scores(candidates[i], logits.pop(i), Y, splits)
