@@ -9,8 +9,7 @@ label we have": the default search), the same training with the settings it chos
 busy machine slows them alike. Prints medians and the ratios to the baseline of the same
 run (target: the search within 4x). With --old REV it also runs the code of that git
 revision (exported to a temporary directory) the same way, prints the new/old ratios, and
-checks that both give the same model files (give --old no --jobs: workers would import this
-checkout's code). Ratios matter more than seconds: the machine
+checks that both give the same model files. Ratios matter more than seconds: the machine
 is shared.
 """
 
@@ -46,13 +45,14 @@ def inputs() -> list[str]:
 
 def run(tree: Path, args: list[str]) -> float:
     """Seconds `tagger ARGS` takes with the code in ``tree``."""
-    # -S: no .pth files, so not the editable install's import hook (which would load this
-    # checkout's tagger whatever the path says); the old code's default is one process
-    code = (f"import sys, site; sys.path[:0] = [{str(tree)!r}, *site.getsitepackages()]; "
-            "from tagger.cli import main; main()")
-    cmd = [sys.executable, "-S", "-c", code, *args, "--quiet"]
+    import site
+
+    # -S (passed on to worker processes too): no .pth files, so not the editable install's
+    # import hook, which would load this checkout's tagger whatever the path says
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tree), *site.getsitepackages()])}
+    cmd = [sys.executable, "-S", "-c", "from tagger.cli import main; main()", *args, "--quiet"]
     started = time.perf_counter()
-    done = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+    done = subprocess.run(cmd, env=env, cwd=tree, capture_output=True, text=True)  # -c: cwd first
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(args[:2])} failed ({tree}): {done.stderr.strip()[-500:]}")
     return time.perf_counter() - started
