@@ -6,8 +6,9 @@ Runs, as a user would, the shipped model's training command (README, "Train on e
 label we have": the default search), the same training with the settings it chose fixed
 (--no-search: the baseline, one fit), and `tagger evaluate --cv 5` on the same labels;
 --runs times each (--cv-runs for the cross-validation, 0 to skip it), interleaved so a
-busy machine slows them alike. Prints medians and the ratios to the baseline of the same
-run (target: the search within 4x). With --old REV it also runs the code of that git
+busy machine slows them alike. Prints medians of wall-clock and CPU time (of the command
+and its worker processes) and the ratios to the baseline of the same run (target: the
+search within 4x). With --old REV it also runs the code of that git
 revision (exported to a temporary directory) the same way, prints the new/old ratios, and
 checks that both give the same model files. Ratios matter more than seconds: the machine
 is shared.
@@ -43,19 +44,28 @@ def inputs() -> list[str]:
     return args + ["--tags", str(TAGS)]
 
 
-def run(tree: Path, args: list[str]) -> float:
-    """Seconds `tagger ARGS` takes with the code in ``tree``."""
+def cpu_seconds() -> float:
+    """User and system time of the finished child processes (and theirs) so far."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run(tree: Path, args: list[str]) -> tuple[float, float]:
+    """(wall-clock seconds, CPU seconds of it and its workers) `tagger ARGS` takes with
+    the code in ``tree``."""
     import site
 
     # -S (passed on to worker processes too): no .pth files, so not the editable install's
     # import hook, which would load this checkout's tagger whatever the path says
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tree), *site.getsitepackages()])}
     cmd = [sys.executable, "-S", "-c", "from tagger.cli import main; main()", *args, "--quiet"]
-    started = time.perf_counter()
+    cpu, started = cpu_seconds(), time.perf_counter()
     done = subprocess.run(cmd, env=env, cwd=tree, capture_output=True, text=True)  # -c: cwd first
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(args[:2])} failed ({tree}): {done.stderr.strip()[-500:]}")
-    return time.perf_counter() - started
+    return time.perf_counter() - started, cpu_seconds() - cpu
 
 
 def model_files(directory: Path) -> dict:
@@ -79,13 +89,16 @@ def measure(trees: dict, runs: int, cv_runs: int, jobs: list[str], work: Path) -
             for kind, extra in (("fixed", FIXED), ("search", [])):
                 if r < runs:
                     out = work / f"{name}-{kind}"
-                    t = run(tree, ["train", *inputs(), *extra, *jobs, "--model", str(out)])
+                    t, cpu = run(tree, ["train", *inputs(), *extra, *jobs, "--model", str(out)])
                     times.setdefault((name, kind), []).append(t)
-                    print(f"  {name} {kind}: {t:.1f} s", file=sys.stderr, flush=True)
+                    times.setdefault((name, kind + " cpu"), []).append(cpu)
+                    print(f"  {name} {kind}: {t:.1f} s ({cpu:.1f} s CPU)", file=sys.stderr, flush=True)
             if r < cv_runs:
-                t = run(tree, ["evaluate", "--cv", "5", *inputs(), *jobs])
+                t, cpu = run(tree, ["evaluate", "--cv", "5", *inputs(), *jobs])
                 times.setdefault((name, "cv5"), []).append(t)
-                print(f"  {name} evaluate --cv 5: {t:.1f} s", file=sys.stderr, flush=True)
+                times.setdefault((name, "cv5 cpu"), []).append(cpu)
+                print(f"  {name} evaluate --cv 5: {t:.1f} s ({cpu:.1f} s CPU)", file=sys.stderr,
+                      flush=True)
     return {k: statistics.median(v) for k, v in times.items()}
 
 
@@ -108,16 +121,19 @@ def main() -> None:
     print(f"medians of {args.runs} runs (evaluate --cv 5: {args.cv_runs}), {os.cpu_count()} cores"
           + (f", --jobs {args.jobs}" if args.jobs else ""))
     for name in trees:
-        base = med.get((name, "fixed"))
+        base, base_cpu = med.get((name, "fixed")), med.get((name, "fixed cpu"))
         for kind, what in (("fixed", "one fit, settings fixed"), ("search", "train with the search"),
                            ("cv5", "evaluate --cv 5")):
             if (name, kind) in med:
-                ratio = f"{med[(name, kind)] / base:5.2f}x the fixed fit" if base else ""
-                print(f"{name:>4} {what:<24} {med[(name, kind)]:7.1f} s  {ratio}")
+                wall, cpu = med[(name, kind)], med[(name, kind + " cpu")]
+                ratio = (f"{wall / base:5.2f}x the fixed fit ({cpu / base_cpu:5.2f}x its CPU)"
+                         if base else "")
+                print(f"{name:>4} {what:<24} {wall:7.1f} s ({cpu:7.1f} s CPU)  {ratio}")
     if args.old:
         for kind in ("fixed", "search", "cv5"):
             if ("old", kind) in med:
-                print(f"new/old {kind:<7} {med[('new', kind)] / med[('old', kind)]:.2f}")
+                print(f"new/old {kind:<7} {med[('new', kind)] / med[('old', kind)]:.2f} "
+                      f"(CPU {med[('new', kind + ' cpu')] / med[('old', kind + ' cpu')]:.2f})")
     if same is not None:
         equal = same[("new", "search")] == same[("old", "search")]
         print("searched models, new and old: " + ("the same files" if equal else "DIFFERENT files"))
