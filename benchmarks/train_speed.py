@@ -99,7 +99,12 @@ def measure(trees: dict, runs: int, cv_runs: int, jobs: list[str], work: Path) -
                 times.setdefault((name, "cv5 cpu"), []).append(cpu)
                 print(f"  {name} evaluate --cv 5: {t:.1f} s ({cpu:.1f} s CPU)", file=sys.stderr,
                       flush=True)
-    return {k: statistics.median(v) for k, v in times.items()}
+    med = {k: statistics.median(v) for k, v in times.items()}
+    for name in trees:  # the search against the fixed fit of the same round, as loads vary
+        pairs = list(zip(times.get((name, "search"), []), times.get((name, "fixed"), [])))
+        if pairs:
+            med[(name, "round ratio")] = statistics.median(s / f for s, f in pairs)
+    return med
 
 
 def main() -> None:
@@ -129,6 +134,9 @@ def main() -> None:
                 ratio = (f"{wall / base:5.2f}x the fixed fit ({cpu / base_cpu:5.2f}x its CPU)"
                          if base else "")
                 print(f"{name:>4} {what:<24} {wall:7.1f} s ({cpu:7.1f} s CPU)  {ratio}")
+        if (name, "round ratio") in med:
+            print(f"{name:>4} search / fixed fit of the same round, median: "
+                  f"{med[(name, 'round ratio')]:.2f}x")
     if args.old:
         for kind in ("fixed", "search", "cv5"):
             if ("old", kind) in med:
