@@ -61,7 +61,9 @@ class Refresher:
             resolved = resolve(self.db)
             docs = [replace(d, tags=resolved.labels.get(d.id)) for d in self.docs]
             try:
-                model = train(docs, schema=self.schema, settings=self.model.settings, search=None)
+                # one process: a background retrain leaves the other cores to the server
+                model = train(docs, schema=self.schema, settings=self.model.settings, search=None,
+                              n_jobs=1)
             except TaggerError as exc:  # too few labels of some tag, say: keep the old model
                 self.status = f"not retrained yet ({exc})"
                 return

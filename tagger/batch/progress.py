@@ -49,3 +49,48 @@ class PartsWatcher:
             if exc[0] is None:
                 self.poll()
         return False
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(round(seconds))
+    h, rest = divmod(seconds, 3600)
+    return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60}:{rest % 60:02d}"
+
+
+class ProgressLines:
+    """A progress bar's ``update`` for standard error that is not a terminal (a log, a
+    pipe, a CI job): one plain line per update, with the time elapsed and an estimate of
+    the time left (the mean time per step so far, times the steps left)."""
+
+    def __init__(self, total: int, desc: str, unit: str, file, clock=None):
+        import time
+
+        self.total, self.desc, self.unit, self.file = total, desc, unit, file
+        self.clock = clock or time.monotonic
+        self.done, self.start = 0, self.clock()
+
+    def update(self, n: int = 1) -> None:
+        self.done += n
+        elapsed = self.clock() - self.start
+        left = elapsed / self.done * max(0, self.total - self.done) if self.done else 0.0
+        print(f"{self.desc}: {self.done}/{self.total} {self.unit}s, {_clock(elapsed)} elapsed, "
+              f"about {_clock(left)} left", file=self.file, flush=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+class Silent:
+    """A progress bar that shows nothing (--quiet)."""
+
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False

@@ -29,7 +29,9 @@ def main():
 @click.option("--model", "-m", "model", required=True, type=click.Path(file_okay=False),
               help="Directory to write the model to (replaced atomically).")
 @settings_options
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--quiet", "-q", is_flag=True,
+              help="No progress: a bar on a terminal, else a line per candidate with the time "
+                   "left.")
 @handle_errors
 def train(data, label_files, tags_path, model, quiet, max_doc_bytes, **kwargs):
     """Train a model on labelled documents and save it to --model DIR.
@@ -121,7 +123,9 @@ def rebuild_command(data, label_files, tags_path, model, options) -> str:
               help="Also score documents the model was trained on (left out by default: a "
                    "score on them says nothing of new articles).")
 @settings_options
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--quiet", "-q", is_flag=True,
+              help="No progress with --cv: a bar on a terminal, else a line per fold with the "
+                   "time left.")
 @handle_errors
 def evaluate(model, data, label_files, tags_path, json_path, report_path, cv, by, against,
              include_training, quiet, max_doc_bytes, **kwargs):
@@ -171,9 +175,9 @@ def evaluate(model, data, label_files, tags_path, json_path, report_path, cv, by
         tags_path = schema_path(tags_path, label_files, quiet)
         settings, search = settings_from(kwargs)
         docs, schema = load_data(data, label_files, tags_path, max_doc_bytes)
-        with progress_bar(cv, "cross-validating", quiet) as bar:
+        with progress_bar(cv, "cross-validating", quiet, unit="fold") as bar:
             result = cross_validation(docs, k=cv, schema=schema, settings=settings, search=search,
-                                      progress=bar.update, by=by)
+                                      progress=bar.update, by=by, n_jobs=kwargs["n_jobs"])
         about = "Settings searched inside each fold." if search else ""
     else:
         path = resolve_model(model)

@@ -134,7 +134,9 @@ def settings_options(f):
                      help="Choose the unfixed settings above by cross-validation; without "
                           f"it, unfixed settings take their defaults ({unfixed})."),
         click.option("--jobs", "-j", "n_jobs", type=click.IntRange(1), default=None,
-                     help="Processes for fitting the per-tag models [default: 1]."),
+                     help="Processes for fitting folds and per-tag models [default: every "
+                          "core; one for under 200 labelled documents]. The model does not "
+                          "depend on it."),
     ]
     for opt in reversed(options):
         f = opt(f)
@@ -188,11 +190,18 @@ def handle_errors(f):
     return wrapper
 
 
-def progress_bar(total: int, desc: str, quiet: bool):
+def progress_bar(total: int, desc: str, quiet: bool, unit: str = "fit"):
+    """A tqdm bar on a terminal; else a plain line per step, with the time left (see
+    :class:`~tagger.batch.progress.ProgressLines`); nothing when ``quiet``."""
+    from ..batch.progress import ProgressLines, Silent
+
+    if quiet:
+        return Silent()
+    if not sys.stderr.isatty():
+        return ProgressLines(total, desc, unit, sys.stderr)
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=desc, unit="fit", file=sys.stderr, leave=False,
-                disable=quiet or not sys.stderr.isatty())
+    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, leave=False)
 
 
 def schema_path(tags_path, label_files, quiet: bool):

@@ -19,14 +19,15 @@ from .slices import check_slicing
 def cross_validation(docs: Sequence[Document], *, k: int = 5, schema: TagSchema | None = None,
                      settings=None, search: dict | bool | None = True,
                      progress: Callable[[int], None] | None = None,
-                     by: str | None = None) -> Evaluation:
+                     by: str | None = None, n_jobs: int | None = None) -> Evaluation:
     """K-fold estimate for training on these labels, with no saved model.
 
     Each outer fold trains a complete model (settings search, calibration and thresholds
     included) on the other folds and scores the held-out one, so nothing it is scored on
     ever influenced it. ``search`` is as for :func:`tagger.train` (by default, its search). Folds are stratified for multi-label data; unlabelled documents
     are passed to every fold (they only ever inform the vocabulary and IDF). ``by`` also
-    scores each year, quarter, month or source (see :mod:`.slices`).
+    scores each year, quarter, month or source (see :mod:`.slices`). ``n_jobs`` is
+    as for :func:`tagger.train`, for each fold's training.
     """
     check_slicing(by)
     settings = settings or Settings()
@@ -43,7 +44,7 @@ def cross_validation(docs: Sequence[Document], *, k: int = 5, schema: TagSchema 
     evidence: list = [None] * len(data)
     for train_idx, test_idx in fold_splits(Y, k, settings.seed):
         model = train([data[i] for i in train_idx] + unlabelled, schema=schema, settings=settings,
-                      search=search)
+                      search=search, n_jobs=n_jobs)
         proba[test_idx] = model.predict_proba([data[i].content for i in test_idx])
         P[test_idx] = model.decide(proba[test_idx])
         fold_thresholds.append(model.thresholds)

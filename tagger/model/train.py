@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import warnings
 from dataclasses import asdict, replace
 from typing import Callable, Iterable, Sequence
 
@@ -15,27 +14,16 @@ from ..io.labels import binarize, labelled, tag_set
 from ..io.records import Document
 from ..io.schema import TagSchema
 from ..text.keywords import keyword_matrix
-from . import metrics
-from .calibration import calibrate, fit_calibration
 from .core import TaggerModel, make_lexicon, saved_vectorizer_params
 from .drift import score_baseline, training_words
 from .evidence import (corpus_rows, fit_scorers, has_evidence, out_of_fold, sentence_weights,
                        tokenized)
-from .features import (Features, canonical, feature_key, fit_vectorizer, fold_features,
-                       keyword_lists, make_vectorizer, stack, with_keywords)
+from .features import (canonical, final_tfidf, fold_matrices, keyword_lists, make_vectorizer,
+                       stack, vocabulary_key, with_keywords)
+from .search import make_classifier, quiet_fit, score_candidates, worker_count
 from .bootstrap import add_intervals
 from .provenance import date_range, document_hashes, source_counts
-from .thresholds import cross_validated_decisions, thresholds_with_fallback
-
-
-def make_classifier(settings: Settings, n_jobs: int | None = None):
-    """One logistic regression per tag (the dual liblinear solver: fast for text)."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.multiclass import OneVsRestClassifier
-
-    return OneVsRestClassifier(LogisticRegression(
-        C=settings.C, class_weight=settings.class_weight, solver="liblinear", dual=True,
-        max_iter=5000, random_state=settings.seed), n_jobs=n_jobs)
+from .thresholds import thresholds_with_fallback
 
 
 def make_pipeline(settings: Settings):
@@ -80,37 +68,6 @@ def fold_splits(Y: np.ndarray, folds: int, seed: int):
     return list(splitter.split(np.zeros((n, 1)), Y))
 
 
-def _quiet_fit(clf, X, Y):
-    with warnings.catch_warnings():
-        # a rare tag may be absent from a training fold; OneVsRest then predicts a constant
-        warnings.filterwarnings("ignore", message="Label .* is present in all training")
-        warnings.filterwarnings("ignore", message="Label not .* is present in all training")
-        warnings.filterwarnings("ignore", message="Liblinear failed to converge")
-        return clf.fit(X, Y)
-
-
-def _logits(clf, X) -> np.ndarray:
-    """Decision values (log-odds) of each tag; constant predictors give +-30."""
-    out = np.empty((X.shape[0], len(clf.estimators_)))
-    for k, est in enumerate(clf.estimators_):
-        if hasattr(est, "decision_function") and hasattr(est, "coef_"):
-            out[:, k] = est.decision_function(X)
-        else:  # scikit-learn's _ConstantPredictor for a tag with one class in the fold
-            out[:, k] = 30.0 if float(est.y_[0]) > 0.5 else -30.0
-    return out
-
-
-def _candidate_scores(settings: Settings, feats: Features, Y, splits, n_jobs):
-    """Out-of-fold calibration, probabilities and CV decisions for one setting."""
-    logits = np.zeros(Y.shape)
-    for (tr, te), (Xtr, Xte) in zip(splits, feats.folds):
-        logits[te] = _logits(_quiet_fit(make_classifier(settings, n_jobs), Xtr, Y[tr]), Xte)
-    calib = fit_calibration(Y, logits)
-    proba = calibrate(logits, calib)
-    decisions = cross_validated_decisions(Y, proba, splits, settings.min_f1)
-    return calib, proba, decisions
-
-
 def search_grid(base: Settings, search: dict | None) -> list[Settings]:
     """Every combination of the searched values, on top of the base settings."""
     import itertools
@@ -136,11 +93,12 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
     out-of-fold logits, and per-tag thresholds maximise each tag's out-of-fold F1. Tags the
     schema gives keywords get a keyword feature each (see :func:`keyword_values`). Unlabelled
     documents are used only for the vocabulary and IDF, when a setting asks for it.
-    ``progress`` is called with 1 after each candidate and after the final fit. The
-    per-tag models are fitted in ``n_jobs`` processes (default: one); not in threads,
-    which would share liblinear's random state and so change the model from run to run.
+    ``progress`` is called with 1 after each candidate and after the final fit. Folds
+    and per-tag models are fitted in ``n_jobs`` processes (default: every core, one for
+    under 200 labelled documents); not in threads, which would share liblinear's random
+    state and so change the model from run to run. The model does not depend on
+    ``n_jobs``.
     """
-    workers = n_jobs
     base = settings or Settings()
     search = dict(DEFAULT_SEARCH) if search is True else (search or None)
     train_docs = labelled(docs)
@@ -152,6 +110,7 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
                          "label some documents with the tags they should learn")
     Y = binarize(train_docs, tags)
     check_trainable(Y, tags, len(train_docs))
+    workers = worker_count(n_jobs, len(train_docs))
     texts = [d.content for d in train_docs]
     all_texts = [d.content for d in docs]
     splits = fold_splits(Y, base.folds, base.seed)
@@ -167,10 +126,8 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
     # hard negatives are looked for only when a candidate weighs them
     hard = keywords if any(c.hard_negative_weight != 1.0 for c in candidates) else ()
     corpus = tokenized(train_docs, tags, hard) if any(c.sentences for c in candidates) else None
-    feature_cache: dict = {}
-    matrix_cache: dict = {}
     keyword_cache: dict = {}
-    results = []
+    counts_cache: dict = {}
 
     def keyword_features(cand: Settings):
         key = (cand.keyword_window, cand.keyword_weight)
@@ -179,17 +136,11 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
             keyword_cache[key] = None if lexicon is None else keyword_matrix(lexicon, texts, cand.keyword_weight)
         return keyword_cache[key]
 
-    for cand in candidates:
-        key = feature_key(cand)
-        if key not in feature_cache:
-            feature_cache[key] = fold_features(cand, texts, all_texts, splits,
-                                               keyword_features(cand), corpus, matrix_cache, workers)
-        calib, proba, decisions = _candidate_scores(cand, feature_cache[key], Y, splits, workers)
-        scored = metrics.score(Y, decisions, tags)
-        results.append((scored["micro"]["f1"], scored["macro"]["f1"], cand, calib, proba, scored,
-                        decisions))
-        if progress:
-            progress(1)
+    # what candidates share is made once: term counts, each fold's TF-IDF per vocabulary,
+    # its sentence features per sentence setting, keyword matrices per keyword setting
+    matrices = fold_matrices(candidates, texts, all_texts, splits, corpus, workers, counts_cache)
+    results = score_candidates(candidates, matrices, keyword_features, Y, splits, tags,
+                               workers, progress)
     best = max(range(len(results)), key=lambda i: (results[i][0], results[i][1], -i))
     _, _, chosen, calib, oof_proba, cv_scores, cv_decisions = results[best]
     add_intervals(cv_scores, Y, cv_decisions, tags, seed=base.seed)
@@ -200,11 +151,13 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
     # of positives would push every score below it and the tag would never be given.
     calib[fell_back] = (1.0, 0.0)
     # with the vocabulary from all documents, the search already fitted the final vectorizer
-    vec = feature_cache[feature_key(chosen)].all_docs_vectorizer
-    feature_cache.clear()
-    matrix_cache.clear()
+    vec = matrices[vocabulary_key(chosen)][1]
+    matrices.clear()
     if vec is None:
-        vec = fit_vectorizer(chosen, texts)
+        vec, X = final_tfidf(chosen, texts, counts_cache)
+    else:
+        X = vec.transform(texts)
+    counts_cache.clear()
     K = keyword_features(chosen)
     sentence_coef = sentence_intercept = None
     extra = K
@@ -219,8 +172,8 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
         sentence_coef, sentence_intercept = fit_scorers(
             X_sent, corpus.labels, C=chosen.sentence_C, seed=chosen.seed, n_jobs=workers,
             weights=sentence_weights(corpus, np.arange(len(corpus.labels)), chosen.hard_negative_weight))
-    clf = _quiet_fit(make_classifier(chosen, workers),
-                     canonical(with_keywords(vec.transform(texts) * chosen.ngram_weight, extra)), Y)
+    clf = quiet_fit(make_classifier(chosen, workers),
+                    canonical(with_keywords(X * chosen.ngram_weight, extra)), Y)
     if progress:
         progress(1)
     raw_coef = np.vstack([e.coef_ for e in clf.estimators_]).astype(np.float64)
