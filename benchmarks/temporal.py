@@ -148,6 +148,8 @@ register("cues0.5", "sentence cue features of value 0.5", settings=dict(sentence
 register("cues1", "sentence cue features of value 1", settings=dict(sentence_cues=1.0))
 register("cues0.3+hard10", "cues 0.3 and hard negatives 10",
          settings=dict(sentence_cues=0.3, hard_negative_weight=10.0))
+register("cues+C10+ngram2", "cues 0.3 with what the search picks on every label: C 10, word 1-2-grams",
+         settings=dict(sentence_cues=0.3, C=10.0, ngram_max=2))
 register("self0.3", "self-training on the unlabelled later articles (margin 0.3)",
          unlabelled=True, fit=self_trained(0.3, {}))
 register("cues+idf-later", "cues 0.3 and IDF from the later articles",
