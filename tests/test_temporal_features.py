@@ -70,6 +70,7 @@ def test_hard_negatives_are_sentences_of_untagged_articles_naming_the_tags_keywo
     assert sentence_weights(corpus, np.arange(len(corpus.labels)), 1.0) is None
 
 
+@pytest.mark.slow  # seconds of training or a subprocess: the full suite runs it
 def test_hard_negative_weight_changes_the_sentence_scorers_only():
     plain, hard = fit(sentences=True), fit(sentences=True, hard_negative_weight=10.0)
     assert plain.vocabulary == hard.vocabulary and np.array_equal(plain.idf, hard.idf)

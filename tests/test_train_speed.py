@@ -91,6 +91,7 @@ def deterministic_training(n_jobs):
     return train(evidence_docs(), settings=settings, search={"C": (10.0, 100.0)}, n_jobs=n_jobs)
 
 
+@pytest.mark.slow  # seconds of training or a subprocess: the full suite runs it
 def test_training_twice_writes_the_same_model_files_to_the_byte(tmp_path):
     assert model_bytes(deterministic_training(1), tmp_path / "a") == \
         model_bytes(deterministic_training(1), tmp_path / "b")
@@ -125,6 +126,7 @@ LINE = re.compile(r"^(training|cross-validating): (\d+)/(\d+) (fit|fold)s, \d+:\
                   r"about \d+:\d\d left$")
 
 
+@pytest.mark.slow  # seconds of training or a subprocess: the full suite runs it
 def test_train_and_cross_validation_print_a_line_per_step_off_a_terminal(tmp_path):
     base = [a for a in TRAIN_FIXTURE if a not in ("--no-search", "--quiet")]
     result = CliRunner().invoke(main, [*base, "--C", "10", "--ngram-max", "1", "--no-sentences",
