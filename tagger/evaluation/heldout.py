@@ -12,7 +12,7 @@ from pathlib import Path
 import msgspec
 
 from ..errors import InputError, ModelError
-from ..io.decoding import read_bounded
+from ..io.decoding import read_capped
 from ..model.provenance import model_identity
 from ..model.schema import MAX_HELD_OUT, HeldOutScores, ScoresFile
 
@@ -20,12 +20,7 @@ SCORES_CAP = 8 * 2**20  # bytes of a score file (a few kB, more with --by)
 
 
 def _read(path: Path) -> ScoresFile:
-    try:
-        raw = read_bounded(path, SCORES_CAP)
-    except OSError as exc:
-        raise InputError(path, f"cannot be read ({exc.strerror or exc})") from None
-    if len(raw) > SCORES_CAP:
-        raise InputError(path, f"over the cap of {SCORES_CAP:,} bytes for a score file")
+    raw = read_capped(path, SCORES_CAP, "a score file")
     try:
         return msgspec.json.decode(raw, type=ScoresFile)
     except msgspec.ValidationError as exc:

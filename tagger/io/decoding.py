@@ -107,12 +107,18 @@ def read_bounded(path: Path, cap: int) -> bytes:
         return fh.read(min(size, cap) + 1 if size else cap + 1)
 
 
-def read_text_file(path: Path, cap: int) -> str:
-    """A whole text file, decoded, refusing one larger than ``cap`` bytes."""
+def read_capped(path: Path, cap: int, what: str = "") -> bytes:
+    """A whole file's bytes, refusing one larger than ``cap`` bytes (``what``: the kind of
+    file, for the message) and one that cannot be read, as an InputError naming it."""
     try:
         raw = read_bounded(path, cap)
     except OSError as exc:
         raise InputError(path, f"cannot be read ({exc.strerror or exc})") from None
     if len(raw) > cap:
-        raise InputError(path, f"is larger than the cap of {cap:,} bytes")
-    return decode_bytes(raw, path)
+        raise InputError(path, f"is larger than the cap of {cap:,} bytes{' for ' + what if what else ''}")
+    return raw
+
+
+def read_text_file(path: Path, cap: int) -> str:
+    """A whole text file, decoded, refusing one larger than ``cap`` bytes."""
+    return decode_bytes(read_capped(path, cap), path)
