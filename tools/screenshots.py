@@ -1,8 +1,7 @@
 """Writes docs/explain.png (the page of `tagger explain --format html`), docs/label.png and
 docs/label-history.png (the page of `tagger label` on the seed articles) and docs/report.png
-(the report of
-`tagger evaluate --by quarter --report`, on our own synthetic fixture corpus, never on the
-publishers' text), as headless Chromium shows them (for the README).
+(the report of `tagger evaluate --by quarter --report`, on our own synthetic fixture corpus,
+never on the publishers' text), as headless Chromium shows them (for the README).
 
     python tools/screenshots.py [label] [report] [explain]   (all three when none is named)
 """
