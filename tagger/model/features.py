@@ -8,7 +8,6 @@ sentence features per sentence setting; the folds are made in parallel processes
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
@@ -37,22 +36,10 @@ def fit_vectorizer(settings: Settings, texts):
     return vec
 
 
-@dataclass
-class Features:
-    """Feature matrices for one feature setting, per fold."""
-
-    folds: list  # (X_train, X_test) per split
-    all_docs_vectorizer: object  # fitted on every document (unlabelled_idf), else None
-
-
 def feature_key(settings: Settings) -> tuple:
     """The settings that decide the features: candidates sharing them share matrices."""
-    return (settings.ngram_max, settings.min_df, settings.max_df, settings.sublinear_tf,
-            settings.unlabelled_idf, settings.name_weight, settings.ngram_weight,
-            settings.keyword_window, settings.keyword_weight,
-            settings.sentences, settings.sentence_C if settings.sentences else None,
-            settings.hard_negative_weight if settings.sentences else None,
-            settings.sentence_cues if settings.sentences else None)
+    return vocabulary_key(settings) + (settings.sentences, settings.ngram_weight,
+                                       settings.keyword_window, settings.keyword_weight)
 
 
 def canonical(X):
@@ -161,9 +148,10 @@ def fold_matrices(candidates: Sequence[Settings], texts, all_texts, splits, corp
     done = Parallel(n_jobs=n_jobs)(
         delayed(_one_fold)(sources[k], splits, f, list(by_tfidf[k][1].values()), len(texts))
         for k, f in jobs)
+    by_job = dict(zip(jobs, done))
     out: dict = {}
     for k, (s, wanted) in by_tfidf.items():
-        per_fold = [done[jobs.index((k, f))] for f in range(len(splits))]
+        per_fold = [by_job[k, f] for f in range(len(splits))]
         out[vocabulary_key(replace_sentences(s, False))] = (
             [(Xtr, Xte, None) for Xtr, Xte, _ in per_fold], sources[k].shared)
         for vkey in wanted:
@@ -175,28 +163,6 @@ def replace_sentences(settings: Settings, on: bool) -> Settings:
     from dataclasses import replace
 
     return replace(settings, sentences=on)
-
-
-def fold_features(settings: Settings, texts, all_texts, splits, K, corpus,
-                  cache: dict | None = None, n_jobs: int | None = None) -> Features:
-    """TF-IDF per fold (fitted on the fold's training part), plus keyword features ``K``
-    (they learn nothing from the data, so one matrix serves every fold), plus, with
-    sentences, each fold's sentence features: out of fold for its training part (scorers
-    fitted without the document's own fold), and from scorers fitted on the whole training
-    part for its test part. ``cache`` (see :func:`fold_matrices`) keeps the costly part
-    for candidates that differ only in their keyword settings."""
-    cache = {} if cache is None else cache
-    key = vocabulary_key(settings)
-    if key not in cache:
-        cache.update(fold_matrices([settings], texts, all_texts, splits, corpus, n_jobs))
-    matrices, shared = cache[key]
-    folds = []
-    for (tr, te), (Xtr, Xte, S) in zip(splits, matrices):
-        extra_tr, extra_te = fold_extra(K, S, tr, te)
-        w = settings.ngram_weight  # the n-grams' scale: see the setting
-        folds.append((canonical(with_keywords(Xtr * w, extra_tr)),
-                      canonical(with_keywords(Xte * w, extra_te))))
-    return Features(folds, shared)
 
 
 def fold_extra(K, S, tr, te):
