@@ -202,3 +202,23 @@ def test_every_tag_is_listed_with_its_score_and_threshold(sentence_model, tmp_pa
         assert f'id="tag-{tag}"' in page and f"{x['threshold']:.3f}" in page
         opened = re.search(rf'<details class="tag" id="tag-{tag}"( open)?>', page).group(1)
         assert bool(opened) == (x["assigned"] or x["why_not"])
+
+
+def test_sentence_parts_are_split_from_the_scores_the_model_gave_its_best_sentences():
+    """The rescale rule needs the scorer's own logit of each best sentence: with cue
+    features (the shipped model has them), that is the n-grams' terms plus the cues'."""
+    from conftest import SEEDS, SHIPPED_MODEL
+    from tagger.model.explain import _best_sentences
+    from tagger.model.persist import load_model
+
+    model = load_model(SHIPPED_MODEL)
+    assert model.n_sentence_cues
+    text = (SEEDS / "000_2c1dc2b1a7e2b655.txt").read_text(encoding="utf-8")
+    analysis = model.analyse([text])
+    best = _best_sentences(model, analysis)
+    sentences, scores, which = analysis.evidence
+    assert best
+    for t, (_, cols, z_terms, b) in best.items():
+        assert math.isclose(1 / (1 + math.exp(-(b + z_terms.sum()))), scores[which[0, t], t],
+                            rel_tol=1e-9)
+    assert any((cols >= model.n_terms).any() for _, cols, _, _ in best.values())

@@ -30,8 +30,8 @@ import numpy as np
 
 from ..errors import ModelError
 from ..io.records import Document
+from ..text.cues import NAMES as CUE_NAMES
 from ..text.tokens import phrase_hashes
-from .sentences import sentence_rows
 
 # tags under their threshold are explained as "why not" from this share of it
 NEAR_MISS = 0.5
@@ -103,12 +103,12 @@ def _keyword_matches(model, analysis, content: str) -> list[dict]:
 
 def _best_sentences(model, analysis) -> dict[int, tuple]:
     """Per sentence feature (tag index t): (its best sentence's place in the content, the
-    sentence's n-gram columns, their terms z_i of the scorer's logit, the intercept b)."""
+    sentence's columns (n-grams, then cues), their terms z_i of the scorer's logit, the
+    intercept b)."""
     if not model.n_sentence_features or analysis.evidence is None:
         return {}
     sentences, _, which = analysis.evidence
-    rows = sentence_rows(model.ngram_counter(), analysis.tokens, model.idf, analysis.hits,
-                         found=sentences)
+    rows = analysis.sentence_rows  # as the model scored them: n-grams, then cue features
     out = {}
     for t in range(len(model.tags)):
         s = int(which[0, t])
@@ -195,8 +195,11 @@ def _split_sentence(groups: _Groups, model, t: int, w: float, value: float, name
     r = rescale(z_terms, b)
     given = 0.0
     for col, z in zip(cols.tolist(), z_terms.tolist()):
-        inside = [(a, e) for a, e in spans.get(col, []) if start <= a and e <= end]
-        groups.add(names[col][0], "sentence", w * r * z, inside)
+        if col >= model.n_terms:  # a cue feature of the sentence: a word class, no one place
+            groups.add(f"cue: {CUE_NAMES[col - model.n_terms]}", "sentence", w * r * z, kind="feature")
+        else:
+            inside = [(a, e) for a, e in spans.get(col, []) if start <= a and e <= end]
+            groups.add(names[col][0], "sentence", w * r * z, inside)
         given += w * r * z
     groups.add(base, "sentence", value - given, kind="feature")  # w * sigmoid(b), to rounding
 

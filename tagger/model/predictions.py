@@ -19,6 +19,7 @@ class Analysis(NamedTuple):
     features: object     # the feature matrix (CSR), when asked for
     tokens: object       # the texts' Tokens (None on the scikit-learn path without keywords)
     hits: list | None    # the n-gram occurrences (NgramCounter.hits), on the fast path
+    sentence_rows: object = None  # the sentences' features (SentenceRows), when scored
 
 
 @dataclass(frozen=True)
