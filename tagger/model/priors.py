@@ -31,6 +31,7 @@ import numpy as np
 
 from ..config import PRIOR_ESTIMATES
 from ..errors import ModelError, TaggerError
+from .sentences import sigmoid
 
 MAX_ITERATIONS = 1000
 TOLERANCE = 1e-6        # stop when no tag's estimated rate moves by more than this
@@ -85,8 +86,7 @@ def adjust(proba: np.ndarray, training: np.ndarray, estimated: np.ndarray) -> np
     """Probabilities computed under the ``training`` rates, moved to the ``estimated`` ones
     (Saerens et al.'s formula, written on the logit scale)."""
     p = np.clip(np.asarray(proba, dtype=np.float64), PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR)
-    z = log_odds(p) + (log_odds(estimated) - log_odds(training))
-    return 1.0 / (1.0 + np.exp(-z))
+    return sigmoid(log_odds(p) + (log_odds(estimated) - log_odds(training)))
 
 
 def estimate_priors(proba: np.ndarray, training: np.ndarray, tags=None, *, method: str = "em",
@@ -120,7 +120,7 @@ def estimate_priors(proba: np.ndarray, training: np.ndarray, tags=None, *, metho
             break
         cols = np.flatnonzero(active)
         z = logits[:, cols] + (log_odds(estimated[cols]) - log_odds(training[cols]))
-        new = np.clip((1.0 / (1.0 + np.exp(-z))).mean(axis=0), RATE_FLOOR, 1 - RATE_FLOOR)
+        new = np.clip(sigmoid(z).mean(axis=0), RATE_FLOOR, 1 - RATE_FLOOR)
         moved = np.abs(new - estimated[cols])
         estimated[cols] = new
         iterations[cols] += 1
@@ -168,7 +168,11 @@ def estimate_for(model, proba: np.ndarray, method: str = "em") -> PriorEstimate:
 def adapted_model(model, estimate: PriorEstimate):
     """The model whose probabilities are adjusted to the estimated rates: its intercepts
     moved by each tag's shift (the Platt scaling is already folded into them)."""
-    return replace(model, intercept=np.asarray(model.intercept, dtype=np.float64) + estimate.shift)
+    adapted = replace(model, intercept=np.asarray(model.intercept, dtype=np.float64) + estimate.shift)
+    # what the model built to tag (n-gram counter, keyword lexicon) does not depend on the
+    # intercepts: the adapted model keeps it rather than building it again
+    adapted._cache.update(model._cache)
+    return adapted
 
 
 def adapt(model, texts, method: str = "em") -> tuple:
