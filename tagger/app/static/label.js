@@ -426,7 +426,7 @@
   if (doc) {
     let warned = false;
     setInterval(() => call("/api/heartbeat", { id: doc.dataset.id }).then(data => {
-      if (data.held === false && !warned) {
+      if (data.held !== doc.dataset.id && !warned) {  // null: the claim lapsed and another tab has it
         warned = true;
         say("This tab's hold on the article lapsed and another tab has it now; it may be labelled twice.", "info");
       }
