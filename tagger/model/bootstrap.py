@@ -89,19 +89,10 @@ def paired_difference(Y: np.ndarray, P_new: np.ndarray, P_old: np.ndarray, tags:
     """New minus old F1 on the same documents, with percentile bootstrap intervals: micro,
     macro and each tag's ``[difference, low, high]``. Both are scored on the same resamples
     (the pairing), so the interval reflects the documents they disagree on."""
-    Y = np.asarray(Y, dtype=np.float64)
-    n = len(Y)
-    rng = np.random.default_rng(seed)
-    W = np.vstack([np.ones(n), rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot)])
-    out = []
-    for P in (P_new, P_old):
-        P = np.asarray(P, dtype=np.float64)
-        tp, fp, fn = W @ (Y * P), W @ ((1 - Y) * P), W @ (Y * (1 - P))  # (1 + B, n_tags)
-        per_tag = f1_from_counts(tp, fp, fn)
-        out.append(np.column_stack([f1_from_counts(tp.sum(1), fp.sum(1), fn.sum(1)),
-                                    per_tag.mean(axis=1), per_tag]))
-    d = out[0] - out[1]  # row 0: the documents as given; the others: resamples
-    lo, hi = np.percentile(d[1:], [(1 - level) / 2 * 100, (1 + level) / 2 * 100], axis=0)
-    cell = [[round4(d[0, j]), round4(lo[j]), round4(hi[j])] for j in range(d.shape[1])]
-    return {"micro_f1": cell[0], "macro_f1": cell[1],
-            "per_tag_f1": {t: cell[2 + k] for k, t in enumerate(tags)}}
+    d = paired_differences(Y, P_new, P_old, tags, n_boot=n_boot, seed=seed, level=level)
+
+    def cell(e: dict) -> list:
+        return [e["difference"], *e["ci95"]]
+
+    return {"micro_f1": cell(d["micro_f1"]), "macro_f1": cell(d["macro_f1"]),
+            "per_tag_f1": {t: cell(e) for t, e in d["per_tag_f1"].items()}}
