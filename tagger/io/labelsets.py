@@ -192,21 +192,13 @@ def import_decisions(docs: Sequence[Document], *, origin: str,
     return out
 
 
-def store_labels(db: LabelDB, docs: Sequence[Document], *, origin: str,
-                 annotator: str = "import") -> Imported:
-    """Store the labels the documents carry (from label files) as decisions of
-    ``annotator``, all in one transaction: every decision is checked before any is
-    written, and any error leaves the database as it was. A document whose label is
-    stored already, unchanged, is left alone, so importing twice adds nothing."""
-    return store_decisions(db, import_decisions(docs, origin=origin, annotator=annotator))
-
-
 def store_decisions(db: LabelDB, decisions: Sequence[Decision]) -> Imported:
     """Append checked ``saved`` decisions in one transaction, but none whose label its
     annotator has in force already, unchanged."""
-    with db.transaction() as con:
-        before = {(r["doc_id"], r["annotator"]): to_decision(r)
-                  for r in con.execute("SELECT * FROM current_labels")}
+    who = sorted({d.annotator for d in decisions})
+    with db.transaction() as con:  # the labels in force of the annotators imported, only
+        before = {(r["doc_id"], r["annotator"]): to_decision(r) for r in con.execute(
+            f"SELECT * FROM current_labels WHERE annotator IN ({','.join('?' * len(who))})", who)}
         new = [d for d in decisions if not _stored(before.get((d.doc_id, d.annotator)), d)]
         for d in new:
             db.add(d, con)
@@ -221,8 +213,12 @@ def _stored(old: Decision | None, new: Decision) -> bool:
 
 def import_labels(db: LabelDB, docs: Sequence[Document], *, origin: str,
                   annotator: str = "import") -> int:
-    """:func:`store_labels`, returning how many decisions were added."""
-    return store_labels(db, docs, origin=origin, annotator=annotator).labels
+    """Store the labels the documents carry (from label files) as decisions of
+    ``annotator``, all in one transaction: every decision is checked before any is
+    written, and any error leaves the database as it was. A document whose label is
+    stored already, unchanged, is left alone, so importing twice adds nothing. Returns
+    how many decisions were added."""
+    return store_decisions(db, import_decisions(docs, origin=origin, annotator=annotator)).labels
 
 
 def import_origin(label_files: Sequence[str | Path]) -> str:
