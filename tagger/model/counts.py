@@ -101,12 +101,13 @@ def fold_tfidf(vectorizer, tc: TermCounts, train: np.ndarray, test: np.ndarray |
     from sklearn.feature_extraction.text import TfidfTransformer
 
     train = np.asarray(train)
-    kept = _kept_terms(vectorizer, tc.counts[train], len(train))
+    part = tc.counts[train]
+    kept = _kept_terms(vectorizer, part, len(train))
     kept = kept[np.argsort(tc.alphabetical[kept], kind="stable")]
     column = np.full(tc.counts.shape[1], -1, dtype=np.int64)
     column[kept] = np.arange(len(kept))
     # fit_transform leaves each row in the order the fold first meets its terms
-    seen = tc.counts[train].indices
+    seen = part.indices
     first_met = np.full(tc.counts.shape[1], len(seen), dtype=np.int64)
     terms, at = np.unique(seen, return_index=True)
     first_met[terms] = at
