@@ -98,10 +98,6 @@ def run_local(model, model_dir: Path | None, files, parts: Path, fmt: str, batch
     """Tag and commit the chunks not ``done``, in ``jobs`` processes. Without fork, workers
     load the model from ``model_dir``, or are sent ``model`` itself when it is None (a
     model changed in memory, such as one adapted to a batch's tag rates)."""
-    if jobs == 1:
-        _tag_share(model, files, parts, fmt, batch_size, done, 0, 1, max_doc_bytes, evidence,
-                   exclude)
-        return
     _in_workers(model, model_dir, jobs, lambda ref, share: (
         ref, files, parts, fmt, batch_size, done, share, jobs, max_doc_bytes, evidence,
         exclude), _tag_share)
@@ -109,9 +105,12 @@ def run_local(model, model_dir: Path | None, files, parts: Path, fmt: str, batch
 
 def _in_workers(model, model_dir: Path | None, jobs: int, arguments, task) -> list:
     """``task(*arguments(ref, share))`` for each share of the work, in a pool of ``jobs``
-    processes, ``ref`` standing for the model; the results in share order."""
+    processes, ``ref`` standing for the model; the results in share order. One job runs
+    here, on the model itself."""
     from joblib import Parallel, delayed
 
+    if jobs == 1:
+        return [task(*arguments(model, 0))]
     if _can_fork():
         # Build the counter before the pool forks: workers inherit the model ready to use
         # instead of each paying for imports and set-up.
@@ -156,11 +155,8 @@ def score_local(model, model_dir: Path | None, files, batch_size: int, jobs: int
     alone, and the chunks are put back in order."""
     import numpy as np
 
-    if jobs == 1:
-        shares = [_score_share(model, files, batch_size, 0, 1, max_doc_bytes, exclude)]
-    else:
-        shares = _in_workers(model, model_dir, jobs, lambda ref, share: (
-            ref, files, batch_size, share, jobs, max_doc_bytes, exclude), _score_share)
+    shares = _in_workers(model, model_dir, jobs, lambda ref, share: (
+        ref, files, batch_size, share, jobs, max_doc_bytes, exclude), _score_share)
     chunks = {i: p for share in shares for i, p in share.items()}
     parts = [chunks[i] for i in sorted(chunks)]
     return np.vstack(parts) if parts else np.empty((0, len(model.tags)))
