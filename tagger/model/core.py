@@ -180,7 +180,7 @@ class TaggerModel:
             import scipy.sparse as sp
         counter, lexicon = self.ngram_counter(), self.keyword_lexicon()
         terms, kw, sent = self._columns()
-        X = best = hits = sentence_features = None
+        X = best = hits = rows = None
         if counter is None:
             X = self.vectorizer.transform(part)
             z = np.asarray(X @ self.coef[:, terms].T) + self.intercept
@@ -208,11 +208,10 @@ class TaggerModel:
                 z += row_products(top, self.coef[:, sent])
                 blocks.append(top)
             best = (rows.sentences, scores, which)
-            sentence_features = rows
         if features:
             X = sp.hstack([blocks[0], *(sp.csr_matrix(b) for b in blocks[1:])], format="csr")
             X.sort_indices()
-        return Analysis(z, best, X, tokens, hits, sentence_features)
+        return Analysis(z, best, X, tokens, hits, rows)
 
     def _linear_scores(self, rows, cols, values, n_docs: int) -> np.ndarray:
         """X @ coef.T + intercept from sparse entries, without building a matrix."""

@@ -25,7 +25,8 @@ the wrong way, which is why it is an option (see the README for what it did here
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import copy
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -168,10 +169,10 @@ def estimate_for(model, proba: np.ndarray, method: str = "em") -> PriorEstimate:
 def adapted_model(model, estimate: PriorEstimate):
     """The model whose probabilities are adjusted to the estimated rates: its intercepts
     moved by each tag's shift (the Platt scaling is already folded into them)."""
-    adapted = replace(model, intercept=np.asarray(model.intercept, dtype=np.float64) + estimate.shift)
-    # what the model built to tag (n-gram counter, keyword lexicon) does not depend on the
-    # intercepts: the adapted model keeps it rather than building it again
-    adapted._cache.update(model._cache)
+    # a shallow copy shares what the model built to tag (n-gram counter, keyword lexicon),
+    # which does not depend on the intercepts, rather than building it again
+    adapted = copy.copy(model)
+    adapted.intercept = np.asarray(model.intercept, dtype=np.float64) + estimate.shift
     return adapted
 
 
