@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import itertools
 import os
+import pickle
+import signal
+import sys
 import time
 from functools import lru_cache
 from pathlib import Path
@@ -82,7 +85,7 @@ def _tag_share(model_ref, files, parts: Path, fmt: str, batch_size: int, done: s
         if index % shares != share or index in done:
             continue
         if shares > 1 and os.getppid() != parent:
-            break  # the run was killed: stop rather than write for nobody
+            os._exit(0)  # the run was killed: end quietly rather than write for nobody
         commit(parts, tag_chunk(model, index, chunk, fmt, max_doc_bytes, evidence, exclude), fmt)
         count += 1
     return count
@@ -90,6 +93,46 @@ def _tag_share(model_ref, files, parts: Path, fmt: str, batch_size: int, done: s
 
 # Models handed to forked workers by inheritance rather than by pickling
 _INHERITED: dict[str, object] = {}
+
+
+def available_cpus() -> int:
+    """The CPUs this process may run on (its affinity, as a container or taskset limits
+    it), the most worker processes worth starting."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # no affinity on this system
+        return os.cpu_count() or 1
+
+
+def _worker_start(parent: int) -> None:
+    """Set up a worker process so it ends quietly with its run: the default SIGTERM (not
+    the handler a CLI may have set before the pool forked), no SIGINT (the run's process
+    stops the pool on Ctrl-C), and on Linux a SIGTERM when the parent dies, even by
+    SIGKILL, instead of tracebacks of a broken pipe to nobody."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # gone before the line above took effect
+        os._exit(0)
+
+
+def _guarded(task, *args):
+    """``task(*args)``; an error that could not be rebuilt in the parent process (which
+    would stop the pool's result thread and hang the run) is sent as a TaggerError."""
+    try:
+        return task(*args)
+    except Exception as exc:
+        try:
+            pickle.loads(pickle.dumps(exc))
+        except Exception:
+            raise TaggerError(f"a worker process failed: {type(exc).__name__}: {exc}") from None
+        raise
 
 
 def run_local(model, model_dir: Path | None, files, parts: Path, fmt: str, batch_size: int,
@@ -122,8 +165,9 @@ def _in_workers(model, model_dir: Path | None, jobs: int, arguments, task) -> li
     else:  # loky workers load the model from its directory once each
         ref, backend = (str(model_dir) if model_dir is not None else model), "loky"
     try:
-        return Parallel(n_jobs=jobs, backend=backend)(
-            delayed(task)(*arguments(ref, share)) for share in range(jobs))
+        return Parallel(n_jobs=jobs, backend=backend, initializer=_worker_start,
+                        initargs=(os.getpid(),))(
+            delayed(_guarded)(task, *arguments(ref, share)) for share in range(jobs))
     finally:
         if backend == "multiprocessing":
             _INHERITED.pop(ref, None)
@@ -178,10 +222,14 @@ def run_dask(model, chunks, fmt: str, scheduler: str | None, connect_timeout: fl
         raise TaggerError("the dask engine needs dask.distributed: pip install 'tagger[dask]'") from None
     if not scheduler:
         raise TaggerError("the dask engine needs the address of a scheduler (tcp://HOST:PORT)")
+    where = repr(scheduler)[1:-1]  # one line, whatever was typed
     try:
         client = Client(scheduler, timeout=connect_timeout)
+    except (ValueError, TypeError) as exc:  # distributed's parse of the address
+        raise TaggerError(f"'{where}' is not a Dask scheduler address (tcp://HOST:PORT): "
+                          f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
     except (OSError, TimeoutError) as exc:
-        raise TaggerError(f"cannot reach the Dask scheduler at {scheduler} ({exc})") from None
+        raise TaggerError(f"cannot reach the Dask scheduler at {where} ({exc})") from None
     try:
         n_workers = max(1, len(client.scheduler_info().get("workers", {})))
         window = window or 2 * n_workers
