@@ -149,28 +149,39 @@ def run_local(model, model_dir: Path | None, files, parts: Path, fmt: str, batch
 def _in_workers(model, model_dir: Path | None, jobs: int, arguments, task) -> list:
     """``task(*arguments(ref, share))`` for each share of the work, in a pool of ``jobs``
     processes, ``ref`` standing for the model; the results in share order. One job runs
-    here, on the model itself."""
-    from joblib import Parallel, delayed
+    here, on the model itself. The first error of any share stops the others at once.
+
+    A plain multiprocessing pool, not joblib's: the shares pass no arrays in, so joblib's
+    memory-mapping folder (and the tracker process that warns of it when the run is
+    killed) would be one more process for nothing."""
+    import multiprocessing
 
     if jobs == 1:
         return [task(*arguments(model, 0))]
-    if _can_fork():
+    fork = _can_fork()
+    if fork:
         # Build the counter before the pool forks: workers inherit the model ready to use
         # instead of each paying for imports and set-up.
         model.ngram_counter()
         model.keyword_lexicon()
         ref = f"inherited:{id(model)}"
         _INHERITED[ref] = model
-        backend = "multiprocessing"
-    else:  # loky workers load the model from its directory once each
-        ref, backend = (str(model_dir) if model_dir is not None else model), "loky"
+    else:  # spawned workers load the model from its directory once each
+        ref = str(model_dir) if model_dir is not None else model
+    context = multiprocessing.get_context("fork" if fork else "spawn")
+    shares = [(share, task, arguments(ref, share)) for share in range(jobs)]
     try:
-        return Parallel(n_jobs=jobs, backend=backend, initializer=_worker_start,
-                        initargs=(os.getpid(),))(
-            delayed(_guarded)(task, *arguments(ref, share)) for share in range(jobs))
+        with context.Pool(jobs, initializer=_worker_start, initargs=(os.getpid(),)) as pool:
+            results = dict(pool.imap_unordered(_share, shares))  # leaving it stops the pool
     finally:
-        if backend == "multiprocessing":
+        if fork:
             _INHERITED.pop(ref, None)
+    return [results[share] for share in range(jobs)]
+
+
+def _share(item) -> tuple:
+    share, task, args = item
+    return share, _guarded(task, *args)
 
 
 def _score_share(model_ref, files, batch_size: int, share: int, shares: int,
