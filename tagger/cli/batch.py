@@ -28,7 +28,7 @@ from .options import adapt_priors_option, evidence_option, handle_errors, max_do
               help="Worker processes, at most the CPUs this process may use [default: all of "
                    "them; one for inputs under 1 MiB].")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
-              help="Run in local processes (joblib) or on a Dask cluster.")
+              help="Run in local worker processes or on a Dask cluster.")
 @click.option("--scheduler", help="Dask scheduler address, e.g. tcp://127.0.0.1:8786 (with --engine dask).")
 @click.option("--duplicates", type=click.Choice(DUPLICATES), default="error", show_default=True,
               help="A document id seen before (the same file twice, or one id in two inputs): "
@@ -100,6 +100,8 @@ def _sigterm_stops():
     line said) instead of killing the process where it stands."""
     import threading
 
+    from ..batch.engines import end_quietly
+
     if threading.current_thread() is not threading.main_thread():
         yield  # only the main thread may set handlers
         return
@@ -107,7 +109,7 @@ def _sigterm_stops():
 
     def stop(signum, frame):
         if os.getpid() != parent:  # a worker forked before it set its own handlers
-            os._exit(128 + signum)
+            end_quietly()
         raise KeyboardInterrupt("SIGTERM")
 
     previous = signal.signal(signal.SIGTERM, stop)
