@@ -180,6 +180,7 @@ def test_a_full_disk_with_two_workers_is_one_line_and_leaves_nothing(tmp_path):
     assert listing(out.parent) == []  # no output, no parts, no temporary, no lock
 
 
+@pytest.mark.slow
 def test_a_full_disk_when_joining_keeps_the_parts_and_the_rerun_completes(tmp_path):
     data = repeated_fixture(tmp_path / "in.jsonl", 10)
     out = tmp_path / "out" / "o.jsonl"
