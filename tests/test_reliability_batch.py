@@ -26,7 +26,7 @@ from click.testing import CliRunner
 
 import tagger
 from conftest import FIXTURE_ARTICLES, SEEDS, SHIPPED_MODEL
-from tagger.batch import engines
+from tagger.batch import engines, workers
 from tagger.cli import main
 from tagger.errors import FileError, OutputError, TaggerError
 
@@ -255,7 +255,7 @@ def test_a_lock_file_left_by_a_killed_run_is_used_again(tmp_path):
 # ---- workers: no more than the CPUs, quiet when their run ends ----
 
 def test_workers_are_capped_at_the_cpus_available(tmp_path, monkeypatch):
-    assert engines.available_cpus() == len(os.sched_getaffinity(0))
+    assert workers.available_cpus() == len(os.sched_getaffinity(0))
     asked = []
     real = engines._in_workers
 
@@ -264,7 +264,7 @@ def test_workers_are_capped_at_the_cpus_available(tmp_path, monkeypatch):
         return real(model, model_dir, jobs, arguments, task)
 
     monkeypatch.setattr(engines, "_in_workers", spy)
-    monkeypatch.setattr(engines, "available_cpus", lambda: 2)
+    monkeypatch.setattr(workers, "available_cpus", lambda: 2)
     result = run("tag", FIXTURE_ARTICLES, "--out", tmp_path / "o.jsonl", "-q", "-j", "64",
                  "-m", SHIPPED_MODEL, "--adapt-priors", "mean")
     assert result.exit_code == 0, result.output
@@ -325,16 +325,16 @@ def _start_and_signal(tmp_path: Path, sig: int):
     proc = subprocess.Popen([TAGGER, "tag", str(data), "--out", str(out), "-m",
                              str(SHIPPED_MODEL), "-q", "-j", "2", "--batch-size", "20"],
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
-    workers = []
+    children = []
     started = time.monotonic()
-    while len(workers) < 2 and time.monotonic() - started < 30:
-        workers = _tree_of(proc.pid)[1:]
+    while len(children) < 2 and time.monotonic() - started < 30:
+        children = _tree_of(proc.pid)[1:]
         time.sleep(0.05)
     time.sleep(0.5)  # well into the run
     assert proc.poll() is None, "the run ended before it could be stopped: give it more input"
     os.kill(proc.pid, sig)
     code = proc.wait(timeout=30)
-    assert _all_end(workers, 5), "workers outlived their run"
+    assert _all_end(children, 5), "workers outlived their run"
     return code, proc.stderr.read(), Path(f"{out}.lock")
 
 
@@ -352,6 +352,32 @@ def test_kill_9_of_a_run_leaves_workers_that_end_quietly(tmp_path):
     code, err, _ = _start_and_signal(tmp_path, signal.SIGKILL)
     assert code == -signal.SIGKILL
     assert err == "", err  # no BrokenPipe tracebacks, no warnings of a tracker process
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_run_is_one_line_not_a_hang(tmp_path):
+    """The out-of-memory killer's way: one worker gone, the run must not wait for it."""
+    import psutil
+
+    data = repeated_fixture(tmp_path / "in.jsonl", 600)
+    out = tmp_path / "o.jsonl"
+    proc = subprocess.Popen([TAGGER, "tag", str(data), "--out", str(out), "-m",
+                             str(SHIPPED_MODEL), "-q", "-j", "2", "--batch-size", "20"],
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    children = []
+    while len(children) < 2 and proc.poll() is None:
+        children = _tree_of(proc.pid)[1:]
+        time.sleep(0.05)
+    time.sleep(0.5)
+    children[0].kill()
+    try:
+        code = proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise AssertionError("the run waits forever for a worker that was killed") from None
+    one_line_error(proc.stderr.read(), code, "a worker process ended before its work was done")
+    assert _all_end(children, 5) and not Path(f"{out}.lock").exists()
+    assert not [p for p in (tmp_path / "o.jsonl.parts").iterdir() if ".tmp-" in p.name]
 
 
 # ---- a bad Dask address; an archive with a key tagger does not write ----

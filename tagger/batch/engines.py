@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import pickle
-import signal
-import sys
 import time
 from functools import lru_cache
 from pathlib import Path
@@ -17,6 +14,7 @@ from ..io.documents import parse_record, raw_records
 from ..io.records import MAX_DOC_BYTES, Document, Skipped
 from ..io.writers import render_part
 from .parts import Chunk, commit
+from .workers import end_quietly, run_in_pool
 
 
 def batched(items: Iterable, size: int) -> Iterator[list]:
@@ -95,53 +93,6 @@ def _tag_share(model_ref, files, parts: Path, fmt: str, batch_size: int, done: s
 _INHERITED: dict[str, object] = {}
 
 
-def available_cpus() -> int:
-    """The CPUs this process may run on (its affinity, as a container or taskset limits
-    it), the most worker processes worth starting."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # no affinity on this system
-        return os.cpu_count() or 1
-
-
-def _worker_start(parent: int) -> None:
-    """Set up a worker process so it ends quietly with its run: the default SIGTERM (not
-    the handler a CLI may have set before the pool forked), no SIGINT (the run's process
-    stops the pool on Ctrl-C), and on Linux a SIGTERM when the parent dies, even by
-    SIGKILL, instead of tracebacks of a broken pipe to nobody."""
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        try:
-            ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
-    if os.getppid() != parent:  # gone before the line above took effect
-        end_quietly()
-
-
-def end_quietly() -> None:
-    """End this (worker) process at once and without a word, as SIGTERM's default does."""
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    os.kill(os.getpid(), signal.SIGTERM)
-    raise SystemExit(0)  # not reached where the signal ends the process, as it does
-
-
-def _guarded(task, *args):
-    """``task(*args)``; an error that could not be rebuilt in the parent process (which
-    would stop the pool's result thread and hang the run) is sent as a TaggerError."""
-    try:
-        return task(*args)
-    except Exception as exc:
-        try:
-            pickle.loads(pickle.dumps(exc))
-        except Exception:
-            raise TaggerError(f"a worker process failed: {type(exc).__name__}: {exc}") from None
-        raise
-
-
 def run_local(model, model_dir: Path | None, files, parts: Path, fmt: str, batch_size: int,
                done: set[int], jobs: int, max_doc_bytes: int = MAX_DOC_BYTES,
                evidence: bool = True, exclude: frozenset = frozenset()):
@@ -158,9 +109,10 @@ def _in_workers(model, model_dir: Path | None, jobs: int, arguments, task) -> li
     processes, ``ref`` standing for the model; the results in share order. One job runs
     here, on the model itself. The first error of any share stops the others at once.
 
-    A plain multiprocessing pool, not joblib's: the shares pass no arrays in, so joblib's
-    memory-mapping folder (and the tracker process that warns of it when the run is
-    killed) would be one more process for nothing."""
+    concurrent.futures' pool, not joblib's nor multiprocessing.Pool: a worker that dies
+    (the out-of-memory killer, say) breaks it with an error where those wait forever, and
+    the shares pass no arrays in, so joblib's memory-mapping folder (and the tracker
+    process that warns of it when the run is killed) would be one more process for nothing."""
     import multiprocessing
 
     if jobs == 1:
@@ -176,19 +128,11 @@ def _in_workers(model, model_dir: Path | None, jobs: int, arguments, task) -> li
     else:  # spawned workers load the model from its directory once each
         ref = str(model_dir) if model_dir is not None else model
     context = multiprocessing.get_context("fork" if fork else "spawn")
-    shares = [(share, task, arguments(ref, share)) for share in range(jobs)]
     try:
-        with context.Pool(jobs, initializer=_worker_start, initargs=(os.getpid(),)) as pool:
-            results = dict(pool.imap_unordered(_share, shares))  # leaving it stops the pool
+        return run_in_pool(context, jobs, [(task, *arguments(ref, share)) for share in range(jobs)])
     finally:
         if fork:
             _INHERITED.pop(ref, None)
-    return [results[share] for share in range(jobs)]
-
-
-def _share(item) -> tuple:
-    share, task, args = item
-    return share, _guarded(task, *args)
 
 
 def _score_share(model_ref, files, batch_size: int, share: int, shares: int,

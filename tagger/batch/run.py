@@ -22,7 +22,7 @@ from ..io.documents import expand_paths, raw_records
 from ..io.files import OutputLock, check_output, write_text_atomic
 from ..io.records import MAX_DOC_BYTES, Document
 from ..io.writers import output_format
-from . import engines, parts
+from . import engines, parts, workers
 from .progress import PartsWatcher
 
 
@@ -70,7 +70,7 @@ def tag_stream(model, docs: Iterable[Document], *, batch_size: int = 1000,
                jobs: int = 1, evidence: bool = True) -> Iterator:
     """Yield a Prediction for each document, lazily and in order, chunk by chunk."""
     chunks = engines.batched(docs, batch_size)
-    jobs = min(jobs, engines.available_cpus())
+    jobs = min(jobs, workers.available_cpus())
     if jobs == 1:
         for chunk in chunks:
             yield from model.predict(chunk, evidence=evidence)
@@ -135,7 +135,7 @@ def default_jobs(files: Sequence[Path]) -> int:
             size += f.stat().st_size
         except OSError:
             pass  # an unreadable input is reported when it is read
-    return 1 if size < SMALL_INPUT else engines.available_cpus()
+    return 1 if size < SMALL_INPUT else workers.available_cpus()
 
 
 def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str | Path,
@@ -196,7 +196,7 @@ def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str |
             base = out
             manifest["archive"] = _fingerprint_inputs([out])
         # never more workers than CPUs to run them: more only cost memory (a model each)
-        jobs = min(jobs or default_jobs(files), engines.available_cpus())
+        jobs = min(jobs or default_jobs(files), workers.available_cpus())
         estimate = None
         if adapt_priors:
             model, estimate = _adapted(model, model_dir, files, batch_size, jobs, max_doc_bytes,

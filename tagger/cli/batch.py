@@ -100,7 +100,7 @@ def _sigterm_stops():
     line said) instead of killing the process where it stands."""
     import threading
 
-    from ..batch.engines import end_quietly
+    from ..batch.workers import end_quietly
 
     if threading.current_thread() is not threading.main_thread():
         yield  # only the main thread may set handlers
