@@ -3,8 +3,22 @@
 from __future__ import annotations
 
 
+def _rebuilt(cls, args):
+    """An exception of ``cls`` with ``args``, made without calling its ``__init__``; pickle
+    then restores its attributes (see :meth:`TaggerError.__reduce__`)."""
+    exc = cls.__new__(cls, *args)
+    exc.args = args
+    return exc
+
+
 class TaggerError(Exception):
     """Base class: every error tagger raises on purpose is one of these."""
+
+    def __reduce__(self):
+        # Pickled as (class, args, attributes), rebuilt without __init__: an error raised in
+        # a worker process must reach the parent whole, whatever its __init__ asks for
+        # (FileError's takes a path and a message, not the formatted args).
+        return _rebuilt, (type(self), self.args), self.__dict__ or None
 
 
 class FileError(TaggerError):

@@ -14,6 +14,7 @@ from ..io.documents import parse_record, raw_records
 from ..io.records import MAX_DOC_BYTES, Document, Skipped
 from ..io.writers import render_part
 from .parts import Chunk, commit
+from .workers import end_quietly, run_in_pool
 
 
 def batched(items: Iterable, size: int) -> Iterator[list]:
@@ -82,7 +83,7 @@ def _tag_share(model_ref, files, parts: Path, fmt: str, batch_size: int, done: s
         if index % shares != share or index in done:
             continue
         if shares > 1 and os.getppid() != parent:
-            break  # the run was killed: stop rather than write for nobody
+            end_quietly()  # the run was killed: end rather than write for nobody
         commit(parts, tag_chunk(model, index, chunk, fmt, max_doc_bytes, evidence, exclude), fmt)
         count += 1
     return count
@@ -106,26 +107,31 @@ def run_local(model, model_dir: Path | None, files, parts: Path, fmt: str, batch
 def _in_workers(model, model_dir: Path | None, jobs: int, arguments, task) -> list:
     """``task(*arguments(ref, share))`` for each share of the work, in a pool of ``jobs``
     processes, ``ref`` standing for the model; the results in share order. One job runs
-    here, on the model itself."""
-    from joblib import Parallel, delayed
+    here, on the model itself. The first error of any share stops the others at once.
+
+    concurrent.futures' pool, not joblib's nor multiprocessing.Pool: a worker that dies
+    (the out-of-memory killer, say) breaks it with an error where those wait forever, and
+    the shares pass no arrays in, so joblib's memory-mapping folder (and the tracker
+    process that warns of it when the run is killed) would be one more process for nothing."""
+    import multiprocessing
 
     if jobs == 1:
         return [task(*arguments(model, 0))]
-    if _can_fork():
+    fork = _can_fork()
+    if fork:
         # Build the counter before the pool forks: workers inherit the model ready to use
         # instead of each paying for imports and set-up.
         model.ngram_counter()
         model.keyword_lexicon()
         ref = f"inherited:{id(model)}"
         _INHERITED[ref] = model
-        backend = "multiprocessing"
-    else:  # loky workers load the model from its directory once each
-        ref, backend = (str(model_dir) if model_dir is not None else model), "loky"
+    else:  # spawned workers load the model from its directory once each
+        ref = str(model_dir) if model_dir is not None else model
+    context = multiprocessing.get_context("fork" if fork else "spawn")
     try:
-        return Parallel(n_jobs=jobs, backend=backend)(
-            delayed(task)(*arguments(ref, share)) for share in range(jobs))
+        return run_in_pool(context, jobs, [(task, *arguments(ref, share)) for share in range(jobs)])
     finally:
-        if backend == "multiprocessing":
+        if fork:
             _INHERITED.pop(ref, None)
 
 
@@ -178,10 +184,14 @@ def run_dask(model, chunks, fmt: str, scheduler: str | None, connect_timeout: fl
         raise TaggerError("the dask engine needs dask.distributed: pip install 'tagger[dask]'") from None
     if not scheduler:
         raise TaggerError("the dask engine needs the address of a scheduler (tcp://HOST:PORT)")
+    where = repr(scheduler)[1:-1]  # one line, whatever was typed
     try:
         client = Client(scheduler, timeout=connect_timeout)
+    except (ValueError, TypeError) as exc:  # distributed's parse of the address
+        raise TaggerError(f"'{where}' is not a Dask scheduler address (tcp://HOST:PORT): "
+                          f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
     except (OSError, TimeoutError) as exc:
-        raise TaggerError(f"cannot reach the Dask scheduler at {scheduler} ({exc})") from None
+        raise TaggerError(f"cannot reach the Dask scheduler at {where} ({exc})") from None
     try:
         n_workers = max(1, len(client.scheduler_info().get("workers", {})))
         window = window or 2 * n_workers

@@ -165,6 +165,18 @@ def join(parts: Path, out: Path, fmt: str, tags: Sequence[str], n_chunks: int,
     return summary
 
 
+def abandon(parts: Path) -> int:
+    """After a failed or stopped run: remove the temporaries of its ended writers, and the
+    directory itself when no chunk was committed; returns how many chunks are kept."""
+    if not parts.is_dir() or parts.is_symlink():
+        return 0
+    sweep_directory(parts)
+    kept = sum(1 for _ in parts.glob("part-*.done"))
+    if not kept:
+        shutil.rmtree(parts, ignore_errors=True)
+    return kept
+
+
 def count_committed(parts: Path) -> int:
     """Number of committed chunks, which must be 0..n-1 with none missing."""
     indices = sorted(_index(p) for p in parts.glob("part-*.done"))

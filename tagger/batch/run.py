@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
-from ..errors import DuplicateError, InputError, TaggerError
+from ..errors import DuplicateError, FileError, InputError, OutputError, TaggerError
 from ..io.archive import archive_ids
 from ..io.documents import expand_paths, raw_records
 from ..io.files import OutputLock, check_output, write_text_atomic
 from ..io.records import MAX_DOC_BYTES, Document
 from ..io.writers import output_format
-from . import engines, parts
+from . import engines, parts, workers
 from .progress import PartsWatcher
 
 
@@ -70,6 +70,7 @@ def tag_stream(model, docs: Iterable[Document], *, batch_size: int = 1000,
                jobs: int = 1, evidence: bool = True) -> Iterator:
     """Yield a Prediction for each document, lazily and in order, chunk by chunk."""
     chunks = engines.batched(docs, batch_size)
+    jobs = min(jobs, workers.available_cpus())
     if jobs == 1:
         for chunk in chunks:
             yield from model.predict(chunk, evidence=evidence)
@@ -127,14 +128,14 @@ SMALL_INPUT = 2**20
 
 
 def default_jobs(files: Sequence[Path]) -> int:
-    """Every core, unless the input is too small to be worth a pool."""
+    """Every CPU this process may use, unless the input is too small to be worth a pool."""
     size = 0
     for f in files:
         try:
             size += f.stat().st_size
         except OSError:
             pass  # an unreadable input is reported when it is read
-    return 1 if size < SMALL_INPUT else os.cpu_count() or 1
+    return 1 if size < SMALL_INPUT else workers.available_cpus()
 
 
 def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str | Path,
@@ -194,7 +195,8 @@ def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str |
             exclude = frozenset(archive_ids(out, fmt, model.tags, evidence))
             base = out
             manifest["archive"] = _fingerprint_inputs([out])
-        jobs = jobs or default_jobs(files)
+        # never more workers than CPUs to run them: more only cost memory (a model each)
+        jobs = min(jobs or default_jobs(files), workers.available_cpus())
         estimate = None
         if adapt_priors:
             model, estimate = _adapted(model, model_dir, files, batch_size, jobs, max_doc_bytes,
@@ -204,25 +206,15 @@ def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str |
         done = parts.prepare(parts_dir, manifest)
         summary = BatchSummary(output=str(out), resumed_chunks=len(done))
 
-        if engine == "dask":
-            def pending():
-                for index, chunk in enumerate(engines.batched(raw_records(files, max_doc_bytes),
-                                                       batch_size)):
-                    if index not in done:
-                        yield index, chunk
-
-            for result in engines.run_dask(model, pending(), fmt, scheduler, connect_timeout,
-                                           max_doc_bytes=max_doc_bytes, evidence=evidence,
-                                           exclude=exclude):
-                parts.commit(parts_dir, result, fmt)
-                if progress:
-                    progress(len(result.ids) + len(result.skipped))
-        elif engine == "local":
-            with PartsWatcher(parts_dir, progress):
-                engines.run_local(model, None if estimate else model_dir, files, parts_dir, fmt,
-                                  batch_size, done, jobs, max_doc_bytes, evidence, exclude)
-        else:
-            raise TaggerError(f"unknown engine {engine!r} (use local or dask)")
+        try:
+            _run_engine(engine, model, None if estimate else model_dir, files, parts_dir, fmt,
+                        batch_size, done, jobs, max_doc_bytes, evidence, exclude, scheduler,
+                        connect_timeout, progress)
+        except BaseException as exc:
+            kept = parts.abandon(parts_dir)
+            if isinstance(exc, FileError) and Path(exc.path).parent == parts_dir:
+                raise _parts_error(out, parts_dir, exc, kept) from None
+            raise
         n_chunks = parts.count_committed(parts_dir)
         counts = parts.join(parts_dir, out, fmt, model.tags, n_chunks, duplicates, evidence, base)
     summary.known = counts["known"]
@@ -238,3 +230,35 @@ def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str |
     write_text_atomic(summary.drift_path, json.dumps(summary.drift, indent=2) + "\n")
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _run_engine(engine, model, model_dir, files, parts_dir: Path, fmt: str, batch_size: int,
+                done: set[int], jobs: int, max_doc_bytes: int, evidence: bool,
+                exclude: frozenset, scheduler, connect_timeout: float, progress) -> None:
+    """Tag and commit every chunk not ``done`` on ``engine`` (dask or local)."""
+    if engine == "dask":
+        def pending():
+            for index, chunk in enumerate(engines.batched(raw_records(files, max_doc_bytes),
+                                                   batch_size)):
+                if index not in done:
+                    yield index, chunk
+
+        for result in engines.run_dask(model, pending(), fmt, scheduler, connect_timeout,
+                                       max_doc_bytes=max_doc_bytes, evidence=evidence,
+                                       exclude=exclude):
+            parts.commit(parts_dir, result, fmt)
+            if progress:
+                progress(len(result.ids) + len(result.skipped))
+    elif engine == "local":
+        with PartsWatcher(parts_dir, progress):
+            engines.run_local(model, model_dir, files, parts_dir, fmt, batch_size, done, jobs, max_doc_bytes, evidence, exclude)
+    else:
+        raise TaggerError(f"unknown engine {engine!r} (use local or dask)")
+
+
+def _parts_error(out: Path, parts_dir: Path, exc: FileError, kept: int) -> OutputError:
+    """The error of a part that could not be written (a full disk, say), naming the output."""
+    what = exc.reason.split(";")[0]  # "cannot be written (No space left on device)"
+    then = (f"the {kept} chunks finished are kept in {parts_dir.name}; free space, then run "
+            "the same command again to continue" if kept else "nothing was written")
+    return OutputError(out, f"{what} (a part in {parts_dir.name}); {then}")

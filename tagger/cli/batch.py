@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
+from contextlib import contextmanager
 
 import click
 
@@ -22,9 +25,10 @@ from .options import adapt_priors_option, evidence_option, handle_errors, max_do
 @click.option("--batch-size", type=click.IntRange(1), default=1000, show_default=True,
               help="Documents per chunk: the unit of parallel work and of resumption.")
 @click.option("--jobs", "-j", type=click.IntRange(1), default=None,
-              help="Worker processes [default: all cores; one for inputs under 1 MiB].")
+              help="Worker processes, at most the CPUs this process may use [default: all of "
+                   "them; one for inputs under 1 MiB].")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
-              help="Run in local processes (joblib) or on a Dask cluster.")
+              help="Run in local worker processes or on a Dask cluster.")
 @click.option("--scheduler", help="Dask scheduler address, e.g. tcp://127.0.0.1:8786 (with --engine dask).")
 @click.option("--duplicates", type=click.Choice(DUPLICATES), default="error", show_default=True,
               help="A document id seen before (the same file twice, or one id in two inputs): "
@@ -70,15 +74,16 @@ def tag(model, inputs, out, fmt, batch_size, jobs, engine, scheduler, duplicates
     bar = tqdm(desc="tagging", unit="doc", file=sys.stderr, smoothing=0.1,
                disable=quiet or not sys.stderr.isatty())
     try:
-        with bar:
+        with bar, _sigterm_stops():
             summary = tag_files(inputs, out, model_dir=resolve_model(model), fmt=fmt,
                                 batch_size=batch_size, jobs=jobs, engine=engine,
                                 scheduler=scheduler, progress=bar.update,
                                 duplicates=duplicates, max_doc_bytes=max_doc_bytes,
                                 evidence=evidence, incremental=incremental,
                                 adapt_priors=adapt_priors)
-    except KeyboardInterrupt:
-        raise click.ClickException("interrupted: finished chunks are kept; run the same "
+    except KeyboardInterrupt as exc:
+        why = "stopped (SIGTERM)" if exc.args == ("SIGTERM",) else "interrupted"
+        raise click.ClickException(f"{why}: finished chunks are kept; run the same "
                                    "command again to continue") from None
     if not quiet:
         click.echo(summary.line(), err=True)
@@ -87,3 +92,29 @@ def tag(model, inputs, out, fmt, batch_size, jobs, engine, scheduler, duplicates
             click.echo(warning, err=True)
     if summary.skipped:
         sys.exit(3)
+
+
+@contextmanager
+def _sigterm_stops():
+    """SIGTERM stops a run as Ctrl-C does (its workers stopped, its lock released, one
+    line said) instead of killing the process where it stands."""
+    import threading
+
+    from ..batch.workers import end_quietly
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers
+        return
+    parent = os.getpid()
+
+    def stop(signum, frame):
+        if os.getpid() != parent:  # a worker forked before it set its own handlers
+            end_quietly()
+        raise KeyboardInterrupt("SIGTERM")
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+

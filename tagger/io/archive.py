@@ -6,13 +6,35 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
-from typing import Sequence
+from typing import Annotated, Sequence
+
+import msgspec
 
 from ..errors import InputError
 from .writers import csv_text, parquet_schema
 
 MAX_LINE_BYTES = 64 * 2**20  # one tagged document's record (evidence included) is far smaller
 MAX_IDS = 50_000_000         # documents in one archive
+
+
+class Evidence(msgspec.Struct, forbid_unknown_fields=True):
+    """A tag's evidence in a JSONL record: its sentence and the sentence's span."""
+
+    text: str
+    start: int
+    end: int
+    score: float
+
+
+class ArchiveRecord(msgspec.Struct, forbid_unknown_fields=True):
+    """One JSONL record as `tagger tag` writes it: nothing more (another key is another
+    writer's column, refused as the CSV and Parquet archives refuse one)."""
+
+    id: str
+    scores: dict[str, float]
+    tags: list[str] = []
+    date: Annotated[str, msgspec.Meta(pattern=r"^(\d{4}-\d{2}-\d{2})?$")] = ""
+    evidence: dict[str, Evidence] | None = None
 
 
 def archive_ids(path: str | Path, fmt: str, tags: Sequence[str], evidence: bool) -> set[str]:
@@ -62,6 +84,11 @@ def _jsonl_ids(path: Path, tags: list[str], evidence: bool) -> set[str]:
             if set(obj["scores"]) != set(tags):
                 raise InputError(path, "was tagged with other tags than this model's; add to "
                                        "an archive of the same model", line=lineno)
+            try:
+                msgspec.convert(obj, ArchiveRecord)
+            except msgspec.ValidationError as exc:
+                raise InputError(path, f"is not a record tagger tag writes ({exc}); add to an "
+                                       "archive tagger tag wrote", line=lineno) from None
             if obj["id"] in ids:
                 raise InputError(path, f"holds document {obj['id']!r} twice", line=lineno)
             ids.add(obj["id"])

@@ -185,7 +185,9 @@ class OutputLock:
     """One run at a time writes an output: an exclusive lock on ``OUT.lock`` beside it.
 
     The kernel drops the lock when its holder dies, even by SIGKILL, so a stale lock file
-    never blocks anyone; the holder's pid is written in it for the message.
+    never blocks anyone; the holder's pid is written in it for the message. The lock file
+    is opened without following a link, and must be a regular file with no other name: what
+    is planted there (a link to another file, a FIFO, a device) is refused, not written to.
     """
 
     def __init__(self, path: str | Path):
@@ -197,21 +199,21 @@ class OutputLock:
         import fcntl
 
         while True:
-            try:
-                self.lock_path.parent.mkdir(parents=True, exist_ok=True)
-                fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-            except OSError as exc:
-                raise _os_error(self.lock_path, exc) from None
+            fd = self._open()
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+                # digits only: the file's text is anyone's and goes to a terminal
+                holder = "".join(filter(str.isdigit, os.pread(fd, 32, 0).decode("ascii", "replace")))
                 os.close(fd)
                 raise OutputError(self.path, f"is being written by another tagger run (pid "
-                                             f"{holder}); wait for it to finish or stop it") from None
+                                             f"{holder or 'unknown'}); wait for it to finish or stop it") from None
+            except OSError as exc:
+                os.close(fd)
+                raise _os_error(self.lock_path, exc) from None
             # the file may have been removed by its last holder between open and flock
             try:
-                same = os.fstat(fd).st_ino == os.stat(self.lock_path).st_ino
+                same = os.fstat(fd).st_ino == os.stat(self.lock_path, follow_symlinks=False).st_ino
             except FileNotFoundError:
                 same = False
             if same:
@@ -222,12 +224,50 @@ class OutputLock:
         self._fd = fd
         return self
 
+    def _open(self) -> int:
+        """The lock file, opened (created if need be) for writing: never through a link,
+        and only a regular file with one name (a hard link to another file is refused too)."""
+        try:
+            self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+            st = os.lstat(self.lock_path)
+        except FileNotFoundError:
+            st = None
+        except OSError as exc:
+            raise _os_error(self.lock_path, exc) from None
+        if st is not None:
+            _check_lock_file(self.lock_path, st)  # before open: opening a device can act
+        flags = os.O_RDWR | os.O_CREAT | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0)
+        try:
+            fd = os.open(self.lock_path, flags, 0o644)
+        except OSError as exc:
+            if os.path.islink(self.lock_path):
+                _check_lock_file(self.lock_path, os.lstat(self.lock_path))
+            raise _os_error(self.lock_path, exc) from None
+        try:
+            _check_lock_file(self.lock_path, os.fstat(fd))  # what was opened, not the name
+        except OutputError:
+            os.close(fd)
+            raise
+        return fd
+
     def __exit__(self, *exc):
         if self._fd is not None:
             self.lock_path.unlink(missing_ok=True)  # while still holding it
             os.close(self._fd)
             self._fd = None
         return False
+
+
+def _check_lock_file(path: Path, st: os.stat_result) -> None:
+    if stat.S_ISLNK(st.st_mode):
+        raise OutputError(path, "is a symbolic link; tagger does not follow links for its lock "
+                                "file (remove the link, nothing was written)")
+    if not stat.S_ISREG(st.st_mode):
+        raise OutputError(path, "is a directory, device, FIFO or socket, not a lock file; "
+                                "remove it (nothing was written)")
+    if st.st_nlink > 1:
+        raise OutputError(path, "has another name (a hard link to another file); tagger will "
+                                "not write its lock into it (remove it, nothing was written)")
 
 
 def sweep_directory(directory: Path) -> None:

@@ -1,0 +1,93 @@
+"""Worker processes of a local run: how many, how they start, end and report errors.
+
+Workers end quietly with their run: on its error or interrupt they are stopped, not waited
+for; when it is killed (even by SIGKILL) they end at once; an error in one reaches the run
+whole (one that could not be rebuilt there would hang the pool's result thread).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import signal
+import sys
+
+from ..errors import TaggerError
+
+
+def available_cpus() -> int:
+    """The CPUs this process may run on (its affinity, as a container or taskset limits
+    it), the most worker processes worth starting."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # no affinity on this system
+        return os.cpu_count() or 1
+
+
+def _worker_start(parent: int) -> None:
+    """Set up a worker process so it ends quietly with its run: the default SIGTERM (not
+    the handler a CLI may have set before the pool forked), no SIGINT (the run's process
+    stops the pool on Ctrl-C), and on Linux a SIGTERM when the parent dies, even by
+    SIGKILL, instead of tracebacks of a broken pipe to nobody."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # gone before the line above took effect
+        end_quietly()
+
+
+def end_quietly() -> None:
+    """End this (worker) process at once and without a word, as SIGTERM's default does."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGTERM)
+    raise SystemExit(0)  # not reached where the signal ends the process, as it does
+
+
+def _guarded(task, *args):
+    """``task(*args)``; an error that could not be rebuilt in the parent process (which
+    would stop the pool's result thread and hang the run) is sent as a TaggerError."""
+    try:
+        return task(*args)
+    except Exception as exc:
+        try:
+            pickle.loads(pickle.dumps(exc))
+        except Exception:
+            raise TaggerError(f"a worker process failed: {type(exc).__name__}: {exc}") from None
+        raise
+
+
+def run_in_pool(context, jobs: int, calls: list) -> list:
+    """``_guarded(*call)`` for each call, in ``jobs`` processes; their results in order. On
+    an error (or an interrupt) the workers still running are stopped, not waited for."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    before = {p.pid for p in multiprocessing.active_children()}
+    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker_start,
+                               initargs=(os.getpid(),))
+    workers: set[int] = set()
+    try:
+        futures = [pool.submit(_guarded, *call) for call in calls]
+        workers = {p.pid for p in multiprocessing.active_children()} - before
+        for future in as_completed(futures):
+            future.result()  # the first error, as soon as it comes
+        return [f.result() for f in futures]
+    except BrokenProcessPool:
+        raise TaggerError("a worker process ended before its work was done (killed, or out of "
+                          "memory); the chunks finished are kept: run the same command again "
+                          "to continue") from None
+    except BaseException:
+        for pid in workers:  # shutting the pool down would wait for their whole shares
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
