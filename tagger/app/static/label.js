@@ -8,7 +8,7 @@
 (function () {
   const body = document.body;
   const csrf = document.querySelector('meta[name="csrf"]').content;
-  const tab = body.dataset.tab;
+  let tab = body.dataset.tab;  // issued by the server (POST /api/tab), never made up here
   const annotator = body.dataset.annotator;
   const status = document.getElementById("status");
   const doc = document.getElementById("doc");
@@ -18,7 +18,7 @@
   const KEYS = readJSON("keys", []);
   const start = readJSON("chosen", null);
   const proposal = (start && start.proposal) || { tags: [], evidence: [] };
-  const query = "tab=" + encodeURIComponent(tab) + "&annotator=" + encodeURIComponent(annotator);
+  const address = () => "tab=" + encodeURIComponent(tab) + "&annotator=" + encodeURIComponent(annotator);
   let busy = false, leaving = false, toastTimer = null, jumpAt = -1;
 
   const state = {
@@ -180,7 +180,7 @@
     busy = true;
     try {
       const data = await call(path, payload);
-      go("/?" + query, typeof toast === "function" ? toast(data) : toast);
+      go("/?" + address(), typeof toast === "function" ? toast(data) : toast);
     } catch (e) {
       say(e.message);
       busy = false;
@@ -263,7 +263,7 @@
     return !panel.hidden;
   }
 
-  function open(id) { go("/doc/" + encodeURIComponent(id) + "?" + query); }
+  function open(id) { go("/doc/" + encodeURIComponent(id) + "?" + address()); }
 
   function fill(list, rows, line) {
     list.textContent = "";
@@ -292,7 +292,7 @@
     const list = document.getElementById("history-list");
     list.textContent = "loading…";
     try {
-      const data = await call("/api/history?" + query + "&limit=30");
+      const data = await call("/api/history?annotator=" + encodeURIComponent(annotator) + "&limit=30");
       fill(list, data.decisions, (li, d) => {
         const what = d.answer === "skipped" ? "skipped" : d.tags.length ? d.tags.join(", ") : "no tag applies";
         line(li, d.title || d.id, "#" + d.seq + " · " + d.id + " · " + what,
@@ -438,6 +438,28 @@
         body: JSON.stringify({ tab: tab, annotator: annotator, id: doc.dataset.id }) });
     });
   }
+
+  // -- the claim: a GET changes nothing, so a page with nothing to show asks by POST -----
+  // (a tab id first, when it has none), then reloads to show what its tab now holds.
+  async function claim(want) {
+    const tries = Number(sessionStorage.getItem("tagger-claims") || 0);
+    if (tries >= 3) { sessionStorage.removeItem("tagger-claims"); say("The server gave this tab no article; reload to try again."); return; }
+    try {
+      if (!tab) tab = (await call("/api/tab", {})).tab;
+      if (want === "next") {
+        const data = await call("/api/next", {});
+        if (!data.document) return;  // the queue is done: this page says so
+        sessionStorage.setItem("tagger-claims", String(tries + 1));
+        go("/?" + address());
+      } else {
+        await call("/api/open", { id: want });
+        sessionStorage.setItem("tagger-claims", String(tries + 1));
+        go("/doc/" + encodeURIComponent(want) + "?" + address());
+      }
+    } catch (e) { say(e.message); }
+  }
+  if (doc) sessionStorage.removeItem("tagger-claims");
+  else if (body.dataset.want) claim(body.dataset.want);
 
   // -- start ----------------------------------------------------------------------------
   const wide = window.innerWidth >= 1000 && window.innerHeight >= 950;
