@@ -46,6 +46,8 @@ class Span(msgspec.Struct, forbid_unknown_fields=True):
     tag: TagId
     start: Offset
     end: Offset
+    text: Annotated[str, msgspec.Meta(max_length=100_000)] | None = None  # ignored: the
+    # span's text is read from the server's copy of the article
 
 
 class Decide(msgspec.Struct, forbid_unknown_fields=True):
