@@ -443,12 +443,13 @@
   // (a tab id first, when it has none), then reloads to show what its tab now holds.
   async function claim(want) {
     const tries = Number(sessionStorage.getItem("tagger-claims") || 0);
-    if (tries >= 3) { sessionStorage.removeItem("tagger-claims"); say("The server gave this tab no article; reload to try again."); return; }
+    const settle = () => { body.dataset.settled = "1"; };  // nothing more will load here
+    if (tries >= 3) { sessionStorage.removeItem("tagger-claims"); say("The server gave this tab no article; reload to try again."); settle(); return; }
     try {
       if (!tab) tab = (await call("/api/tab", {})).tab;
       if (want === "next") {
         const data = await call("/api/next", {});
-        if (!data.document) return;  // the queue is done: this page says so
+        if (!data.document) { settle(); return; }  // the queue is done: this page says so
         sessionStorage.setItem("tagger-claims", String(tries + 1));
         go("/?" + address());
       } else {
@@ -456,10 +457,10 @@
         sessionStorage.setItem("tagger-claims", String(tries + 1));
         go("/doc/" + encodeURIComponent(want) + "?" + address());
       }
-    } catch (e) { say(e.message); }
+    } catch (e) { say(e.message); settle(); }
   }
-  if (doc) sessionStorage.removeItem("tagger-claims");
-  else if (body.dataset.want) claim(body.dataset.want);
+  if (!body.dataset.want) { sessionStorage.removeItem("tagger-claims"); body.dataset.settled = "1"; }
+  else claim(body.dataset.want);
 
   // -- start ----------------------------------------------------------------------------
   const wide = window.innerWidth >= 1000 && window.innerHeight >= 950;
