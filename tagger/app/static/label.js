@@ -160,7 +160,7 @@
     const init = payload === undefined ? { credentials: "same-origin" } : {
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-      body: JSON.stringify(Object.assign({ tab: tab, annotator: annotator }, payload)),
+      body: JSON.stringify(Object.assign(tab ? { tab: tab, annotator: annotator } : { annotator: annotator }, payload)),
     };
     const response = await fetch(path, init);
     let data = {};
