@@ -138,6 +138,7 @@ def test_an_article_holding_script_and_onerror_renders_as_text(browser, tmp_path
     with LabelServer("--data", str(data), "--db", str(tmp_path / "l.db"), "--tags", str(SCHEMA),
                      "--no-model") as server:
         browser.get(server.url)
+        assert doc_id(browser) == "evil"  # claimed by the page's POST, then shown
         assert browser.find_element("tag name", "h1").text == hostile["title"]
         text = browser.find_element("id", "text")
         assert "<img src=x onerror=" in text.text and "</span><script>" in text.text
