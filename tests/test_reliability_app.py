@@ -195,3 +195,14 @@ def test_review_progress_uses_the_connection_it_holds(tmp_path, monkeypatch):
     monkeypatch.setattr(session.db, "connect", lambda *a, **k: opened.append(1) or real(*a, **k))
     session.progress("ann")
     assert len(opened) == 1
+
+
+def test_search_marks_labelled_by_the_answer_in_force(tmp_path):
+    from tagger.io.labeldb import Decision
+
+    _, session = client(tmp_path)
+    session.db.add(Decision(doc_id="fx001", annotator="ann", answer="saved"))
+    session.db.add(Decision(doc_id="fx001", annotator="ann", answer="skipped"))  # in force
+    session.db.add(Decision(doc_id="fx002", annotator="ann", answer="saved"))
+    assert session.recall.labelled("ann", ["fx001", "fx002"]) == {"fx002"}
+    assert session.recall.labelled(None, ["fx001", "fx002"]) == {"fx002"}
