@@ -92,6 +92,11 @@
   function toggle(digit) {
     const tag = tagOfDigit(digit);
     if (!tag) { say("No tag has the key " + digit + ".", "info"); return; }
+    toggleTag(tag);
+  }
+
+  // one way to choose or drop a tag, by its key or a click (tags 10 and on have no key)
+  function toggleTag(tag) {
     state.none = false;
     state.accepted.delete(tag);
     if (state.tags.has(tag)) {
@@ -409,7 +414,7 @@
   // -- clicks ---------------------------------------------------------------------------
   for (const s of sentences) s.addEventListener("click", () => { s.focus({ preventScroll: true }); toggleEvidence(s); });
   for (const li of tagItems) {
-    li.querySelector(".own").addEventListener("click", (ev) => { ev.preventDefault(); if (li.dataset.key) toggle(li.dataset.key); else { const d = li.dataset.tag; state.accepted.delete(d); if (state.tags.has(d)) state.tags.delete(d); else { state.tags.add(d); state.active = d; } render(); } });
+    li.querySelector(".own").addEventListener("click", (ev) => { ev.preventDefault(); toggleTag(li.dataset.tag); });
     const chip = li.querySelector(".proposal");
     if (chip) chip.addEventListener("click", () => acceptTag(li.dataset.tag));
     li.querySelector(".none-ev").addEventListener("click", (ev) => { ev.preventDefault(); state.active = li.dataset.tag; noEvidence(); });
