@@ -48,8 +48,10 @@ def claims(session) -> int:
 
 def test_cross_site_gets_with_invented_tabs_claim_nothing(tmp_path):
     c, session = client(tmp_path)
-    for n in range(51):  # the probe's <img src=".../api/next?tab=...">, and the pages' GETs
-        c.get("/api/next", params={"tab": f"evil-tab-{n:04d}", "annotator": "ann"})
+    for n in range(51):  # the probe's <img src=".../api/next?tab=...">
+        r = c.get("/api/next", params={"tab": f"evil-tab-{n:04d}", "annotator": "ann"})
+        assert r.status_code == 405
+    for n in range(5):  # and the pages' GETs, which show what a tab holds, claiming nothing
         c.get("/", params={"tab": f"evil-tab-{n:04d}", "annotator": f"x{n}"})
         c.get("/doc/fx001", params={"tab": f"evil-tab-{n:04d}", "annotator": "ann"})
     assert claims(session) == 0
