@@ -208,3 +208,29 @@ def test_search_marks_labelled_by_the_answer_in_force(tmp_path):
     session.db.add(Decision(doc_id="fx002", annotator="ann", answer="saved"))
     assert session.recall.labelled("ann", ["fx001", "fx002"]) == {"fx002"}
     assert session.recall.labelled(None, ["fx001", "fx002"]) == {"fx002"}
+
+
+def test_two_pages_served_at_once_keep_their_own_tokens(tmp_path):
+    from starlette.testclient import TestClient
+
+    first, _ = client(tmp_path, token="first-token")
+    second = TestClient(create_app(Session(
+        db=LabelDB(tmp_path / "b.db"), docs=read_documents([FIXTURE_ARTICLES]),
+        schema=load_schema(SCHEMA)), token="second-token"), base_url="http://127.0.0.1:8766")
+    assert first.get("/?token=first-token").status_code == 200
+    second.cookies = first.cookies  # one browser: a host's cookies go to every port
+    assert second.get("/?token=second-token").status_code == 200
+    first.cookies = second.cookies
+    assert first.get("/").status_code == 200 and second.get("/").status_code == 200
+
+
+def test_the_servers_tabs_are_bounded_whoever_mints_them(monkeypatch):
+    from tagger.app import tabs
+
+    monkeypatch.setattr(tabs, "MAX_TABS", 5)
+    kept = tabs.Tabs()
+    first, _ = kept.mint("a0")
+    dropped = [kept.mint(f"a{n}")[1] for n in range(1, 7)]
+    assert len(kept) == 5 and dropped[4] == [(first, "a0")]
+    with pytest.raises(tabs.UnknownTab, match="not opened by this server"):
+        kept.check(first, "a0")

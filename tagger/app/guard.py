@@ -22,13 +22,15 @@ import hmac
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qs, urlencode
 
+from starlette.middleware.trustedhost import parse_host_header
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse
 
 from ..errors import DecisionError
 
 MAX_BODY = 256 * 2**10
-COOKIE = "tagger_token"
+COOKIE = "tagger_token"  # and the port: a browser sends a host's cookies to every port, so
+# two pages served at once (label and another) would otherwise overwrite each other's token
 HEADERS = [  # the page's scripts and styles are its own files; nothing else runs or loads
     (b"content-security-policy", b"default-src 'none'; script-src 'self'; style-src 'self'; "
                                  b"img-src 'self'; connect-src 'self'; base-uri 'none'; "
@@ -66,6 +68,9 @@ class Guard:
 
     def refusal(self, scope, headers: dict):
         host = headers.get("host", "")
+        parsed = parse_host_header(host)
+        port = (parsed.port if parsed is not None else None) or ""
+        name = f"{COOKIE}_{port}" if port.isdigit() else COOKIE
         if self.token is not None:
             query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
             cookie = SimpleCookie(headers.get("cookie", ""))
@@ -74,12 +79,12 @@ class Guard:
             if scope["method"] == "GET" and _same((query.get("token") or [None])[0], self.token):
                 rest = urlencode({k: v[0] for k, v in query.items() if k != "token"})
                 response = RedirectResponse(scope["path"] + (f"?{rest}" if rest else ""), 303)
-                response.set_cookie(COOKIE, self.token, httponly=True, samesite="strict")
+                response.set_cookie(name, self.token, httponly=True, samesite="strict")
                 return response
             if not (_same(bearer, self.token)
-                    or _same(cookie[COOKIE].value if COOKIE in cookie else None, self.token)):
+                    or _same(cookie[name].value if name in cookie else None, self.token)):
                 return PlainTextResponse("refused: this server needs its access token "
-                                         "(open the address tagger label printed)", 403)
+                                         "(open the address tagger printed)", 403)
         if scope["method"] not in ("GET", "HEAD"):
             if not _same(headers.get("x-csrf-token"), self.csrf):
                 return JSONResponse({"error": "refused: missing or wrong CSRF token (reload "

@@ -111,8 +111,8 @@ def create_app(session: Session, *, token: str | None = None,
     async def new_tab(request: Request):
         body = parsed(await body_bytes(request), NewTab)
         tab, dropped = tabs.mint(who(body.annotator))
-        for old in dropped:  # its article is free at once
-            await run_in_threadpool(session.release, who(body.annotator), old)
+        for old, owner in dropped:  # its article is free at once
+            await run_in_threadpool(session.release, owner, old)
         return JSONResponse({"tab": tab})
 
     async def tab_request(request: Request) -> tuple[str, str, TabRequest]:

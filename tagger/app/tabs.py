@@ -4,8 +4,8 @@ A tab id is minted by the server (``POST /api/tab``) and remembered in memory wi
 annotator; a request naming any other tab is refused, so no page of another site (nor a
 script guessing ids) can claim articles under invented tabs. How many tabs are kept is
 bounded: per annotator the least recently used one is forgotten beyond
-:data:`MAX_TABS_PER_ANNOTATOR`, and no new annotator's tab is minted beyond
-:data:`MAX_TABS`.
+:data:`MAX_TABS_PER_ANNOTATOR`, and the server's beyond :data:`MAX_TABS` (a forgotten
+tab's article is let go; its page, reloaded, gets a new tab).
 """
 
 from __future__ import annotations
@@ -96,16 +96,18 @@ class Tabs:
         self._tabs: OrderedDict[str, tuple[str, float]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def mint(self, annotator: str) -> tuple[str, list[str]]:
-        """A new tab id for ``annotator``, and the ids forgotten to make room for it."""
+    def mint(self, annotator: str) -> tuple[str, list[tuple[str, str]]]:
+        """A new tab id for ``annotator``, and the (tab, annotator) forgotten to make room:
+        the annotator's least recently used beyond their bound, the server's beyond its."""
         with self._lock:
             mine = [t for t, (a, _) in self._tabs.items() if a == annotator]
-            dropped = mine[: max(0, len(mine) - MAX_TABS_PER_ANNOTATOR + 1)]
-            for t in dropped:
+            over = max(0, len(mine) - MAX_TABS_PER_ANNOTATOR + 1)
+            dropped = [(t, annotator) for t in mine[:over]]
+            for t, _ in dropped:
                 del self._tabs[t]
-            if len(self._tabs) >= MAX_TABS:
-                raise DecisionError(f"this server keeps at most {MAX_TABS} tabs; close some "
-                                    "or restart it")
+            while len(self._tabs) >= MAX_TABS:
+                t, (a, _) = self._tabs.popitem(last=False)
+                dropped.append((t, a))
             tab = secrets.token_urlsafe(16)
             self._tabs[tab] = (annotator, time.time())
             return tab, dropped
