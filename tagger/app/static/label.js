@@ -448,13 +448,18 @@
   // (a tab id first, when it has none), then reloads to show what its tab now holds.
   async function claim(want) {
     const tries = Number(sessionStorage.getItem("tagger-claims") || 0);
-    const settle = () => { body.dataset.settled = "1"; };  // nothing more will load here
+    const settle = (done) => {  // nothing more will load here
+      const claiming = document.getElementById("claiming"), empty = document.getElementById("empty");
+      if (claiming) claiming.hidden = true;
+      if (done && empty) empty.hidden = false;
+      body.dataset.settled = "1";
+    };
     if (tries >= 3) { sessionStorage.removeItem("tagger-claims"); say("The server gave this tab no article; reload to try again."); settle(); return; }
     try {
       if (!tab) tab = (await call("/api/tab", {})).tab;
       if (want === "next") {
         const data = await call("/api/next", {});
-        if (!data.document) { settle(); return; }  // the queue is done: this page says so
+        if (!data.document) { settle(true); return; }  // the queue is done: this page says so
         sessionStorage.setItem("tagger-claims", String(tries + 1));
         go("/?" + address());
       } else {
