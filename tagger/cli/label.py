@@ -88,8 +88,8 @@ def label(ctx, data, db, model, no_model, tags_path, label_files, annotator, que
     0 no tag applies, Enter save (an untouched article stores nothing), s skip, u undo,
     h your recent decisions, / search, ? all keys. Every decision is appended to the
     database (SQLite) before the page is told it is saved, marking the tags accepted
-    from the model. Open the address printed: it carries this run's access token
-    (--no-token serves without one, on loopback, for a machine nobody else uses).
+    from the model. Open the address printed: it carries a new access token each
+    run, which the page keeps as a cookie (no token: --no-token, on loopback only).
 
     \b
     Examples:
