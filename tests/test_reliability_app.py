@@ -234,3 +234,14 @@ def test_the_servers_tabs_are_bounded_whoever_mints_them(monkeypatch):
     assert len(kept) == 5 and dropped[4] == [(first, "a0")]
     with pytest.raises(tabs.UnknownTab, match="not opened by this server"):
         kept.check(first, "a0")
+
+
+@pytest.mark.parametrize("extra", [{"none": True}, {"tags": ["missile_strikes"]},
+                                   {"none": True, "tags": ["missile_strikes"]}])
+def test_a_skip_carrying_a_choice_is_refused(tmp_path, extra):
+    c, session = client(tmp_path)
+    csrf = csrf_of(c)
+    tab, doc = claimed(c, csrf)
+    r = post(c, "/api/decide", csrf, tab=tab, id=doc, answer="skipped", **extra)
+    assert r.status_code == 400 and "a skip chooses nothing" in r.json()["error"]
+    assert session.db.rows("SELECT * FROM decisions") == []

@@ -16,7 +16,7 @@ from ..io.labeldb import Decision, LabelDB, to_decision
 from ..io.labelqueue import claim_next, hold, in_overlap, release, remaining, renew
 from ..io.records import Document
 from ..io.schema import TagSchema
-from .checks import checked_evidence, checked_tags
+from .checks import checked_evidence, checked_skip, checked_tags
 from .queuefile import model_fingerprint, read_queue_file  # noqa: F401 (the CLI's import)
 from .ledger import Ledger
 from .recall import Recall
@@ -222,7 +222,8 @@ class Session:
         doc, view = self.by_id[doc_id], self.view(doc_id)
         proposed = proposal(view)
         if answer == "skipped":
-            tags, spans, no_evidence, accepted = (), (), (), ()
+            spans = checked_skip(tags, none, evidence, no_evidence, accepted)
+            tags, no_evidence, accepted = (), (), ()
         else:
             answer = "adjudicated" if self.reviewing else "saved"
             tags, accepted = checked_tags(self.schema.ids, tags, accepted, none, proposed)
