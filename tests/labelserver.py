@@ -29,6 +29,8 @@ class LabelServer:
                 lines.append(line)
         self.url = lines[1].split()[1]
         self.base = self.url.split("?")[0].rstrip("/")
+        token = self.url.split("token=")[1] if "token=" in self.url else None
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
         for _ in range(200):  # the socket listens before uvicorn serves: wait for an answer
             try:
                 urllib.request.urlopen(self.base + "/api/csrf", timeout=2)
@@ -68,17 +70,22 @@ def request(url: str, body: dict | None = None, headers: dict | None = None):
 
 
 class Annotator:
-    """One tab of one annotator, through the HTTP API."""
+    """One tab of one annotator (its id issued by the server), through the HTTP API."""
 
-    def __init__(self, server: LabelServer, name: str, tab: str):
-        self.base, self.name, self.tab = server.base, name, tab
-        self.csrf = request(self.base + "/api/csrf")[1]["csrf"]
+    def __init__(self, server: LabelServer, name: str):
+        self.base, self.name = server.base, name
+        self.csrf = request(self.base + "/api/csrf", headers=server.headers)[1]["csrf"]
+        self.headers = {**server.headers, "X-CSRF-Token": self.csrf}
+        status, body = request(self.base + "/api/tab", {"annotator": name}, self.headers)
+        assert status == 200, body
+        self.tab = body["tab"]
 
     def next(self) -> dict | None:
-        status, body = request(f"{self.base}/api/next?tab={self.tab}&annotator={self.name}")
+        status, body = request(f"{self.base}/api/next", {"tab": self.tab, "annotator": self.name},
+                               self.headers)
         assert status == 200, body
         return body["document"]
 
     def save(self, doc: dict, **decision) -> tuple[int, dict]:
         body = {"tab": self.tab, "annotator": self.name, "id": doc["id"], **decision}
-        return request(self.base + "/api/decide", body, {"X-CSRF-Token": self.csrf})
+        return request(self.base + "/api/decide", body, self.headers)

@@ -157,7 +157,9 @@ def serve_and_stop(command: str, cwd: Path, env: dict) -> str:
     assert words[:2] == ["tagger", "label"]
     server = LabelServer(*words[2:], cwd=cwd, env=env)
     try:
-        with urllib.request.urlopen(server.url, timeout=60) as page:
+        # the printed address sets the token as a cookie, then redirects: keep the cookie
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        with browser.open(server.url, timeout=60) as page:
             assert page.status == 200 and "<html" in page.read().decode().lower()
         server.kill(signal.SIGINT)
         assert server.proc.returncode == 0, server.proc.stderr.read()

@@ -33,8 +33,20 @@ def client(tmp_path, *, docs=None, model=None, **kwargs):
 
 
 def opened(c, path="/", annotator="ann", tab=None):
+    """What a browser does: the page; with nothing shown, a tab from the server and its
+    claim (or the document opened) by POST; the page again."""
     r = c.get(path, params={"annotator": annotator, **({"tab": tab} if tab else {})})
     assert r.status_code == 200, r.text
+    want = re.search(r'data-want="([^"]*)"', r.text).group(1)
+    if want:
+        csrf = re.search(r'name="csrf" content="([^"]+)"', r.text).group(1)
+        tab = tab or post(c, "/api/tab", csrf, annotator=annotator).json()["tab"]
+        if want == "next":
+            post(c, "/api/next", csrf, tab=tab, annotator=annotator)
+        else:
+            assert post(c, "/api/open", csrf, tab=tab, annotator=annotator, id=want).status_code == 200
+        r = c.get(path, params={"annotator": annotator, "tab": tab})
+        assert r.status_code == 200, r.text
     tab = re.search(r'data-tab="([^"]+)"', r.text).group(1)
     csrf = re.search(r'name="csrf" content="([^"]+)"', r.text).group(1)
     found = re.search(r'id="doc" data-id="([^"]+)"', r.text)
@@ -48,6 +60,13 @@ def chosen(html):
 
 def post(c, path, csrf, **body):
     return c.post(path, json=body, headers={"X-CSRF-Token": csrf})
+
+
+def claim(c, tab=None, annotator="ann"):
+    """``POST /api/next`` for the tab (a new one from the server when None): its document."""
+    csrf = re.search(r'name="csrf" content="([^"]+)"', c.get("/").text).group(1)
+    tab = tab or post(c, "/api/tab", csrf, annotator=annotator).json()["tab"]
+    return post(c, "/api/next", csrf, tab=tab, annotator=annotator).json()["document"]
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +111,7 @@ def test_accepted_must_be_saved_and_proposed_and_an_untouched_save_stores_nothin
         ({"tags": [other], "accepted": [other], "no_evidence": [other]},
          f"{other} is accepted, but the model did not propose it"),
         ({"tags": proposed, "none": True}, "'no tag applies' and"),
-        ({"tags": proposed, "accepted": "all"}, "are lists"),
+        ({"tags": proposed, "accepted": "all"}, "Expected `array`, got `str` - at `$.accepted`"),
     ]
     for body, why in refusals:
         r = post(c, "/api/decide", csrf, tab=tab, id=doc_id, **body)
@@ -133,9 +152,9 @@ def test_history_gives_the_decisions_in_force_newest_first(tmp_path):
     c, session = client(tmp_path)
     _, tab, csrf, first = opened(c)
     assert post(c, "/api/decide", csrf, tab=tab, id=first, none=True).status_code == 200
-    second = c.get("/api/next", params={"tab": tab, "annotator": "ann"}).json()["document"]["id"]
+    second = claim(c, tab)["id"]
     assert post(c, "/api/decide", csrf, tab=tab, id=second, answer="skipped").status_code == 200
-    third = c.get("/api/next", params={"tab": tab, "annotator": "ann"}).json()["document"]
+    third = claim(c, tab)
     start, end = third["sentences"][0]
     assert post(c, "/api/decide", csrf, tab=tab, id=third["id"], tags=["energy_attacks"],
                 evidence=[{"tag": "energy_attacks", "start": start, "end": end}]).status_code == 200
@@ -158,8 +177,7 @@ def test_reopening_a_decision_by_id_and_changing_it_appends_and_the_export_carri
     assert post(c, "/api/decide", csrf, tab=tab, id=first, none=True).status_code == 200
     html, tab2, _, shown = opened(c, f"/doc/{first}")
     assert shown == first and chosen(html)["none"] is True  # starts from the label in force
-    other_tab = c.get("/api/next", params={"tab": "other-tab-0001", "annotator": "bob"})
-    assert other_tab.json()["document"]["id"] != first  # claimed for the reopening tab
+    assert claim(c, annotator="bob")["id"] != first  # claimed for the reopening tab
     doc = session.view(first)
     start, end = doc["sentences"][0]
     r = post(c, "/api/decide", csrf, tab=tab2, id=first, tags=["missile_strikes"],
@@ -301,7 +319,7 @@ def test_relabel_offers_a_queue_files_labelled_articles_from_the_label_in_force(
     html, tab, csrf, doc_id = opened(again)
     assert doc_id == "fx003" and chosen(html)["none"] is True  # ann's label in force
     assert post(again, "/api/decide", csrf, tab=tab, id="fx003", answer="skipped").status_code == 200
-    assert again.get("/api/next", params={"tab": tab, "annotator": "ann"}).json()["document"]["id"] == "fx001"
+    assert claim(again, tab)["id"] == "fx001"
     assert s2.db.log()[-1].origin == "relabel"
     with pytest.raises(Exception, match="queue file"):
         client(tmp_path, queue="order", relabel=True)
@@ -315,7 +333,7 @@ def test_relabel_offers_a_queue_files_labelled_articles_from_the_label_in_force(
 def test_views_carry_paragraphs_and_schema_keywords(tmp_path):
     text = "Drones struck the grid.\nIt was dark.\n\nA new paragraph: Patriot systems arrived."
     c, session = client(tmp_path, docs=[Document(id="p", title="T", text=text)])
-    view = c.get("/api/next", params={"tab": "tab-000001", "annotator": "ann"}).json()["document"]
+    view = claim(c)
     assert [text[a:b] for a, b in paragraph_spans(text)] == [
         "Drones struck the grid.\nIt was dark.", "A new paragraph: Patriot systems arrived."]
     assert [[p["start"], p["end"]] for p in view["paragraphs"]] == [list(s) for s in paragraph_spans(text)]

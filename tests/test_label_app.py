@@ -31,10 +31,14 @@ def client(tmp_path, *, docs=None, model=None, token=None, **kwargs):
 
 
 def page(c, annotator="ann"):
+    """What a browser does: the page, a tab from the server, its claim (POSTs), the page."""
     r = c.get("/", params={"annotator": annotator})
     assert r.status_code == 200
-    tab = re.search(r'data-tab="([^"]+)"', r.text).group(1)
     csrf = re.search(r'name="csrf" content="([^"]+)"', r.text).group(1)
+    tab = post(c, "/api/tab", csrf, annotator=annotator).json()["tab"]
+    post(c, "/api/next", csrf, tab=tab, annotator=annotator)
+    r = c.get("/", params={"annotator": annotator, "tab": tab})
+    assert r.status_code == 200
     return r.text, tab, csrf
 
 
@@ -43,7 +47,8 @@ def post(c, path, csrf, **body):
 
 
 def current_doc(c, tab, annotator="ann"):
-    r = c.get("/api/next", params={"tab": tab, "annotator": annotator})
+    csrf = re.search(r'name="csrf" content="([^"]+)"', c.get("/").text).group(1)
+    r = post(c, "/api/next", csrf, tab=tab, annotator=annotator)
     return r.json()["document"]
 
 
@@ -152,7 +157,7 @@ def test_state_changing_requests_need_the_csrf_token_and_this_origin(tmp_path):
 def test_a_server_with_a_token_refuses_requests_without_it(tmp_path):
     c, session = client(tmp_path, token="s3cret-token")
     assert c.get("/").status_code == 403
-    assert c.get("/api/next", params={"tab": "abcdefgh"}).status_code == 403
+    assert c.post("/api/next", json={"tab": "abcdefgh"}).status_code == 403
     assert c.post("/api/undo", json={"tab": "abcdefgh"}).status_code == 403
     r = c.get("/?token=wrong", follow_redirects=False)
     assert r.status_code == 403
@@ -160,13 +165,15 @@ def test_a_server_with_a_token_refuses_requests_without_it(tmp_path):
     assert r.status_code == 303 and "token" not in r.headers["location"]
     assert "httponly" in r.headers["set-cookie"].lower()
     html, tab, csrf = page(c)  # the cookie now opens it
-    assert c.get("/api/next", params={"tab": tab},
-                 headers={"Authorization": "Bearer s3cret-token"}).status_code == 200
+    c.cookies.clear()
+    assert c.post("/api/next", json={"tab": tab, "annotator": "ann"},
+                  headers={"Authorization": "Bearer s3cret-token",
+                           "X-CSRF-Token": csrf}).status_code == 200
 
 
 def test_other_host_names_are_refused(tmp_path):
     c, _ = client(tmp_path)
-    assert c.get("/", headers={"Host": "attacker.example:8765"}).status_code == 421
+    assert c.get("/", headers={"Host": "attacker.example:8765"}).status_code == 400
 
 
 @pytest.mark.parametrize("path", ["/static/../session.py", "/static/label.py",
@@ -300,9 +307,13 @@ def test_a_decision_the_database_cannot_store_is_not_acknowledged(tmp_path, monk
 def test_the_pages_csrf_token_outlives_a_server_restart(tmp_path):
     first, _ = client(tmp_path)
     _, tab, csrf = page(first)
-    again, _ = client(tmp_path)  # a new server on the same database
-    doc = current_doc(again, tab)
-    assert post(again, "/api/decide", csrf, tab=tab, id=doc["id"], none=True).status_code == 200
+    again, _ = client(tmp_path)  # a new server on the same database: tabs are per run
+    assert post(again, "/api/next", csrf, tab=tab).status_code == 404
+    assert again.get("/", params={"tab": tab, "annotator": "ann"},
+                     follow_redirects=False).status_code == 303  # the page starts afresh
+    new = post(again, "/api/tab", csrf).json()["tab"]  # the old CSRF token still works
+    doc = current_doc(again, new)
+    assert post(again, "/api/decide", csrf, tab=new, id=doc["id"], none=True).status_code == 200
 
 
 def test_label_refuses_a_model_whose_tags_are_not_the_schemas(tmp_path, fixture_model):

@@ -9,6 +9,13 @@ from ..errors import DecisionError
 from ..io.records import Document
 
 
+def checked_skip(tags, none: bool, evidence, no_evidence, accepted) -> tuple:
+    """A skip's evidence (none): refused when it carries any choice, which it would drop."""
+    if tags or none or evidence or no_evidence or accepted:
+        raise DecisionError("a skip chooses nothing: no tags, 'no tag applies' or evidence")
+    return ()
+
+
 def checked_tags(known: Sequence[str], tags, accepted, none: bool, proposal: dict | None):
     """The tags and accepted tags of a save, refused with the reason when they do not make
     one: nothing chosen (an untouched article stores nothing), 'no tag applies' with tags,

@@ -1,28 +1,36 @@
 """What every request must show before the app acts on it.
 
-- its Host header names this server (no DNS-rebinding page can reach it by another name);
+- its Host header names this server (no DNS-rebinding page can reach it by another name:
+  Starlette's ``TrustedHostMiddleware``, below this one);
 - the access token, when the server has one (always, beyond loopback): an
   ``Authorization: Bearer`` header, or the cookie set when the page was opened with
   ``?token=``;
 - for a request that changes anything (POST): the page's CSRF token in ``X-CSRF-Token``,
   an ``Origin`` (when sent) of this server, and a JSON body of at most :data:`MAX_BODY`
   bytes. A page of another site can neither read the CSRF token nor set that header.
+
+The Host check is Starlette's ``TrustedHostMiddleware`` (added by
+:func:`tagger.app.server.create_app`; it parses ``[::1]:PORT`` since Starlette 1.x). The
+rest is written here because Starlette has no token, CSRF or security-header middleware:
+the checks are few, compare secrets in constant time, and each is tested
+(tests/test_label_app.py, tests/test_reliability_app.py).
 """
 
 from __future__ import annotations
 
 import hmac
-import json
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qs, urlencode
 
+from starlette.middleware.trustedhost import parse_host_header
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse
 
 from ..errors import DecisionError
 
 MAX_BODY = 256 * 2**10
-COOKIE = "tagger_token"
+COOKIE = "tagger_token"  # and the port: a browser sends a host's cookies to every port, so
+# two pages served at once (label and another) would otherwise overwrite each other's token
 HEADERS = [  # the page's scripts and styles are its own files; nothing else runs or loads
     (b"content-security-policy", b"default-src 'none'; script-src 'self'; style-src 'self'; "
                                  b"img-src 'self'; connect-src 'self'; base-uri 'none'; "
@@ -40,9 +48,8 @@ def _same(a: str | None, b: str) -> bool:
 class Guard:
     """ASGI middleware: refuses what fails the checks above, adds security headers."""
 
-    def __init__(self, app, *, token: str | None, csrf: str, allowed_hosts):
+    def __init__(self, app, *, token: str | None, csrf: str):
         self.app, self.token, self.csrf = app, token, csrf
-        self.allowed_hosts = {h.lower() for h in allowed_hosts}
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -61,10 +68,9 @@ class Guard:
 
     def refusal(self, scope, headers: dict):
         host = headers.get("host", "")
-        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-        if "*" not in self.allowed_hosts and name.lower() not in self.allowed_hosts:
-            return PlainTextResponse("refused: this server does not answer to that host name",
-                                     status_code=421)
+        parsed = parse_host_header(host)
+        port = (parsed.port if parsed is not None else None) or ""
+        name = f"{COOKIE}_{port}" if port.isdigit() else COOKIE
         if self.token is not None:
             query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
             cookie = SimpleCookie(headers.get("cookie", ""))
@@ -73,12 +79,12 @@ class Guard:
             if scope["method"] == "GET" and _same((query.get("token") or [None])[0], self.token):
                 rest = urlencode({k: v[0] for k, v in query.items() if k != "token"})
                 response = RedirectResponse(scope["path"] + (f"?{rest}" if rest else ""), 303)
-                response.set_cookie(COOKIE, self.token, httponly=True, samesite="strict")
+                response.set_cookie(name, self.token, httponly=True, samesite="strict")
                 return response
             if not (_same(bearer, self.token)
-                    or _same(cookie[COOKIE].value if COOKIE in cookie else None, self.token)):
+                    or _same(cookie[name].value if name in cookie else None, self.token)):
                 return PlainTextResponse("refused: this server needs its access token "
-                                         "(open the address tagger label printed)", 403)
+                                         "(open the address tagger printed)", 403)
         if scope["method"] not in ("GET", "HEAD"):
             if not _same(headers.get("x-csrf-token"), self.csrf):
                 return JSONResponse({"error": "refused: missing or wrong CSRF token (reload "
@@ -92,18 +98,13 @@ class Guard:
         return None
 
 
-async def json_body(request: Request) -> dict:
-    """The request's JSON object, read up to :data:`MAX_BODY` bytes and no further."""
+async def body_bytes(request: Request) -> bytes:
+    """The request's body, read up to :data:`MAX_BODY` bytes and no further (its shape is
+    checked where it is used: :func:`tagger.app.tabs.parsed`)."""
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > MAX_BODY:
             raise DecisionError(f"a request body is at most {MAX_BODY // 1024} KiB")
         chunks.append(chunk)
-    try:
-        body = json.loads(b"".join(chunks))
-    except (ValueError, RecursionError):
-        raise DecisionError("the request body is not JSON") from None
-    if not isinstance(body, dict):
-        raise DecisionError("the request body is a JSON object")
-    return body
+    return b"".join(chunks)

@@ -9,6 +9,7 @@ from bisect import bisect_left, bisect_right
 
 from .keys import KEYS, key_table
 from .session import Session
+from .views import proposal
 
 
 def pieces(view: dict) -> list[list[dict]]:
@@ -114,7 +115,7 @@ def page_context(session: Session, annotator: str, tab: str, csrf: str, doc_id: 
     if doc_id is not None:
         view = session.view(doc_id)
         others = session.others(doc_id) if session.reviewing else []
-        chosen = _chosen(previous, session.proposal(view))
+        chosen = _chosen(previous, proposal(view))
         context.update(view=view, paragraphs=pieces(view), previous=previous, others=others,
                        chosen=chosen, proposal=chosen["proposal"] or {"tags": []},
                        suspects=session.suspects.get(doc_id, []))

@@ -90,13 +90,16 @@ class Recall:
         return out
 
     def labelled(self, annotator: str | None, ids: list[str]) -> set:
-        """Of ``ids``, those with a label (saved or adjudicated) in force by ``annotator``."""
+        """Of ``ids``, those whose answer in force by ``annotator`` (anyone, when None) is a
+        label: saved, not skipped; or adjudicated."""
         if not ids:
             return set()
         marks = ",".join("?" * len(ids))
         who, args = ("AND annotator = ?", [annotator]) if annotator else ("", [])
-        rows = self.db.rows(f"SELECT DISTINCT doc_id FROM effective WHERE doc_id IN ({marks}) "
-                            f"AND answer IN ('saved', 'adjudicated') {who}", [*ids, *args])
+        # the answer in force (a skip after a save is a skip): current_labels, not effective
+        rows = self.db.rows(f"SELECT doc_id FROM current_labels WHERE doc_id IN ({marks}) "
+                            f"AND answer = 'saved' {who} UNION SELECT doc_id FROM adjudications "
+                            f"WHERE doc_id IN ({marks}) {who}", [*ids, *args, *ids, *args])
         return {r["doc_id"] for r in rows}
 
 

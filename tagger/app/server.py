@@ -5,27 +5,34 @@ as text, whatever it holds); the page's script only sends keys' decisions as JSO
 reloads. Nothing a request names reaches the file system: documents are looked up by id
 in memory, and the two static files by a fixed table.
 
-The JSON API (the page's and scripts'; every POST needs the CSRF token in ``X-CSRF-Token``):
+The JSON API (the page's and scripts'). Every request that changes anything is a POST with
+the CSRF token in ``X-CSRF-Token`` and a JSON body, checked once where it enters
+(:mod:`tagger.app.tabs`); a GET changes nothing. A tab id is issued by the server:
 
-- ``GET /api/next?tab&annotator``: the document the tab shows (claimed), and progress;
+- ``POST /api/tab`` ``{annotator}``: a new tab id;
+- ``POST /api/next`` ``{tab, annotator}``: the document the tab holds, else the next one
+  claimed for it, and progress;
 - ``POST /api/decide`` ``{tab, annotator, id, answer, tags, accepted, evidence,
-  no_evidence, none}``; ``POST /api/undo`` ``{tab, annotator}``;
-- ``GET /api/history?annotator&tab&limit``, ``GET /api/search?q&annotator&limit``,
-  ``GET /doc/{id}?tab&annotator`` (the page for that document);
+  no_evidence, none}`` (only for the document the tab holds; the tab's next follows);
+  ``POST /api/undo`` ``{tab, annotator}``; ``POST /api/open`` ``{tab, annotator, id}``;
 - ``POST /api/heartbeat`` ``{tab, annotator, id}``, ``POST /api/release`` ``{tab, annotator}``;
-- ``GET /api/progress``, ``GET /api/stats``, ``GET /export.jsonl``, ``GET /export.csv``.
+- ``GET /api/history?annotator&limit``, ``GET /api/search?q&annotator&limit``,
+  ``GET /api/progress``, ``GET /api/stats``, ``GET /export.jsonl``, ``GET /export.csv``;
+- the pages ``GET /?tab&annotator`` and ``GET /doc/{id}?tab&annotator`` show what the tab
+  holds; the page's script claims (or opens) by POST and reloads.
 """
 
 from __future__ import annotations
 
 import re
 import sqlite3
-import uuid
 from urllib.parse import quote
 from importlib.resources import files
 
+import msgspec
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import (HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse,
@@ -34,18 +41,19 @@ from starlette.routing import Route
 
 from ..errors import DecisionError
 from ..io.labelsets import EXPORT_MEDIA_TYPES, export_text
-from .guard import Guard, json_body
+from .guard import Guard, body_bytes
 from .page import page_context
 from .session import Session
+from .tabs import (Decide, NewTab, TabConflict, TabRequest, Tabs, UnknownTab, holds,
+                   parsed)
 
 ANNOTATOR = re.compile(r"^[\w.@+-]{1,64}$")
-TAB = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 STATIC = {"label.js": "text/javascript", "label.css": "text/css"}
 MAX_QUERY_CHARS = 200
 
 
 def create_app(session: Session, *, token: str | None = None,
-               allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost")) -> Starlette:
+               allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "[::1]")) -> Starlette:
     """The app. ``token``: required on every request when given (the CLI always gives one
     when the server listens beyond loopback); ``allowed_hosts``: the Host headers served."""
     env = Environment(loader=PackageLoader("tagger.app", "templates"),
@@ -60,36 +68,71 @@ def create_app(session: Session, *, token: str | None = None,
             raise DecisionError("an annotator's name is 1 to 64 letters, digits or . @ + -")
         return name
 
-    def tab_of(value) -> str:
-        if not isinstance(value, str) or not TAB.match(value):
-            raise DecisionError("a tab id is 8 to 64 letters, digits or dashes")
-        return value
+    tabs = Tabs()
 
-    def render(annotator: str, tab: str, doc_id: str | None, opened: bool = False):
+    def tab_of(value, annotator: str) -> str | None:
+        """A tab this server issued to the annotator; None for none given (a page's GET)."""
+        return None if not value else tabs.check(value, annotator)
+
+    def render(annotator: str, tab: str | None, doc_id: str | None, opened: bool = False,
+               want: str = ""):
         previous = session.previous(annotator, doc_id) if doc_id is not None else None
-        return HTMLResponse(page.render(**page_context(session, annotator, tab, csrf, doc_id,
-                                                       previous, opened)))
+        context = page_context(session, annotator, tab or "", csrf, doc_id, previous, opened)
+        return HTMLResponse(page.render(**context, want=want))
 
     # Plain functions run in a thread pool, so the database's waits (a commit's fsync,
     # another writer's lock) never stall other requests; async ones hand it their work.
+    # A page's GET shows what its tab holds and changes nothing: with nothing held, the
+    # page's script claims (want "next") or opens (want the id) by POST, then reloads.
     def index(request: Request):
         q = request.query_params
-        if "tab" not in q:
-            annotator = who(q.get("annotator"))
-            return RedirectResponse(f"/?tab={uuid.uuid4()}&annotator={annotator}", status_code=303)
-        annotator, tab = who(q.get("annotator")), tab_of(q.get("tab"))
-        return render(annotator, tab, session.next_document(annotator, tab))
+        annotator = who(q.get("annotator"))
+        try:
+            tab = tab_of(q.get("tab"), annotator)
+        except UnknownTab:  # a bookmark from an earlier run: a fresh page mints a new tab
+            return RedirectResponse(f"/?annotator={annotator}", status_code=303)
+        doc_id = holds(session.db, annotator, tab) if tab else None
+        doc_id = doc_id if doc_id in session.by_id else None
+        return render(annotator, tab, doc_id, want="" if doc_id else "next")
 
     def open_doc(request: Request):
         q, doc_id = request.query_params, request.path_params["doc_id"]
         annotator = who(q.get("annotator"))
         if doc_id not in session.by_id:
             return PlainTextResponse("no such document in this session", status_code=404)
-        if "tab" not in q:
-            return RedirectResponse(f"/doc/{quote(doc_id, safe='')}?tab={uuid.uuid4()}"
-                                    f"&annotator={annotator}", status_code=303)
-        tab = tab_of(q.get("tab"))
-        return render(annotator, tab, session.open_document(annotator, tab, doc_id), True)
+        try:
+            tab = tab_of(q.get("tab"), annotator)
+        except UnknownTab:
+            tab = None
+        if tab and holds(session.db, annotator, tab) == doc_id:
+            return render(annotator, tab, doc_id, True)
+        return render(annotator, tab, None, want=doc_id)
+
+    async def new_tab(request: Request):
+        body = parsed(await body_bytes(request), NewTab)
+        tab, dropped = tabs.mint(who(body.annotator))
+        for old, owner in dropped:  # its article is free at once
+            await run_in_threadpool(session.release, owner, old)
+        return JSONResponse({"tab": tab})
+
+    async def tab_request(request: Request) -> tuple[str, str, TabRequest]:
+        body = parsed(await body_bytes(request), TabRequest)
+        annotator = who(body.annotator)
+        return annotator, tabs.check(body.tab, annotator), body
+
+    async def next_doc(request: Request):
+        annotator, tab, _ = await tab_request(request)
+        doc_id = await run_in_threadpool(session.next_document, annotator, tab)
+        view = session.view(doc_id) if doc_id is not None else None
+        shown = await run_in_threadpool(session.progress, annotator)
+        return JSONResponse({"document": view, "progress": shown})
+
+    async def open_by_id(request: Request):
+        annotator, tab, body = await tab_request(request)
+        if body.id is None:
+            raise DecisionError("say which document to open (id)")
+        await run_in_threadpool(session.open_document, annotator, tab, body.id)
+        return JSONResponse({"held": body.id})
 
     async def static(request: Request):
         name = request.path_params["name"]
@@ -97,30 +140,20 @@ def create_app(session: Session, *, token: str | None = None,
             return Response("not found", status_code=404)
         return Response(assets[name], media_type=STATIC[name])
 
-    def next_doc(request: Request):
-        q = request.query_params
-        annotator, tab = who(q.get("annotator")), tab_of(q.get("tab"))
-        doc_id = session.next_document(annotator, tab)
-        view = session.view(doc_id) if doc_id is not None else None
-        return JSONResponse({"document": view, "progress": session.progress(annotator)})
-
     async def decide(request: Request):
-        body = await json_body(request)
-        annotator, tab = who(body.get("annotator")), tab_of(body.get("tab"))
-        answer = body.get("answer", "saved")
-        if answer not in ("saved", "skipped"):
-            raise DecisionError("the answer is 'saved' or 'skipped'")
+        body = parsed(await body_bytes(request), Decide)
+        annotator = who(body.annotator)
+        tab = tabs.check(body.tab, annotator)
         stored = await run_in_threadpool(
-            session.decide, annotator=annotator, tab=tab, doc_id=str(body.get("id")),
-            answer=answer, tags=_list(body.get("tags")), evidence=_list(body.get("evidence")),
-            no_evidence=_list(body.get("no_evidence")), none=bool(body.get("none")),
-            accepted=_list(body.get("accepted")))
+            session.decide, annotator=annotator, tab=tab, doc_id=body.id, answer=body.answer,
+            tags=body.tags, evidence=[msgspec.structs.asdict(e) for e in body.evidence],
+            no_evidence=body.no_evidence, none=body.none, accepted=body.accepted)
+        await run_in_threadpool(session.next_document, annotator, tab)  # the tab's next
         shown = await run_in_threadpool(session.progress, annotator)
         return JSONResponse({"saved": stored.to_dict(), "progress": shown})
 
     async def undo(request: Request):
-        body = await json_body(request)
-        annotator, tab = who(body.get("annotator")), tab_of(body.get("tab"))
+        annotator, tab, _ = await tab_request(request)
         undone = await run_in_threadpool(session.undo, annotator, tab)
         shown = await run_in_threadpool(session.progress, annotator)
         return JSONResponse({"undone": undone.to_dict() if undone else None, "progress": shown})
@@ -131,8 +164,6 @@ def create_app(session: Session, *, token: str | None = None,
     def history(request: Request):
         q = request.query_params
         annotator = who(q.get("annotator"))
-        if q.get("tab") is not None:
-            tab_of(q.get("tab"))
         return JSONResponse({"decisions": session.history(annotator, _int(q.get("limit"), 20))})
 
     def search(request: Request):
@@ -145,16 +176,12 @@ def create_app(session: Session, *, token: str | None = None,
                                                        _int(q.get("limit"), 20))})
 
     async def heartbeat(request: Request):
-        body = await json_body(request)
-        annotator, tab = who(body.get("annotator")), tab_of(body.get("tab"))
-        doc_id = body.get("id")
-        held = await run_in_threadpool(session.heartbeat, annotator, tab,
-                                       None if doc_id is None else str(doc_id))
+        annotator, tab, body = await tab_request(request)
+        held = await run_in_threadpool(session.heartbeat, annotator, tab, body.id)
         return JSONResponse({"held": held})
 
     async def release(request: Request):
-        body = await json_body(request)
-        annotator, tab = who(body.get("annotator")), tab_of(body.get("tab"))
+        annotator, tab, _ = await tab_request(request)
         await run_in_threadpool(session.release, annotator, tab)
         return JSONResponse({"released": True})
 
@@ -175,7 +202,8 @@ def create_app(session: Session, *, token: str | None = None,
         return JSONResponse({"csrf": csrf})
 
     async def refused(request: Request, exc: DecisionError):
-        return JSONResponse({"error": str(exc)}, status_code=400)
+        code = 409 if isinstance(exc, TabConflict) else 404 if isinstance(exc, UnknownTab) else 400
+        return JSONResponse({"error": str(exc)}, status_code=code)
 
     async def not_stored(request: Request, exc: sqlite3.Error):
         # nothing was acknowledged: the page keeps the decision and says why
@@ -184,26 +212,24 @@ def create_app(session: Session, *, token: str | None = None,
 
     routes = [Route("/", index), Route("/static/{name}", static),
               Route("/doc/{doc_id:path}", open_doc),
-              Route("/api/next", next_doc), Route("/api/progress", progress),
+              Route("/api/progress", progress),
               Route("/api/csrf", csrf_token), Route("/api/history", history),
               Route("/api/search", search), Route("/api/stats", stats),
               Route("/export.{fmt}", export),
+              Route("/api/tab", new_tab, methods=["POST"]),
+              Route("/api/next", next_doc, methods=["POST"]),
+              Route("/api/open", open_by_id, methods=["POST"]),
               Route("/api/decide", decide, methods=["POST"]),
               Route("/api/undo", undo, methods=["POST"]),
               Route("/api/heartbeat", heartbeat, methods=["POST"]),
               Route("/api/release", release, methods=["POST"])]
     app = Starlette(routes=routes, exception_handlers={DecisionError: refused,
                                                         sqlite3.Error: not_stored})
-    app.add_middleware(Guard, token=token, csrf=csrf, allowed_hosts=allowed_hosts)
+    # a page reached by another name (DNS rebinding) is refused before anything runs
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts),
+                       www_redirect=False)
+    app.add_middleware(Guard, token=token, csrf=csrf)  # outermost: its headers on every answer
     return app
-
-
-def _list(value) -> list:
-    if value is None:
-        return []
-    if not isinstance(value, list) or len(value) > 1000:
-        raise DecisionError("tags, evidence and no_evidence are lists (of at most 1000)")
-    return value
 
 
 def _int(value, default: int) -> int:

@@ -16,10 +16,11 @@ from ..io.labeldb import Decision, LabelDB, to_decision
 from ..io.labelqueue import claim_next, hold, in_overlap, release, remaining, renew
 from ..io.records import Document
 from ..io.schema import TagSchema
-from .checks import checked_evidence, checked_tags
+from .checks import checked_evidence, checked_skip, checked_tags
 from .queuefile import model_fingerprint, read_queue_file  # noqa: F401 (the CLI's import)
 from .ledger import Ledger
 from .recall import Recall
+from .tabs import check_held
 from .views import document_view, keyword_patterns, proposal
 
 QUEUES = ("order", "random", "suggest", "review", "audit")  # or a file of ids
@@ -110,15 +111,19 @@ class Session:
             by_doc.setdefault(s.id, []).append(s.to_dict())
         return list(by_doc), by_doc
 
-    def queue_order(self) -> list[str]:
+    def queue_order(self, con=None) -> list[str]:
+        """The queue's documents in order (``con``: a connection the caller holds, used
+        instead of opening another)."""
         if self.refresher is not None:
             return self.refresher.order
         if self.queue == "review":
-            con = self.db.connect()
+            own = con is None
+            con = self.db.connect() if own else con
             try:
                 disputed = self.ledger.sync(con).disputed()
             finally:
-                con.close()
+                if own:
+                    con.close()
             return [d for d in self.order if d in disputed]
         return self.order
 
@@ -159,6 +164,7 @@ class Session:
         try:
             done = self._done(annotator)(con)
             taken = self._taken(con)
+            order = self.queue_order(con)
         finally:
             con.close()
         if self.reviewing:  # a reviewer's count is of the adjudications in force
@@ -170,7 +176,7 @@ class Session:
                 "model": self.refresher.status if self.refresher is not None else "",
                 "labelled": sum(a in ("saved", "adjudicated") for a in mine),
                 "skipped": mine.count("skipped"),
-                "remaining": remaining(self.queue_order(), done, taken, annotator,
+                "remaining": remaining(order, done, taken, annotator,
                                        self._needed())}
 
     def stats(self, annotator: str) -> dict:
@@ -202,10 +208,6 @@ class Session:
                     self._views = {doc_id: view}
             return view
 
-    @staticmethod
-    def proposal(view: dict) -> dict | None:
-        return proposal(view)
-
     # -- decisions -----------------------------------------------------------------------
     def decide(self, *, annotator: str, tab: str, doc_id: str, answer: str,
                tags: Sequence[str] = (), evidence: Sequence[dict] = (),
@@ -218,19 +220,21 @@ class Session:
         if doc_id not in self.by_id:
             raise DecisionError(f"no document {doc_id!r} in this session")
         doc, view = self.by_id[doc_id], self.view(doc_id)
-        proposal = self.proposal(view)
+        proposed = proposal(view)
         if answer == "skipped":
-            tags, spans, no_evidence, accepted = (), (), (), ()
+            spans = checked_skip(tags, none, evidence, no_evidence, accepted)
+            tags, no_evidence, accepted = (), (), ()
         else:
             answer = "adjudicated" if self.reviewing else "saved"
-            tags, accepted = checked_tags(self.schema.ids, tags, accepted, none, proposal)
+            tags, accepted = checked_tags(self.schema.ids, tags, accepted, none, proposed)
             spans, no_evidence = checked_evidence(doc, tags, accepted, evidence, no_evidence,
-                                                  proposal)
+                                                  proposed)
         decision = Decision(doc_id=doc_id, annotator=annotator, answer=answer, tags=tags,
                             evidence=spans, no_evidence=no_evidence, model=self.fingerprint,
                             scores=view["scores"], origin=self.origin, accepted=accepted,
-                            proposal=None if proposal is None else tuple(proposal["tags"]))
+                            proposal=None if proposed is None else tuple(proposed["tags"]))
         with self.db.transaction() as con:
+            check_held(con, annotator, tab, doc_id)
             stored = self.db.add(decision, con)
             release(con, annotator, tab)
         if self.refresher is not None and answer == "saved":
@@ -293,3 +297,4 @@ class Session:
         """The tab closed: its article is free at once."""
         with self.db.transaction(durable=False) as con:
             release(con, annotator, tab)
+

@@ -3,26 +3,14 @@
 from __future__ import annotations
 
 import getpass
-import ipaddress
 import json
-import secrets
-import socket
 from pathlib import Path
 
 import click
 
 from .commands import main
 from .options import handle_errors, max_doc_bytes_option, resolve_model
-
-LOOPBACK_NAMES = ("localhost",)
-
-
-def _loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host in LOOPBACK_NAMES
-
+from .serving import serve, serving_options
 
 def _default_annotator() -> str:
     try:
@@ -84,20 +72,13 @@ def _schema(tags_path, db, label_files, model):
               help="Order of the tags on the page, and so of their keys 1-9: the schema's, or "
                    "the model's likeliest first for each article.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random queue.")
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on; any but loopback needs the access token.")
-@click.option("--port", "-p", type=click.IntRange(0, 65535), default=8765, show_default=True,
-              help="Port to listen on (0: any free port).")
-@click.option("--token", envvar="TAGGER_TOKEN",
-              help="Access token every request must carry [env: TAGGER_TOKEN; default: none on "
-                   "loopback, a generated one (printed) beyond it].")
-@click.option("--open", "open_browser", is_flag=True, help="Open the page in a web browser.")
+@serving_options
 @max_doc_bytes_option
 @click.pass_context
 @handle_errors
 def label(ctx, data, db, model, no_model, tags_path, label_files, annotator, queue, relabel,
-          suggest_tags, overlap, retrain_every, tag_order, seed, host, port, token,
-          open_browser, max_doc_bytes):
+          suggest_tags, overlap, retrain_every, tag_order, seed, serving,
+          max_doc_bytes):
     """Label articles in the browser: one at a time, by keyboard, into a database.
 
     Each article shows its paragraphs and sentences, the tags' definitions and the
@@ -107,7 +88,8 @@ def label(ctx, data, db, model, no_model, tags_path, label_files, annotator, que
     0 no tag applies, Enter save (an untouched article stores nothing), s skip, u undo,
     h your recent decisions, / search, ? all keys. Every decision is appended to the
     database (SQLite) before the page is told it is saved, marking the tags accepted
-    from the model.
+    from the model. Open the address printed: it carries a new access token each
+    run, which the page keeps as a cookie (no token: --no-token, on loopback only).
 
     \b
     Examples:
@@ -128,8 +110,6 @@ def label(ctx, data, db, model, no_model, tags_path, label_files, annotator, que
     from ..io.labeldb import LabelDB
     from ..model.persist import load_model
 
-    if not _loopback(host) and not token:
-        token = secrets.token_urlsafe(18)
     loaded, fingerprint = None, ""
     if not no_model:
         directory = resolve_model(model)
@@ -150,10 +130,9 @@ def label(ctx, data, db, model, no_model, tags_path, label_files, annotator, que
                       queue=queue, overlap=overlap, annotator=annotator, seed=seed,
                       tag_order=tag_order, retrain_every=retrain_every, relabel=relabel,
                       suggest_tags=suggest_tags)
-    allowed = ("127.0.0.1", "localhost", "[::1]") if _loopback(host) else ("*",)
-    app = create_app(session, token=token, allowed_hosts=allowed)
-    serve(app, host, port, token, f"{len(docs)} documents, {store.path}, as {annotator}, "
-                                  f"queue {queue}", open_browser)
+    app = create_app(session, token=serving.token, allowed_hosts=serving.allowed_hosts)
+    serve(app, serving, "tagger label", f"{len(docs)} documents, {store.path}, as {annotator}, "
+                                        f"queue {queue}")
 
 
 def _import(db, docs, label_files, schema, *, err: bool = False):
@@ -167,34 +146,6 @@ def _import(db, docs, label_files, schema, *, err: bool = False):
     click.echo(f"imported {done.labels} labels ({done.with_evidence} with evidence), "
                f"{done.already} already there, from {', '.join(map(str, label_files))}", err=err)
     return done
-
-
-def serve(app, host: str, port: int, token: str | None, what: str, open_browser: bool) -> None:
-    """Listen (port 0: any free one), print the address, and serve until stopped."""
-    import uvicorn
-
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as exc:
-        raise click.ClickException(f"cannot listen on {host}:{port} ({exc.strerror})") from None
-    sock.listen(128)
-    bound = sock.getsockname()[1]
-    shown = f"[{host}]" if family == socket.AF_INET6 else host
-    url = f"http://{shown}:{bound}/" + (f"?token={token}" if token else "")
-    click.echo(f"tagger label: {what}")
-    click.echo(f"open {url}  (Ctrl-C to stop)", nl=True)
-    if open_browser:
-        import webbrowser
-
-        webbrowser.open(url)
-    config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
-    try:
-        uvicorn.Server(config).run(sockets=[sock])
-    except KeyboardInterrupt:  # Ctrl-C, the way to stop: uvicorn shut down, then raised it again
-        pass
 
 
 @label.command("import")

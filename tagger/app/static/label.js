@@ -8,7 +8,7 @@
 (function () {
   const body = document.body;
   const csrf = document.querySelector('meta[name="csrf"]').content;
-  const tab = body.dataset.tab;
+  let tab = body.dataset.tab;  // issued by the server (POST /api/tab), never made up here
   const annotator = body.dataset.annotator;
   const status = document.getElementById("status");
   const doc = document.getElementById("doc");
@@ -18,7 +18,7 @@
   const KEYS = readJSON("keys", []);
   const start = readJSON("chosen", null);
   const proposal = (start && start.proposal) || { tags: [], evidence: [] };
-  const query = "tab=" + encodeURIComponent(tab) + "&annotator=" + encodeURIComponent(annotator);
+  const address = () => "tab=" + encodeURIComponent(tab) + "&annotator=" + encodeURIComponent(annotator);
   let busy = false, leaving = false, toastTimer = null, jumpAt = -1;
 
   const state = {
@@ -92,6 +92,11 @@
   function toggle(digit) {
     const tag = tagOfDigit(digit);
     if (!tag) { say("No tag has the key " + digit + ".", "info"); return; }
+    toggleTag(tag);
+  }
+
+  // one way to choose or drop a tag, by its key or a click (tags 10 and on have no key)
+  function toggleTag(tag) {
     state.none = false;
     state.accepted.delete(tag);
     if (state.tags.has(tag)) {
@@ -160,7 +165,7 @@
     const init = payload === undefined ? { credentials: "same-origin" } : {
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-      body: JSON.stringify(Object.assign({ tab: tab, annotator: annotator }, payload)),
+      body: JSON.stringify(Object.assign(tab ? { tab: tab, annotator: annotator } : { annotator: annotator }, payload)),
     };
     const response = await fetch(path, init);
     let data = {};
@@ -180,7 +185,7 @@
     busy = true;
     try {
       const data = await call(path, payload);
-      go("/?" + query, typeof toast === "function" ? toast(data) : toast);
+      go("/?" + address(), typeof toast === "function" ? toast(data) : toast);
     } catch (e) {
       say(e.message);
       busy = false;
@@ -263,7 +268,7 @@
     return !panel.hidden;
   }
 
-  function open(id) { go("/doc/" + encodeURIComponent(id) + "?" + query); }
+  function open(id) { go("/doc/" + encodeURIComponent(id) + "?" + address()); }
 
   function fill(list, rows, line) {
     list.textContent = "";
@@ -292,7 +297,7 @@
     const list = document.getElementById("history-list");
     list.textContent = "loading…";
     try {
-      const data = await call("/api/history?" + query + "&limit=30");
+      const data = await call("/api/history?annotator=" + encodeURIComponent(annotator) + "&limit=30");
       fill(list, data.decisions, (li, d) => {
         const what = d.answer === "skipped" ? "skipped" : d.tags.length ? d.tags.join(", ") : "no tag applies";
         line(li, d.title || d.id, "#" + d.seq + " · " + d.id + " · " + what,
@@ -409,7 +414,7 @@
   // -- clicks ---------------------------------------------------------------------------
   for (const s of sentences) s.addEventListener("click", () => { s.focus({ preventScroll: true }); toggleEvidence(s); });
   for (const li of tagItems) {
-    li.querySelector(".own").addEventListener("click", (ev) => { ev.preventDefault(); if (li.dataset.key) toggle(li.dataset.key); else { const d = li.dataset.tag; state.accepted.delete(d); if (state.tags.has(d)) state.tags.delete(d); else { state.tags.add(d); state.active = d; } render(); } });
+    li.querySelector(".own").addEventListener("click", (ev) => { ev.preventDefault(); toggleTag(li.dataset.tag); });
     const chip = li.querySelector(".proposal");
     if (chip) chip.addEventListener("click", () => acceptTag(li.dataset.tag));
     li.querySelector(".none-ev").addEventListener("click", (ev) => { ev.preventDefault(); state.active = li.dataset.tag; noEvidence(); });
@@ -438,6 +443,34 @@
         body: JSON.stringify({ tab: tab, annotator: annotator, id: doc.dataset.id }) });
     });
   }
+
+  // -- the claim: a GET changes nothing, so a page with nothing to show asks by POST -----
+  // (a tab id first, when it has none), then reloads to show what its tab now holds.
+  async function claim(want) {
+    const tries = Number(sessionStorage.getItem("tagger-claims") || 0);
+    const settle = (done) => {  // nothing more will load here
+      const claiming = document.getElementById("claiming"), empty = document.getElementById("empty");
+      if (claiming) claiming.hidden = true;
+      if (done && empty) empty.hidden = false;
+      body.dataset.settled = "1";
+    };
+    if (tries >= 3) { sessionStorage.removeItem("tagger-claims"); say("The server gave this tab no article; reload to try again."); settle(); return; }
+    try {
+      if (!tab) tab = (await call("/api/tab", {})).tab;
+      if (want === "next") {
+        const data = await call("/api/next", {});
+        if (!data.document) { settle(true); return; }  // the queue is done: this page says so
+        sessionStorage.setItem("tagger-claims", String(tries + 1));
+        go("/?" + address());
+      } else {
+        await call("/api/open", { id: want });
+        sessionStorage.setItem("tagger-claims", String(tries + 1));
+        go("/doc/" + encodeURIComponent(want) + "?" + address());
+      }
+    } catch (e) { say(e.message); settle(); }
+  }
+  if (!body.dataset.want) { sessionStorage.removeItem("tagger-claims"); body.dataset.settled = "1"; }
+  else claim(body.dataset.want);
 
   // -- start ----------------------------------------------------------------------------
   const wide = window.innerWidth >= 1000 && window.innerHeight >= 950;
