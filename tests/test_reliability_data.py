@@ -67,3 +67,54 @@ def test_any_number_of_labels_trains_or_says_why(search):
     assert outcomes[3, "half", 3] == "trained"
     assert outcomes[3, "half", 2] == "refused"
     assert all(outcomes[0, p, f] == "refused" for p in ("none", "one", "half") for f in (2, 5))
+
+
+def test_deep_tag_schema_is_one_line_error(tmp_path):
+    """The repro: a 1.8 KB tags.toml with arrays nested 900 deep gave a RecursionError."""
+    from tagger.errors import InputError
+    from tagger.io.schema import load_schema
+
+    path = tmp_path / "tags.toml"
+    path.write_text('[[tag]]\nid = "a"\nkeywords = ' + "[" * 900 + "]" * 900 + "\n")
+    with pytest.raises(InputError, match=r"tags\.toml, line 3: nests arrays or tables 900 deep"):
+        load_schema(path)
+
+
+def test_brackets_in_strings_and_comments_are_not_nesting(tmp_path):
+    from tagger.io.schema import load_schema
+
+    path = tmp_path / "tags.toml"
+    path.write_text('[[tag]]\nid = "a"  # [[[[[[[[[[[[[[[[[[[[\n'
+                    'keywords = ["missile [[[[[[[[[[[[[[[[[[[[", \'strike {{{{{{{{{{{{{{{{{{\']\n')
+    assert load_schema(path).tags[0].keywords == ("missile [[[[[[[[[[[[[[[[[[[[",
+                                                   "strike {{{{{{{{{{{{{{{{{{")
+
+
+@pytest.mark.parametrize("ids", [("X", "X.evidence"), ("X.end", "X"), ("tags",), ("a", "id")])
+def test_tag_ids_whose_columns_collide_are_refused(tmp_path, ids):
+    from tagger.errors import InputError
+    from tagger.io.schema import load_schema
+    from tagger.io.writers import tag_columns
+
+    path = tmp_path / "tags.toml"
+    path.write_text("".join(f'[[tag]]\nid = "{i}"\n' for i in ids))
+    with pytest.raises(InputError, match=r"tags\.toml: tag .* output column") as info:
+        load_schema(path)
+    assert "\n" not in str(info.value)
+    assert any(c in str(info.value) for i in ids for c in tag_columns(i))
+
+
+def test_tag_ids_that_only_look_alike_are_accepted(tmp_path):
+    from tagger.io.schema import load_schema
+
+    path = tmp_path / "tags.toml"
+    path.write_text('[[tag]]\nid = "X"\n[[tag]]\nid = "X.evidence2"\n[[tag]]\nid = "Y.start"\n')
+    assert load_schema(path).ids == ["X", "X.evidence2", "Y.start"]
+
+
+def test_string_format_version_is_told_to_be_an_integer(tmp_path):
+    from tagger.model.schema import FORMAT, parse
+
+    raw = json.dumps({"format": FORMAT, "format_version": "1"}).encode()
+    with pytest.raises(ModelError, match="'format_version' must be an integer, got '1'"):
+        parse(raw, tmp_path / "model.json")
