@@ -11,6 +11,7 @@ from typing import Iterable
 from ..errors import InputError
 from ..text.tokens import TOKEN_PATTERN
 from .decoding import read_text_file
+from .writers import FIXED_COLUMNS, tag_columns
 
 
 TAG_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")
@@ -55,10 +56,16 @@ def load_schema(path: str | Path) -> TagSchema:
     if not path.is_file():
         raise InputError(path, "does not exist")
     text = read_text_file(path, SCHEMA_CAP)
+    depth, line = nesting(text)
+    if depth > MAX_DEPTH:  # tomllib recurses once per level: bound it before parsing
+        raise InputError(path, f"nests arrays or tables {depth} deep (at most {MAX_DEPTH})",
+                         line=line)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(path, f"is not valid TOML ({exc})") from None
+    except RecursionError:  # not reached after the bound above; kept as a last guard
+        raise InputError(path, "nests arrays or tables too deep") from None
     entries = data.get("tag")
     if not isinstance(entries, list) or not entries or len(entries) > MAX_TAGS:
         raise InputError(path, f"must list 1 to {MAX_TAGS} tags as [[tag]] tables with an 'id'")
@@ -77,7 +84,61 @@ def load_schema(path: str | Path) -> TagSchema:
         tags.append(Tag(id=tag_id, name=str(entry.get("name", "")),
                         description=" ".join(str(entry.get("description", "")).split()),
                         keywords=keywords, context=context))
+    clash = column_clash([t.id for t in tags])
+    if clash:
+        raise InputError(path, clash)
     return TagSchema(tuple(tags))
+
+
+def column_clash(ids: Iterable[str]) -> str | None:
+    """Why these tag ids cannot share one output file (two of them, or one and a fixed
+    column, would write a column of the same name), or None when they can."""
+    owner = {c: None for c in FIXED_COLUMNS}
+    for tag in ids:
+        for column in tag_columns(tag):
+            if column in owner and owner[column] != tag:
+                other = owner[column]
+                what = f"the fixed column {column!r}" if other is None else f"tag {other!r}"
+                return (f"tag {tag!r} would write the output column {column!r}, which "
+                        f"{what} also writes: rename one of them")
+            owner[column] = tag
+    return None
+
+
+MAX_DEPTH = 16
+_QUOTES = ('"""', "'''", '"', "'")
+
+
+def nesting(text: str) -> tuple[int, int]:
+    """The deepest nesting of inline arrays and tables (``[`` and ``{`` outside strings and
+    comments) in TOML text, and the line where it is first reached."""
+    depth = deepest = 0
+    line = where = 1
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "\n":
+            line += 1
+        elif ch == "#":
+            i = text.find("\n", i)
+            i = n if i < 0 else i
+            continue
+        elif ch in "\"'":
+            quote = next(q for q in _QUOTES if text.startswith(q, i))
+            j = i + len(quote)
+            while j < n and not text.startswith(quote, j):
+                j += 2 if text[j] == "\\" and quote[0] == '"' else 1
+            line += text.count("\n", i, j)
+            i = j + len(quote)
+            continue
+        elif ch in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest, where = depth, line
+        elif ch in "]}":
+            depth = max(0, depth - 1)
+        i += 1
+    return deepest, where
 
 
 def _word_list(entry: dict, key: str, tag_id: str, path: Path) -> tuple[str, ...]:

@@ -52,12 +52,20 @@ def jsonl_bytes(predictions: Sequence, tags: Sequence[str] = ()) -> bytes:
 
 
 EVIDENCE_FIELDS = ("evidence", "start", "end")
+FIXED_COLUMNS = ("id", "date", "tags")  # before the tags' columns in CSV and Parquet
+
+
+def tag_columns(tag: str) -> tuple[str, ...]:
+    """Every column a tag takes in the CSV and Parquet files: its score, then its evidence
+    sentence and span. The one place the layout is spelled; tag ids are checked against it
+    (no tag may take a column another tag or a fixed column has)."""
+    return (tag, *(f"{tag}.{f}" for f in EVIDENCE_FIELDS))
 
 
 def evidence_columns(tags: Sequence[str]) -> list[str]:
     """Per tag, its evidence sentence and the sentence's span: TAG.evidence, TAG.start,
     TAG.end (empty where the tag was not given)."""
-    return [f"{t}.{f}" for t in tags for f in EVIDENCE_FIELDS]
+    return [c for t in tags for c in tag_columns(t)[1:]]
 
 
 def _evidence_cells(p, tags: Sequence[str]) -> list:

@@ -15,6 +15,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..errors import ModelError
+
 
 class TermCounts(NamedTuple):
     """Every term's count in each document: a CSR matrix whose columns are the terms in
@@ -70,11 +72,15 @@ def _kept_terms(vectorizer, counts, n_docs: int) -> np.ndarray:
     high = max_df if isinstance(max_df, Integral) else max_df * n_docs
     low = min_df if isinstance(min_df, Integral) else min_df * n_docs
     if high < low:
-        raise ValueError("max_df corresponds to < documents than min_df")
+        raise ModelError(f"too few documents to train on: {n_docs} cannot hold a term in "
+                         f"at least {low:g} (the 'min_df' setting) and at most {high:g} "
+                         "(the 'max_df' setting) of them")
     df = np.bincount(counts.indices, minlength=counts.shape[1])
     kept = np.flatnonzero((df > 0) & (df >= low) & (df <= high))
     if not len(kept):
-        raise ValueError("After pruning, no terms remain. Try a lower min_df or a higher max_df.")
+        raise ModelError(f"no word appears in enough of the {n_docs} training documents "
+                         "to be kept (the 'min_df' and 'max_df' settings): label more "
+                         "documents or lower 'min_df'")
     return kept
 
 

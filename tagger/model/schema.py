@@ -141,7 +141,11 @@ def parse(raw: bytes, path: Path) -> ModelFile:
             head = {"format": FORMAT, "format_version": FORMAT_VERSION}  # say what was wrong
         if not isinstance(head, dict) or head.get("format") != FORMAT:
             raise ModelError(f"{path}: not a tagger model (format is not {FORMAT!r})") from None
-        if head.get("format_version") != FORMAT_VERSION:
+        version = head.get("format_version")
+        if not isinstance(version, int) or isinstance(version, bool):  # "1" is not 1
+            raise ModelError(f"{path}: not a valid tagger model ('format_version' must be "
+                             f"an integer, got {version!r})") from None
+        if version != FORMAT_VERSION:
             raise ModelError(f"{path}: model format version {head.get('format_version')!r} is "
                              f"not supported (this tagger reads version {FORMAT_VERSION})") from None
         raise ModelError(f"{path}: not a valid tagger model ({exc})") from None

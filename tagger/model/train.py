@@ -56,6 +56,18 @@ def check_trainable(Y: np.ndarray, tags: Sequence[str], n_docs: int) -> None:
                              f"documents carry it; label some documents without {tag!r}")
 
 
+def check_folds(splits, settings: Settings, n_docs: int) -> None:
+    """Each fold's vocabulary can keep a term: its training rows must reach ``min_df``
+    (and ``max_df`` of them too), else say in one line what to change."""
+    smallest = min(len(tr) for tr, _ in splits)
+    if settings.max_df * smallest < settings.min_df:
+        raise ModelError(f"too few labelled documents to train: with {n_docs}, a fold of the "
+                         f"{len(splits)}-fold cross-validation learns from {smallest}, fewer "
+                         f"than the {settings.min_df} documents a term must appear in (the "
+                         "'min_df' setting); label more documents, use fewer folds or a "
+                         "lower 'min_df'")
+
+
 def fold_splits(Y: np.ndarray, folds: int, seed: int):
     """Folds stratified for multi-label data (iterative stratification)."""
     from iterstrat.ml_stratifiers import MultilabelStratifiedKFold
@@ -114,6 +126,8 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
     texts = [d.content for d in train_docs]
     all_texts = [d.content for d in docs]
     splits = fold_splits(Y, base.folds, base.seed)
+    if not base.unlabelled_idf:  # else the vocabulary is made from every document given
+        check_folds(splits, base, len(train_docs))
     keywords = keyword_lists(schema, tags)
     if not keywords and search:  # nothing for the keyword settings to change
         search = {k: v for k, v in search.items() if k not in ("keyword_window", "keyword_weight")}
