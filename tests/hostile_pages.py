@@ -17,9 +17,19 @@ def article(paragraphs: int = 12) -> str:
                    for i in range(paragraphs))
 
 
+# What a saved news page carries besides its article: a menu of links, a script, a footer
+# (about 100 KB and 1,000 elements, as pages saved from news sites are).
+_NAV = "<nav><ul>" + "".join(f'<li><a href="/section/{i}">Section {i}</a></li>' for i in range(300)) + "</ul></nav>"
+_SCRIPT = "<script>var config = {" + ",".join(f'"key{i}": "{"v" * 40}"' for i in range(1500)) + "};</script>"
+_FOOTER = "<footer>" + "".join(f"<p><a href='/about/{i}'>About us {i}</a></p>" for i in range(100)) + "</footer>"
+
+
 def page(body: str = "", head: str = "", prose: str = "") -> bytes:
-    return (f"<html><head><title>Roads and schools</title>{head}</head><body><article>"
-            f"<h1>Roads and schools</h1>{prose}{article()}</article>{body}</body></html>").encode()
+    """A normal news page, with ``body`` after its article, ``head`` in its head and
+    ``prose`` at the article's start."""
+    return (f"<html><head><title>Roads and schools</title>{head}{_SCRIPT}</head><body>{_NAV}"
+            f"<article><h1>Roads and schools</h1>{prose}{article(40)}</article>{body}{_FOOTER}"
+            "</body></html>").encode()
 
 
 def hostile(scale: float = 1.0) -> dict[str, tuple[bytes, str]]:

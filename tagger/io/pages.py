@@ -4,6 +4,7 @@ trafilatura (navigation, comments, cookie banners and footers left out)."""
 from __future__ import annotations
 
 import datetime
+import re
 from pathlib import Path
 
 from ..errors import InputError
@@ -18,6 +19,7 @@ MIN_ARTICLE_WORDS = 20
 # pages hold a few thousand elements, nested a few dozen deep.
 MAX_PAGE_ELEMENTS = 10_000
 MAX_PAGE_DEPTH = 200
+_START_TAG = re.compile(rb"<[A-Za-z]")
 
 
 def _page_tree(raw: bytes, path: Path):
@@ -25,6 +27,10 @@ def _page_tree(raw: bytes, path: Path):
     passes."""
     from trafilatura.utils import load_html
 
+    # a linear count of start tags first, so that a page of millions is refused unparsed
+    if len(_START_TAG.findall(raw)) > MAX_PAGE_ELEMENTS:
+        raise InputError(path, f"is a web page of more than {MAX_PAGE_ELEMENTS:,} elements "
+                               "(the bound per page)")
     tree = load_html(raw)
     if tree is None:
         raise InputError(path, "cannot be read as a web page")
