@@ -12,7 +12,7 @@ import click
 from ..batch.parts import DUPLICATES
 from ..io.writers import OUTPUT_FORMATS, describe_outputs
 from .commands import main
-from .options import adapt_priors_option, evidence_option, handle_errors, max_doc_bytes_option, model_option, resolve_model
+from .options import adapt_priors_option, evidence_option, handle_errors, max_doc_bytes_option, model_option, resolve_model, say
 
 
 @main.command()
@@ -86,10 +86,10 @@ def tag(model, inputs, out, fmt, batch_size, jobs, engine, scheduler, duplicates
         raise click.ClickException(f"{why}: finished chunks are kept; run the same "
                                    "command again to continue") from None
     if not quiet:
-        click.echo(summary.line(), err=True)
+        say(summary.line(), err=True)
         warning = drift_warning(summary.drift) if summary.drift else None
         if warning:
-            click.echo(warning, err=True)
+            say(warning, err=True)
     if summary.skipped:
         sys.exit(3)
 

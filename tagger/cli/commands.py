@@ -11,8 +11,8 @@ from ..errors import TrainingDataError
 from ..evaluation.slices import SLICINGS
 from .options import (adapt_priors_option, data_files, data_options, evidence_option, format_option,
                       handle_errors, load_data,
-                      max_doc_bytes_option, model_option, progress_bar, resolve_model,
-                      schema_path, settings_from, settings_options)
+                      max_doc_bytes_option, model_option, print_predictions, progress_bar, resolve_model,
+                      say, schema_path, settings_from, settings_options)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -61,17 +61,17 @@ def train(data, label_files, tags_path, model, quiet, max_doc_bytes, **kwargs):
     save_model(trained, model, card=model_card(trained, name=Path(model).name))
     cv = trained.metadata["cv"]
     chosen = trained.settings
-    click.echo(f"trained on {trained.metadata['n_train_docs']} labelled documents "
+    say(f"trained on {trained.metadata['n_train_docs']} labelled documents "
                f"({trained.metadata['n_unlabelled_docs']} unlabelled), {len(trained.tags)} tags, "
                f"{trained.n_features} features -> {model}")
     keywords = (f"keyword-window={chosen.keyword_window}" if trained.keywords
                 else "no keyword features")
     sentences = (f"sentence features (sentence-C={chosen.sentence_C:g})" if chosen.sentences
                  else "no sentence features")
-    click.echo(f"settings: C={chosen.C:g}, ngram-max={chosen.ngram_max}, {keywords}, {sentences}, "
+    say(f"settings: C={chosen.C:g}, ngram-max={chosen.ngram_max}, {keywords}, {sentences}, "
                f"{'unlabelled' if chosen.unlabelled_idf else 'labelled'} IDF"
                + (f" (best of {len(trained.metadata['search'])} by cross-validation)" if search else ""))
-    click.echo(f"{cv['folds']}-fold cross-validated micro-F1 {cv['micro']['f1']:.3f}, "
+    say(f"{cv['folds']}-fold cross-validated micro-F1 {cv['micro']['f1']:.3f}, "
                f"macro-F1 {cv['macro']['f1']:.3f}")
 
 
@@ -199,11 +199,11 @@ def evaluate(model, data, label_files, tags_path, json_path, report_path, cv, by
         write_report(result, report_path, about=about)
     if json_path:
         write_text_atomic(json_path, json.dumps(summary, indent=2) + "\n")
-    click.echo(format_table(summary))
+    say(format_table(summary))
     if by:
-        click.echo("\n" + by_table(summary))
+        say("\n" + by_table(summary))
     if note:
-        click.echo(note)
+        say(note)
 
 
 def compare_models(model, against, data, label_files, json_path, report_path, cv, by,
@@ -228,7 +228,7 @@ def compare_models(model, against, data, label_files, json_path, report_path, cv
         raise click.ClickException(str(exc)) from None
     if json_path:
         write_text_atomic(json_path, json.dumps(result, indent=2) + "\n")
-    click.echo(comparison_table(result))
+    say(comparison_table(result))
 
 
 def training_note(training: dict | None) -> str | None:
@@ -269,7 +269,6 @@ def predict(model, fmt, evidence, adapt_priors, max_doc_bytes, paths):
       cat seeds/000_2c1dc2b1a7e2b655.txt | tagger predict - --format json
     """
     from ..io.documents import read_documents
-    from ..io.writers import format_predictions
     from ..model.persist import load_model
 
     from ..evaluation.drift import MIN_DOCUMENTS, drift_report, drift_warning
@@ -281,11 +280,10 @@ def predict(model, fmt, evidence, adapt_priors, max_doc_bytes, paths):
         from ..model.priors import adapt
 
         loaded, estimate = adapt(loaded, [d.content for d in docs], adapt_priors)
-        click.echo(f"{estimate.summary()} ({estimate.n_docs} documents)", err=True)
+        say(f"{estimate.summary()} ({estimate.n_docs} documents)", err=True)
     drift = DriftCounts()
-    click.echo(format_predictions(loaded.predict(docs, evidence=evidence, drift=drift),
-                                  loaded.tags, fmt), nl=False)
+    print_predictions(loaded.predict(docs, evidence=evidence, drift=drift), loaded.tags, fmt)
     if drift.documents >= MIN_DOCUMENTS:
         warning = drift_warning(drift_report(loaded, drift))
         if warning:
-            click.echo(warning, err=True)
+            say(warning, err=True)

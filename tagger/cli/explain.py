@@ -8,6 +8,7 @@ import sys
 import click
 
 from .commands import main
+from ..text.safe import terminal_safe_all
 from .options import handle_errors, max_doc_bytes_option, model_option, resolve_model
 
 
@@ -64,7 +65,8 @@ def explain(model, path, doc_id, tags, fmt, out, max_doc_bytes):
     elif fmt == "html":
         text = explanation_html(result, doc)
     else:
-        text = explanation_text(result, color=not out and sys.stdout.isatty(),
+        # the article's and the model's words without escape sequences; the colours are ours
+        text = explanation_text(terminal_safe_all(result), color=not out and sys.stdout.isatty(),
                                 every_tag=bool(tags))
     if out:
         write_text_atomic(out, text)

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from .commands import main
-from .options import handle_errors, max_doc_bytes_option, resolve_model
+from .options import handle_errors, max_doc_bytes_option, resolve_model, say
 from .serving import serve, serving_options
 
 def _default_annotator() -> str:
@@ -143,7 +143,7 @@ def _import(db, docs, label_files, schema, *, err: bool = False):
 
     given = labelled(attach_labels(docs, label_files, known_tags=schema.ids))
     done = import_labelled(db, given, origin=import_origin(label_files))
-    click.echo(f"imported {done.labels} labels ({done.with_evidence} with evidence), "
+    say(f"imported {done.labels} labels ({done.with_evidence} with evidence), "
                f"{done.already} already there, from {', '.join(map(str, label_files))}", err=err)
     return done
 
@@ -205,7 +205,7 @@ def stats(db, tags_path, fmt):
     if fmt == "json":
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))
     else:
-        click.echo(agreement_text(result), nl=False)
+        say(agreement_text(result), nl=False)
 
 
 @label.command()
@@ -235,12 +235,12 @@ def export(db, out, annotator, own_only):
     resolved = export_labels(LabelDB(db, create=False), out, annotator=annotator,
                              own_only=own_only)
     with_evidence = sum(1 for e in resolved.evidence.values() if e)
-    click.echo(f"exported {len(resolved.labels)} labels ({with_evidence} with evidence, "
+    say(f"exported {len(resolved.labels)} labels ({with_evidence} with evidence, "
                f"{resolved.adjudicated} adjudicated) to {out}")
     if resolved.disputed:
-        click.echo(f"left out {len(resolved.disputed)} documents whose annotators disagree: "
+        say(f"left out {len(resolved.disputed)} documents whose annotators disagree: "
                    "tagger label --queue review", err=True)
     if own_only:
-        click.echo(f"left out {resolved.accepted_left_out} decisions that accepted the "
+        say(f"left out {resolved.accepted_left_out} decisions that accepted the "
                    f"model's proposal; kept {resolved.unrecorded} stored before accepted "
                    "proposals were recorded", err=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from .commands import main
-from .options import handle_errors, model_option, resolve_model
+from .options import handle_errors, model_option, resolve_model, say
 
 
 @main.command()
@@ -32,10 +32,10 @@ def info(model, as_json):
     if as_json:
         click.echo((path / META_FILE).read_text(encoding="utf-8"), nl=False)
         return
-    click.echo(model_summary(loaded, path))
+    say(model_summary(loaded, path))
     card = path / CARD_FILE
-    click.echo(f"card: {card}" if card.is_file() else "card: none (tagger card writes one)")
-    click.echo("raw metadata: tagger info --json")
+    say(f"card: {card}" if card.is_file() else "card: none (tagger card writes one)")
+    say("raw metadata: tagger info --json")
 
 
 @main.command()
@@ -78,16 +78,16 @@ def card(model, out, name, eval_files):
     if eval_files:
         keep_held_out(loaded, [held_out_scores(loaded, f) for f in eval_files])
         save_model(loaded, path, card=model_card(loaded, name=name))  # its card with it
-        click.echo(f"held-out scores ({len(eval_files)} file{'s' if len(eval_files) > 1 else ''}) "
+        say(f"held-out scores ({len(eval_files)} file{'s' if len(eval_files) > 1 else ''}) "
                    f"-> {path / 'model.json'}, model card -> {path / 'README.md'}", err=out == "-")
         if not out:
             return
     if out == "-":
-        click.echo(model_card(loaded, name=name), nl=False)
+        say(model_card(loaded, name=name), nl=False)
         return
     if out:
         write_text_atomic(out, model_card(loaded, name=name))
         written = out
     else:
         written = write_card(loaded, path, name=name)
-    click.echo(f"model card -> {written}")
+    say(f"model card -> {written}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import functools
 import os
@@ -13,6 +14,7 @@ import click
 from ..errors import DuplicateError, TaggerError
 from ..io.readers import describe as describe_inputs
 from ..io.records import MAX_DOC_BYTES
+from ..text.safe import terminal_safe
 
 
 def resolve_model(path: str | None) -> Path:
@@ -166,6 +168,28 @@ def _silence_stdout() -> None:
         pass
 
 
+def say(text, *, err: bool = False, nl: bool = True) -> None:
+    """Print text that may hold a model's or an article's words: escape sequences and
+    control characters removed first (a planted OSC 52 would write the clipboard)."""
+    click.echo(terminal_safe(text), err=err, nl=nl)
+
+
+def print_predictions(predictions, tags, fmt: str) -> None:
+    """Predictions on standard output: the table one line per document (a newline in an id
+    shown as \\n) and terminal-safe; data for a program kept as it is unless a terminal
+    shows it (JSON escapes control characters itself)."""
+    from ..io.writers import format_predictions
+
+    if fmt == "table":
+        predictions = [dataclasses.replace(p, id=terminal_safe(p.id, one_line=True))
+                       for p in predictions]
+    text = format_predictions(predictions, tags, fmt)
+    if fmt == "table" or sys.stdout.isatty():
+        say(text, nl=False)
+    else:
+        click.echo(text, nl=False)
+
+
 def handle_errors(f):
     """Turn the library's errors, and the system's (disk full, permission denied, broken
     pipe), into one-line messages and exit code 1."""
@@ -175,10 +199,13 @@ def handle_errors(f):
             result = f(*args, **kwargs)
             sys.stdout.flush()
             return result
+        except click.ClickException as exc:  # its message may quote a file's contents
+            exc.message = terminal_safe(exc.message)
+            raise
         except DuplicateError as exc:
-            raise click.ClickException(f"{exc} (--duplicates skip or keep)") from None
+            raise click.ClickException(terminal_safe(f"{exc} (--duplicates skip or keep)")) from None
         except TaggerError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(terminal_safe(exc)) from None
         except OSError as exc:
             if exc.filename is None and exc.errno in (errno.EPIPE, errno.ENOSPC, errno.EIO):
                 _silence_stdout()
@@ -186,7 +213,7 @@ def handle_errors(f):
                        else f"cannot be written ({exc.strerror})")
                 raise click.ClickException(f"standard output {why}") from None
             where = f"{exc.filename}: " if exc.filename else ""
-            raise click.ClickException(f"{where}{exc.strerror or exc}") from None
+            raise click.ClickException(terminal_safe(f"{where}{exc.strerror or exc}")) from None
     return wrapper
 
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import click
 
+from .options import say
+
 LOOPBACK_NAMES = ("localhost",)
 
 
@@ -82,8 +84,8 @@ def serve(app, serving: Serving, name: str, what: str) -> None:
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if family == socket.AF_INET6 else host
     url = f"http://{shown}:{bound}/" + (f"?token={serving.token}" if serving.token else "")
-    click.echo(f"{name}: {what}")
-    click.echo(f"open {url}  (Ctrl-C to stop)", nl=True)
+    say(f"{name}: {what}")
+    say(f"open {url}  (Ctrl-C to stop)", nl=True)
     if serving.open_browser:
         import webbrowser
 

@@ -7,7 +7,7 @@ import click
 
 from .commands import main
 from .options import (data_options, handle_errors, load_data, model_option, resolve_model,
-                      schema_path, settings_from, settings_options)
+                      say, schema_path, settings_from, settings_options)
 
 
 def _rows_option(f):
@@ -35,7 +35,7 @@ def _emit(rows, columns, fmt, out):
     if out:
         write_text_atomic(out, text)
     else:
-        click.echo(text, nl=False)
+        say(text, nl=False)
 
 
 @main.command()
@@ -85,7 +85,7 @@ def suggest(model, data, label_files, tags_path, max_doc_bytes, n, strategy, foc
     rows = [{**p.to_dict(), "title": titles[p.id]} for p in picks]
     _emit(rows, ["rank", "id", "how", "tags", "title"], fmt, out)
     if fmt == "table" and not out:
-        click.echo(f"{len(picks)} of {len(pool)} unlabelled articles", err=True)
+        say(f"{len(picks)} of {len(pool)} unlabelled articles", err=True)
 
 
 @main.command()

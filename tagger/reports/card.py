@@ -3,19 +3,51 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from ..io.files import write_text_atomic
 from ..model.persist import CARD_FILE, library_versions
+from ..text.safe import terminal_safe
 from .text import documents_line, interval
 
 
+# A link whose target runs script or carries a payload: only its text is kept.
+_BAD_LINK = re.compile(r"\[([^\]]*)\]\(\s*<?\s*(?:javascript|vbscript|data)\s*:"
+                       r"(?:[^()]|\([^()]*\))*\)", re.I)
+# HTML first (so the escapes are not escaped again), then CommonMark's punctuation that
+# can start markup inside a line (emphasis, links, images, code, strike, table cells).
+_MD_ESCAPES = [("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"),
+               *((c, "\\" + c) for c in "\\`*_[]~|")]
+
+
 def _md(text) -> str:
-    """A value for a Markdown table cell: one line, no markup (the schema is user data)."""
-    text = " ".join(str(text or "").split())
-    for a, b in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "\\|")):
+    """A value for a Markdown table cell or line: one line, no markup, no HTML and no
+    script links (the schema and the metadata are user data, and a model may be received
+    from anyone)."""
+    text = _BAD_LINK.sub(r"\1", " ".join(terminal_safe(text or "").split()))
+    for a, b in _MD_ESCAPES:
         text = text.replace(a, b)
     return text
+
+
+def _code_span(text) -> str:
+    """One line of text as a code span, its delimiters longer than any backtick run in it."""
+    text = " ".join(terminal_safe(text or "").split())
+    tick = "`" * (_longest_run(text, "`") + 1)
+    return f"{tick} {text} {tick}" if "`" in text else f"{tick}{text}{tick}"
+
+
+def _fence(text) -> str:
+    """A fenced code block of ``text`` whose fence is longer than any backtick run in it
+    (CommonMark: a fence closes only on a run at least as long), so nothing ends it early."""
+    text = terminal_safe(text)  # a README is read with cat too
+    fence = "`" * max(3, _longest_run(text, "`") + 1)
+    return f"{fence}bash\n{text}\n{fence}"
+
+
+def _longest_run(text: str, char: str) -> int:
+    return max((len(m) for m in re.findall(re.escape(char) + "+", text)), default=0)
 
 
 def _counts(d: dict) -> str:
@@ -45,7 +77,7 @@ def model_card(model, *, name: str | None = None) -> str:
 
     meta = model.metadata
     dates = meta.get("date_range") or {"first": "", "last": "", "dated": 0, "undated": meta.get("n_train_docs", 0)}
-    period = f"{dates['first']} to {dates['last']}" if dates.get("first") else "unknown dates"
+    period = _md(f"{dates['first']} to {dates['last']}") if dates.get("first") else "unknown dates"
     schema = meta.get("schema") or [{"id": t} for t in model.tags]
     schema = [{"id": t["id"], "name": t.get("name") or t["id"], "description": t.get("description") or "-"}
               for t in schema if t["id"] in model.tags]
@@ -56,6 +88,7 @@ def model_card(model, *, name: str | None = None) -> str:
                              autoescape=False, undefined=jinja2.StrictUndefined,
                              keep_trailing_newline=True)
     env.filters["md"] = _md
+    env.filters["code"] = _code_span
     return env.get_template("card.md.j2").render(
         name=_md(name or "tagger model"), tags=model.tags, keywords=bool(model.keywords),
         settings=s, schema=schema, thresholds=dict(zip(model.tags, model.thresholds.tolist())),
@@ -68,7 +101,7 @@ def model_card(model, *, name: str | None = None) -> str:
         per_tag=[(t, meta["cv"]["per_tag"][t]) for t in model.tags if t in meta["cv"].get("per_tag", {})],
         ci=lambda m: interval(m, "n/a"),
         held_out=[_held_out(e, model.tags) for e in meta.get("held_out") or []],
-        drift=meta.get("drift"), command=meta.get("command"), settings_line=settings_line,
+        drift=meta.get("drift"), command=_fence(meta["command"]) if meta.get("command") else None, settings_line=settings_line,
         versions=", ".join(f"{_md(k)} {_md(v)}" for k, v in
                            sorted((meta.get("versions") or library_versions()).items())))
 
