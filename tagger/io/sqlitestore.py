@@ -57,8 +57,9 @@ def _schema(db: sqlite3.Connection, tags: Sequence[str], tag_columns: Layout) ->
     db.executescript(f"""
         CREATE TABLE IF NOT EXISTS documents (id TEXT PRIMARY KEY, date TEXT, title TEXT,
             source TEXT, url TEXT, model TEXT, text TEXT{', ' + cols if cols else ''});
+        -- content="documents" written as sqlite-utils writes it, so its detect_fts finds it
         CREATE VIRTUAL TABLE IF NOT EXISTS documents_fts USING fts5(title, text,
-            content='documents');
+            content="documents");
         CREATE TABLE IF NOT EXISTS runs (run INTEGER PRIMARY KEY, model TEXT, model_name TEXT,
             started TEXT, finished TEXT, inputs TEXT, documents INTEGER, drift TEXT);
         CREATE TABLE IF NOT EXISTS archive (key TEXT PRIMARY KEY, value TEXT);
