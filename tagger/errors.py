@@ -45,6 +45,10 @@ class DuplicateError(InputError):
     """The same document id is given more than once."""
 
 
+class ArchiveModelError(InputError):
+    """An archive tagged with another model than the one adding to it."""
+
+
 class LabelError(InputError):
     """Hand labels that contradict the schema or the data."""
 

@@ -62,7 +62,7 @@ def tag_chunk(model_ref, index: int, records: Sequence, fmt: str,
 
     drift = DriftCounts()
     preds = model.predict(docs, evidence=evidence, drift=drift)
-    return Chunk(index=index, payload=render_part(preds, model.tags, fmt, evidence),
+    return Chunk(index=index, payload=render_part(preds, model.tags, fmt, evidence, docs),
                  ids=[d.id for d in docs], sources=_runs(d.source for d in docs),
                  flags="".join("1" if p.tags else "0" for p in preds), skipped=skipped,
                  drift=drift.to_dict(), known=known)

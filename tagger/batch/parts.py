@@ -127,7 +127,8 @@ def _duplicates(records: list[dict], mode: str) -> tuple[dict[int, set[int]], li
 
 
 def join(parts: Path, out: Path, fmt: str, tags: Sequence[str], n_chunks: int,
-         duplicates: str = "error", evidence: bool = True, base: Path | None = None) -> dict:
+         duplicates: str = "error", evidence: bool = True, base: Path | None = None,
+         meta: dict | None = None) -> dict:
     """Join the committed parts into ``out`` (and the skipped into ``OUT.errors.jsonl``);
     returns the counts: documents, tagged, skipped, errors_path (or None) and the drift
     counts of every chunk added up, and ``known``: documents left out as already in
@@ -154,7 +155,7 @@ def join(parts: Path, out: Path, fmt: str, tags: Sequence[str], n_chunks: int,
     files = [parts / f"part-{i:09d}.{fmt}" for i in range(n_chunks)]
     if base is None or summary["documents"]:  # with nothing new, the archive stays as it is
         with atomic_open(out, "wb") as fh:
-            OUTPUT_FORMATS[fmt].join(files, fh, tags, drop, evidence, base)
+            OUTPUT_FORMATS[fmt].join(files, fh, tags, drop, evidence, base, meta)
     if skipped_lines:
         with atomic_open(errors_path, "w", encoding="utf-8") as fh:
             fh.writelines(skipped_lines)

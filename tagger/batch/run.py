@@ -12,18 +12,21 @@ import hashlib
 import json
 import os
 import time
+from datetime import datetime, timezone
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
-from ..errors import DuplicateError, FileError, InputError, OutputError, TaggerError
+from ..errors import ArchiveModelError, DuplicateError, FileError, InputError, OutputError, TaggerError
 from ..io.archive import archive_ids
 from ..io.documents import expand_paths, raw_records
 from ..io.files import OutputLock, check_output, write_text_atomic
 from ..io.records import MAX_DOC_BYTES, Document
+from ..io.sqlitestore import add_run, model_mismatch
 from ..io.writers import output_format
 from . import engines, parts, workers
 from .progress import PartsWatcher
+from .retag import retag_archive
 
 
 @dataclass
@@ -122,6 +125,18 @@ def _repeated_files(files: Sequence[Path], duplicates: str) -> list[Path]:
     return list(files)
 
 
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _same_model(out: Path, fmt: str, fingerprint: str) -> None:
+    """One archive holds one model's tags: adding with another model is refused."""
+    if fmt == "sqlite":
+        why = model_mismatch(out, fingerprint)
+        if why:
+            raise ArchiveModelError(out, why)
+
+
 # Below this much input, one process tags it faster than a pool of workers starts
 # (a pool costs about 0.2 s; one process tags 1 MiB of news in under 0.1 s).
 SMALL_INPUT = 2**20
@@ -144,7 +159,8 @@ def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str |
               progress: Callable[[int], None] | None = None,
               connect_timeout: float = 20, duplicates: str = "error",
               max_doc_bytes: int = MAX_DOC_BYTES, evidence: bool = True,
-              incremental: bool = False, adapt_priors: str | None = None) -> BatchSummary:
+              incremental: bool = False, adapt_priors: str | None = None,
+              retag: bool = False) -> BatchSummary:
     """Tag every document behind ``inputs`` into ``out``, resuming an interrupted run.
 
     Unreadable documents (and any over ``max_doc_bytes``) are skipped and listed in
@@ -169,7 +185,7 @@ def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str |
     """
     from ..model.persist import load_model
 
-    started = time.perf_counter()
+    started, stamp = time.perf_counter(), _now()
     out = Path(out)
     fmt = output_format(out, fmt)
     if batch_size < 1:
@@ -182,6 +198,10 @@ def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str |
                               "file, or tag it with predict")
     model_dir = Path(model_dir)
     model = load_model(model_dir)  # validates the model before any work starts
+    if retag and incremental and fmt == "sqlite" and out.exists():
+        retag_archive(out, lambda src, dst: tag_files(
+            [src], dst, model_dir=model_dir, fmt="sqlite", batch_size=batch_size, jobs=jobs,
+            max_doc_bytes=max_doc_bytes, evidence=evidence))
     files = _repeated_files(expand_paths(inputs), duplicates)
     input_dirs = [p for p in inputs if str(p) != "-" and Path(p).is_dir()]
     for target in (out, parts.errors_file(out), drift_file(out)):
@@ -192,6 +212,7 @@ def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str |
                     "evidence": evidence}
         base, exclude = None, frozenset()
         if incremental and out.exists():
+            _same_model(out, fmt, manifest["model"])
             exclude = frozenset(archive_ids(out, fmt, model.tags, evidence))
             base = out
             manifest["archive"] = _fingerprint_inputs([out])
@@ -216,7 +237,10 @@ def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str |
                 raise _parts_error(out, parts_dir, exc, kept) from None
             raise
         n_chunks = parts.count_committed(parts_dir)
-        counts = parts.join(parts_dir, out, fmt, model.tags, n_chunks, duplicates, evidence, base)
+        meta = {"model": manifest["model"], "model_name": model_dir.name,
+                "thresholds": [float(t) for t in model.thresholds]}
+        counts = parts.join(parts_dir, out, fmt, model.tags, n_chunks, duplicates, evidence, base,
+                            meta)
     summary.known = counts["known"]
     summary.documents, summary.tagged = counts["documents"], counts["tagged"]
     summary.skipped, summary.errors_path = counts["skipped"], counts["errors_path"]
@@ -227,7 +251,13 @@ def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str |
         summary.priors = estimate
         summary.drift["adapted_priors"] = estimate.to_dict()
     summary.drift_path = str(drift_file(out))
-    write_text_atomic(summary.drift_path, json.dumps(summary.drift, indent=2) + "\n")
+    # a run with nothing new keeps the last report: an empty one would hide its warnings
+    if not (incremental and counts["known"] and not summary.documents
+            and Path(summary.drift_path).exists()):
+        write_text_atomic(summary.drift_path, json.dumps(summary.drift, indent=2) + "\n")
+    if fmt == "sqlite" and summary.documents:
+        add_run(out, {**meta, "started": stamp, "finished": _now(), "drift": summary.drift,
+                      "inputs": [str(f) for f in files], "documents": summary.documents})
     summary.seconds = time.perf_counter() - started
     return summary
 

@@ -37,6 +37,9 @@ from .options import adapt_priors_option, evidence_option, handle_errors, max_do
 @click.option("--incremental", is_flag=True,
               help="Add to the archive --out: tag only the documents whose id is not in it "
                    "yet, and add them all at once (run it daily over a growing input).")
+@click.option("--retag", is_flag=True,
+              help="With --incremental on a SQLite archive tagged by another model: tag its "
+                   "documents again with this model first (the archive is replaced whole).")
 @evidence_option
 @adapt_priors_option
 @max_doc_bytes_option
@@ -44,7 +47,7 @@ from .options import adapt_priors_option, evidence_option, handle_errors, max_do
               help="No progress bar, no summary line and no drift warning (OUT.drift.json has it).")
 @handle_errors
 def tag(model, inputs, out, fmt, batch_size, jobs, engine, scheduler, duplicates, incremental,
-        evidence, adapt_priors, max_doc_bytes, quiet):
+        retag, evidence, adapt_priors, max_doc_bytes, quiet):
     """Tag many documents into one file: streaming, parallel and resumable.
 
     INPUTS are as for --data: files, and directories of them. Each output record has the
@@ -65,10 +68,12 @@ def tag(model, inputs, out, fmt, batch_size, jobs, engine, scheduler, duplicates
       tagger tag ../shared/corpus/ukraine-2022.jsonl --out tags.jsonl
       tagger tag ../shared/corpus/news-2023-2025.jsonl seeds/ --out tags.parquet --jobs 2
       tagger tag --incremental seeds/ --out archive.jsonl
+      tagger tag --incremental seeds/ --out archive.sqlite
     """
     from tqdm import tqdm
 
     from ..batch.run import tag_files
+    from ..errors import ArchiveModelError
     from ..evaluation.drift import drift_warning
 
     bar = tqdm(desc="tagging", unit="doc", file=sys.stderr, smoothing=0.1,
@@ -80,7 +85,9 @@ def tag(model, inputs, out, fmt, batch_size, jobs, engine, scheduler, duplicates
                                 scheduler=scheduler, progress=bar.update,
                                 duplicates=duplicates, max_doc_bytes=max_doc_bytes,
                                 evidence=evidence, incremental=incremental,
-                                adapt_priors=adapt_priors)
+                                adapt_priors=adapt_priors, retag=retag)
+    except ArchiveModelError as exc:
+        raise click.ClickException(f"{exc}; to do so, add --retag") from None
     except KeyboardInterrupt as exc:
         why = "stopped (SIGTERM)" if exc.args == ("SIGTERM",) else "interrupted"
         raise click.ClickException(f"{why}: finished chunks are kept; run the same "

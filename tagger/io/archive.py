@@ -11,7 +11,8 @@ from typing import Annotated, Sequence
 import msgspec
 
 from ..errors import InputError
-from .writers import csv_text, parquet_schema
+from .sqlitestore import sqlite_ids
+from .writers import csv_text, parquet_schema, tag_columns
 
 MAX_LINE_BYTES = 64 * 2**20  # one tagged document's record (evidence included) is far smaller
 MAX_IDS = 50_000_000         # documents in one archive
@@ -42,6 +43,8 @@ def archive_ids(path: str | Path, fmt: str, tags: Sequence[str], evidence: bool)
     tags (and evidence columns, or not); an archive with other columns is refused."""
     path = Path(path)
     try:
+        if fmt == "sqlite":
+            return sqlite_ids(path, list(tags), MAX_IDS, tag_columns)
         return {"jsonl": _jsonl_ids, "csv": _csv_ids, "parquet": _parquet_ids}[fmt](
             path, list(tags), evidence)
     except OSError as exc:

@@ -29,6 +29,7 @@ class Document:
     # what the record says of itself, when it says it: its date and who published it
     date: str = field(default="", compare=False)
     outlet: str = field(default="", compare=False)
+    url: str = field(default="", compare=False)
 
     @property
     def content(self) -> str:
@@ -99,7 +100,8 @@ def from_mapping(obj, path, cap: int, *, line=None, record=None) -> Document:
     check_text(title + text, path, line=line, record=doc_id)
     tags = parse_tags(obj.get("tags"), path, line=line, record=doc_id)
     return Document(id=doc_id, text=text, title=title, tags=tags, source=str(path),
-                    date=iso_date(obj.get("date")), outlet=_short_string(obj.get("source")))
+                    date=iso_date(obj.get("date")), outlet=_short_string(obj.get("source")),
+                    url=_short_string(obj.get("url"), MAX_URL))
 
 
 def iso_date(value) -> str:
@@ -124,9 +126,12 @@ def iso_date(value) -> str:
         return ""
 
 
-def _short_string(value) -> str:
-    """A record's date or outlet: kept when it is a string, cut to 200 characters."""
-    return " ".join(value.split())[:200] if isinstance(value, str) else ""
+MAX_URL = 2000  # characters of a record's url kept (browsers' own practical limit)
+
+
+def _short_string(value, cap: int = 200) -> str:
+    """A record's outlet or url: kept when it is a string, cut to ``cap`` characters."""
+    return " ".join(value.split())[:cap] if isinstance(value, str) else ""
 
 
 def missing_columns(path: Path, columns) -> None:

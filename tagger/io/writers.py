@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Sequence
 
 from ..errors import InputError
+from . import sqlitestore
 
 PRINTERS: dict[str, Callable[[Sequence, Sequence[str]], str]] = {}
 
@@ -62,6 +63,22 @@ def tag_columns(tag: str) -> tuple[str, ...]:
     return (tag, *(f"{tag}.{f}" for f in EVIDENCE_FIELDS))
 
 
+def tag_columns(tag: str) -> tuple[str, ...]:
+    """A tag's output columns, the one source of the record layout: the decision, its
+    probability, its evidence sentence and the sentence's span."""
+    return (tag, f"{tag}_score", f"{tag}_evidence", f"{tag}_start", f"{tag}_end")
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """A CSV cell a spreadsheet will not run: text starting like a formula gets a leading '."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def evidence_columns(tags: Sequence[str]) -> list[str]:
     """Per tag, its evidence sentence and the sentence's span: TAG.evidence, TAG.start,
     TAG.end (empty where the tag was not given)."""
@@ -91,8 +108,9 @@ def csv_text(predictions: Sequence, tags: Sequence[str], *, header: bool = True,
     if header:
         writer.writerow(["id", "date", "tags", *tags, *(evidence_columns(tags) if evidence else ())])
     for p in predictions:
-        writer.writerow([p.id, p.date, ";".join(p.tags), *(f"{p.scores[t]:.6f}" for t in tags),
-                         *(_evidence_cells(p, tags) if evidence else ())])
+        writer.writerow([safe_cell(c) for c in
+                         [p.id, p.date, ";".join(p.tags), *(f"{p.scores[t]:.6f}" for t in tags),
+                          *(_evidence_cells(p, tags) if evidence else ())]])
     return buf.getvalue()
 
 
@@ -135,7 +153,8 @@ class OutputFormat:
 
     name: str
     suffixes: tuple[str, ...]
-    render: Callable[[Sequence, Sequence[str], bool], bytes]  # (predictions, tags, evidence)
+    # (predictions, tags, evidence, documents)
+    render: Callable[[Sequence, Sequence[str], bool, Sequence], bytes]
     # (parts, out, tags, {part: rows to leave out}, evidence, base): with ``base``, an
     # archive of the same format and columns, whose records come first
     join: Callable[..., None]
@@ -163,7 +182,7 @@ def _csv_without(data: bytes, rows) -> bytes:
 def _concatenate(header: Callable[[Sequence[str], bool], bytes], without):
     """Join parts by concatenation, after a header; ``without`` drops rows from a part."""
     def join(parts: Sequence[Path], fh: BinaryIO, tags: Sequence[str], drop: dict,
-             evidence: bool, base: Path | None = None) -> None:
+             evidence: bool, base: Path | None = None, meta: dict | None = None) -> None:
         if base is None:
             fh.write(header(tags, evidence))
         else:  # the archive, header and all, then the new records
@@ -218,7 +237,7 @@ def _last_byte(fh) -> bytes:
 
 
 def _parquet_join(parts: Sequence[Path], fh: BinaryIO, tags: Sequence[str], drop: dict,
-                  evidence: bool, base: Path | None = None) -> None:
+                  evidence: bool, base: Path | None = None, meta: dict | None = None) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -234,14 +253,20 @@ def _parquet_join(parts: Sequence[Path], fh: BinaryIO, tags: Sequence[str], drop
 
 
 _register(OutputFormat("jsonl", (".jsonl", ".ndjson"),
-                       lambda preds, tags, evidence: jsonl_bytes(preds),
+                       lambda preds, tags, evidence, docs: jsonl_bytes(preds),
                        _concatenate(lambda tags, evidence: b"", _lines_without)))
 _register(OutputFormat("csv", (".csv",),
-                       lambda preds, tags, evidence: csv_text(preds, tags, header=False,
+                       lambda preds, tags, evidence, docs: csv_text(preds, tags, header=False,
                                                               evidence=evidence).encode(),
                        _concatenate(lambda tags, evidence: csv_text([], tags, evidence=evidence)
                                     .encode(), _csv_without)))
-_register(OutputFormat("parquet", (".parquet", ".pq"), parquet_bytes, _parquet_join))
+_register(OutputFormat("parquet", (".parquet", ".pq"),
+                       lambda preds, tags, evidence, docs: parquet_bytes(preds, tags, evidence),
+                       _parquet_join))
+_register(OutputFormat("sqlite", (".sqlite", ".db", ".sqlite3"),
+                       lambda preds, tags, evidence, docs: sqlitestore.record_bytes(
+                           preds, docs, tags, evidence, tag_columns),
+                       lambda *args, **kw: sqlitestore.join(*args, **kw, tag_columns=tag_columns)))
 
 
 def output_format(out: str | Path, fmt: str | None) -> str:
@@ -264,6 +289,7 @@ def describe_outputs() -> str:
     return ", ".join(main[:-1]) + " or " + main[-1]
 
 
-def render_part(predictions, tags: Sequence[str], fmt: str, evidence: bool = True) -> bytes:
-    """One chunk's predictions, rendered in output format ``fmt``."""
-    return OUTPUT_FORMATS[fmt].render(predictions, tags, evidence)
+def render_part(predictions, tags: Sequence[str], fmt: str, evidence: bool = True,
+                docs: Sequence = ()) -> bytes:
+    """One chunk's predictions (of ``docs``, in order), rendered in output format ``fmt``."""
+    return OUTPUT_FORMATS[fmt].render(predictions, tags, evidence, docs)

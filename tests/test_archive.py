@@ -1,0 +1,179 @@
+"""The tagged archive: the SQLite archive `tag --out x.sqlite` writes, one model per archive
+(--retag), and the records every format carries."""
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import FIXTURE_ARTICLES, TRAIN_FIXTURE
+from tagger.cli import main
+from tagger.io.writers import safe_cell, tag_columns
+
+TAGGER = str(Path(sys.executable).with_name("tagger"))
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def records():
+    out = []
+    for i, line in enumerate(FIXTURE_ARTICLES.read_text().splitlines()):
+        r = json.loads(line)
+        out.append({**r, "date": f"2023-{1 + i % 12:02d}-0{1 + i % 9}", "source": "AB"[i % 2],
+                    "url": f"https://example.org/{i}"})
+    return out
+
+
+def write_jsonl(path: Path, rows) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+@pytest.fixture(scope="module")
+def other_model(tmp_path_factory) -> Path:
+    """A second model, trained otherwise (four folds), so its fingerprint differs."""
+    out = tmp_path_factory.mktemp("other") / "m2"
+    result = CliRunner().invoke(main, [*TRAIN_FIXTURE, "--folds", "4", "--model", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def table(path, sql, *args):
+    db = sqlite3.connect(path)
+    try:
+        return db.execute(sql, args).fetchall()
+    finally:
+        db.close()
+
+
+def test_the_sqlite_archive_opens_in_sqlite3_with_its_schema(fixture_model, tmp_path):
+    src = write_jsonl(tmp_path / "in.jsonl", records()[:20])
+    out = tmp_path / "a.sqlite"
+    result = run("tag", src, "--out", out, "-m", fixture_model)
+    assert result.exit_code == 0, result.output
+    assert table(out, "PRAGMA journal_mode") == [("wal",)]
+    cols = {r[1]: r[2] for r in table(out, "PRAGMA table_info(documents)")}
+    tags = [t["id"] for t in json.loads(dict(table(out, "SELECT * FROM archive"))["tags"])]
+    for name in ("id", "date", "title", "source", "url", "model", "text"):
+        assert name in cols
+    for t in tags:
+        assert [cols[c] for c in tag_columns(t)] == ["INTEGER", "REAL", "TEXT", "INTEGER", "INTEGER"]
+    rows = table(out, "SELECT id, date, source, url FROM documents ORDER BY rowid")
+    assert rows == [(r["id"], r["date"], r["source"], r["url"]) for r in records()[:20]]
+    facts = dict(table(out, "SELECT key, value FROM archive"))
+    assert facts["format_version"] == "1" and len(facts["model"]) == 64
+    assert {m for (m,) in table(out, "SELECT DISTINCT model FROM documents")} == {facts["model"]}
+    runs = table(out, "SELECT model, documents, inputs, drift FROM runs")
+    assert len(runs) == 1 and runs[0][:2] == (facts["model"], 20)
+    assert json.loads(runs[0][2]) == [str(src)] and "warning" in json.loads(runs[0][3])
+    # the decision agrees with the score and the threshold; evidence only where given
+    t = tags[0]
+    th = json.loads(facts["tags"])[0]["threshold"]
+    for given, score, evidence, start, end, text in table(
+            out, f'SELECT "{t}", "{t}_score", "{t}_evidence", "{t}_start", "{t}_end", text '
+                 "FROM documents"):
+        assert given == int(score >= th)
+        if given and evidence is not None:
+            assert text[start:end] == evidence
+        if not given:
+            assert evidence is None and start is None
+
+
+def test_the_sqlite_archive_reads_in_sqlite_utils_and_searches(fixture_model, tmp_path):
+    sqlite_utils = pytest.importorskip("sqlite_utils")
+    rows = records()[:20]
+    out = tmp_path / "a.sqlite"
+    assert run("tag", write_jsonl(tmp_path / "in.jsonl", rows), "--out", out,
+               "-m", fixture_model).exit_code == 0
+    db = sqlite_utils.Database(out)
+    assert db["documents"].count == 20 and db["documents"].detect_fts() == "documents_fts"
+    word = max(rows[3]["text"].split(), key=len).strip(".,;:'\"()")
+    found = [r["id"] for r in db["documents"].search(word)]
+    assert rows[3]["id"] in found
+    assert db["runs"].count == 1
+
+
+def test_incremental_on_sqlite_adds_only_new_documents(fixture_model, tmp_path):
+    a = write_jsonl(tmp_path / "a.jsonl", records()[:10])
+    b = write_jsonl(tmp_path / "b.jsonl", records()[5:30])
+    out = tmp_path / "a.sqlite"
+    assert run("tag", "--incremental", a, "--out", out, "-m", fixture_model).exit_code == 0
+    drift = (tmp_path / "a.sqlite.drift.json").read_text()
+    result = run("tag", "--incremental", a, b, "--out", out, "-m", fixture_model)
+    assert result.exit_code == 0 and "15 already in the archive" in result.output
+    ids = [i for (i,) in table(out, "SELECT id FROM documents ORDER BY rowid")]
+    assert ids == [r["id"] for r in records()[:30]]
+    assert table(out, "SELECT count(*) FROM documents_fts")[0][0] == 30
+    assert [n for (n,) in table(out, "SELECT documents FROM runs ORDER BY run")] == [10, 20]
+    drift = (tmp_path / "a.sqlite.drift.json").read_text()
+    # nothing new: the archive and the last drift report stay as they were
+    before = out.read_bytes()
+    result = run("tag", "--incremental", a, b, "--out", out, "-m", fixture_model)
+    assert "0 documents tagged" in result.output
+    assert out.read_bytes() == before and (tmp_path / "a.sqlite.drift.json").read_text() == drift
+
+
+def test_incremental_with_another_model_is_refused_and_the_archive_unchanged(
+        fixture_model, other_model, tmp_path):
+    a = write_jsonl(tmp_path / "a.jsonl", records()[:10])
+    out = tmp_path / "a.sqlite"
+    assert run("tag", "--incremental", a, "--out", out, "-m", fixture_model).exit_code == 0
+    before = out.read_bytes()
+    old = dict(table(out, "SELECT key, value FROM archive"))["model"]
+    result = run("tag", "--incremental", a, "--out", out, "-m", other_model)
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    line, = [x for x in result.output.splitlines() if x.strip()]
+    assert old in line and "--retag" in line and str(out) in line
+    assert out.read_bytes() == before
+
+
+def test_retag_gives_the_same_rows_as_a_fresh_run(fixture_model, other_model, tmp_path):
+    a = write_jsonl(tmp_path / "a.jsonl", records()[:15])
+    b = write_jsonl(tmp_path / "b.jsonl", records()[15:30])
+    out, fresh = tmp_path / "a.sqlite", tmp_path / "fresh.sqlite"
+    assert run("tag", "--incremental", a, "--out", out, "-m", fixture_model).exit_code == 0
+    result = run("tag", "--incremental", "--retag", a, b, "--out", out, "-m", other_model)
+    assert result.exit_code == 0, result.output
+    assert run("tag", a, b, "--out", fresh, "-m", other_model).exit_code == 0
+    query = "SELECT * FROM documents ORDER BY rowid"
+    assert table(out, query) == table(fresh, query) and len(table(out, query)) == 30
+    facts = dict(table(out, "SELECT key, value FROM archive"))
+    assert facts == dict(table(fresh, "SELECT key, value FROM archive"))
+    # the runs: the first model's, then the retagging and the new documents, both the new one's
+    models = [m for (m,) in table(out, "SELECT model FROM runs ORDER BY run")]
+    assert len(models) == 3 and models[0] != models[1] == models[2] == facts["model"]
+
+
+@pytest.mark.slow
+def test_kill_9_then_resume_on_sqlite_leaves_every_document_once(fixture_model, tmp_path):
+    rows = [{**r, "id": f"{r['id']}-{k}"} for k in range(60) for r in records()]
+    data = write_jsonl(tmp_path / "big.jsonl", rows)
+    out = tmp_path / "out.sqlite"
+    cmd = [TAGGER, "tag", str(data), "--out", str(out), "--batch-size", "50", "-j", "1",
+           "--quiet", "-m", str(fixture_model)]
+    proc = subprocess.Popen(cmd, start_new_session=True)
+    parts = tmp_path / "out.sqlite.parts"
+    deadline = time.time() + 60
+    while time.time() < deadline and len(list(parts.glob("*.done"))) < 3:
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert len(list(parts.glob("*.done"))) >= 3 and not out.exists()
+    subprocess.run(cmd, check=True)
+    ids = [i for (i,) in table(out, "SELECT id FROM documents")]
+    assert sorted(ids) == sorted(r["id"] for r in rows) and len(ids) == len(set(ids))
+    assert table(out, "SELECT count(*) FROM documents_fts")[0][0] == len(rows)
+
+
+@pytest.mark.parametrize("cell", ["=1+1", "+SUM(A1)", "-2", "@cmd", "\tx", "\rx"])
+def test_csv_cells_that_look_like_formulas_are_neutralised(cell):
+    assert safe_cell(cell) == "'" + cell and safe_cell("plain") == "plain"
