@@ -50,3 +50,43 @@ def make_archive(path, docs: list[dict], tags: list[str], *, thresholds: dict | 
     con.commit()
     con.close()
     return path
+
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURE_TAGS = ["missile_strikes", "air_defence_aid", "escalation_rhetoric", "energy_attacks"]
+SOURCES = ("Daily Wire Service", "The Weekly", "Evening Post")
+
+
+def fixture_docs(copies: int = 1, *, days: int = 3) -> list[dict]:
+    """The fixture articles (the project's own synthetic text) as archive rows: their hand
+    labels as the tags given, their evidence sentences with offsets, a source each and a
+    date every ``days`` days from 2023-01-02; ``copies`` > 1 repeats them under new ids
+    (the benchmark's large archive)."""
+    import csv
+    from datetime import date, timedelta
+
+    articles = [json.loads(line) for line in (FIXTURES / "articles.jsonl").read_text().splitlines()]
+    with (FIXTURES / "labels.csv").open() as fh:
+        labels = {r["id"]: [t for t in r["tags"].split(";") if t] for r in csv.DictReader(fh)}
+    evidence = {}
+    for line in (FIXTURES / "evidence.jsonl").read_text().splitlines():
+        r = json.loads(line)
+        evidence[(r["id"], r["tag"])] = r["evidence"][0]
+    out, first = [], date(2023, 1, 2)
+    for c in range(copies):
+        for k, a in enumerate(articles):
+            n = c * len(articles) + k
+            row = {"id": a["id"] if copies == 1 else f"{a['id']}-{c}", "title": a["title"],
+                   "text": a["text"], "date": (first + timedelta(days=n * days)).isoformat(),
+                   "source": SOURCES[n % len(SOURCES)], "url": f"https://news.example/{n}"}
+            for t in FIXTURE_TAGS:
+                given = t in labels.get(a["id"], [])
+                row[t], row[f"{t}_score"] = int(given), (0.62 + (n % 37) / 100 if given
+                                                         else 0.02 + (n % 29) / 100)
+                sentence = evidence.get((a["id"], t))
+                if given and sentence and sentence in a["text"]:
+                    start = a["text"].index(sentence)
+                    row.update({f"{t}_evidence": sentence, f"{t}_start": start,
+                                f"{t}_end": start + len(sentence)})
+            out.append(row)
+    return out
