@@ -57,11 +57,12 @@ FIXTURE_TAGS = ["missile_strikes", "air_defence_aid", "escalation_rhetoric", "en
 SOURCES = ("Daily Wire Service", "The Weekly", "Evening Post")
 
 
-def fixture_docs(copies: int = 1, *, days: int = 3) -> list[dict]:
+def fixture_docs(copies: int = 1, *, days: float = 3, pad: int = 0) -> list[dict]:
     """The fixture articles (the project's own synthetic text) as archive rows: their hand
     labels as the tags given, their evidence sentences with offsets, a source each and a
     date every ``days`` days from 2023-01-02; ``copies`` > 1 repeats them under new ids
-    (the benchmark's large archive)."""
+    and ``pad`` lengthens each text to about that many characters with its own sentences
+    (the benchmark's large archive, articles as long as the corpus's)."""
     import csv
     from datetime import date, timedelta
 
@@ -76,8 +77,11 @@ def fixture_docs(copies: int = 1, *, days: int = 3) -> list[dict]:
     for c in range(copies):
         for k, a in enumerate(articles):
             n = c * len(articles) + k
+            text = a["text"]
+            while len(text) < pad:
+                text += " " + a["text"]
             row = {"id": a["id"] if copies == 1 else f"{a['id']}-{c}", "title": a["title"],
-                   "text": a["text"], "date": (first + timedelta(days=n * days)).isoformat(),
+                   "text": text, "date": (first + timedelta(days=int(n * days))).isoformat(),
                    "source": SOURCES[n % len(SOURCES)], "url": f"https://news.example/{n}"}
             for t in FIXTURE_TAGS:
                 given = t in labels.get(a["id"], [])
