@@ -54,10 +54,7 @@ def browse(archive, db, annotator, host, port, no_token, open_browser):
     words; open an article to see each tag's evidence sentence and score. With --db, its
     "wrong tag" / "missing tag" buttons store your correction as a labelling decision
     (tagger label export and tagger train --labels read it). The archive is never changed.
-
-    \b
-    Examples:
-      tagger browse archive.sqlite --db labels.db
+    Open the address it prints (it holds the access token, new each run).
     """
     from ..app.browse import create_browse_app
     from ..app.browsedb import Archive
