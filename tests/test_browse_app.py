@@ -213,3 +213,26 @@ def test_the_archive_is_opened_read_only_and_a_foreign_database_refused(archive,
         assert result.exit_code == 1 and result.output.startswith("Error: ")
         assert str(path) in result.output and "Traceback" not in result.output
         assert len(result.output.strip().splitlines()) == 1
+
+
+def test_a_correction_is_read_by_training_and_the_page_offers_to_reverse_it(tmp_path):
+    from archives import FIXTURE_TAGS, fixture_docs
+
+    from conftest import FIXTURE_ARTICLES
+    from tagger.io.documents import read_documents
+    from tagger.io.labels import attach_labels
+
+    archive = make_archive(tmp_path / "archive.sqlite", fixture_docs(), FIXTURE_TAGS)
+    db = tmp_path / "labels.db"
+    c = client(archive, labels=LabelDB(db))
+    page = c.get("/doc/fx011").text
+    csrf = re.search(r'name="csrf" content="([^"]+)"', page).group(1)
+    assert 'data-kind="wrong" data-tag="air_defence_aid"' in page
+    saved = c.post("/api/correct", json={"id": "fx011", "tag": "air_defence_aid",
+                                         "kind": "wrong"}, headers={"X-CSRF-Token": csrf})
+    assert saved.status_code == 200, saved.text
+    assert 'data-kind="missing" data-tag="air_defence_aid"' in c.get("/doc/fx011").text
+    docs = attach_labels(read_documents([str(FIXTURE_ARTICLES)]), [str(db)],
+                         known_tags=FIXTURE_TAGS)
+    tagged = {d.id: d.tags for d in docs if d.tags is not None}
+    assert tagged == {"fx011": ("escalation_rhetoric",)}

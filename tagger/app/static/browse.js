@@ -35,7 +35,10 @@
       say("Stored: " + button.dataset.tag + " marked " + button.dataset.kind + "; your label is now " + tags + ".");
       const mine = document.getElementById("mine");
       if (mine) mine.textContent = "Your label in force: " + tags + ".";
-      button.disabled = true;
+      // the tag is now the other way round: the same button reverses the correction
+      const kind = button.dataset.kind === "wrong" ? "missing" : "wrong";
+      button.dataset.kind = kind;
+      button.textContent = kind + " tag";
     } catch (error) {
       say("Not stored: the server did not answer (" + error + ")", true);
     }
