@@ -236,3 +236,32 @@ def test_a_correction_is_read_by_training_and_the_page_offers_to_reverse_it(tmp_
                          known_tags=FIXTURE_TAGS)
     tagged = {d.id: d.tags for d in docs if d.tags is not None}
     assert tagged == {"fx011": ("escalation_rhetoric",)}
+
+
+def test_an_empty_archive_and_a_damaged_file(tmp_path):
+    empty = make_archive(tmp_path / "empty.sqlite", [], TAGS, runs=[])
+    page = client(empty).get("/")
+    assert page.status_code == 200 and "0 documents" in page.text
+    assert "No dated documents to chart" in page.text
+    assert client(empty).get("/list", params={"q": "anything"}).status_code == 200
+    damaged = tmp_path / "damaged.sqlite"
+    damaged.write_bytes(b"SQLite format 3\x00" + b"\xff" * 600)
+    result = CliRunner().invoke(main, ["browse", str(damaged)])
+    assert result.exit_code == 1 and str(damaged) in result.output
+    assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
+
+
+def test_an_unreadable_drift_report_is_shown_as_such(tmp_path):
+    path = make_archive(tmp_path / "a.sqlite", docs(), TAGS, runs=RUNS)
+    con = sqlite3.connect(path)
+    con.execute("UPDATE runs SET drift = '{not json' WHERE run = 1")
+    con.commit()
+    con.close()
+    page = client(path).get("/").text
+    assert "drift report cannot be read" in page and page.count('class="drift"') == 2
+
+
+def test_no_token_is_for_loopback_only(archive):
+    result = CliRunner().invoke(main, ["browse", str(archive), "--host", "0.0.0.0",
+                                       "--no-token"])
+    assert result.exit_code == 2 and "loopback only" in result.output
