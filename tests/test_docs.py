@@ -75,6 +75,9 @@ NOT_RUN = {
                             "of what tools/test runs",
     "On a Dask cluster": "commands for several machines (SCHEDULER stands for one); "
                          "tests/test_batch.py tags on a real scheduler and workers",
+    "Browsing a tagged archive": "its archive.sqlite is written by `tagger tag --out "
+                                 "x.sqlite`; tests/test_browse_browser.py serves and drives "
+                                 "the page on an archive of the fixture articles",
 }
 
 

@@ -1,9 +1,10 @@
 """Writes docs/explain.png (the page of `tagger explain --format html`), docs/label.png and
 docs/label-history.png (the page of `tagger label` on the seed articles) and docs/report.png
 (the report of `tagger evaluate --by quarter --report`, on our own synthetic fixture corpus,
-never on the publishers' text), as headless Chromium shows them (for the README).
+never on the publishers' text), and docs/browse.png (the front page of `tagger browse` over
+an archive of the fixture articles), as headless Chromium shows them (for the README).
 
-    python tools/screenshots.py [label] [report] [explain]   (all three when none is named)
+    python tools/screenshots.py [label] [report] [explain] [browse]   (all when none is named)
 """
 
 from __future__ import annotations
@@ -146,7 +147,41 @@ def explain_page() -> None:
             browser.quit()
 
 
-PAGES = {"label": label_page, "report": report_page, "explain": explain_page}
+def browse_page() -> None:
+    """docs/browse.png: the front page of `tagger browse` over an archive of the fixture
+    articles (our own synthetic text), six times over and dated across 2023-2024, with
+    one run whose drift report warned."""
+    sys.path.insert(0, str(REPO / "tests"))
+    from archives import FIXTURE_TAGS, fixture_docs, make_archive
+
+    runs = [{"finished": "2023-06-01T06:00:00Z", "drift": {"warning": False, "reasons": []}},
+            {"finished": "2024-01-15T06:00:00Z",
+             "drift": {"warning": True, "reasons": ["31% of words unseen in training "
+                                                    "(training documents 12%)"]}}]
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = make_archive(Path(tmp) / "archive.sqlite", fixture_docs(6, days=1.5),
+                               FIXTURE_TAGS, runs=runs)
+        server = subprocess.Popen(
+            [str(Path(sys.executable).parent / "tagger"), "browse", str(archive), "--port", "0",
+             "--db", f"{tmp}/labels.db"], stdout=subprocess.PIPE, text=True)
+        try:
+            server.stdout.readline()
+            url = server.stdout.readline().split()[1]
+            browser = chromium(tmp)
+            try:
+                browser.set_window_size(1100, 1250)
+                browser.get(url)
+                (REPO / "docs").mkdir(exist_ok=True)
+                browser.save_screenshot(str(REPO / "docs" / "browse.png"))
+            finally:
+                browser.quit()
+        finally:
+            server.kill()
+            server.wait()
+
+
+PAGES = {"label": label_page, "report": report_page, "explain": explain_page,
+         "browse": browse_page}
 
 
 def main(names: list[str]) -> None:

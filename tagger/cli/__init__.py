@@ -6,5 +6,6 @@ from . import explain as _explain  # noqa: F401  registers `tagger explain` on m
 from . import models as _models  # noqa: F401  registers `tagger info` and `tagger card`
 from . import label as _label  # noqa: F401  registers `tagger label` on main
 from . import suggest as _suggest  # noqa: F401  registers `tagger suggest` and `tagger audit`
+from . import browse as _browse  # noqa: F401  registers `tagger browse` on main
 
 __all__ = ["main"]
