@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from conftest import FIXTURE_ARTICLES, TRAIN_FIXTURE
 from tagger.cli import main
-from tagger.io.writers import safe_cell, tag_columns
+from tagger.io.writers import record_columns, safe_cell
 
 TAGGER = str(Path(sys.executable).with_name("tagger"))
 
@@ -66,7 +66,7 @@ def test_the_sqlite_archive_opens_in_sqlite3_with_its_schema(fixture_model, tmp_
     for name in ("id", "date", "title", "source", "url", "model", "text"):
         assert name in cols
     for t in tags:
-        assert [cols[c] for c in tag_columns(t)] == ["INTEGER", "REAL", "TEXT", "INTEGER", "INTEGER"]
+        assert [cols[c] for c in record_columns(t)] == ["INTEGER", "REAL", "TEXT", "INTEGER", "INTEGER"]
     rows = table(out, "SELECT id, date, source, url FROM documents ORDER BY rowid")
     assert rows == [(r["id"], r["date"], r["source"], r["url"]) for r in records()[:20]]
     facts = dict(table(out, "SELECT key, value FROM archive"))

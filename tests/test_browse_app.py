@@ -264,4 +264,4 @@ def test_an_unreadable_drift_report_is_shown_as_such(tmp_path):
 def test_no_token_is_for_loopback_only(archive):
     result = CliRunner().invoke(main, ["browse", str(archive), "--host", "0.0.0.0",
                                        "--no-token"])
-    assert result.exit_code == 2 and "loopback only" in result.output
+    assert result.exit_code == 2 and "only on loopback" in result.output

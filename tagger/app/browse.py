@@ -16,12 +16,16 @@ from __future__ import annotations
 import secrets
 import sqlite3
 from importlib.resources import files
+from typing import Literal
+
+import msgspec
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import Route
 
 from ..errors import DecisionError
@@ -29,14 +33,23 @@ from ..io.labeldb import LabelDB
 from .browsechart import chart, series
 from .browsedb import PAGE_SIZE, Archive, Filters, filters_from, page_of
 from .browseview import article, correct, csv_text, in_force
-from .guard import Guard, json_body
+from .guard import Guard, body_bytes
+from .tabs import DocId, TagId, parsed
 
 STATIC = {"browse.js": "text/javascript", "browse.css": "text/css"}
 
 
+class Correction(msgspec.Struct, forbid_unknown_fields=True):
+    """``POST /api/correct``."""
+
+    id: DocId
+    tag: TagId
+    kind: Literal["wrong", "missing"]
+
+
 def create_browse_app(archive: Archive, *, labels: LabelDB | None = None,
                       annotator: str = "annotator", token: str | None = None,
-                      allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost")) -> Starlette:
+                      allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "[::1]")) -> Starlette:
     """The app over ``archive``; corrections go to ``labels`` as ``annotator`` (without
     ``labels`` the article page says how to enable them)."""
     env = Environment(loader=PackageLoader("tagger.app", "templates"),
@@ -88,12 +101,12 @@ def create_browse_app(archive: Archive, *, labels: LabelDB | None = None,
     async def correction(request: Request):
         if labels is None:
             raise DecisionError("this server has no label database to store corrections in")
-        body = await json_body(request)
-        row = await run_in_threadpool(archive.document, str(body.get("id", "")))
+        body = parsed(await body_bytes(request), Correction)
+        row = await run_in_threadpool(archive.document, body.id)
         if row is None:
             raise DecisionError("no such document in this archive")
         stored = await run_in_threadpool(correct, labels, archive, row, annotator=annotator,
-                                         kind=str(body.get("kind")), tag=str(body.get("tag")))
+                                         kind=body.kind, tag=body.tag)
         return JSONResponse({"saved": stored.to_dict()})
 
     async def refused(request: Request, exc: DecisionError):
@@ -110,5 +123,8 @@ def create_browse_app(archive: Archive, *, labels: LabelDB | None = None,
               Route("/api/correct", correction, methods=["POST"])]
     app = Starlette(routes=routes, exception_handlers={DecisionError: refused,
                                                         sqlite3.Error: not_stored})
-    app.add_middleware(Guard, token=token, csrf=csrf, allowed_hosts=allowed_hosts)
+    # a page reached by another name (DNS rebinding) is refused before anything runs
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts),
+                       www_redirect=False)
+    app.add_middleware(Guard, token=token, csrf=csrf)  # outermost: its headers on every answer
     return app

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 from pathlib import Path
 
@@ -10,15 +9,7 @@ import click
 
 from .commands import main
 from .options import handle_errors, max_doc_bytes_option, resolve_model, say
-from .serving import serve, serving_options
-
-def _default_annotator() -> str:
-    try:
-        name = getpass.getuser()
-    except (KeyError, OSError):
-        name = ""
-    return "".join(c for c in name if c.isalnum() or c in "._-")[:64] or "annotator"
-
+from .serving import default_annotator, serve, serving_options
 
 def _schema(tags_path, db, label_files, model):
     from ..io.schema import TagSchema, load_schema
@@ -49,7 +40,7 @@ def _schema(tags_path, db, label_files, model):
 @click.option("--labels", "-l", "label_files", multiple=True, type=click.Path(dir_okay=False),
               help="Import these labels into the database first (CSV, JSONL with evidence, or "
                    "another database); importing the same labels again adds nothing.")
-@click.option("--annotator", "-a", default=_default_annotator, show_default="your login name",
+@click.option("--annotator", "-a", default=default_annotator, show_default="your login name",
               help="Who is labelling (a page opened with ?annotator=NAME labels as NAME).")
 @click.option("--queue", "queue", default="order", show_default=True,
               help="Which article comes next: 'order' (as in the data), 'random' (seeded), "

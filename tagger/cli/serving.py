@@ -9,6 +9,7 @@ machine (loopback only); ``--token`` or ``TAGGER_TOKEN`` chooses it.
 from __future__ import annotations
 
 import functools
+import getpass
 import ipaddress
 import secrets
 import socket
@@ -43,11 +44,25 @@ class Serving:
         return ("127.0.0.1", "localhost", "[::1]") if is_loopback(self.host) else ("*",)
 
 
-def serving_options(command):
-    """Add --host, --port, --token, --no-token and --open; the command gets ``serving``."""
+def default_annotator() -> str:
+    """The login name, cut to what an annotator's name may hold ("annotator" when none)."""
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):
+        name = ""
+    return "".join(c for c in name if c.isalnum() or c in "._-")[:64] or "annotator"
+
+
+def serving_options(command=None, *, port: int = 8765):
+    """Add --host, --port, --token, --no-token and --open; the command gets ``serving``.
+    Used bare (``@serving_options``) or with another default port."""
+    if command is None:
+        return functools.partial(serving_options, port=port)
+    default_port = port
+
     @click.option("--host", default="127.0.0.1", show_default=True,
                   help="Address to listen on.")
-    @click.option("--port", "-p", type=click.IntRange(0, 65535), default=8765,
+    @click.option("--port", "-p", type=click.IntRange(0, 65535), default=default_port,
                   show_default=True, help="Port to listen on (0: any free port).")
     @click.option("--token", envvar="TAGGER_TOKEN",
                   help="Access token every request must carry [env: TAGGER_TOKEN; default: "

@@ -12,7 +12,7 @@ import msgspec
 
 from ..errors import InputError
 from .sqlitestore import sqlite_ids
-from .writers import csv_text, parquet_schema, tag_columns
+from .writers import csv_text, parquet_schema, record_columns
 
 MAX_LINE_BYTES = 64 * 2**20  # one tagged document's record (evidence included) is far smaller
 MAX_IDS = 50_000_000         # documents in one archive
@@ -44,7 +44,7 @@ def archive_ids(path: str | Path, fmt: str, tags: Sequence[str], evidence: bool)
     path = Path(path)
     try:
         if fmt == "sqlite":
-            return sqlite_ids(path, list(tags), MAX_IDS, tag_columns)
+            return sqlite_ids(path, list(tags), MAX_IDS, record_columns)
         return {"jsonl": _jsonl_ids, "csv": _csv_ids, "parquet": _parquet_ids}[fmt](
             path, list(tags), evidence)
     except OSError as exc:

@@ -25,7 +25,7 @@ FORMAT_VERSION = "1"
 BASE_COLUMNS = ("id", "date", "title", "source", "url", "model")
 
 
-# A tag's columns come from tagger.io.writers.tag_columns, the one record layout, passed in
+# A tag's columns come from tagger.io.writers.record_columns, the one record layout, passed in
 # as ``layout`` (this module is imported by writers, so it cannot import it back).
 Layout = Callable[[str], tuple]
 

@@ -63,9 +63,9 @@ def tag_columns(tag: str) -> tuple[str, ...]:
     return (tag, *(f"{tag}.{f}" for f in EVIDENCE_FIELDS))
 
 
-def tag_columns(tag: str) -> tuple[str, ...]:
-    """A tag's output columns, the one source of the record layout: the decision, its
-    probability, its evidence sentence and the sentence's span."""
+def record_columns(tag: str) -> tuple[str, ...]:
+    """A tag's columns in a SQLite archive: the decision, its probability, its evidence
+    sentence and the sentence's span (the layout the other formats are to share)."""
     return (tag, f"{tag}_score", f"{tag}_evidence", f"{tag}_start", f"{tag}_end")
 
 
@@ -265,8 +265,8 @@ _register(OutputFormat("parquet", (".parquet", ".pq"),
                        _parquet_join))
 _register(OutputFormat("sqlite", (".sqlite", ".db", ".sqlite3"),
                        lambda preds, tags, evidence, docs: sqlitestore.record_bytes(
-                           preds, docs, tags, evidence, tag_columns),
-                       lambda *args, **kw: sqlitestore.join(*args, **kw, tag_columns=tag_columns)))
+                           preds, docs, tags, evidence, record_columns),
+                       lambda *args, **kw: sqlitestore.join(*args, **kw, tag_columns=record_columns)))
 
 
 def output_format(out: str | Path, fmt: str | None) -> str:
