@@ -381,6 +381,7 @@ def hostile_models(tmp_path_factory, fixture_model):
     return {name: hostile.build(name, SHIPPED_MODEL, root / name) for name in hostile.HOSTILE}
 
 
+@pytest.mark.slow  # building the hostile models (one nested 100,000 deep) takes seconds
 @pytest.mark.parametrize("name", sorted(hostile.HOSTILE))
 def test_hostile_models_are_refused_in_bounded_memory(name, hostile_models):
     tracemalloc.start()

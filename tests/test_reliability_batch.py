@@ -166,6 +166,7 @@ def _file_size_limit(limit: int):
     return set_up
 
 
+@pytest.mark.slow  # a subprocess with two workers
 def test_a_full_disk_with_two_workers_is_one_line_and_leaves_nothing(tmp_path):
     """The probe: a nearly full tmpfs hung `tag -j 2` (the workers' FileError could not be
     unpickled). A file size limit fails the workers' part files the same way."""
