@@ -91,3 +91,77 @@ def test_a_wheel_carries_the_shipped_model_and_tags_from_any_directory(tmp_path)
     first, rest = proc.stdout.split("\n", 1)
     assert first.startswith(str(site))  # the installed copy, not the source tree
     assert '"missile_strikes"' in rest and '"air_defence_aid"' in rest
+
+
+def module_name(path: Path, root: Path) -> str:
+    parts = path.relative_to(root.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imported_modules(path: Path, root: Path, known: set[str]) -> set[str]:
+    """The package's modules ``path`` imports anywhere in it (inside functions too)."""
+    here = module_name(path, root)
+    package = here if path.name == "__init__.py" else here.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package
+            for _ in range(node.level - 1):
+                base = base.rpartition(".")[0]
+            target = ".".join(p for p in (base if node.level else "", node.module or "") if p)
+            found.add(target)
+            found.update(f"{target}.{a.name}" for a in node.names)
+    return {m for m in found if m in known and m != here}
+
+
+def import_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One cycle in ``graph`` (as the modules along it), or None."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+
+    def visit(node: str, path: list[str]) -> list[str] | None:
+        state[node] = 1
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                return path[path.index(nxt):] + [nxt]
+            if nxt not in state:
+                cycle = visit(nxt, path + [nxt])
+                if cycle:
+                    return cycle
+        state[node] = 2
+        return None
+
+    for start in sorted(graph):
+        if start not in state:
+            cycle = visit(start, [start])
+            if cycle:
+                return cycle
+    return None
+
+
+def package_graph(root: Path) -> dict[str, set[str]]:
+    paths = sorted(root.rglob("*.py"))
+    known = {module_name(p, root) for p in paths}
+    graph = {}
+    for p in paths:
+        name = module_name(p, root)
+        # a package's __init__ importing its own modules is how packages are built, not a cycle
+        graph[name] = {m for m in imported_modules(p, root, known)
+                       if not (p.name == "__init__.py" and m.startswith(name + "."))}
+    return graph
+
+
+def test_no_import_cycle_even_through_imports_inside_functions():
+    assert import_cycle(package_graph(PACKAGE)) is None
+
+
+def test_a_lazy_import_that_closes_a_cycle_is_found(tmp_path):
+    pkg = tmp_path / "tagger" / "model"
+    pkg.mkdir(parents=True)
+    (tmp_path / "tagger" / "__init__.py").write_text("")
+    (pkg / "__init__.py").write_text("")
+    (pkg / "schema.py").write_text("from .persist import FORMAT\n")
+    (pkg / "persist.py").write_text("FORMAT = 1\ndef load():\n    from . import schema\n")
+    cycle = import_cycle(package_graph(tmp_path / "tagger"))
+    assert cycle is not None and set(cycle) == {"tagger.model.schema", "tagger.model.persist"}

@@ -22,9 +22,9 @@ from ..io.decoding import read_bounded
 from ..io.files import OLD_MARK, new_mode, remove, stale_temporaries, temp_path
 from .arrays import read_arrays, write_npz
 from .core import TaggerModel, saved_vectorizer_params
+from . import schema as model_schema
+from .schema import FORMAT, FORMAT_VERSION
 
-FORMAT = "tagger-model"
-FORMAT_VERSION = 1
 SHIPPED_NAME = "ukraine-war"
 META_FILE = "model.json"
 ARRAYS_FILE = "arrays.npz"
@@ -176,8 +176,6 @@ def load_model(directory: str | Path | None = None):
     :mod:`tagger.model.schema`, each array's name, dtype and shape from its header
     against that metadata and the size caps, before any array data is read.
     """
-    from . import schema as model_schema  # msgspec: imported when a model is loaded, not before
-
     if directory is None:
         directory = shipped_model()
         if directory is None:

@@ -16,7 +16,9 @@ import msgspec
 
 from ..errors import ModelError
 from ..io.schema import MAX_TAGS, TAG_ID
-from .persist import FORMAT, FORMAT_VERSION
+
+FORMAT = "tagger-model"  # what model.json says it is, and the version of its layout
+FORMAT_VERSION = 1
 MAX_PHRASES = 10_000  # keywords or context words of one tag
 
 TagId = Annotated[str, msgspec.Meta(pattern=TAG_ID.pattern)]
