@@ -291,6 +291,6 @@ def _run_engine(engine, model, model_dir, files, parts_dir: Path, fmt: str, batc
 def _parts_error(out: Path, parts_dir: Path, exc: FileError, kept: int) -> OutputError:
     """The error of a part that could not be written (a full disk, say), naming the output."""
     what = exc.reason.split(";")[0]  # "cannot be written (No space left on device)"
-    then = (f"the {kept} chunks finished are kept in {parts_dir.name}; free space, then run "
-            "the same command again to continue" if kept else "nothing was written")
+    then = (f"{parts.kept_phrase(kept)} in {parts_dir.name}; free space, then run the "
+            "same command again to continue" if kept else "nothing was written")
     return OutputError(out, f"{what} (a part in {parts_dir.name}); {then}")
