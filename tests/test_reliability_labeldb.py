@@ -87,6 +87,10 @@ LABEL_DB_COMMANDS = {
                                      "--tags", SCHEMA, "--model", d / "m", "--no-search"),
     "audit --labels": lambda db, _: ("audit", "--data", FIXTURE_ARTICLES, "--labels", db,
                                      "--tags", SCHEMA, "--no-search"),
+    "evaluate --labels": lambda db, _: ("evaluate", "--data", FIXTURE_ARTICLES, "--labels", db,
+                                        "-m", SHIPPED_MODEL),
+    "suggest --labels": lambda db, _: ("suggest", "--data", FIXTURE_ARTICLES, "--labels", db,
+                                       "-m", SHIPPED_MODEL),
     "label import --labels": lambda db, d: ("label", "import", "--db", d / "new.db", "--data",
                                             FIXTURE_ARTICLES, "--labels", db, "--tags", SCHEMA),
 }
@@ -236,6 +240,19 @@ def test_a_sibling_copys_wal_is_reported_as_damage_and_left_alone(tmp_path):
         LabelDB(copy)
     assert copy.read_bytes() == before  # the foreign WAL was not checkpointed into it
     del held
+
+
+def test_a_database_in_use_is_read_with_its_wal(tmp_path):
+    """A server holds it (its -wal beside it, not yet checkpointed): another command reads
+    the decisions in the WAL too, and finds nothing damaged."""
+    db = LabelDB(tmp_path / "labels.db")
+    db.keep_open()
+    for i in range(5):
+        db.add(Decision(doc_id=f"d{i}", annotator="ann", answer="saved"))
+    assert (tmp_path / "labels.db-wal").stat().st_size > 0
+    assert len(LabelDB(tmp_path / "labels.db", create=False).current()) == 5
+    result = run("label", "stats", "--db", tmp_path / "labels.db")
+    assert result.exit_code == 0 and "ann" in result.output
 
 
 def test_a_damaged_archive_is_refused_before_adding_to_it(tmp_path, archive):

@@ -81,7 +81,7 @@ class LabelDB:
                 self._create(create)
                 return
             refuse_foreign(self.path, header, LABELS_ID, "a tagger label database")
-            with reading(self.path, header) as con:  # read-only: nothing written yet
+            with reading(self.path, header, LABELS_ID) as con:  # read-only: nothing written yet
                 check_intact(con, self.path)
                 _, found = kind(con, self.path)
             if not found:

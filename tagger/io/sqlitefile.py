@@ -65,11 +65,14 @@ def refuse_foreign(path: Path, header: Header, application_id: int, what: str) -
 
 
 @contextmanager
-def reading(path: Path, header: Header):
-    """A read-only connection to ``path`` that creates no file beside it when it can (a
-    ``-wal`` already there is read, so its pages are checked too)."""
+def reading(path: Path, header: Header, application_id: int):
+    """A read-only connection to ``path`` that creates no file beside a file not marked as
+    tagger's (``application_id``): one in WAL mode with no ``-wal`` is opened immutable.
+    A ``-wal`` already there is read, so its pages are checked too; a file marked as
+    tagger's is read as any reader does, safe alongside a writer."""
+    unmarked = header.application_id != application_id
     wal_absent = not Path(str(path) + "-wal").exists()
-    params = "mode=ro" + ("&immutable=1" if header.wal and wal_absent else "")
+    params = "mode=ro" + ("&immutable=1" if unmarked and header.wal and wal_absent else "")
     con = sqlite3.connect(f"file:{quote(str(path.resolve()))}?{params}", uri=True)
     try:
         yield con

@@ -146,7 +146,7 @@ def check_archive(path: str | Path) -> None:
         return
     refuse_foreign(path, header, ARCHIVE_ID, what)
     try:
-        with reading(path, header) as con:
+        with reading(path, header, ARCHIVE_ID) as con:
             check_intact(con, path)
             if not TABLES <= tables(con):
                 raise InputError(path, f"is an SQLite database, but not {what}; tagger "
