@@ -109,6 +109,7 @@ class LabelDB:
                 con.execute("ROLLBACK")
                 raise
             con.execute("COMMIT")
+            con.execute("PRAGMA journal_mode=WAL")  # recorded in the header, for every reader
         finally:
             con.close()
 
