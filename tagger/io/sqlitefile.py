@@ -90,8 +90,9 @@ def check_intact(con: sqlite3.Connection, path: Path) -> None:
     else:
         if rows == [("ok",)]:
             return
-        why = str(rows[0][0]) if rows else "no answer to quick_check"
-    raise InputError(path, f"is damaged ({why.splitlines()[0][:200]}); restore it from a "
+        why = str(rows[0][0]).replace("*** in database main ***", "") if rows else "no answer"
+    why = " ".join(why.split())[:200]  # one line, bounded
+    raise InputError(path, f"is damaged ({why}); restore it from a "
                            "backup, or remove a -wal file beside it that came from another "
                            "copy")
 
