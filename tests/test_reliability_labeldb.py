@@ -175,6 +175,18 @@ def test_an_application_id_is_refused_before_sqlite_reads_the_file(tmp_path):
         LabelDB(path)
 
 
+def test_a_label_database_and_an_archive_are_not_taken_for_each_other(tmp_path, archive):
+    db = tmp_path / "labels.sqlite"
+    LabelDB(db)
+    before = db.read_bytes()
+    line = refused(run("tag", SEEDS, "--incremental", "--out", db, "-q", "-m", SHIPPED_MODEL),
+                   "labels.sqlite")
+    assert line.endswith("is a tagger label database, not an archive written by tagger tag")
+    assert db.read_bytes() == before
+    with pytest.raises(InputError, match="is a tagger archive, not a tagger label database"):
+        LabelDB(archive)
+
+
 def test_only_a_missing_or_empty_file_is_made_a_label_database(tmp_path):
     empty = tmp_path / "empty.db"
     empty.touch()
@@ -342,7 +354,8 @@ def test_an_interrupt_says_what_is_kept(tmp_path, monkeypatch, kept):
         assert line == ("Error: stopped (SIGTERM): the 2 chunks finished are kept; run the "
                         "same command again to continue")
     else:
-        assert line == f"Error: stopped (SIGTERM): no chunk was finished; {out} is as it was"
+        assert line == ("Error: stopped (SIGTERM): no chunk was finished, nothing was written; "
+                        "run the same command again to start over")
 
 
 # ---- the labelling server: a claim in review opens one connection ----

@@ -93,7 +93,8 @@ def tag(model, inputs, out, fmt, batch_size, jobs, engine, scheduler, duplicates
         why = "stopped (SIGTERM)" if exc.args == ("SIGTERM",) else "interrupted"
         kept = kept_chunks(out)  # the truth of what is kept, whenever the stop came
         then = (f"{kept_phrase(kept)}; run the same command again to continue" if kept
-                else f"no chunk was finished; {out} is as it was")
+                else "no chunk was finished, nothing was written; run the same command again "
+                     "to start over")
         raise click.ClickException(f"{why}: {then}") from None
     if not quiet:
         say(summary.line(), err=True)

@@ -23,6 +23,7 @@ MAGIC = b"SQLite format 3\x00"
 # PRAGMA application_id of the files tagger writes (signed 32-bit; ASCII "TgLB", "TgAR")
 LABELS_ID = 0x54674C42
 ARCHIVE_ID = 0x54674152
+KINDS = {LABELS_ID: "a tagger label database", ARCHIVE_ID: "a tagger archive"}
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,6 @@ class Header:
     """What an SQLite file's header says, read without SQLite."""
 
     application_id: int
-    user_version: int
     wal: bool
 
 
@@ -52,16 +52,17 @@ def read_header(path: Path, what: str) -> Header | None:
     if len(head) < 100 or not head.startswith(MAGIC):
         raise InputError(path, f"is not {what} (not an SQLite file)")
     return Header(application_id=int.from_bytes(head[68:72], "big", signed=True),
-                  user_version=int.from_bytes(head[60:64], "big", signed=True),
-                  wal=2 in (head[18], head[19]))
+                  wal=2 in (head[18], head[19]))  # the read and write versions: 2 is WAL
 
 
 def refuse_foreign(path: Path, header: Header, application_id: int, what: str) -> None:
-    """Refuse a file another program marked as its own (its ``application_id``)."""
-    if header.application_id not in (0, application_id):
-        raise InputError(path, f"is another application's SQLite database (application id "
-                               f"{header.application_id:#x}), not {what}; tagger leaves it "
-                               "as it is")
+    """Refuse a file another program (or tagger, for another use) marked as its own."""
+    if header.application_id in (0, application_id):
+        return
+    if header.application_id in KINDS:
+        raise InputError(path, f"is {KINDS[header.application_id]}, not {what}")
+    raise InputError(path, f"is another application's SQLite database (application id "
+                           f"{header.application_id:#x}), not {what}; tagger leaves it as it is")
 
 
 @contextmanager
