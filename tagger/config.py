@@ -8,6 +8,7 @@ and model files are checked against them when loaded.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, field, fields
 
 from .errors import SettingsError
@@ -189,3 +190,12 @@ PRIOR_ESTIMATES = {
     "em": "EM of Saerens, Latinne & Decaestecker (2002), repeated until the rates settle",
     "mean": "the documents' mean score (one step of that EM: probabilistic classify-and-count)",
 }
+
+
+def available_cpus() -> int:
+    """The CPUs this process may run on (its affinity, as a container or taskset limits
+    it): the most worker processes worth starting, for tagging and training alike."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # no affinity on this system
+        return os.cpu_count() or 1

@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from ..errors import DecisionError, InputError
+from ..io.sqlitestore import check_archive
 
 TAG_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 WORD = re.compile(r"\w+")
@@ -58,9 +59,7 @@ class Archive:
         if not self.path.is_file():
             raise InputError(self.path, "does not exist" if not self.path.exists()
                              else "is not a file")
-        with self.path.open("rb") as fh:
-            if fh.read(16) != b"SQLite format 3\x00":
-                raise InputError(self.path, "is not a tagger archive (not an SQLite file)")
+        check_archive(self.path)  # read-only, creating nothing beside another program's file
         self._local = threading.local()
         try:
             self.meta, self.tags, self.thresholds = self._read_meta(self.connect())

@@ -150,8 +150,7 @@ class Session:
 
     def next_document(self, annotator: str, tab: str) -> str | None:
         """The document this tab shows (claimed for it), or None when none is left."""
-        order = self.queue_order()
-        return claim_next(self.db, annotator=annotator, tab=tab, order=order,
+        return claim_next(self.db, annotator=annotator, tab=tab, order=self.queue_order,
                           needed=self._needed(), done=self._done(annotator), taken=self._taken)
 
     def _needed(self):

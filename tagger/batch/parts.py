@@ -185,3 +185,17 @@ def count_committed(parts: Path) -> int:
         missing = sorted(set(range(max(indices) + 1)) - set(indices))
         raise TaggerError(f"{parts}: chunks {missing[:5]} were not tagged; run the command again")
     return len(indices)
+
+
+def kept_phrase(kept: int) -> str:
+    """'the 1 chunk finished is kept', 'the 3 chunks finished are kept'."""
+    return (f"the {kept} chunk{'s' if kept != 1 else ''} finished "
+            f"{'are' if kept != 1 else 'is'} kept")
+
+
+def kept_chunks(out: Path) -> int:
+    """How many finished chunks of a stopped run wait beside ``out`` for the next one."""
+    parts = Path(str(out) + ".parts")
+    if not parts.is_dir() or parts.is_symlink():
+        return 0
+    return sum(1 for _ in parts.glob("part-*.done"))

@@ -22,7 +22,7 @@ from ..io.archive import archive_ids
 from ..io.documents import expand_paths, raw_records
 from ..io.files import OutputLock, check_output, write_text_atomic
 from ..io.records import MAX_DOC_BYTES, Document
-from ..io.sqlitestore import add_run, model_mismatch
+from ..io.sqlitestore import add_run, check_archive, model_mismatch
 from ..io.writers import output_format
 from . import engines, parts, workers
 from .progress import PartsWatcher
@@ -198,6 +198,8 @@ def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str |
                               "file, or tag it with predict")
     model_dir = Path(model_dir)
     model = load_model(model_dir)  # validates the model before any work starts
+    if incremental and fmt == "sqlite":
+        check_archive(out)  # another program's database is refused before anything is written
     if retag and incremental and fmt == "sqlite" and out.exists():
         retag_archive(out, lambda src, dst: tag_files(
             [src], dst, model_dir=model_dir, fmt="sqlite", batch_size=batch_size, jobs=jobs,
@@ -289,6 +291,6 @@ def _run_engine(engine, model, model_dir, files, parts_dir: Path, fmt: str, batc
 def _parts_error(out: Path, parts_dir: Path, exc: FileError, kept: int) -> OutputError:
     """The error of a part that could not be written (a full disk, say), naming the output."""
     what = exc.reason.split(";")[0]  # "cannot be written (No space left on device)"
-    then = (f"the {kept} chunks finished are kept in {parts_dir.name}; free space, then run "
-            "the same command again to continue" if kept else "nothing was written")
+    then = (f"{parts.kept_phrase(kept)} in {parts_dir.name}; free space, then run the "
+            "same command again to continue" if kept else "nothing was written")
     return OutputError(out, f"{what} (a part in {parts_dir.name}); {then}")

@@ -13,16 +13,8 @@ import pickle
 import signal
 import sys
 
+from ..config import available_cpus  # noqa: F401  (workers.available_cpus: the cap of a run)
 from ..errors import TaggerError
-
-
-def available_cpus() -> int:
-    """The CPUs this process may run on (its affinity, as a container or taskset limits
-    it), the most worker processes worth starting."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # no affinity on this system
-        return os.cpu_count() or 1
 
 
 def _worker_start(parent: int) -> None:

@@ -72,6 +72,7 @@ def tag(model, inputs, out, fmt, batch_size, jobs, engine, scheduler, duplicates
     """
     from tqdm import tqdm
 
+    from ..batch.parts import kept_chunks, kept_phrase
     from ..batch.run import tag_files
     from ..errors import ArchiveModelError
     from ..evaluation.drift import drift_warning
@@ -90,8 +91,11 @@ def tag(model, inputs, out, fmt, batch_size, jobs, engine, scheduler, duplicates
         raise click.ClickException(f"{exc}; to do so, add --retag") from None
     except KeyboardInterrupt as exc:
         why = "stopped (SIGTERM)" if exc.args == ("SIGTERM",) else "interrupted"
-        raise click.ClickException(f"{why}: finished chunks are kept; run the same "
-                                   "command again to continue") from None
+        kept = kept_chunks(out)  # the truth of what is kept, whenever the stop came
+        then = (f"{kept_phrase(kept)}; run the same command again to continue" if kept
+                else "no chunk was finished, nothing was written; run the same command again "
+                     "to start over")
+        raise click.ClickException(f"{why}: {then}") from None
     if not quiet:
         say(summary.line(), err=True)
         warning = drift_warning(summary.drift) if summary.drift else None

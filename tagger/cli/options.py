@@ -136,9 +136,9 @@ def settings_options(f):
                      help="Choose the unfixed settings above by cross-validation; without "
                           f"it, unfixed settings take their defaults ({unfixed})."),
         click.option("--jobs", "-j", "n_jobs", type=click.IntRange(1), default=None,
-                     help="Processes for fitting folds and per-tag models [default: every "
-                          "core; one for under 200 labelled documents]. The model does not "
-                          "depend on it."),
+                     help="Processes for fitting folds and per-tag models, at most the CPUs "
+                          "this process may use [default: all of them; one for under 200 "
+                          "labelled documents]. The model does not depend on it."),
     ]
     for opt in reversed(options):
         f = opt(f)

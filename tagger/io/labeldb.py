@@ -23,6 +23,7 @@ from pathlib import Path
 
 from ..errors import DecisionError, InputError
 from .labelschema import ANSWERS, FORMAT, MIGRATIONS, VERSION, kind, migrate, now  # noqa: F401
+from .sqlitefile import LABELS_ID, check_intact, read_header, reading, refuse_foreign
 
 MAX_TAGS_PER_DECISION = 1000
 MAX_EVIDENCE = 200      # evidence spans in one decision
@@ -71,30 +72,46 @@ class LabelDB:
     shared by threads (a server's requests) and processes can share the file."""
 
     def __init__(self, path: str | Path, *, create: bool = True):
+        """Open ``path``, refusing (one line, the file unchanged) anything but a label
+        database: only a missing or empty file is made one, and only when ``create``."""
         self.path = Path(path)
-        if not self.path.exists():
-            if not create:
-                raise InputError(self.path, "does not exist")
-            if not self.path.parent.is_dir():
-                raise InputError(self.path, "its directory does not exist")
-        elif not self.path.is_file():
-            raise InputError(self.path, "is not a file")
-        else:
-            with self.path.open("rb") as fh:
-                head = fh.read(16)
-            if head and head != b"SQLite format 3\x00":
-                raise InputError(self.path, "is not a label database (not an SQLite file)")
         try:
-            if self.path.exists():  # before anything (WAL mode) is written to someone else's file
-                plain = sqlite3.connect(self.path)
-                try:
-                    kind(plain, self.path)
-                finally:
-                    plain.close()
+            header = read_header(self.path, "a label database")
+            if header is None:
+                self._create(create)
+                return
+            refuse_foreign(self.path, header, LABELS_ID, "a tagger label database")
+            with reading(self.path, header, LABELS_ID) as con:  # read-only: nothing written yet
+                check_intact(con, self.path)
+                _, found = kind(con, self.path)
+            if not found:
+                raise InputError(self.path, "is an SQLite database with no tables, not a "
+                                            "tagger label database; tagger leaves it as it is")
             with self.transaction() as con:
                 self.migrated = migrate(con, self.path)
         except sqlite3.DatabaseError as exc:
             raise InputError(self.path, f"cannot be used as a label database ({exc})") from None
+
+    def _create(self, create: bool) -> None:
+        """Make a missing or empty file a label database: its schema and application id
+        in one transaction, before WAL mode, so it is never left half made."""
+        if not create:
+            raise InputError(self.path, "does not exist" if not self.path.exists()
+                             else "is empty, not a label database")
+        if not self.path.parent.is_dir():
+            raise InputError(self.path, "its directory does not exist")
+        con = sqlite3.connect(self.path, timeout=BUSY_MS / 1000, isolation_level=None)
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                self.migrated = migrate(con, self.path)
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
+            con.execute("PRAGMA journal_mode=WAL")  # recorded in the header, for every reader
+        finally:
+            con.close()
 
     def keep_open(self) -> None:
         """Hold one idle connection while this object lives. In WAL mode, closing the last

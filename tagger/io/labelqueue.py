@@ -61,14 +61,16 @@ def renew(con: sqlite3.Connection, annotator: str, tab: str,
     return doc_id
 
 
-def claim_next(db: LabelDB, *, annotator: str, tab: str, order: Sequence[str],
+def claim_next(db: LabelDB, *, annotator: str, tab: str,
+               order: Callable[[sqlite3.Connection], Sequence[str]],
                needed: Callable[[str], int], done: Callable[[sqlite3.Connection], set],
                taken: Callable[[sqlite3.Connection], dict]) -> str | None:
     """The document this tab shows now: the one it holds, else the next free one in
-    ``order`` (claimed for it), else None when the queue has nothing left for it.
+    ``order(con)`` (claimed for it), else None when the queue has nothing left for it.
 
     ``done(con)``: the documents this annotator is finished with; ``taken(con)``: per
-    document, the annotators who have labelled it.
+    document, the annotators who have labelled it. Each is given the transaction's own
+    connection: one connection per call, and all of it read at one moment.
     """
     with db.transaction(durable=False) as con:  # claims are working state, not records
         con.execute("DELETE FROM claims WHERE claimed < ?", (time.time() - CLAIM_TTL,))
@@ -85,7 +87,7 @@ def claim_next(db: LabelDB, *, annotator: str, tab: str, order: Sequence[str],
                     mine.add(row["doc_id"])
             else:
                 takers.setdefault(row["doc_id"], set()).add(row["annotator"])
-        for doc_id in order:
+        for doc_id in order(con):
             if doc_id in finished or doc_id in mine:
                 continue
             if len(takers.get(doc_id, ())) < needed(doc_id):

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from ..errors import InputError
+from .sqlitefile import LABELS_ID
 
 FORMAT = "tagger-labels"
 ANSWERS = ("saved", "skipped", "undone", "adjudicated")
@@ -116,6 +117,8 @@ def migrate(con: sqlite3.Connection, path: Path) -> list[str]:
         raise InputError(path, f"has migrations this tagger does not know "
                                f"({', '.join(sorted(done - set(known)))}): it was written by "
                                "a newer tagger")
+    if con.execute("PRAGMA application_id").fetchone()[0] != LABELS_ID:
+        con.execute(f"PRAGMA application_id={LABELS_ID}")  # marks the file tagger's (ours)
     applied = []
     for m in MIGRATIONS:
         if m.__name__ not in done:

@@ -20,9 +20,11 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Sequence
 
 from ..errors import InputError
+from .sqlitefile import ARCHIVE_ID, check_intact, read_header, reading, refuse_foreign, tables
 
 FORMAT_VERSION = "1"
 BASE_COLUMNS = ("id", "date", "title", "source", "url", "model")
+TABLES = frozenset({"archive", "documents", "runs", "documents_fts"})
 
 
 # A tag's columns come from tagger.io.writers.record_columns, the one record layout, passed in
@@ -80,6 +82,7 @@ def join(parts: Sequence[Path], fh: BinaryIO, tags: Sequence[str], drop: dict,
         db = sqlite3.connect(path)
         try:
             db.execute("PRAGMA journal_mode=DELETE")  # one file while it is built
+            db.execute(f"PRAGMA application_id={ARCHIVE_ID}")  # tagger's, for check_archive
             _schema(db, tags, tag_columns)
             _insert_parts(db, parts, tags, drop, meta.get("model", ""), tag_columns)
             facts = {"format_version": FORMAT_VERSION, "model": meta.get("model", ""),
@@ -130,6 +133,26 @@ def add_run(path: str | Path, run: dict) -> None:
                         run.get("documents"), json.dumps(run.get("drift"))])
     finally:
         db.close()
+
+
+def check_archive(path: str | Path) -> None:
+    """Refuse, leaving it as it is, an existing file that is not an intact archive written
+    by tagger tag (another program's database, a damaged copy); a missing or empty one
+    passes (a new archive)."""
+    path = Path(path)
+    what = "an archive written by tagger tag"
+    header = read_header(path, what)
+    if header is None:
+        return
+    refuse_foreign(path, header, ARCHIVE_ID, what)
+    try:
+        with reading(path, header, ARCHIVE_ID) as con:
+            check_intact(con, path)
+            if not TABLES <= tables(con):
+                raise InputError(path, f"is an SQLite database, but not {what}; tagger "
+                                       "leaves it as it is")
+    except sqlite3.DatabaseError as exc:
+        raise InputError(path, f"cannot be read as {what} ({exc})") from None
 
 
 def archive_facts(path: str | Path) -> dict:

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from ..errors import ModelError
-from ..io.schema import MAX_TAGS, TAG_ID
+from ..io.schema import MAX_TAGS, TAG_ID, column_clash
 
 FORMAT = "tagger-model"  # what model.json says it is, and the version of its layout
 FORMAT_VERSION = 1
@@ -157,6 +157,9 @@ def parse(raw: bytes, path: Path) -> ModelFile:
         raise ModelError(f"{path}: corrupt model metadata (nested too deep)") from None
     if len(set(meta.tags)) != len(meta.tags):
         raise ModelError(f"{path}: not a valid tagger model (a tag is listed twice)")
+    clash = column_clash(meta.tags)  # as a tag schema's ids are: its output would be ambiguous
+    if clash:
+        raise ModelError(f"{path}: not a valid tagger model ({clash})")
     if set(meta.thresholds) != set(meta.tags):
         raise ModelError(f"{path}: not a valid tagger model (thresholds must be given for "
                          "exactly the model's tags)")

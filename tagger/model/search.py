@@ -8,7 +8,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..config import Settings
+from ..config import Settings, available_cpus
 from . import metrics
 from .calibration import calibrate, fit_calibration
 from .features import canonical, feature_key, fold_extra, vocabulary_key, with_keywords
@@ -64,13 +64,13 @@ SMALL = 200  # labelled documents under which training runs in one process by de
 
 
 def worker_count(n_jobs: int | None, n_docs: int) -> int:
-    """``n_jobs`` if given; else every core, or one for a few documents (starting worker
-    processes would take longer than the work)."""
-    from joblib import cpu_count
-
+    """``n_jobs``, but never more than the CPUs this process may use (more only cost
+    memory: each worker holds the data); by default every CPU, or one for a few
+    documents (starting worker processes would take longer than the work)."""
+    cpus = available_cpus()
     if n_jobs is not None:
-        return n_jobs
-    return 1 if n_docs < SMALL else max(1, cpu_count())
+        return min(n_jobs, cpus)
+    return 1 if n_docs < SMALL else cpus
 
 
 def score_candidates(candidates: Sequence[Settings], matrices: dict, keyword_features,
