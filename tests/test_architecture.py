@@ -5,6 +5,7 @@ package."""
 from __future__ import annotations
 
 import ast
+import functools
 import os
 import shutil
 import subprocess
@@ -208,11 +209,16 @@ def excused(above: str) -> bool:
     return above.startswith("# long:") and len(above) > len("# long:") + 3
 
 
+@functools.cache
+def package_long_functions() -> list[tuple[str, int, str]]:
+    return long_functions(PACKAGE)
+
+
 def long_cases() -> list:
     """A case per long function in tagger/; those left for the merge are expected to fail."""
     later = pytest.mark.xfail(strict=True, reason="tag_files and load_model are split at merge")
     return [pytest.param(*f, id=f[0], marks=[later] if f[0] in LEFT_FOR_MERGE else [])
-            for f in long_functions(PACKAGE)]
+            for f in package_long_functions()]
 
 
 @pytest.mark.parametrize("where, length, above", long_cases())
@@ -222,7 +228,7 @@ def test_no_function_is_long_unless_a_comment_says_why(where, length, above):
 
 
 def test_left_for_merge_is_still_long():
-    long = {where for where, _, above in long_functions(PACKAGE) if not excused(above)}
+    long = {where for where, _, above in package_long_functions() if not excused(above)}
     assert LEFT_FOR_MERGE <= long, f"split now, drop from LEFT_FOR_MERGE: {LEFT_FOR_MERGE - long}"
 
 
