@@ -15,17 +15,13 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
-from importlib.resources import files
 from typing import Literal
 
 import msgspec
-
-from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import Route
 
 from ..errors import DecisionError
@@ -33,8 +29,9 @@ from ..io.labeldb import LabelDB
 from .browsechart import chart, series
 from .browsedb import PAGE_SIZE, Archive, Filters, filters_from, page_of
 from .browseview import article, correct, csv_text, in_force
-from .guard import Guard, body_bytes
+from .guard import body_bytes
 from .tabs import DocId, TagId, parsed
+from .web import LOOPBACK, assets, guarded, static, templates
 
 STATIC = {"browse.js": "text/javascript", "browse.css": "text/css"}
 
@@ -47,84 +44,99 @@ class Correction(msgspec.Struct, forbid_unknown_fields=True):
     kind: Literal["wrong", "missing"]
 
 
+class BrowseState:
+    """What the routes share (``app.state.browse``): the archive, the label database (or
+    None), the annotator corrections are stored as, and the pages' templates."""
+
+    def __init__(self, archive: Archive, labels: LabelDB | None, annotator: str):
+        self.archive, self.labels, self.annotator = archive, labels, annotator
+        env = templates()
+        self.pages = {n: env.get_template(f"browse_{n}.html.j2") for n in ("front", "list", "doc")}
+        self.csrf = labels.secret() if labels is not None else secrets.token_urlsafe(24)
+        self.common = {"csrf": self.csrf, "archive_name": archive.path.name, "tags": archive.tags,
+                       "model_name": archive.meta.get("model_name", ""),
+                       "model": archive.meta.get("model", ""), "corrections": labels is not None,
+                       "annotator": annotator}
+
+    def render(self, name: str, **context) -> HTMLResponse:
+        return HTMLResponse(self.pages[name].render(**self.common, **context))
+
+
+def state(request: Request) -> BrowseState:
+    return request.app.state.browse
+
+
 def create_browse_app(archive: Archive, *, labels: LabelDB | None = None,
                       annotator: str = "annotator", token: str | None = None,
-                      allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "[::1]")) -> Starlette:
+                      allowed_hosts: tuple[str, ...] = LOOPBACK) -> Starlette:
     """The app over ``archive``; corrections go to ``labels`` as ``annotator`` (without
     ``labels`` the article page says how to enable them)."""
-    env = Environment(loader=PackageLoader("tagger.app", "templates"),
-                      autoescape=select_autoescape(default=True, default_for_string=True))
-    pages = {n: env.get_template(f"browse_{n}.html.j2") for n in ("front", "list", "doc")}
-    csrf = labels.secret() if labels is not None else secrets.token_urlsafe(24)
-    assets = {name: (files("tagger.app") / "static" / name).read_bytes() for name in STATIC}
-    common = {"csrf": csrf, "archive_name": archive.path.name, "tags": archive.tags,
-              "model_name": archive.meta.get("model_name", ""),
-              "model": archive.meta.get("model", ""), "corrections": labels is not None,
-              "annotator": annotator}
-
-    def render(name: str, **context) -> HTMLResponse:
-        return HTMLResponse(pages[name].render(**common, **context))
-
-    def front(request: Request):
-        runs = archive.runs()
-        return render("front", counts=archive.tag_counts(), runs=runs,
-                      chart=chart(series(archive), runs), sources=archive.sources(),
-                      filters=Filters())
-
-    def listing(request: Request):
-        f = filters_from(request.query_params, archive.tags)
-        page = page_of(request.query_params.get("page"))
-        total, docs = archive.search(f, page)
-        last = max(1, -(-total // PAGE_SIZE))
-        return render("list", filters=f, docs=docs, total=total, page=page, last=last,
-                      sources=archive.sources(), query=f.query())
-
-    def document(request: Request):
-        row = archive.document(request.path_params["doc_id"])
-        if row is None:
-            return PlainTextResponse("no such document in this archive", status_code=404)
-        mine = in_force(labels, row["id"], annotator) if labels is not None else None
-        return render("doc", doc=article(archive, row), mine=mine)
-
-    def export(request: Request):
-        f = filters_from(request.query_params, archive.tags)
-        columns, cursor = archive.export_rows(f)
-        return Response(csv_text(columns, cursor.fetchall()), media_type="text/csv; charset=utf-8",
-                        headers={"content-disposition": 'attachment; filename="archive.csv"'})
-
-    async def static(request: Request):
-        name = request.path_params["name"]
-        if name not in STATIC:
-            return Response("not found", status_code=404)
-        return Response(assets[name], media_type=STATIC[name])
-
-    async def correction(request: Request):
-        if labels is None:
-            raise DecisionError("this server has no label database to store corrections in")
-        body = parsed(await body_bytes(request), Correction)
-        row = await run_in_threadpool(archive.document, body.id)
-        if row is None:
-            raise DecisionError("no such document in this archive")
-        stored = await run_in_threadpool(correct, labels, archive, row, annotator=annotator,
-                                         kind=body.kind, tag=body.tag)
-        return JSONResponse({"saved": stored.to_dict()})
-
-    async def refused(request: Request, exc: DecisionError):
-        if request.method == "GET" and not request.url.path.startswith("/api/"):
-            return PlainTextResponse(f"refused: {exc}", status_code=400)
-        return JSONResponse({"error": str(exc)}, status_code=400)
-
-    async def not_stored(request: Request, exc: sqlite3.Error):
-        return JSONResponse({"error": f"the database could not answer ({exc}); nothing was "
-                                      "saved"}, status_code=503)
-
-    routes = [Route("/", front), Route("/list", listing), Route("/doc/{doc_id:path}", document),
-              Route("/export.csv", export), Route("/static/{name}", static),
-              Route("/api/correct", correction, methods=["POST"])]
-    app = Starlette(routes=routes, exception_handlers={DecisionError: refused,
+    browse = BrowseState(archive, labels, annotator)
+    app = Starlette(routes=ROUTES, exception_handlers={DecisionError: refused,
                                                         sqlite3.Error: not_stored})
-    # a page reached by another name (DNS rebinding) is refused before anything runs
-    app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts),
-                       www_redirect=False)
-    app.add_middleware(Guard, token=token, csrf=csrf)  # outermost: its headers on every answer
-    return app
+    app.state.browse, app.state.assets = browse, assets(STATIC)
+    return guarded(app, token=token, csrf=browse.csrf, allowed_hosts=allowed_hosts)
+
+
+def front(request: Request):
+    s = state(request)
+    runs = s.archive.runs()
+    return s.render("front", counts=s.archive.tag_counts(), runs=runs,
+                    chart=chart(series(s.archive), runs), sources=s.archive.sources(),
+                    filters=Filters())
+
+
+def listing(request: Request):
+    s = state(request)
+    f = filters_from(request.query_params, s.archive.tags)
+    page = page_of(request.query_params.get("page"))
+    total, docs = s.archive.search(f, page)
+    last = max(1, -(-total // PAGE_SIZE))
+    return s.render("list", filters=f, docs=docs, total=total, page=page, last=last,
+                    sources=s.archive.sources(), query=f.query())
+
+
+def document(request: Request):
+    s = state(request)
+    row = s.archive.document(request.path_params["doc_id"])
+    if row is None:
+        return PlainTextResponse("no such document in this archive", status_code=404)
+    mine = in_force(s.labels, row["id"], s.annotator) if s.labels is not None else None
+    return s.render("doc", doc=article(s.archive, row), mine=mine)
+
+
+def export(request: Request):
+    archive = state(request).archive
+    f = filters_from(request.query_params, archive.tags)
+    columns, cursor = archive.export_rows(f)
+    return Response(csv_text(columns, cursor.fetchall()), media_type="text/csv; charset=utf-8",
+                    headers={"content-disposition": 'attachment; filename="archive.csv"'})
+
+
+async def correction(request: Request):
+    s = state(request)
+    if s.labels is None:
+        raise DecisionError("this server has no label database to store corrections in")
+    body = parsed(await body_bytes(request), Correction)
+    row = await run_in_threadpool(s.archive.document, body.id)
+    if row is None:
+        raise DecisionError("no such document in this archive")
+    stored = await run_in_threadpool(correct, s.labels, s.archive, row, annotator=s.annotator,
+                                     kind=body.kind, tag=body.tag)
+    return JSONResponse({"saved": stored.to_dict()})
+
+
+async def refused(request: Request, exc: DecisionError):
+    if request.method == "GET" and not request.url.path.startswith("/api/"):
+        return PlainTextResponse(f"refused: {exc}", status_code=400)
+    return JSONResponse({"error": str(exc)}, status_code=400)
+
+
+async def not_stored(request: Request, exc: sqlite3.Error):
+    return JSONResponse({"error": f"the database could not answer ({exc}); nothing was "
+                                  "saved"}, status_code=503)
+
+
+ROUTES = [Route("/", front), Route("/list", listing), Route("/doc/{doc_id:path}", document),
+          Route("/export.csv", export), Route("/static/{name}", static),
+          Route("/api/correct", correction, methods=["POST"])]

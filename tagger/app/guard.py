@@ -9,10 +9,10 @@
   an ``Origin`` (when sent) of this server, and a JSON body of at most :data:`MAX_BODY`
   bytes. A page of another site can neither read the CSRF token nor set that header.
 
-The Host check is Starlette's ``TrustedHostMiddleware`` (added by
-:func:`tagger.app.server.create_app`; it parses ``[::1]:PORT`` since Starlette 1.x). The
-rest is written here because Starlette has no token, CSRF or security-header middleware:
-the checks are few, compare secrets in constant time, and each is tested
+The Host check is Starlette's ``TrustedHostMiddleware`` (added for both apps by
+:func:`tagger.app.web.guarded`; it parses ``[::1]:PORT`` since Starlette 1.x). The rest
+is written here because Starlette has no token, CSRF or security-header middleware: the
+checks are few, compare secrets in constant time, and each is tested
 (tests/test_label_app.py, tests/test_reliability_app.py).
 """
 

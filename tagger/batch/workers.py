@@ -51,8 +51,12 @@ def _guarded(task, *args):
         try:
             pickle.loads(pickle.dumps(exc))
         except Exception:
-            raise TaggerError(f"a worker process failed: {type(exc).__name__}: {exc}") from None
-        raise
+            failed = f"a worker process failed: {type(exc).__name__}: {exc}"
+        else:
+            raise
+    # raised out here, so the error carries no __context__: a pickler that sends the
+    # context along (tblib's, installed by dask.distributed) would send the failed one
+    raise TaggerError(failed)
 
 
 def run_in_pool(context, jobs: int, calls: list) -> list:

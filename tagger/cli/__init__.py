@@ -1,6 +1,7 @@
 """The `tagger` command (see :mod:`.commands`); ``main`` is its click group."""
 
 from .commands import main
+from . import evaluate as _evaluate  # noqa: F401  registers `tagger evaluate` on main
 from . import batch as _batch  # noqa: F401  registers `tagger tag` on main
 from . import explain as _explain  # noqa: F401  registers `tagger explain` on main
 from . import models as _models  # noqa: F401  registers `tagger info` and `tagger card`

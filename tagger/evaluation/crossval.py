@@ -11,7 +11,8 @@ from ..errors import ModelError
 from ..io.labels import binarize, labelled, tag_set
 from ..io.records import Document
 from ..io.schema import TagSchema
-from ..model.train import fold_splits, train
+from ..model.train import train
+from ..model.trainset import fold_splits
 from .results import Evaluation
 from .slices import check_slicing
 

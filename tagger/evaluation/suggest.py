@@ -92,6 +92,25 @@ def suggest(pool: Sequence[Document], *, model=None, n: int = 50, strategy: str 
     ``vectors``: the pool's L2-normalised TF-IDF rows, when the caller keeps them (a
     labelling loop asks again and again of one pool); by default made here. ``tags``: spend
     the picks on these tags only (all of them by default)."""
+    _check_request(strategy, model, schema, tags)
+    pool = list(pool)
+    if not pool or n < 1:
+        return []
+    X = pool_vectors(pool) if vectors is None else vectors
+    picker = _Picker(X, near_duplicate)
+    if strategy == "cold":
+        return _cold(pool, schema, picker, n, X, tags)
+    batch = _Batch(pool, picker, model, seed)
+    if strategy == "random":
+        while len(batch.out) < n and batch.random_pick():
+            pass
+        return batch.out
+    return _by_turns(batch, n, tags, mixed=strategy == "mixed")
+
+
+def _check_request(strategy: str, model, schema: TagSchema | None,
+                   tags: Sequence[str] | None) -> None:
+    """Refuse a strategy unknown, without what it needs, or focused on unknown tags."""
     if strategy not in STRATEGIES:
         raise ModelError(f"unknown strategy {strategy!r} (use {', '.join(STRATEGIES)})")
     if strategy in ("mixed", "uncertain") and model is None:
@@ -105,64 +124,70 @@ def suggest(pool: Sequence[Document], *, model=None, n: int = 50, strategy: str 
         unknown = [t for t in tags if t not in known]
         if unknown:
             raise ModelError(f"unknown tag {unknown[0]!r} (known: {', '.join(known)})")
-    pool = list(pool)
-    if not pool or n < 1:
-        return []
-    X = pool_vectors(pool) if vectors is None else vectors
-    picker = _Picker(X, near_duplicate)
-    rng = np.random.default_rng(seed)
-    random_order = iter(rng.permutation(len(pool)).tolist())
-    out: list[Pick] = []
 
-    def random_pick():
-        for i in random_order:
-            if picker.ok(i):
-                picker.take(i)
-                return Pick(pool[i].id, len(out) + 1, "random", scores(i))
-        return None
 
-    if strategy == "cold":
-        return _cold(pool, schema, picker, n, X, tags)
-    proba = model.predict_proba([d.content for d in pool]) if model is not None else None
+class _Batch:
+    """One batch being picked: the pool, its picker, the model's scores (when there is a
+    model), the seeded draws, and the picks so far (``out``)."""
 
-    def scores(i):
-        if proba is None:
+    def __init__(self, pool: list[Document], picker: _Picker, model, seed: int):
+        self.pool, self.picker, self.model = pool, picker, model
+        self.rng = np.random.default_rng(seed)
+        # drawn first, whatever the strategy: the tag turns' draw comes after it
+        self.random_order = iter(self.rng.permutation(len(pool)).tolist())
+        self.proba = (model.predict_proba([d.content for d in pool]) if model is not None
+                      else None)
+        self.out: list[Pick] = []
+
+    def scores(self, i: int) -> dict:
+        """The article's tags near their thresholds, with their probabilities."""
+        if self.proba is None:
             return {}
-        gap = threshold_gap(proba[i], model.thresholds)
-        return {t: round(float(proba[i, k]), 6) for k, t in enumerate(model.tags)
+        gap = threshold_gap(self.proba[i], self.model.thresholds)
+        return {t: round(float(self.proba[i, k]), 6) for k, t in enumerate(self.model.tags)
                 if gap[k] <= UNCERTAIN_LOGIT}
 
-    if strategy == "random":
-        while len(out) < n and (p := random_pick()) is not None:
-            out.append(p)
-        return out
+    def add(self, i: int, how: str, why: dict) -> None:
+        self.picker.take(i)
+        self.out.append(Pick(self.pool[i].id, len(self.out) + 1, how, why))
+
+    def random_pick(self) -> bool:
+        """Add the next article of the seeded order that is not a near-duplicate; False when
+        none is left."""
+        for i in self.random_order:
+            if self.picker.ok(i):
+                self.add(i, "random", self.scores(i))
+                return True
+        return False
+
+
+def _by_turns(batch: _Batch, n: int, tags: Sequence[str] | None, *, mixed: bool) -> list[Pick]:
+    """``uncertain`` (and ``mixed``, every :data:`RANDOM_EVERY`-th pick random): tags take
+    turns, each giving its article nearest its threshold not picked yet."""
+    model, proba = batch.model, batch.proba
     gap = threshold_gap(proba, model.thresholds)
     # The first turn goes to a tag drawn with the seed: with fewer picks than tags, a fixed
     # order would leave the same tags out of every batch.
     focus = [k for k, t in enumerate(model.tags) if not tags or t in tags]
-    shift = int(rng.integers(len(focus)))
+    shift = int(batch.rng.integers(len(focus)))
     turns = focus[shift:] + focus[:shift]
     per_tag = [iter(np.argsort(gap[:, k], kind="stable").tolist()) for k in turns]
     turn = 0
-    while len(out) < n:
-        if strategy == "mixed" and (len(out) + 1) % RANDOM_EVERY == 0:
-            p = random_pick()
-            if p is not None:
-                out.append(p)
-                continue
+    while len(batch.out) < n:
+        if mixed and (len(batch.out) + 1) % RANDOM_EVERY == 0 and batch.random_pick():
+            continue
         found = None
         for _ in range(len(per_tag)):  # this tag's turn; a tag with none left passes it on
             k = turn % len(per_tag)
             turn += 1
-            found = next((i for i in per_tag[k] if picker.ok(i)), None)
+            found = next((i for i in per_tag[k] if batch.picker.ok(i)), None)
             if found is not None:
                 break
         if found is None:
             break
-        picker.take(found)
-        why = scores(found) or {model.tags[turns[k]]: round(float(proba[found, turns[k]]), 6)}
-        out.append(Pick(pool[found].id, len(out) + 1, "uncertain", why))
-    return out
+        why = batch.scores(found) or {model.tags[turns[k]]: round(float(proba[found, turns[k]]), 6)}
+        batch.add(found, "uncertain", why)
+    return batch.out
 
 
 def _cold(pool, schema, picker: _Picker, n: int, X, tags=None) -> list[Pick]:

@@ -11,6 +11,7 @@ import io
 import math
 import zipfile
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -83,9 +84,7 @@ def read_arrays(path: Path, *, n_tags: int, n_keyword: int, sentences: bool = Fa
     size over the caps, or a member whose recorded size disagrees with its header (a
     forged header or a zip bomb).
     """
-    def corrupt(why: str) -> ModelError:
-        return ModelError(f"{path}: corrupt model arrays ({why}); refusing it")
-
+    expect = _Expected(n_tags, n_keyword + n_tags * sentences, n_train_docs, n_sentence_cues)
     try:
         size = path.stat().st_size
         if size > ARRAYS_FILE_CAP:
@@ -93,73 +92,102 @@ def read_arrays(path: Path, *, n_tags: int, n_keyword: int, sentences: bool = Fa
                              "model's arrays; refusing it")
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
-            if len(infos) > len(ARRAY_SPECS) + 1:  # checked before the names are looked at
-                raise corrupt(f"{len(infos)} members")
-            names = sorted(i.filename for i in infos)
-            expected = sorted(n + ".npy" for n in (*BASE_ARRAYS, *(SENTENCE_ARRAYS if sentences else ())))
-            optional = {n + ".npy" for n in OPTIONAL_ARRAYS}
-            if [n for n in names if n not in optional] != expected:
-                raise corrupt(f"members {', '.join(names)}; expected {', '.join(expected)}")
+            _check_members(path, infos, sentences)
             out = {}
             for info in sorted(infos, key=lambda i: list(ARRAY_SPECS).index(i.filename[:-4])):
-                name = info.filename[:-4]
-                dtype, ndim, cap = ARRAY_SPECS[name]
-                with zf.open(info) as fh:
-                    version = np.lib.format.read_magic(fh)
-                    reader = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                              else np.lib.format.read_array_header_2_0)
-                    shape, fortran, found = reader(fh, max_header_size=HEADER_CAP)
-                    if found.hasobject:
-                        raise ModelError(f"{path}: {name} holds pickled objects; refusing to load")
-                    if found != np.dtype(dtype) or fortran or len(shape) != ndim:
-                        raise corrupt(f"{name} is {found.str} of {len(shape)} dimensions, "
-                                      f"expected {np.dtype(dtype).str} of {ndim}")
-                    count = math.prod(shape)
-                    if count > cap:
-                        raise corrupt(f"{name} claims {count:,} elements, over the cap of {cap:,}")
-                    _check_shape(name, shape, out, n_tags, n_keyword + n_tags * sentences, corrupt,
-                                 n_train_docs, n_sentence_cues=n_sentence_cues)
-                    nbytes = count * found.itemsize
-                    if info.file_size != fh.tell() + nbytes:
-                        raise corrupt(f"{name}'s recorded size disagrees with its header")
-                    data = fh.read(nbytes)
-                    if len(data) != nbytes:
-                        raise corrupt(f"{name} is truncated")
-                arr = np.frombuffer(data, dtype=found).reshape(shape)
-                if arr.dtype.kind == "f" and not np.isfinite(arr).all():
-                    raise corrupt(f"{name} holds values that are not finite numbers")
-                out[name] = arr
+                out[info.filename[:-4]] = _read_member(path, zf, info, out, expect)
     except ModelError:
         raise
     except (OSError, ValueError, zipfile.BadZipFile, zlib.error, EOFError,
             NotImplementedError) as exc:
-        raise corrupt(exc.__class__.__name__) from None
-    limit = [out[n] for n in ("coef", "intercept", "sentence_coef", "sentence_intercept") if n in out]
-    if any(np.abs(a).max(initial=0.0) > WEIGHT_CAP for a in limit):
-        raise corrupt(f"a weight beyond +-{WEIGHT_CAP:g}")
-    words = out.get("training_words")
-    if words is not None and len(words) > 1 and not (words[1:] > words[:-1]).all():
-        raise corrupt("the training words are not sorted and distinct")
-    if out["idf"].size and (out["idf"].min() < 1.0 or out["idf"].max() > IDF_CAP):
-        raise corrupt(f"IDF weights outside [1, {IDF_CAP:g}]")
+        raise corrupt(path, exc.__class__.__name__) from None
+    _check_values(path, out)
     return out
 
 
-def _check_shape(name, shape, read: dict, n_tags: int, n_extra: int, corrupt,
-                 n_train_docs: int | None = None, n_sentence_cues: int = 0) -> None:
-    """Does an array's shape agree with the metadata and the arrays read before it?
-    (``n_extra``: the features after the terms, keyword and sentence features;
-    ``n_sentence_cues``: the sentence scorers' cue features after their terms.)"""
+def corrupt(path: Path, why: str) -> ModelError:
+    return ModelError(f"{path}: corrupt model arrays ({why}); refusing it")
+
+
+def _check_members(path: Path, infos: list[zipfile.ZipInfo], sentences: bool) -> None:
+    """The archive holds the members a model of this kind has, and no others."""
+    if len(infos) > len(ARRAY_SPECS) + 1:  # checked before the names are looked at
+        raise corrupt(path, f"{len(infos)} members")
+    names = sorted(i.filename for i in infos)
+    expected = sorted(n + ".npy" for n in (*BASE_ARRAYS, *(SENTENCE_ARRAYS if sentences else ())))
+    optional = {n + ".npy" for n in OPTIONAL_ARRAYS}
+    if [n for n in names if n not in optional] != expected:
+        raise corrupt(path, f"members {', '.join(names)}; expected {', '.join(expected)}")
+
+
+@dataclass(frozen=True)
+class _Expected:
+    """What the model's metadata says the arrays' shapes are: ``n_extra``, the features
+    after the terms (keyword and sentence features); ``n_sentence_cues``, the sentence
+    scorers' cue features after their terms."""
+
+    n_tags: int
+    n_extra: int
+    n_train_docs: int | None
+    n_sentence_cues: int
+
+
+def _read_member(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, read: dict,
+                 expect: _Expected) -> np.ndarray:
+    """One member, its header checked (dtype, shape, caps, recorded size) before its data
+    is read; ``read``: the members read before it."""
+    name = info.filename[:-4]
+    dtype, ndim, cap = ARRAY_SPECS[name]
+    with zf.open(info) as fh:
+        version = np.lib.format.read_magic(fh)
+        reader = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                  else np.lib.format.read_array_header_2_0)
+        shape, fortran, found = reader(fh, max_header_size=HEADER_CAP)
+        if found.hasobject:
+            raise ModelError(f"{path}: {name} holds pickled objects; refusing to load")
+        if found != np.dtype(dtype) or fortran or len(shape) != ndim:
+            raise corrupt(path, f"{name} is {found.str} of {len(shape)} dimensions, "
+                                f"expected {np.dtype(dtype).str} of {ndim}")
+        count = math.prod(shape)
+        if count > cap:
+            raise corrupt(path, f"{name} claims {count:,} elements, over the cap of {cap:,}")
+        _check_shape(path, name, shape, read, expect)
+        nbytes = count * found.itemsize
+        if info.file_size != fh.tell() + nbytes:
+            raise corrupt(path, f"{name}'s recorded size disagrees with its header")
+        data = fh.read(nbytes)
+        if len(data) != nbytes:
+            raise corrupt(path, f"{name} is truncated")
+    arr = np.frombuffer(data, dtype=found).reshape(shape)
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        raise corrupt(path, f"{name} holds values that are not finite numbers")
+    return arr
+
+
+def _check_values(path: Path, out: dict[str, np.ndarray]) -> None:
+    """Weights within the cap, training words sorted and distinct, IDF weights in range."""
+    limit = [out[n] for n in ("coef", "intercept", "sentence_coef", "sentence_intercept") if n in out]
+    if any(np.abs(a).max(initial=0.0) > WEIGHT_CAP for a in limit):
+        raise corrupt(path, f"a weight beyond +-{WEIGHT_CAP:g}")
+    words = out.get("training_words")
+    if words is not None and len(words) > 1 and not (words[1:] > words[:-1]).all():
+        raise corrupt(path, "the training words are not sorted and distinct")
+    if out["idf"].size and (out["idf"].min() < 1.0 or out["idf"].max() > IDF_CAP):
+        raise corrupt(path, f"IDF weights outside [1, {IDF_CAP:g}]")
+
+
+def _check_shape(path: Path, name: str, shape, read: dict, expect: _Expected) -> None:
+    """Does an array's shape agree with the metadata and the arrays read before it?"""
     if name == "coef":
-        want = (n_tags, read["idf"].shape[0] + n_extra)
+        want = (expect.n_tags, read["idf"].shape[0] + expect.n_extra)
     elif name == "sentence_coef":
-        want = (n_tags, read["idf"].shape[0] + n_sentence_cues)
+        want = (expect.n_tags, read["idf"].shape[0] + expect.n_sentence_cues)
     elif name in ("intercept", "sentence_intercept"):
-        want = (n_tags,)
+        want = (expect.n_tags,)
     elif name == "training_hashes":
-        want = (n_train_docs if n_train_docs is not None else shape[0], 2)
+        want = (expect.n_train_docs if expect.n_train_docs is not None else shape[0], 2)
     else:
         return
     if tuple(shape) != want:
-        raise corrupt(f"{name} has shape {tuple(shape)}, but the model's tags and vocabulary "
-                      f"make it {want}")
+        raise corrupt(path, f"{name} has shape {tuple(shape)}, but the model's tags and "
+                            f"vocabulary make it {want}")
