@@ -176,6 +176,42 @@ def load_model(directory: str | Path | None = None):
     :mod:`tagger.model.schema`, each array's name, dtype and shape from its header
     against that metadata and the size caps, before any array data is read.
     """
+    meta_path, arrays_path = _model_files(directory)
+    meta, settings, keywords = _checked_meta(meta_path)
+    tags = list(meta.tags)
+    n_keyword = len(keywords) if keywords and settings.keyword_window > 0 else 0
+    arrays = read_arrays(arrays_path, n_tags=len(tags), n_keyword=n_keyword,
+                         sentences=settings.sentences, n_train_docs=meta.n_train_docs,
+                         n_sentence_cues=len(CUE_NAMES) if settings.sentences
+                         and settings.sentence_cues > 0 else 0)
+    n_sentence = len(tags) if settings.sentences else 0
+    vocabulary = _checked_vocabulary(arrays, arrays_path, n_keyword + n_sentence, len(tags))
+    if meta.n_features != len(vocabulary) + n_keyword + n_sentence:
+        raise ModelError(f"{meta_path}: corrupt model (n_features is {meta.n_features}, the "
+                         f"arrays hold {len(vocabulary) + n_keyword + n_sentence})")
+    thresholds = np.array([meta.thresholds[t] for t in tags], dtype=np.float64)
+    model = TaggerModel(tags=tags, vocabulary=vocabulary, idf=arrays["idf"],
+                        vectorizer_params=saved_vectorizer_params(settings), coef=arrays["coef"],
+                        intercept=arrays["intercept"], thresholds=thresholds,
+                        settings=settings, keywords=keywords,
+                        sentence_coef=arrays.get("sentence_coef"),
+                        sentence_intercept=arrays.get("sentence_intercept"),
+                        training_hashes=arrays.get("training_hashes"),
+                        training_words=arrays.get("training_words"),
+                        metadata=model_schema.extra(meta))
+    try:
+        model.keyword_lexicon()  # built now, once: it refuses keywords that could never match
+    except ValueError as exc:
+        raise ModelError(f"{meta_path}: corrupt model (ValueError: {exc})") from None
+    if settings.sentences and model.ngram_counter() is None:
+        raise ModelError(f"{arrays_path}: corrupt model arrays (sentence features need a "
+                         "vocabulary of plain word n-grams)")
+    return model
+
+
+def _model_files(directory: str | Path | None) -> tuple[Path, Path]:
+    """The model directory's metadata and arrays files, once the directory holds only a
+    model's files (regular files, the card within its cap)."""
     if directory is None:
         directory = shipped_model()
         if directory is None:
@@ -200,62 +236,45 @@ def load_model(directory: str | Path | None = None):
     for p in (meta_path, arrays_path):
         if p.is_symlink() or not p.is_file():
             raise ModelError(f"{p}: missing or not a regular file; not a tagger model directory")
-    raw_meta = _read_capped(meta_path, META_CAP)
-    meta = model_schema.parse(raw_meta, meta_path)
-    tags = list(meta.tags)
+    return meta_path, arrays_path
+
+
+def _checked_meta(meta_path: Path):
+    """``model.json`` parsed by its schema, its settings, and its keyword lists, each
+    checked against the others."""
+    meta = model_schema.parse(_read_capped(meta_path, META_CAP), meta_path)
     try:
         settings = Settings.from_saved(meta.settings)
     except (SettingsError, TypeError) as exc:
         raise ModelError(f"{meta_path}: {exc}") from None
-    expected_params = saved_vectorizer_params(settings)
-    if meta.vectorizer != expected_params:
+    if meta.vectorizer != saved_vectorizer_params(settings):
         raise ModelError(f"{meta_path}: the vectorizer settings are fixed by the model format "
                          "and must follow from 'settings'; this file sets others, so it was "
                          "not written by tagger (refusing it)")
     keywords = [{"tag": k.tag, "keywords": list(k.keywords), "context": list(k.context)}
                 for k in meta.keywords]
-    if any(k["tag"] not in tags for k in keywords):
+    if any(k["tag"] not in meta.tags for k in keywords):
         raise ModelError(f"{meta_path}: corrupt model (a keyword list names a tag the model "
                          "does not have)")
-    n_keyword = len(keywords) if keywords and settings.keyword_window > 0 else 0
-    arrays = read_arrays(arrays_path, n_tags=len(tags), n_keyword=n_keyword,
-                         sentences=settings.sentences, n_train_docs=meta.n_train_docs,
-                         n_sentence_cues=len(CUE_NAMES) if settings.sentences
-                         and settings.sentence_cues > 0 else 0)
-    n_sentence = len(tags) if settings.sentences else 0
+    return meta, settings, keywords
+
+
+def _checked_vocabulary(arrays: dict, arrays_path: Path, n_extra: int, n_tags: int) -> dict:
+    """The vocabulary's terms by column, once the arrays' shapes fit it (``n_extra``: the
+    keyword and sentence features after the terms)."""
     try:
         terms = arrays["vocabulary"].tobytes().decode("utf-8").split("\n")
     except UnicodeDecodeError:
         raise ModelError(f"{arrays_path}: corrupt model arrays (the vocabulary is not UTF-8)") from None
     n = len(terms)
-    if arrays["idf"].shape != (n,) or arrays["coef"].shape[1] != n + n_keyword + n_sentence:
+    if arrays["idf"].shape != (n,) or arrays["coef"].shape[1] != n + n_extra:
         raise ModelError(f"{arrays_path}: corrupt model arrays (array shapes do not match the "
-                         f"vocabulary of {n} terms, {n_keyword} keyword features, "
-                         f"{n_sentence} sentence features and {len(tags)} tags)")
+                         f"vocabulary of {n} terms, {n_extra} keyword and sentence features "
+                         f"and {n_tags} tags)")
     vocabulary = {t: i for i, t in enumerate(terms)}
     if len(vocabulary) != n:
         raise ModelError(f"{arrays_path}: corrupt model arrays (the vocabulary repeats a term)")
-    if meta.n_features != n + n_keyword + n_sentence:
-        raise ModelError(f"{meta_path}: corrupt model (n_features is {meta.n_features}, the "
-                         f"arrays hold {n + n_keyword + n_sentence})")
-    thresholds = np.array([meta.thresholds[t] for t in tags], dtype=np.float64)
-    model = TaggerModel(tags=tags, vocabulary=vocabulary, idf=arrays["idf"],
-                        vectorizer_params=expected_params, coef=arrays["coef"],
-                        intercept=arrays["intercept"], thresholds=thresholds,
-                        settings=settings, keywords=keywords,
-                        sentence_coef=arrays.get("sentence_coef"),
-                        sentence_intercept=arrays.get("sentence_intercept"),
-                        training_hashes=arrays.get("training_hashes"),
-                        training_words=arrays.get("training_words"),
-                        metadata=model_schema.extra(meta))
-    try:
-        model.keyword_lexicon()  # built now, once: it refuses keywords that could never match
-    except ValueError as exc:
-        raise ModelError(f"{meta_path}: corrupt model (ValueError: {exc})") from None
-    if settings.sentences and model.ngram_counter() is None:
-        raise ModelError(f"{arrays_path}: corrupt model arrays (sentence features need a "
-                         "vocabulary of plain word n-grams)")
-    return model
+    return vocabulary
 
 
 def _read_capped(path: Path, cap: int) -> bytes:
