@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
+import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +21,18 @@ SCHEMA = REPO / "labels" / "tags.toml"
 SEEDS = REPO / "seeds"
 SHIPPED_MODEL = REPO / "models" / "ukraine-war"
 TAGS = ["missile_strikes", "air_defence_aid", "escalation_rhetoric", "energy_attacks"]
+
+
+def kill_9_after_parts(cmd: list, parts: Path, at_least: int = 3) -> int:
+    """Run ``cmd`` (a `tagger tag`) and kill -9 it, workers and all, once ``parts`` holds
+    ``at_least`` committed chunks; how many it holds then."""
+    proc = subprocess.Popen(cmd, start_new_session=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and len(list(parts.glob("*.done"))) < at_least:
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    return len(list(parts.glob("*.done")))
 
 
 def _need_corpus():

@@ -2,18 +2,15 @@
 (--retag), and the records every format carries."""
 
 import json
-import os
-import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from conftest import FIXTURE_ARTICLES, TRAIN_FIXTURE
+from conftest import FIXTURE_ARTICLES, TRAIN_FIXTURE, kill_9_after_parts
 from tagger.cli import main
 from tagger.io.writers import record_columns, safe_cell
 
@@ -160,14 +157,7 @@ def test_kill_9_then_resume_on_sqlite_leaves_every_document_once(fixture_model, 
     out = tmp_path / "out.sqlite"
     cmd = [TAGGER, "tag", str(data), "--out", str(out), "--batch-size", "50", "-j", "1",
            "--quiet", "-m", str(fixture_model)]
-    proc = subprocess.Popen(cmd, start_new_session=True)
-    parts = tmp_path / "out.sqlite.parts"
-    deadline = time.time() + 60
-    while time.time() < deadline and len(list(parts.glob("*.done"))) < 3:
-        time.sleep(0.02)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    assert len(list(parts.glob("*.done"))) >= 3 and not out.exists()
+    assert kill_9_after_parts(cmd, tmp_path / "out.sqlite.parts") >= 3 and not out.exists()
     subprocess.run(cmd, check=True)
     ids = [i for (i,) in table(out, "SELECT id FROM documents")]
     assert sorted(ids) == sorted(r["id"] for r in rows) and len(ids) == len(set(ids))

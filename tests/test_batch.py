@@ -3,18 +3,16 @@
 import itertools
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from conftest import SEEDS, SHIPPED_MODEL, TAGS
+from conftest import SEEDS, SHIPPED_MODEL, TAGS, kill_9_after_parts
 from tagger import batch, load_model, read_documents
 from tagger.cli import main
 
@@ -137,14 +135,8 @@ def test_kill_9_then_the_same_command_finishes_the_job(corpus_path, tmp_path):
     out = tmp_path / "out.jsonl"
     cmd = [TAGGER, "tag", str(data), "--out", str(out), "--batch-size", "200", "-j", "2", "--quiet",
            "--duplicates", "keep"]  # the file holds each article twice
-    proc = subprocess.Popen(cmd, start_new_session=True)
     parts = tmp_path / "out.jsonl.parts"
-    deadline = time.time() + 60
-    while time.time() < deadline and len(list(parts.glob("*.done"))) < 3:
-        time.sleep(0.02)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    committed = len(list(parts.glob("*.done")))
+    committed = kill_9_after_parts(cmd, parts)
     assert 3 <= committed < 41 and not out.exists()
     subprocess.run(cmd, check=True)
     ids = [r["id"] for r in read_jsonl(out)]

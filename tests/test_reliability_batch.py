@@ -320,12 +320,9 @@ def _all_end(procs: list, seconds: float) -> bool:
     return True
 
 
-def _start_and_signal(tmp_path: Path, sig: int):
-    """Start `tag -j 2` on an input that takes seconds, send ``sig`` to the run alone once
-    its workers are up; (exit code, every line the run and its workers wrote, the lock).
-    The workers must end within 5 s (at once, on Linux): none is left writing for nobody."""
-    import psutil
-
+def _run_with_two_workers(tmp_path: Path):
+    """`tag -j 2` on an input that takes seconds, well into its run: (the process, its
+    two workers, the output)."""
     data = repeated_fixture(tmp_path / "in.jsonl", 600)
     out = tmp_path / "o.jsonl"
     proc = subprocess.Popen([TAGGER, "tag", str(data), "--out", str(out), "-m",
@@ -333,10 +330,18 @@ def _start_and_signal(tmp_path: Path, sig: int):
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
     children = []
     started = time.monotonic()
-    while len(children) < 2 and time.monotonic() - started < 30:
+    while len(children) < 2 and proc.poll() is None and time.monotonic() - started < 30:
         children = _tree_of(proc.pid)[1:]
         time.sleep(0.05)
     time.sleep(0.5)  # well into the run
+    return proc, children, out
+
+
+def _start_and_signal(tmp_path: Path, sig: int):
+    """Start `tag -j 2` on an input that takes seconds, send ``sig`` to the run alone once
+    its workers are up; (exit code, every line the run and its workers wrote, the lock).
+    The workers must end within 5 s (at once, on Linux): none is left writing for nobody."""
+    proc, children, out = _run_with_two_workers(tmp_path)
     assert proc.poll() is None, "the run ended before it could be stopped: give it more input"
     os.kill(proc.pid, sig)
     code = proc.wait(timeout=30)
@@ -363,18 +368,8 @@ def test_kill_9_of_a_run_leaves_workers_that_end_quietly(tmp_path):
 @pytest.mark.slow
 def test_a_worker_killed_mid_run_is_one_line_not_a_hang(tmp_path):
     """The out-of-memory killer's way: one worker gone, the run must not wait for it."""
-    import psutil
-
-    data = repeated_fixture(tmp_path / "in.jsonl", 600)
-    out = tmp_path / "o.jsonl"
-    proc = subprocess.Popen([TAGGER, "tag", str(data), "--out", str(out), "-m",
-                             str(SHIPPED_MODEL), "-q", "-j", "2", "--batch-size", "20"],
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
-    children = []
-    while len(children) < 2 and proc.poll() is None:
-        children = _tree_of(proc.pid)[1:]
-        time.sleep(0.05)
-    time.sleep(0.5)
+    pytest.importorskip("psutil")
+    proc, children, out = _run_with_two_workers(tmp_path)
     children[0].kill()
     try:
         code = proc.wait(timeout=30)
