@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -29,6 +30,27 @@ def chromium(tmp: str):
                  f"--user-data-dir={tmp}/profile"):
         options.add_argument(flag)
     return webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+
+
+@contextmanager
+def served(args: list[str], tmp: str, size: tuple[int, int]):
+    """A browser of ``size`` on the page of ``tagger ARGS --port 0`` (its address, token and
+    all, read from what the command prints); the browser and the server stopped after."""
+    server = subprocess.Popen([str(Path(sys.executable).parent / "tagger"), *args, "--port", "0"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        server.stdout.readline()
+        url = server.stdout.readline().split()[1]
+        browser = chromium(tmp)
+        try:
+            browser.set_window_size(*size)
+            browser.get(url)
+            yield browser
+        finally:
+            browser.quit()
+    finally:
+        server.kill()
+        server.wait()
 
 
 def label_page() -> None:
@@ -55,44 +77,32 @@ def label_page() -> None:
             and b.find_element(By.ID, "doc").get_attribute("data-id") != old)
 
     with tempfile.TemporaryDirectory() as tmp:
-        server = subprocess.Popen(
-            [str(Path(sys.executable).parent / "tagger"), "label", "--data", str(REPO / "seeds"),
-             "--db", f"{tmp}/labels.db", "--tags", str(REPO / "labels" / "tags.toml"),
-             "--annotator", "alice", "--port", "0"], stdout=subprocess.PIPE, text=True)
-        try:
-            server.stdout.readline()
-            url = server.stdout.readline().split()[1]
-            browser = chromium(tmp)
-            try:
-                browser.set_window_size(1300, 1150)
-                browser.get(url)
-                first = browser.find_element(By.ID, "doc").get_attribute("data-id")
-                chips = browser.find_elements(By.CSS_SELECTOR, ".tag .proposal")
-                chips[0].click()  # the model's first proposed tag, accepted as it is
-                press("3")  # escalation_rhetoric, chosen by the annotator ...
-                sentence = next(s for s in browser.find_elements(By.CSS_SELECTOR, "#text .s")
-                                if "entitled" in s.text)
-                sentence.click()  # ... with the sentence that earns it
-                browser.execute_script("window.scrollTo(0, 0)")
-                (REPO / "docs").mkdir(exist_ok=True)
-                browser.save_screenshot(str(REPO / "docs" / "label.png"))
-                press(Keys.ENTER)
-                next_page(first)
-                second = browser.find_element(By.ID, "doc").get_attribute("data-id")
-                press("0", Keys.ENTER)
-                next_page(second)
-                browser.set_window_size(900, 700)
-                press("h")
-                from selenium.webdriver.support.ui import WebDriverWait
+        with served(["label", "--data", str(REPO / "seeds"), "--db", f"{tmp}/labels.db",
+                     "--tags", str(REPO / "labels" / "tags.toml"), "--annotator", "alice"],
+                    tmp, (1300, 1150)) as browser:
+            next_page(None)  # the page claims its first article, then shows it
+            first = browser.find_element(By.ID, "doc").get_attribute("data-id")
+            chips = browser.find_elements(By.CSS_SELECTOR, ".tag .proposal")
+            chips[0].click()  # the model's first proposed tag, accepted as it is
+            press("3")  # escalation_rhetoric, chosen by the annotator ...
+            sentence = next(s for s in browser.find_elements(By.CSS_SELECTOR, "#text .s")
+                            if "entitled" in s.text)
+            sentence.click()  # ... with the sentence that earns it
+            browser.execute_script("window.scrollTo(0, 0)")
+            (REPO / "docs").mkdir(exist_ok=True)
+            browser.save_screenshot(str(REPO / "docs" / "label.png"))
+            press(Keys.ENTER)
+            next_page(first)
+            second = browser.find_element(By.ID, "doc").get_attribute("data-id")
+            press("0", Keys.ENTER)
+            next_page(second)
+            browser.set_window_size(900, 700)
+            press("h")
+            from selenium.webdriver.support.ui import WebDriverWait
 
-                WebDriverWait(browser, 10).until(
-                    lambda b: len(b.find_elements(By.CSS_SELECTOR, "#history-list li")) == 2)
-                browser.save_screenshot(str(REPO / "docs" / "label-history.png"))
-            finally:
-                browser.quit()
-        finally:
-            server.kill()
-            server.wait()
+            WebDriverWait(browser, 10).until(
+                lambda b: len(b.find_elements(By.CSS_SELECTOR, "#history-list li")) == 2)
+            browser.save_screenshot(str(REPO / "docs" / "label-history.png"))
 
 
 def report_page() -> None:
@@ -161,23 +171,10 @@ def browse_page() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         archive = make_archive(Path(tmp) / "archive.sqlite", fixture_docs(6, days=1.5),
                                FIXTURE_TAGS, runs=runs)
-        server = subprocess.Popen(
-            [str(Path(sys.executable).parent / "tagger"), "browse", str(archive), "--port", "0",
-             "--db", f"{tmp}/labels.db"], stdout=subprocess.PIPE, text=True)
-        try:
-            server.stdout.readline()
-            url = server.stdout.readline().split()[1]
-            browser = chromium(tmp)
-            try:
-                browser.set_window_size(1100, 1250)
-                browser.get(url)
-                (REPO / "docs").mkdir(exist_ok=True)
-                browser.save_screenshot(str(REPO / "docs" / "browse.png"))
-            finally:
-                browser.quit()
-        finally:
-            server.kill()
-            server.wait()
+        with served(["browse", str(archive), "--db", f"{tmp}/labels.db"], tmp,
+                    (1100, 1250)) as browser:
+            (REPO / "docs").mkdir(exist_ok=True)
+            browser.save_screenshot(str(REPO / "docs" / "browse.png"))
 
 
 PAGES = {"label": label_page, "report": report_page, "explain": explain_page,
