@@ -274,3 +274,14 @@ def _read_capped(path: Path, cap: int) -> bytes:
         raise ModelError(f"{path}: cannot be read ({exc.strerror or exc})") from None
 
 
+
+
+def model_digest(directory: str | Path) -> str:
+    """The model's fingerprint: SHA-256 of its files (names and bytes) but the card, which
+    is prose. It is what every tagged record names in its ``model`` column."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for f in sorted(p for p in Path(directory).iterdir() if p.name != CARD_FILE):
+        h.update(f.name.encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()
