@@ -9,14 +9,9 @@ import json
 from pathlib import Path
 
 from ..io.files import write_text_atomic
-from ..io.layout import Layout
+from ..io.layout import Layout, meta_file
 from ..io.sqlitestore import datasette_metadata
 from ..io.writers import OUTPUT_FORMATS
-
-
-def meta_file(out: str | Path) -> Path:
-    """Where the metadata of ``out`` goes when its format has no place for it."""
-    return Path(str(out) + ".meta.json")
 
 
 def datasette_file(out: str | Path) -> Path:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterator, Sequence
 
 from ..errors import TaggerError
@@ -93,8 +94,12 @@ class Layout:
         missing date, evidence, span or kept field)."""
         blank = (None,) * len(self.keep)
         none3 = (None, None, None)
+        # the text, kept, is the document's own (a .txt file has no fields to keep)
+        text_at = self.keep.index(TEXT_COLUMN) if TEXT_COLUMN in self.keep else None
         for p, d in zip(predictions, docs):
             extra = getattr(d, "extra", ()) or blank
+            if text_at is not None:
+                extra = (*extra[:text_at], d.text, *extra[text_at + 1:])
             row = [p.id, p.date or None, d.title, d.outlet, d.url, *extra, self.model]
             evidence = p.evidence or {}
             given = set(p.tags)
@@ -111,6 +116,12 @@ class Layout:
                 "tags": [{"id": t, "threshold": th} for t, th in
                          zip(self.tags, [*thresholds] or [None] * len(self.tags))],
                 "keep": list(self.keep), "columns": self.columns()}
+
+
+def meta_file(out) -> Path:
+    """Where the metadata of a file whose format has no place for it (JSONL, CSV) is kept:
+    ``OUT.meta.json``, beside it."""
+    return Path(str(out) + ".meta.json")
 
 
 OLD_LAYOUT = ("is in the record layout of an earlier tagger (a 'tags' list, a score under each "

@@ -79,12 +79,7 @@ def join(parts: Sequence[Path], fh: BinaryIO, layout: Layout, drop: dict,
         db = sqlite3.connect(path)
         try:
             db.execute("PRAGMA journal_mode=DELETE")  # one file while it is built
-            _schema(db, layout)
-            insert_rows(db, table_columns(layout), _part_rows(parts, drop))
-            facts = {"format_version": FORMAT_VERSION, "model": meta.get("model", ""),
-                     "model_name": meta.get("model_name", ""), "tags": json.dumps(meta["tags"]),
-                     "keep": json.dumps(meta.get("keep", []))}
-            db.executemany("INSERT OR REPLACE INTO archive VALUES (?, ?)", facts.items())
+            fill(db, layout, meta, _part_rows(parts, drop))
             db.commit()
             # WAL is recorded in the file's header: readers and later runs open it in WAL
             db.execute("PRAGMA journal_mode=WAL")
@@ -92,6 +87,17 @@ def join(parts: Sequence[Path], fh: BinaryIO, layout: Layout, drop: dict,
             db.close()
         with open(path, "rb") as src:
             shutil.copyfileobj(src, fh)
+
+
+def fill(db: sqlite3.Connection, layout: Layout, meta: dict, batches) -> None:
+    """Add rows (lists in :func:`table_columns` order, a batch at a time) to an archive
+    (made if new), and record the layout's metadata ``meta`` as the archive's facts."""
+    _schema(db, layout)
+    insert_rows(db, table_columns(layout), batches)
+    facts = {"format_version": FORMAT_VERSION, "model": meta.get("model", ""),
+             "model_name": meta.get("model_name", ""), "tags": json.dumps(meta["tags"]),
+             "keep": json.dumps(meta.get("keep", []))}
+    db.executemany("INSERT OR REPLACE INTO archive VALUES (?, ?)", facts.items())
 
 
 def _part_rows(parts: Sequence[Path], drop: dict):
