@@ -15,7 +15,8 @@ from click.testing import CliRunner
 
 from conftest import FIXTURE_ARTICLES, TRAIN_FIXTURE
 from tagger.cli import main
-from tagger.io.writers import record_columns, safe_cell
+from tagger.io.layout import record_columns
+from tagger.io.writers import safe_cell
 
 TAGGER = str(Path(sys.executable).with_name("tagger"))
 

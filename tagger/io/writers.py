@@ -20,7 +20,7 @@ from typing import BinaryIO, Callable, Sequence
 
 from ..errors import InputError
 from . import parquetout, sqlitestore
-from .layout import Layout, record_columns  # noqa: F401 (record_columns: the layout's name here)
+from .layout import Layout
 
 PRINTERS: dict[str, Callable[[Sequence, Sequence, Layout], str]] = {}
 
