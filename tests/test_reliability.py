@@ -185,6 +185,7 @@ def test_temporaries_left_by_killed_runs_are_swept_on_the_next_run(fixture_model
     assert run("tag", SEEDS, "--out", tmp_path / "t.jsonl", "-m", fixture_model).exit_code == 0
     assert run(*TRAIN_FIXTURE, "--model", tmp_path / "m").exit_code == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["t.jsonl", "t.jsonl.drift.json",
+                                                                 "t.jsonl.meta.json",
                                                                  "m", alive.name])
 
 
