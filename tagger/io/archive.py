@@ -23,19 +23,16 @@ MAX_IDS = 50_000_000         # documents in one archive
 
 _DATE = Annotated[str, msgspec.Meta(pattern=r"^\d{4}-\d{2}-\d{2}$")]
 # the type of each kind of column in a JSONL record (tagger.io.layout's kinds)
-_JSON_TYPES = {"text": str, "date": _DATE | None, "bool": bool, "score": float, "span": int | None}
+_JSON_TYPES = {"text": str, "note": str | None, "date": _DATE | None, "bool": bool, "score": float, "span": int | None}
 
 
 def record_type(layout: Layout) -> type:
     """A JSONL record as `tagger tag` writes it in this layout, nothing more nor less (a
     key missing or added is another writer's record, refused as CSV and Parquet refuse
-    another column). Kept fields and evidence may be null."""
+    another column)."""
     fields, rename = [], {}
     for i, (column, kind) in enumerate(zip(layout.columns(), layout.kinds())):
-        typ = _JSON_TYPES[kind]
-        if kind == "text" and (column in layout.keep or column.endswith("_evidence")):
-            typ = str | None
-        fields.append((f"f{i}", typ))
+        fields.append((f"f{i}", _JSON_TYPES[kind]))
         rename[f"f{i}"] = column
     return msgspec.defstruct("Record", fields, rename=rename, forbid_unknown_fields=True)
 

@@ -122,7 +122,7 @@ def _jsonl_rows(path: Path, layout: Layout) -> Iterator[list]:
 
 
 # A CSV cell back to its value, by the kind of its column (tagger.io.layout)
-_FROM_CELL = {"text": lambda v: v, "date": lambda v: v or None, "bool": lambda v: v == "true",
+_FROM_CELL = {"text": lambda v: v, "note": lambda v: v or None, "date": lambda v: v or None, "bool": lambda v: v == "true",
               "score": float, "span": lambda v: int(v) if v else None}
 
 

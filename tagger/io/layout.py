@@ -24,9 +24,10 @@ TEXT_COLUMN = "text"  # the article text: in a SQLite archive always, elsewhere 
 MAX_KEEP = 50         # input fields kept in one output
 
 # What each column holds: text, date (ISO, null when unknown), bool, score (a
-# probability), span (a character offset, null when the tag has no evidence)
+# probability), span (a character offset, null when the tag has no evidence), note (text,
+# or null: an evidence sentence, a kept field)
 BASE_KINDS = ("text", "date", "text", "text", "text")
-TAG_KINDS = ("bool", "score", "text", "span", "span")
+TAG_KINDS = ("bool", "score", "note", "span", "span")
 
 
 def record_columns(tag: str) -> tuple[str, ...]:
@@ -87,7 +88,7 @@ class Layout:
 
     def kinds(self) -> list[str]:
         """Per column, what it holds (see BASE_KINDS and TAG_KINDS)."""
-        return [*BASE_KINDS, *("text" for _ in self.keep), "text", *(TAG_KINDS * len(self.tags))]
+        return [*BASE_KINDS, *("note" for _ in self.keep), "text", *(TAG_KINDS * len(self.tags))]
 
     def rows(self, predictions: Sequence, docs: Sequence) -> Iterator[tuple]:
         """One tuple per document, in :meth:`columns` order: Python values (None for a

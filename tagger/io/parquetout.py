@@ -18,7 +18,7 @@ META_KEY = b"tagger"
 def _types():
     import pyarrow as pa
 
-    return {"text": pa.string(), "date": pa.date32(), "bool": pa.bool_(),
+    return {"text": pa.string(), "note": pa.string(), "date": pa.date32(), "bool": pa.bool_(),
             "score": pa.float64(), "span": pa.int64()}
 
 

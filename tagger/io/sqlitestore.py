@@ -23,7 +23,8 @@ from ..errors import InputError
 from .layout import TEXT_COLUMN, Layout, column_difference
 
 FORMAT_VERSION = "1"
-SQL_TYPES = {"text": "TEXT", "date": "TEXT", "bool": "INTEGER", "score": "REAL", "span": "INTEGER"}
+SQL_TYPES = {"text": "TEXT", "note": "TEXT", "date": "TEXT", "bool": "INTEGER", "score": "REAL",
+             "span": "INTEGER"}
 
 try:  # orjson writes the parts several times faster; the standard library is the fallback
     from orjson import dumps as _dumps
@@ -54,7 +55,7 @@ def record_bytes(predictions: Sequence, docs: Sequence, layout: Layout) -> bytes
 def _schema(db: sqlite3.Connection, layout: Layout) -> None:
     kinds = dict(zip(layout.columns(), layout.kinds()))
     cols = ", ".join(f"{_q(c)} {'TEXT PRIMARY KEY' if c == 'id' else SQL_TYPES[kinds.get(c, 'text')]}"
-                     for c in table_columns(layout))
+                     for c in table_columns(layout))  # the text: not in the layout's kinds
     db.executescript(f"""
         CREATE TABLE IF NOT EXISTS documents ({cols});
         -- content="documents" written as sqlite-utils writes it, so its detect_fts finds it

@@ -74,7 +74,7 @@ def safe_cell(value):
 
 # How each kind of column (tagger.io.layout) is written in a CSV cell: empty for a missing
 # value, true/false for a decision (read as booleans by pandas and by spreadsheets)
-_CELL = {"text": lambda v: "" if v is None else safe_cell(v),
+_CELL = {"text": safe_cell, "note": lambda v: "" if v is None else safe_cell(v),
          "date": lambda v: v or "",
          "bool": lambda v: "true" if v else "false",
          "score": lambda v: f"{v:.6f}",
