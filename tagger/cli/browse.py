@@ -20,11 +20,13 @@ from .serving import default_annotator, serve, serving_options
 @serving_options(port=8766)
 @handle_errors
 def browse(archive, db, annotator, serving):
-    """See a tagged archive in the browser: a SQLite archive (tagger tag --out x.sqlite),
-    or a JSONL, CSV or Parquet file tagger tag wrote, loaded into a temporary SQLite
-    archive first (a JSONL or CSV file with its OUT.meta.json beside it). Only a SQLite
-    archive keeps the article text: for the others, search covers the titles and the
-    article view shows no text, unless the text was kept (tagger tag --keep text).
+    """See a tagged archive (SQLite, JSONL, CSV or Parquet, from tagger tag) in the browser.
+
+    A SQLite archive (tagger tag --out x.sqlite) is read as it is; a JSONL, CSV or Parquet
+    file tagger tag wrote is loaded into a temporary SQLite archive first (a JSONL or CSV
+    file with its OUT.meta.json beside it). Only a SQLite archive keeps the article text:
+    for the others, search covers the titles and the article view shows no text, unless
+    the text was kept (tagger tag --keep text).
 
     The front page counts the documents given each tag, charts them per week (or month)
     and marks the runs whose drift report warned; filter by tag, source, dates, score and

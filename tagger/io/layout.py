@@ -30,6 +30,34 @@ BASE_KINDS = ("text", "date", "text", "text", "text")
 TAG_KINDS = ("bool", "score", "note", "span", "span")
 
 
+# What each column holds, for the README's table (tools/readme_parts.py): FIELD stands for
+# each kept field, TAG for each tag
+COLUMN_NOTES = {
+    "id": "the document's id",
+    "date": "its date, `YYYY-MM-DD`; empty (null) when it has none",
+    "title": "its title; empty when it has none",
+    "source": "the outlet that published it (the input's `source`); empty when none",
+    "url": "its address (the input's `url`); empty when none",
+    "FIELD": "each input field given to `--keep`, as text (numbers, lists and objects as "
+             "JSON); empty (null) when the document has none",
+    "model": "the fingerprint of the model that tagged it (SHA-256 of the model's files)",
+    "TAG": "the decision: true when the tag is given (its score reaches the tag's threshold)",
+    "TAG_score": "the tag's probability",
+    "TAG_evidence": "the sentence of the text that earns the tag given; empty (null) for a tag "
+                    "not given, or with `--no-evidence`",
+    "TAG_start": "where that sentence starts in the text (a character offset); empty (null) "
+                 "with no sentence",
+    "TAG_end": "where it ends: `text[TAG_start:TAG_end]` is the sentence",
+}
+
+
+def described_columns() -> list[tuple[str, str, str]]:
+    """(column, kind, what it holds) for each column, a kept FIELD and a TAG standing for
+    all of theirs."""
+    layout = Layout(("TAG",), ("FIELD",))
+    return [(c, k, COLUMN_NOTES[c]) for c, k in zip(layout.columns(), layout.kinds())]
+
+
 def record_columns(tag: str) -> tuple[str, ...]:
     """A tag's columns: the decision, its probability, its evidence sentence and the
     sentence's span in the text. The one place they are spelled; tag ids are checked

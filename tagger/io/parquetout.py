@@ -15,7 +15,8 @@ from .layout import Layout
 META_KEY = b"tagger"
 
 
-def _types():
+def arrow_types() -> dict:
+    """The Arrow type of each kind of column (tagger.io.layout)."""
     import pyarrow as pa
 
     return {"text": pa.string(), "note": pa.string(), "date": pa.date32(), "bool": pa.bool_(),
@@ -36,7 +37,7 @@ def parquet_schema(layout: Layout, meta: dict | None = None):
     its key-value metadata."""
     import pyarrow as pa
 
-    types = _types()
+    types = arrow_types()
     schema = pa.schema([(c, types[k]) for c, k in zip(layout.columns(), layout.kinds())])
     return schema.with_metadata({b"pandas": _pandas_metadata(layout),
                                  META_KEY: json.dumps(meta or layout.metadata()).encode()})

@@ -208,8 +208,8 @@ _register(OutputFormat("csv", (".csv",), _csv_part, _concatenate(_csv_header(Fal
                        "UTF-8, no byte order mark", sidecar=True))
 _register(OutputFormat("csv-excel", (".csv",), _csv_part,
                        _concatenate(_csv_header(True), _csv_without),
-                       "CSV that starts with a UTF-8 byte order mark, as Excel needs (also "
-                       "`--bom`)", sidecar=True, reads_as="csv"))
+                       "CSV that starts with a UTF-8 byte order mark, as Excel needs; the "
+                       "same as --bom", sidecar=True, reads_as="csv"))
 _register(OutputFormat("parquet", (".parquet", ".pq"), parquetout.parquet_bytes,
                        parquetout.parquet_join, "typed columns; metadata in the file"))
 _register(OutputFormat("sqlite", (".sqlite", ".db", ".sqlite3"), sqlitestore.record_bytes,
