@@ -254,7 +254,8 @@ def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str |
             and Path(summary.drift_path).exists()):
         write_text_atomic(summary.drift_path, json.dumps(summary.drift, indent=2) + "\n")
     if fmt == "sqlite" and summary.documents:
-        add_run(out, {"model": layout.model, "model_name": model_dir.name, "started": stamp, "finished": _now(), "drift": summary.drift,
+        add_run(out, {"model": layout.model, "model_name": model_dir.name, "started": stamp,
+                      "finished": _now(), "drift": summary.drift,
                       "inputs": [str(f) for f in files], "documents": summary.documents})
     summary.seconds = time.perf_counter() - started
     return summary
