@@ -295,3 +295,19 @@ def test_csv_and_parquet_archives_load_as_the_jsonl_one_does(outputs, tmp_path):
 
     reference = rows(outputs["jsonl"])
     assert rows(outputs["csv"]) == reference and rows(outputs["parquet"]) == reference
+
+
+def test_browse_csv_download_is_in_the_record_layout(outputs):
+    from starlette.testclient import TestClient
+
+    from tagger.app.browse import create_browse_app
+    from tagger.app.browsedb import Archive
+
+    client = TestClient(create_browse_app(Archive(outputs["sqlite"]), token="t"),
+                        base_url="http://127.0.0.1:8766", headers={"Authorization": "Bearer t"})
+    got = client.get("/export.csv")
+    assert got.status_code == 200 and got.content.startswith(b"\xef\xbb\xbfid,date,")
+    rows = list(csv.DictReader(io.StringIO(got.text.lstrip("\ufeff"))))
+    tagged = {r["id"]: r for r in csv.DictReader(io.StringIO(outputs["csv"].read_text()))}
+    assert list(rows[0]) == columns()
+    assert sorted(rows, key=lambda r: r["id"]) == sorted(tagged.values(), key=lambda r: r["id"])

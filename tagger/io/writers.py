@@ -72,26 +72,35 @@ def safe_cell(value):
     return value
 
 
+def _blank(v):
+    return "" if v is None else v
+
+
 # How each kind of column (tagger.io.layout) is written in a CSV cell: empty for a missing
-# value, true/false for a decision (read as booleans by pandas and by spreadsheets)
-_CELL = {"text": safe_cell, "note": lambda v: "" if v is None else safe_cell(v),
-         "date": lambda v: v or "",
+# value, true/false for a decision (read as booleans by pandas and by spreadsheets). Every
+# cell then passes safe_cell: an archive being browsed may hold anything in any column.
+_CELL = {"text": _blank, "note": _blank, "date": _blank, "span": _blank,
          "bool": lambda v: "true" if v else "false",
-         "score": lambda v: f"{v:.6f}",
-         "span": lambda v: "" if v is None else v}
+         "score": lambda v: f"{v:.6f}" if isinstance(v, (int, float)) else _blank(v)}
 
 
 @printer("csv")
 def csv_text(predictions: Sequence, docs: Sequence, layout: Layout, *,
              header: bool = True) -> str:
     """CSV rows in the record layout, after a header (unless ``header`` is false)."""
+    return csv_table(layout, layout.rows(predictions, docs), header=header)
+
+
+def csv_table(layout: Layout, rows, *, header: bool = True, bom: bool = False) -> str:
+    """Rows of values in the layout's columns (as Layout.rows gives them, or as a SQLite
+    archive holds them) as CSV text; with ``bom``, for Excel."""
     buf = io.StringIO()
+    buf.write("\ufeff" if bom else "")  # Excel reads a CSV as UTF-8 only after this mark
     writer = csv.writer(buf, lineterminator="\n")
     if header:
         writer.writerow([safe_cell(c) for c in layout.columns()])
     cells = [_CELL[k] for k in layout.kinds()]
-    writer.writerows([f(v) for f, v in zip(cells, row)]
-                     for row in layout.rows(predictions, docs))
+    writer.writerows([safe_cell(f(v)) for f, v in zip(cells, row)] for row in rows)
     return buf.getvalue()
 
 
@@ -193,8 +202,7 @@ def _concatenate(header: Callable[[Layout], bytes], without):
 
 
 def _csv_header(bom: bool) -> Callable[[Layout], bytes]:
-    # Excel reads a CSV file as UTF-8 only when it starts with a byte order mark
-    return lambda layout: (("\ufeff" if bom else "") + csv_text([], [], layout)).encode()
+    return lambda layout: csv_table(layout, [], bom=bom).encode()
 
 
 def _csv_part(preds, docs, layout) -> bytes:
