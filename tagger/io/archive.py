@@ -121,18 +121,25 @@ def _csv_ids(path: Path, layout: Layout) -> set[str]:
     expected = [safe_cell(c) for c in layout.columns()]
     model_at = len(layout.keep) + 5
     found = _Ids(path, layout.model)
+    # a kept text may be long: the csv module's field cap (process-wide) is raised to a line's
+    csv.field_size_limit(max(MAX_LINE_BYTES, csv.field_size_limit()))
     # utf-8-sig: an archive written for Excel starts with a byte order mark
     with open(path, encoding="utf-8-sig", newline="") as fh:
         rows = csv.reader(fh)
-        header = next(rows, None) or []
-        if is_old_layout(header):
-            raise InputError(path, OLD_LAYOUT, line=1)
-        if header != expected:
-            raise InputError(path, column_difference(expected, header), line=1)
-        for lineno, row in enumerate(rows, 2):
-            if len(row) != len(expected):
-                raise InputError(path, f"has {len(row)} fields, not {len(expected)}", line=lineno)
-            found.add(row[0], row[model_at], lineno)
+        try:
+            header = next(rows, None) or []
+            if is_old_layout(header):
+                raise InputError(path, OLD_LAYOUT, line=1)
+            if header != expected:
+                raise InputError(path, column_difference(expected, header), line=1)
+            for lineno, row in enumerate(rows, 2):
+                if len(row) != len(expected):
+                    raise InputError(path, f"has {len(row)} fields, not {len(expected)}",
+                                     line=lineno)
+                found.add(row[0], row[model_at], lineno)
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise InputError(path, f"is not a CSV file tagger tag wrote ({exc})",
+                             line=rows.line_num) from None
     return found.ids
 
 

@@ -154,7 +154,7 @@ def meta_file(out) -> Path:
 
 
 OLD_LAYOUT = ("is in the record layout of an earlier tagger (a 'tags' list, a score under each "
-              "tag's name, dotted TAG.evidence columns), which this one no longer adds to; "
+              "tag's name, dotted TAG.evidence columns), which this tagger no longer reads; "
               "tag its documents into a new file")
 
 
