@@ -12,7 +12,8 @@ from click.testing import CliRunner
 
 from conftest import FIXTURE_ARTICLES, TRAIN_FIXTURE, kill_9_after_parts
 from tagger.cli import main
-from tagger.io.writers import record_columns, safe_cell
+from tagger.io.layout import record_columns
+from tagger.io.writers import safe_cell
 
 TAGGER = str(Path(sys.executable).with_name("tagger"))
 

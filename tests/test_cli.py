@@ -34,8 +34,8 @@ def test_predict_seed_with_the_shipped_model_finds_missile_strikes():
     assert result.exit_code == 0, result.output
     [row] = json.loads(result.output)
     assert row["id"] == "004_40f943de2ae17bec"
-    assert "missile_strikes" in row["tags"]
-    assert set(row["scores"]) == set(TAGS) and all(0 <= v <= 1 for v in row["scores"].values())
+    assert row["missile_strikes"] is True and row["model"]
+    assert all(0 <= row[f"{t}_score"] <= 1 for t in TAGS)
 
 
 def test_installed_console_script_runs():
@@ -51,8 +51,8 @@ def test_predict_formats_are_parseable():
     assert jsonl == as_json
     rows = list(csv.DictReader(io.StringIO(run("predict", SEEDS, "-f", "csv").output)))
     assert [r["id"] for r in rows] == [r["id"] for r in as_json]
-    assert rows[0]["tags"] == ";".join(as_json[0]["tags"])
-    assert float(rows[0]["missile_strikes"]) == pytest.approx(as_json[0]["scores"]["missile_strikes"], abs=1e-6)
+    assert [rows[0][t] == "true" for t in TAGS] == [as_json[0][t] for t in TAGS]
+    assert float(rows[0]["missile_strikes_score"]) == pytest.approx(as_json[0]["missile_strikes_score"], abs=1e-6)
     table = run("predict", SEEDS).output.splitlines()
     assert table[0].split()[:2] == ["id", "tags"] and len(table) == 4
 
@@ -62,14 +62,15 @@ def test_predict_reads_stdin():
     result = run("predict", "-", "-f", "json", input=text)
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)[0]["id"] == "stdin"
-    assert "missile_strikes" in json.loads(result.output)[0]["tags"]
+    assert json.loads(result.output)[0]["missile_strikes"] is True
 
 
 def test_model_comes_from_tagger_model_env(small_model_dir, tmp_path):
     result = run("predict", SEED_004, "-f", "json", env={"TAGGER_MODEL": str(small_model_dir)})
-    scores = json.loads(result.output)[0]["scores"]
-    shipped = json.loads(run("predict", SEED_004, "-f", "json", env={"TAGGER_MODEL": ""}).output)[0]["scores"]
-    assert scores != shipped
+    mine = json.loads(result.output)[0]
+    shipped = json.loads(run("predict", SEED_004, "-f", "json", env={"TAGGER_MODEL": ""}).output)[0]
+    assert [mine[f"{t}_score"] for t in TAGS] != [shipped[f"{t}_score"] for t in TAGS]
+    assert mine["model"] != shipped["model"]
     missing = run("predict", SEED_004, env={"TAGGER_MODEL": str(tmp_path / "gone")})
     assert_one_line_error(missing, "gone", "does not exist")
 

@@ -69,7 +69,7 @@ def assert_same_model(rebuilt, shipped):
 # Bash blocks of the README that the tests run (in this order, in one fresh copy), and those
 # they do not, with the reason: a block in neither list fails the first test below.
 RUN_BLOCKS = ("Commands", "Labelling in the browser",
-              "A labelling round: what to label next, and which labels are wrong")
+              "A labelling round: what to label next, and which labels are wrong", "The records")
 NOT_RUN = {
     "Set-up: two commands": "CI runs them (.ci/run: checked above); the fast tier is a part "
                             "of what tools/test runs",
@@ -212,7 +212,7 @@ def test_readme_labelling_blocks_run_as_written(fresh):
 
     blocks = dict(bash_blocks((REPO / "README.md").read_text(encoding="utf-8")))
     said = {}
-    for heading in RUN_BLOCKS[1:]:
+    for heading in RUN_BLOCKS[1:3]:
         for command in commands(blocks[heading]):
             said[command] = fresh.run(command)
     imported = resolve(LabelDB(fresh.path / "labels.db", create=False))
@@ -225,6 +225,19 @@ def test_readme_labelling_blocks_run_as_written(fresh):
     assert any("imported 0 labels (0 with evidence), 120 already there" in s
                for s in said.values())
     for made in ("labels/new.jsonl", "my-model/model.json"):
+        assert (fresh.path / made).is_file(), made
+
+
+@pytest.mark.corpus
+@pytest.mark.slow
+def test_readme_records_block_runs_as_written(fresh):
+    blocks = dict(bash_blocks((REPO / "README.md").read_text(encoding="utf-8")))
+    for command in commands(blocks["The records"]):
+        fresh.run(command)
+    first = json.loads((fresh.path / "records.jsonl").read_text().splitlines()[0])
+    assert list(first)[:7] == ["id", "date", "title", "source", "url", "text", "model"]
+    assert (fresh.path / "records.csv").read_bytes().startswith(b"\xef\xbb\xbfid,date,")
+    for made in ("records.jsonl.meta.json", "records.csv.meta.json"):
         assert (fresh.path / made).is_file(), made
 
 

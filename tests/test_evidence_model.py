@@ -44,15 +44,25 @@ def test_a_model_trained_on_evidence_has_sentence_scorers_that_survive_saving(se
 def test_every_evidence_sentence_is_the_text_at_its_span(which, request):
     docs = articles()
     rows = predict_json(request.getfixturevalue(which))
-    given = [r for r in rows if r["tags"]]
+    given = [r for r in rows if tags_of(r)]
     assert given
     for r in given:
-        assert set(r["evidence"]) == set(r["tags"])
-        for tag, e in r["evidence"].items():
+        assert set(evidence_of(r)) == set(tags_of(r))
+        for tag, (sentence, start, end) in evidence_of(r).items():
             text = docs[r["id"]]["text"]
-            assert text[e["start"]:e["end"]] == e["text"]
-            assert e["text"] in [s.text for s in split_sentences(text)]
-            assert 0.0 <= e["score"] <= 1.0
+            assert text[start:end] == sentence
+            assert sentence in [s.text for s in split_sentences(text)]
+
+
+def tags_of(record: dict) -> list[str]:
+    """The tags a record in the output layout gives."""
+    return [t for t in TAGS if record[t] in (True, "true")]
+
+
+def evidence_of(record: dict) -> dict:
+    """{tag: (sentence, start, end)} of a record in the output layout."""
+    return {t: (record[f"{t}_evidence"], int(record[f"{t}_start"]), int(record[f"{t}_end"]))
+            for t in TAGS if record[f"{t}_evidence"]}
 
 
 def test_the_evidence_of_a_tag_is_the_sentence_written_for_it(sentence_model):
@@ -61,7 +71,7 @@ def test_the_evidence_of_a_tag_is_the_sentence_written_for_it(sentence_model):
         e = json.loads(line)
         evidence[(e["id"], e["tag"])] = e["evidence"][0]
     rows = predict_json(sentence_model)
-    pairs = [(r["id"], t, e["text"]) for r in rows for t, e in r["evidence"].items()
+    pairs = [(r["id"], t, e[0]) for r in rows for t, e in evidence_of(r).items()
              if (r["id"], t) in evidence]
     assert len(pairs) >= 20
     assert sum(evidence[(i, t)] == text for i, t, text in pairs) / len(pairs) >= 0.9
@@ -70,9 +80,11 @@ def test_the_evidence_of_a_tag_is_the_sentence_written_for_it(sentence_model):
 def test_no_evidence_leaves_it_out_and_changes_no_score(sentence_model):
     with_evidence = predict_json(sentence_model)
     without = predict_json(sentence_model, "--no-evidence")
-    assert all("evidence" not in r for r in without)
-    assert [(r["id"], r["tags"], r["scores"]) for r in without] == \
-        [(r["id"], r["tags"], r["scores"]) for r in with_evidence]
+    assert all(not evidence_of(r) for r in without)
+    assert any(evidence_of(r) for r in with_evidence)
+    scores = [c for t in TAGS for c in (t, f"{t}_score")]
+    assert [[r[c] for c in ["id", *scores]] for r in without] == \
+        [[r[c] for c in ["id", *scores]] for r in with_evidence]
 
 
 def test_predicted_probabilities_equal_predict_proba(sentence_model):
@@ -92,21 +104,14 @@ def test_tag_outputs_carry_the_evidence(sentence_model, tmp_path, suffix):
     docs = articles()
     if suffix == ".jsonl":
         rows = [json.loads(line) for line in out.read_text().splitlines()]
-        found = [(r["id"], t, e["text"], e["start"], e["end"]) for r in rows
-                 for t, e in r["evidence"].items()]
+    elif suffix == ".csv":
+        rows = list(csv.DictReader(io.StringIO(out.read_text())))
     else:
-        if suffix == ".csv":
-            rows = list(csv.DictReader(io.StringIO(out.read_text())))
-        else:
-            import pyarrow.parquet as pq
+        import pyarrow.parquet as pq
 
-            rows = pq.read_table(out).to_pylist()
-        assert {f"{t}.{f}" for t in TAGS for f in ("evidence", "start", "end")} <= set(rows[0])
-        found = [(r["id"], t, r[f"{t}.evidence"], int(r[f"{t}.start"]), int(r[f"{t}.end"]))
-                 for r in rows for t in TAGS if r[f"{t}.evidence"]]
-        tags_of = {r["id"]: (r["tags"].split(";") if isinstance(r["tags"], str) else r["tags"])
-                   for r in rows}
-        assert {(i, t) for i, t, *_ in found} == {(i, t) for i, ts in tags_of.items() for t in ts if t}
+        rows = pq.read_table(out).to_pylist()
+    found = [(r["id"], t, *e) for r in rows for t, e in evidence_of(r).items()]
+    assert {(i, t) for i, t, *_ in found} == {(r["id"], t) for r in rows for t in tags_of(r)}
     assert found
     for doc_id, _, text, start, end in found:
         assert docs[doc_id]["text"][start:end] == text

@@ -38,8 +38,8 @@ def test_contributions_sum_to_the_logit_whose_sigmoid_predict_reports(which, req
             total = x["intercept"] + sum(c["value"] for c in x["contributions"])
             assert abs(total - x["logit"]) <= 1e-9
             assert 1 / (1 + math.exp(-x["logit"])) == pytest.approx(x["probability"], abs=1e-12)
-            assert x["probability"] == pytest.approx(p["scores"][tag], abs=1e-6)
-            assert x["assigned"] == (tag in p["tags"])
+            assert x["probability"] == pytest.approx(p[f"{tag}_score"], abs=1e-6)
+            assert x["assigned"] == p[tag]
             kinds = {c["kind"] for c in x["contributions"]}
             assert "ngram" in kinds
             for c in x["contributions"]:
@@ -137,7 +137,7 @@ def test_words_gather_their_ngram_keyword_and_sentence_parts_and_sum_to_the_logi
         for tag, x in e["tags"].items():
             total = x["intercept"] + sum(g["value"] for g in x["groups"])
             assert abs(total - x["logit"]) <= 1e-9
-            assert 1 / (1 + math.exp(-total)) == pytest.approx(p["scores"][tag], abs=1e-6)
+            assert 1 / (1 + math.exp(-total)) == pytest.approx(p[f"{tag}_score"], abs=1e-6)
             # each kind of feature is shared out whole among the words behind it
             for kind in ("ngram", "keyword", "sentence"):
                 given = sum(c["value"] for c in x["contributions"] if c["kind"] == kind)

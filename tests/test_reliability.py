@@ -185,6 +185,7 @@ def test_temporaries_left_by_killed_runs_are_swept_on_the_next_run(fixture_model
     assert run("tag", SEEDS, "--out", tmp_path / "t.jsonl", "-m", fixture_model).exit_code == 0
     assert run(*TRAIN_FIXTURE, "--model", tmp_path / "m").exit_code == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["t.jsonl", "t.jsonl.drift.json",
+                                                                 "t.jsonl.meta.json",
                                                                  "m", alive.name])
 
 
@@ -260,7 +261,8 @@ def test_an_output_in_a_new_directory_is_written_there(fixture_model, tmp_path):
     out = tmp_path / "new" / "dir" / "tags.jsonl"
     assert run("tag", SEEDS, "--out", out, "-m", fixture_model).exit_code == 0
     assert len(out.read_text().splitlines()) == 3
-    assert sorted(p.name for p in out.parent.iterdir()) == ["tags.jsonl", "tags.jsonl.drift.json"]
+    assert sorted(p.name for p in out.parent.iterdir()) == ["tags.jsonl", "tags.jsonl.drift.json",
+                                                                  "tags.jsonl.meta.json"]
 
 
 def test_a_run_holding_the_output_keeps_others_out_and_a_dead_one_does_not(fixture_model, tmp_path):
@@ -280,7 +282,8 @@ def test_a_run_holding_the_output_keeps_others_out_and_a_dead_one_does_not(fixtu
     assert Path(f"{out}.lock").exists()  # what SIGKILL leaves: no longer a lock
     assert run("tag", FIXTURE_ARTICLES, "--out", out, "-m", fixture_model).exit_code == 0
     assert len(out.read_text().splitlines()) == 48
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl", "out.jsonl.drift.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl", "out.jsonl.drift.json",
+                                                            "out.jsonl.meta.json"]
 
 
 @pytest.mark.slow
@@ -340,8 +343,8 @@ def test_kill_9_during_tag_then_the_same_command_gives_the_same_output(fixture_m
         subprocess.run(cmd, check=True)
         assert out.read_bytes() == reference.read_bytes()
         assert sorted(p.name for p in tmp_path.iterdir()) == [
-            "in.jsonl", "out.jsonl", "out.jsonl.drift.json", "reference.jsonl",
-            "reference.jsonl.drift.json"]
+            "in.jsonl", "out.jsonl", "out.jsonl.drift.json", "out.jsonl.meta.json",
+            "reference.jsonl", "reference.jsonl.drift.json", "reference.jsonl.meta.json"]
 
 
 @pytest.mark.slow

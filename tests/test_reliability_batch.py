@@ -202,7 +202,7 @@ def test_a_full_disk_when_joining_keeps_the_parts_and_the_rerun_completes(tmp_pa
     assert not [p for p in (out.parent / "o.jsonl.parts").iterdir() if ".tmp-" in p.name]
     subprocess.run(cmd, check=True, timeout=60)
     assert len(out.read_text().splitlines()) == 480
-    assert listing(out.parent) == ["o.jsonl", "o.jsonl.drift.json"]
+    assert listing(out.parent) == ["o.jsonl", "o.jsonl.drift.json", "o.jsonl.meta.json"]
 
 
 # ---- a planted lock file is never followed nor written ----
@@ -255,7 +255,7 @@ def test_a_lock_file_left_by_a_killed_run_is_used_again(tmp_path):
     out = tmp_path / "o.jsonl"
     Path(f"{out}.lock").write_text("12345\n")  # what SIGKILL leaves
     assert run("tag", SEEDS, "--out", out, "-q", "-m", SHIPPED_MODEL).exit_code == 0
-    assert listing(tmp_path) == ["o.jsonl", "o.jsonl.drift.json"]
+    assert listing(tmp_path) == ["o.jsonl", "o.jsonl.drift.json", "o.jsonl.meta.json"]
 
 
 # ---- workers: no more than the CPUs, quiet when their run ends ----
@@ -392,21 +392,22 @@ def test_a_garbage_dask_address_is_one_line_and_leaves_nothing(address, tmp_path
     assert listing(tmp_path) == []
 
 
-@pytest.mark.parametrize("where", ["record", "evidence"])
+@pytest.mark.parametrize("where", ["record", "type"])
 def test_an_archive_record_with_an_extra_key_is_refused_naming_file_and_line(where, tmp_path):
     archive = tmp_path / "archive.jsonl"
     assert run("tag", SEEDS, "--out", archive, "-q", "-m", SHIPPED_MODEL).exit_code == 0
     records = [json.loads(line) for line in archive.read_text().splitlines()]
-    tagged = next(i for i, r in enumerate(records) if r["evidence"])
+    tagged = next(i for i, r in enumerate(records) if r["missile_strikes_evidence"])
     if where == "record":
         records[tagged]["extra"] = "another writer's column"
     else:
-        next(iter(records[tagged]["evidence"].values()))["extra"] = 1
+        records[tagged]["missile_strikes_start"] = "12"
     archive.write_text("".join(json.dumps(r) + "\n" for r in records))
     before = archive.read_bytes()
     result = run("tag", "--incremental", SEEDS, "--out", archive, "-q", "-m", SHIPPED_MODEL)
     one_line_error(result.output, result.exit_code, f"{archive}, line {tagged + 1}",
-                   "unknown field `extra`")
+                   "it has extra, this run does not" if where == "record"
+                   else "Expected `int | null`, got `str` - at `$.missile_strikes_start`")
     assert archive.read_bytes() == before
     assert not Path(f"{archive}.parts").exists()
 

@@ -90,26 +90,28 @@ def test_brackets_in_strings_and_comments_are_not_nesting(tmp_path):
                                                    "strike {{{{{{{{{{{{{{{{{{")
 
 
-@pytest.mark.parametrize("ids", [("X", "X.evidence"), ("X.end", "X"), ("tags",), ("a", "id")])
+@pytest.mark.parametrize("ids", [("X", "X_evidence"), ("X_end", "X"), ("model",), ("a", "id"),
+                                 ("text",), ("X_score", "X")])
 def test_tag_ids_whose_columns_collide_are_refused(tmp_path, ids):
     from tagger.errors import InputError
     from tagger.io.schema import load_schema
-    from tagger.io.writers import tag_columns
+    from tagger.io.layout import record_columns
 
     path = tmp_path / "tags.toml"
     path.write_text("".join(f'[[tag]]\nid = "{i}"\n' for i in ids))
     with pytest.raises(InputError, match=r"tags\.toml: tag .* output column") as info:
         load_schema(path)
     assert "\n" not in str(info.value)
-    assert any(c in str(info.value) for i in ids for c in tag_columns(i))
+    assert any(c in str(info.value) for i in ids for c in record_columns(i))
 
 
 def test_tag_ids_that_only_look_alike_are_accepted(tmp_path):
     from tagger.io.schema import load_schema
 
     path = tmp_path / "tags.toml"
-    path.write_text('[[tag]]\nid = "X"\n[[tag]]\nid = "X.evidence2"\n[[tag]]\nid = "Y.start"\n')
-    assert load_schema(path).ids == ["X", "X.evidence2", "Y.start"]
+    path.write_text('[[tag]]\nid = "X"\n[[tag]]\nid = "X_evidence2"\n[[tag]]\nid = "Y_start"\n'
+                    '[[tag]]\nid = "tags"\n[[tag]]\nid = "X.evidence"\n')
+    assert load_schema(path).ids == ["X", "X_evidence2", "Y_start", "tags", "X.evidence"]
 
 
 def test_string_format_version_is_told_to_be_an_integer(tmp_path):

@@ -294,7 +294,7 @@ def test_a_model_whose_tag_ids_collide_is_refused_on_load(tmp_path):
     shutil.copytree(SHIPPED_MODEL, model)
     meta = json.loads((model / "model.json").read_text())
     first, second = meta["tags"][:2]
-    clash = f"{first}.evidence"
+    clash = f"{first}_score"
     meta["tags"][1] = clash
     meta["thresholds"][clash] = meta["thresholds"].pop(second)
     (model / "model.json").write_text(json.dumps(meta))

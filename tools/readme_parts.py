@@ -55,9 +55,23 @@ def output_formats() -> str:
     from tagger.io.writers import OUTPUT_FORMATS, PRINTERS
 
     printed = ", ".join(f"`{name}`" for name in PRINTERS)
-    files = ", ".join(f"`{name}` ({', '.join(f.suffixes)})" for name, f in OUTPUT_FORMATS.items())
-    return (f"`tagger predict --format` prints {printed}; `tagger tag --out` writes {files}, "
-            "chosen by the extension or `--format`.\n")
+    files = "; ".join(f"`{name}` ({', '.join(f.suffixes)}: {f.about})"
+                      for name, f in OUTPUT_FORMATS.items())
+    return (f"`tagger predict --format` prints {printed}; `tagger tag --out` writes {files}; "
+            "chosen by the extension (`.csv` is `csv`), or `--format`.\n")
+
+
+def record_columns() -> str:
+    """The columns of every record, from the one layout (tagger.io.layout), with their
+    types in Parquet and SQLite."""
+    from tagger.io.layout import described_columns
+    from tagger.io.parquetout import arrow_types
+    from tagger.io.sqlitestore import SQL_TYPES
+
+    arrow = arrow_types()
+    rows = ["| column | Parquet | SQLite | holds |", "|---|---|---|---|"]
+    rows += [f"| `{c}` | {arrow[k]} | {SQL_TYPES[k]} | {note} |" for c, k, note in described_columns()]
+    return "\n".join(rows) + "\n"
 
 
 def label_keys() -> str:

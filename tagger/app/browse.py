@@ -26,9 +26,10 @@ from starlette.routing import Route
 
 from ..errors import DecisionError
 from ..io.labeldb import LabelDB
+from ..io.writers import csv_table
 from .browsechart import chart, series
 from .browsedb import PAGE_SIZE, Archive, Filters, filters_from, page_of
-from .browseview import article, correct, csv_text, in_force
+from .browseview import article, correct, in_force
 from .guard import body_bytes
 from .tabs import DocId, TagId, parsed
 from .web import LOOPBACK, assets, guarded, static, templates
@@ -108,8 +109,9 @@ def document(request: Request):
 def export(request: Request):
     archive = state(request).archive
     f = filters_from(request.query_params, archive.tags)
-    columns, cursor = archive.export_rows(f)
-    return Response(csv_text(columns, cursor.fetchall()), media_type="text/csv; charset=utf-8",
+    layout, cursor = archive.export_rows(f)
+    return Response(csv_table(layout, cursor.fetchall(), bom=True),
+                    media_type="text/csv; charset=utf-8",
                     headers={"content-disposition": 'attachment; filename="archive.csv"'})
 
 

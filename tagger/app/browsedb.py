@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from ..errors import DecisionError, InputError
+from ..io.layout import Layout
 from ..io.sqlitestore import check_archive
 
 TAG_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
@@ -168,15 +169,28 @@ class Archive:
         found = self.rows("SELECT * FROM documents WHERE id = ?", (doc_id,))
         return found[0] if found else None
 
+    def layout(self) -> Layout:
+        """The archive's record layout: its tags, and the fields kept that it has columns
+        for (the names are the file's: each is quoted where it goes into SQL)."""
+        try:
+            keep = json.loads(self.meta.get("keep") or "[]")
+        except ValueError:
+            keep = []
+        columns = {r[1] for r in self.rows("PRAGMA table_info(documents)")}
+        keep = [k for k in keep if isinstance(k, str) and k in columns] \
+            if isinstance(keep, list) else []
+        return Layout(tuple(self.tags), tuple(dict.fromkeys(keep)), self.meta.get("model", ""))
+
     def export_rows(self, f: Filters):
-        """The header and rows of the CSV of these filters (at most :data:`MAX_CSV_ROWS`)."""
+        """The layout and the rows of the CSV of these filters (at most
+        :data:`MAX_CSV_ROWS`), every column of the record layout, as `tagger tag` writes."""
         where, args = self.where(f)
-        per_tag = [c for t in self.tags for c in (t, f"{t}_score", f"{t}_evidence")]
-        columns = ["id", "date", "title", "source", "url", "model", *per_tag]
+        layout = self.layout()
+        quoted = ('d."' + c.replace('"', '""') + '"' for c in layout.columns())
         cur = self.connect().execute(
-            "SELECT " + ", ".join(f'd."{c}"' for c in columns) + f" FROM documents d{where} "
+            "SELECT " + ", ".join(quoted) + f" FROM documents d{where} "
             "ORDER BY d.date DESC, d.id LIMIT ?", [*args, MAX_CSV_ROWS])
-        return columns, cur
+        return layout, cur
 
 
 def fts_query(text: str) -> str:

@@ -3,15 +3,12 @@ decision (a person's, marked as coming from the archive)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import sqlite3
 
 from ..errors import DecisionError
 from ..io.labeldb import Decision, LabelDB, to_decision
 from .browsedb import Archive
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 ORIGIN_CHARS = 1000
 
 
@@ -85,24 +82,6 @@ def correct(labels: LabelDB, archive: Archive, row: sqlite3.Row, *, annotator: s
         return labels.add(Decision(doc_id=row["id"], annotator=annotator, answer="saved",
                                    tags=tags, model=row["model"] or "", scores=scores,
                                    origin=origin, accepted=accepted, proposal=proposal), con)
-
-
-def csv_text(columns: list[str], rows) -> str:
-    """CSV with a BOM (spreadsheets read it as UTF-8); a cell a spreadsheet would run as a
-    formula starts with ' instead."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(columns)
-    for r in rows:
-        writer.writerow([_cell(v) for v in r])
-    return out.getvalue()
-
-
-def _cell(value):
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return "" if value is None else value
 
 
 def _http(url) -> str:

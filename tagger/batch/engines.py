@@ -12,6 +12,7 @@ from typing import Iterable, Iterator, Sequence
 from ..errors import TaggerError
 from ..io.documents import parse_record, raw_records
 from ..io.records import MAX_DOC_BYTES, Document, Skipped
+from ..io.layout import Layout
 from ..io.writers import render_part
 from .parts import Chunk, commit
 from .workers import end_quietly, run_in_pool
@@ -47,11 +48,12 @@ def _runs(values: Iterable[str]) -> list:
 
 def tag_chunk(model_ref, index: int, records: Sequence, fmt: str,
               max_doc_bytes: int = MAX_DOC_BYTES, evidence: bool = True,
-              exclude: frozenset = frozenset()) -> Chunk:
-    """Parse, tag and render one chunk (with each tag's evidence sentence, if asked),
-    leaving out the documents whose id is in ``exclude`` (already in the archive)."""
+              exclude: frozenset = frozenset(), layout: Layout | None = None) -> Chunk:
+    """Parse, tag and render one chunk in ``layout`` (with each tag's evidence sentence, if
+    asked), leaving out the documents whose id is in ``exclude`` (already in the archive)."""
     model = _resolve(model_ref)
-    items = [parse_record(r, max_doc_bytes) for r in records]
+    layout = layout or Layout(tuple(model.tags))
+    items = [parse_record(r, max_doc_bytes, layout.keep) for r in records]
     docs = [d for d in items if isinstance(d, Document)]
     known = len(docs)
     if exclude:
@@ -62,7 +64,7 @@ def tag_chunk(model_ref, index: int, records: Sequence, fmt: str,
 
     drift = DriftCounts()
     preds = model.predict(docs, evidence=evidence, drift=drift)
-    return Chunk(index=index, payload=render_part(preds, model.tags, fmt, evidence, docs),
+    return Chunk(index=index, payload=render_part(preds, docs, layout, fmt),
                  ids=[d.id for d in docs], sources=_runs(d.source for d in docs),
                  flags="".join("1" if p.tags else "0" for p in preds), skipped=skipped,
                  drift=drift.to_dict(), known=known)
@@ -70,7 +72,8 @@ def tag_chunk(model_ref, index: int, records: Sequence, fmt: str,
 
 def _tag_share(model_ref, files, parts: Path, fmt: str, batch_size: int, done: set[int],
                share: int, shares: int, max_doc_bytes: int = MAX_DOC_BYTES,
-               evidence: bool = True, exclude: frozenset = frozenset()) -> int:
+               evidence: bool = True, exclude: frozenset = frozenset(),
+               layout: Layout | None = None) -> int:
     """Tag and commit chunks share, share + shares, ... of the input; returns how many.
 
     Each worker reads the input itself and skips the other workers' chunks, so no
@@ -79,12 +82,14 @@ def _tag_share(model_ref, files, parts: Path, fmt: str, batch_size: int, done: s
     model = _resolve(model_ref)
     parent = os.getppid()
     count = 0
-    for index, chunk in enumerate(batched(raw_records(files, max_doc_bytes), batch_size)):
+    keep = layout.keep if layout else ()
+    for index, chunk in enumerate(batched(raw_records(files, max_doc_bytes, keep), batch_size)):
         if index % shares != share or index in done:
             continue
         if shares > 1 and os.getppid() != parent:
             end_quietly()  # the run was killed: end rather than write for nobody
-        commit(parts, tag_chunk(model, index, chunk, fmt, max_doc_bytes, evidence, exclude), fmt)
+        commit(parts, tag_chunk(model, index, chunk, fmt, max_doc_bytes, evidence, exclude,
+                                layout), fmt)
         count += 1
     return count
 
@@ -95,13 +100,14 @@ _INHERITED: dict[str, object] = {}
 
 def run_local(model, model_dir: Path | None, files, parts: Path, fmt: str, batch_size: int,
                done: set[int], jobs: int, max_doc_bytes: int = MAX_DOC_BYTES,
-               evidence: bool = True, exclude: frozenset = frozenset()):
+               evidence: bool = True, exclude: frozenset = frozenset(),
+               layout: Layout | None = None):
     """Tag and commit the chunks not ``done``, in ``jobs`` processes. Without fork, workers
     load the model from ``model_dir``, or are sent ``model`` itself when it is None (a
     model changed in memory, such as one adapted to a batch's tag rates)."""
     _in_workers(model, model_dir, jobs, lambda ref, share: (
         ref, files, parts, fmt, batch_size, done, share, jobs, max_doc_bytes, evidence,
-        exclude), _tag_share)
+        exclude, layout), _tag_share)
 
 
 def _in_workers(model, model_dir: Path | None, jobs: int, arguments, task) -> list:
@@ -177,7 +183,8 @@ def _can_fork() -> bool:
 
 def run_dask(model, chunks, fmt: str, scheduler: str | None, connect_timeout: float = 20,
               window: int | None = None, max_doc_bytes: int = MAX_DOC_BYTES,
-              evidence: bool = True, exclude: frozenset = frozenset()):
+              evidence: bool = True, exclude: frozenset = frozenset(),
+              layout: Layout | None = None):
     try:
         from distributed import Client, as_completed
     except ImportError:
@@ -208,7 +215,7 @@ def run_dask(model, chunks, fmt: str, scheduler: str | None, connect_timeout: fl
                 return False
             index, records = item
             running.add(client.submit(tag_chunk, model_future, index, records, fmt,
-                                      max_doc_bytes, evidence, exclude_future,
+                                      max_doc_bytes, evidence, exclude_future, layout,
                                       key=f"tagger-chunk-{run_id}-{index}", pure=False))
             return True
 

@@ -12,10 +12,10 @@ import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from ..errors import DuplicateError, OutputError, TaggerError
 from ..io.files import atomic_open, sweep_directory
+from ..io.layout import Layout
 from ..io.writers import OUTPUT_FORMATS
 from ..io.records import Skipped
 
@@ -126,9 +126,8 @@ def _duplicates(records: list[dict], mode: str) -> tuple[dict[int, set[int]], li
     return drop, listed
 
 
-def join(parts: Path, out: Path, fmt: str, tags: Sequence[str], n_chunks: int,
-         duplicates: str = "error", evidence: bool = True, base: Path | None = None,
-         meta: dict | None = None) -> dict:
+def join(parts: Path, out: Path, fmt: str, layout: Layout, n_chunks: int,
+         duplicates: str = "error", base: Path | None = None, meta: dict | None = None) -> dict:
     """Join the committed parts into ``out`` (and the skipped into ``OUT.errors.jsonl``);
     returns the counts: documents, tagged, skipped, errors_path (or None) and the drift
     counts of every chunk added up, and ``known``: documents left out as already in
@@ -155,7 +154,7 @@ def join(parts: Path, out: Path, fmt: str, tags: Sequence[str], n_chunks: int,
     files = [parts / f"part-{i:09d}.{fmt}" for i in range(n_chunks)]
     if base is None or summary["documents"]:  # with nothing new, the archive stays as it is
         with atomic_open(out, "wb") as fh:
-            OUTPUT_FORMATS[fmt].join(files, fh, tags, drop, evidence, base, meta)
+            OUTPUT_FORMATS[fmt].join(files, fh, layout, drop, base, meta)
     if skipped_lines:
         with atomic_open(errors_path, "w", encoding="utf-8") as fh:
             fh.writelines(skipped_lines)

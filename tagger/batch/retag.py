@@ -15,24 +15,32 @@ from ..io.files import OutputLock, atomic_open
 
 def archive_documents(path: Path, dest: Path) -> int:
     """Write a SQLite archive's documents to ``dest`` as JSON lines, in the order they were
-    added (id, date, title, source, url, text): the input a fresh run would have read."""
+    added (id, date, title, source, url, text and the fields kept): the input a fresh run
+    would have read."""
     try:
         db = sqlite3.connect(path)
         try:
-            rows = db.execute("SELECT id, date, title, source, url, text FROM documents "
+            facts = dict(db.execute("SELECT key, value FROM archive").fetchall())
+            names = list(dict.fromkeys(["id", "date", "title", "source", "url", "text",
+                                        *json.loads(facts.get("keep") or "[]")]))
+            rows = db.execute(f"SELECT {', '.join(map(_quoted, names))} FROM documents "
                               "ORDER BY rowid")
             n = 0
             with open(dest, "w", encoding="utf-8") as fh:
                 for row in rows:
-                    obj = dict(zip(("id", "date", "title", "source", "url", "text"), row))
+                    obj = dict(zip(names, row))
                     fh.write(json.dumps({k: v for k, v in obj.items() if v is not None},
                                         ensure_ascii=False) + "\n")
                     n += 1
             return n
         finally:
             db.close()
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, ValueError) as exc:
         raise InputError(path, f"is not a SQLite archive ({exc})") from None
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def retag_archive(out: Path, tag: Callable[[Path, Path], object]) -> None:

@@ -8,9 +8,7 @@ committed chunk. Memory is bounded by the chunks in flight, not by the input siz
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import time
 from datetime import datetime, timezone
 from dataclasses import dataclass
@@ -23,10 +21,12 @@ from ..io.documents import expand_paths, raw_records
 from ..io.files import OutputLock, check_output, write_text_atomic
 from ..io.records import MAX_DOC_BYTES, Document
 from ..io.sqlitestore import add_run, check_archive, model_mismatch
+from ..io.layout import Layout, check_keep
 from ..io.writers import output_format
 from . import engines, parts, workers
 from .progress import PartsWatcher
 from .retag import retag_archive
+from .sidecars import sidecars, write_sidecars
 
 
 @dataclass
@@ -104,15 +104,6 @@ def _fingerprint_inputs(files: Sequence[Path]) -> list:
     return out
 
 
-def _model_digest(model_dir: Path) -> str:
-    from ..model.persist import CARD_FILE
-
-    h = hashlib.sha256()
-    for f in sorted(p for p in model_dir.iterdir() if p.name != CARD_FILE):  # the card is prose
-        h.update(f.name.encode() + b"\0" + f.read_bytes())
-    return h.hexdigest()
-
-
 def _repeated_files(files: Sequence[Path], duplicates: str) -> list[Path]:
     """The input files; one given twice is an error, found at once, when duplicates are."""
     if duplicates == "error":
@@ -160,7 +151,7 @@ def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str |
               connect_timeout: float = 20, duplicates: str = "error",
               max_doc_bytes: int = MAX_DOC_BYTES, evidence: bool = True,
               incremental: bool = False, adapt_priors: str | None = None,
-              retag: bool = False) -> BatchSummary:
+              retag: bool = False, keep: Sequence[str] = ()) -> BatchSummary:
     """Tag every document behind ``inputs`` into ``out``, resuming an interrupted run.
 
     Unreadable documents (and any over ``max_doc_bytes``) are skipped and listed in
@@ -182,8 +173,12 @@ def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str |
     estimates each tag's rate among them (:mod:`tagger.model.priors`); they are then
     tagged with scores adjusted to those rates, which ``OUT.drift.json`` records
     (``adapted_priors``).
+
+    Every record is in the layout of :mod:`tagger.io.layout`, with the input fields named
+    in ``keep``; the model and thresholds are in the file's metadata, or for a format with
+    no place for it in ``OUT.meta.json``.
     """
-    from ..model.persist import load_model
+    from ..model.persist import load_model, model_digest
 
     started, stamp = time.perf_counter(), _now()
     out = Path(out)
@@ -200,22 +195,23 @@ def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str |
     model = load_model(model_dir)  # validates the model before any work starts
     if incremental and fmt == "sqlite":
         check_archive(out)  # another program's database is refused before anything is written
+    layout = Layout(tuple(model.tags), check_keep(keep, model.tags), model_digest(model_dir))
     if retag and incremental and fmt == "sqlite" and out.exists():
         retag_archive(out, lambda src, dst: tag_files(
             [src], dst, model_dir=model_dir, fmt="sqlite", batch_size=batch_size, jobs=jobs,
-            max_doc_bytes=max_doc_bytes, evidence=evidence))
+            max_doc_bytes=max_doc_bytes, evidence=evidence, keep=keep))
     files = _repeated_files(expand_paths(inputs), duplicates)
     input_dirs = [p for p in inputs if str(p) != "-" and Path(p).is_dir()]
-    for target in (out, parts.errors_file(out), drift_file(out)):
+    for target in (out, parts.errors_file(out), drift_file(out), *sidecars(out, fmt)):
         check_output(target, inputs=files, input_dirs=input_dirs)
     with OutputLock(out):
-        manifest = {"inputs": _fingerprint_inputs(files), "model": _model_digest(model_dir),
+        manifest = {"inputs": _fingerprint_inputs(files), "model": layout.model,
                     "batch_size": batch_size, "format": fmt, "max_doc_bytes": max_doc_bytes,
-                    "evidence": evidence}
+                    "evidence": evidence, "keep": list(layout.keep)}
         base, exclude = None, frozenset()
         if incremental and out.exists():
             _same_model(out, fmt, manifest["model"])
-            exclude = frozenset(archive_ids(out, fmt, model.tags, evidence))
+            exclude = frozenset(archive_ids(out, fmt, layout))
             base = out
             manifest["archive"] = _fingerprint_inputs([out])
         # never more workers than CPUs to run them: more only cost memory (a model each)
@@ -232,23 +228,24 @@ def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str |
         try:
             _run_engine(engine, model, None if estimate else model_dir, files, parts_dir, fmt,
                         batch_size, done, jobs, max_doc_bytes, evidence, exclude, scheduler,
-                        connect_timeout, progress)
+                        connect_timeout, progress, layout)
         except BaseException as exc:
             kept = parts.abandon(parts_dir)
             if isinstance(exc, FileError) and Path(exc.path).parent == parts_dir:
                 raise _parts_error(out, parts_dir, exc, kept) from None
             raise
         n_chunks = parts.count_committed(parts_dir)
-        meta = {"model": manifest["model"], "model_name": model_dir.name,
-                "thresholds": [float(t) for t in model.thresholds]}
-        counts = parts.join(parts_dir, out, fmt, model.tags, n_chunks, duplicates, evidence, base,
-                            meta)
+        meta = layout.metadata(model_dir.name, [float(t) for t in model.thresholds])
+        counts = parts.join(parts_dir, out, fmt, layout, n_chunks, duplicates, base, meta)
+        if base is None or counts["documents"]:
+            write_sidecars(out, fmt, layout, meta)
     summary.known = counts["known"]
     summary.documents, summary.tagged = counts["documents"], counts["tagged"]
     summary.skipped, summary.errors_path = counts["skipped"], counts["errors_path"]
     from ..evaluation.drift import drift_report
 
-    summary.drift = drift_report(model, counts["drift"])
+    summary.drift = {"model": layout.model, "model_name": model_dir.name,
+                     **drift_report(model, counts["drift"])}
     if estimate is not None:
         summary.priors = estimate
         summary.drift["adapted_priors"] = estimate.to_dict()
@@ -258,7 +255,8 @@ def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str |
             and Path(summary.drift_path).exists()):
         write_text_atomic(summary.drift_path, json.dumps(summary.drift, indent=2) + "\n")
     if fmt == "sqlite" and summary.documents:
-        add_run(out, {**meta, "started": stamp, "finished": _now(), "drift": summary.drift,
+        add_run(out, {"model": layout.model, "model_name": model_dir.name, "started": stamp,
+                      "finished": _now(), "drift": summary.drift,
                       "inputs": [str(f) for f in files], "documents": summary.documents})
     summary.seconds = time.perf_counter() - started
     return summary
@@ -266,24 +264,26 @@ def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str |
 
 def _run_engine(engine, model, model_dir, files, parts_dir: Path, fmt: str, batch_size: int,
                 done: set[int], jobs: int, max_doc_bytes: int, evidence: bool,
-                exclude: frozenset, scheduler, connect_timeout: float, progress) -> None:
+                exclude: frozenset, scheduler, connect_timeout: float, progress,
+                layout: Layout) -> None:
     """Tag and commit every chunk not ``done`` on ``engine`` (dask or local)."""
     if engine == "dask":
         def pending():
-            for index, chunk in enumerate(engines.batched(raw_records(files, max_doc_bytes),
-                                                   batch_size)):
+            for index, chunk in enumerate(engines.batched(
+                    raw_records(files, max_doc_bytes, layout.keep), batch_size)):
                 if index not in done:
                     yield index, chunk
 
         for result in engines.run_dask(model, pending(), fmt, scheduler, connect_timeout,
                                        max_doc_bytes=max_doc_bytes, evidence=evidence,
-                                       exclude=exclude):
+                                       exclude=exclude, layout=layout):
             parts.commit(parts_dir, result, fmt)
             if progress:
                 progress(len(result.ids) + len(result.skipped))
     elif engine == "local":
         with PartsWatcher(parts_dir, progress):
-            engines.run_local(model, model_dir, files, parts_dir, fmt, batch_size, done, jobs, max_doc_bytes, evidence, exclude)
+            engines.run_local(model, model_dir, files, parts_dir, fmt, batch_size, done, jobs,
+                              max_doc_bytes, evidence, exclude, layout)
     else:
         raise TaggerError(f"unknown engine {engine!r} (use local or dask)")
 

@@ -12,7 +12,8 @@ import click
 from ..batch.parts import DUPLICATES
 from ..io.writers import OUTPUT_FORMATS, describe_outputs
 from .commands import main
-from .options import adapt_priors_option, evidence_option, handle_errors, max_doc_bytes_option, model_option, resolve_model, say
+from .options import (adapt_priors_option, evidence_option, handle_errors, keep_option,
+                      max_doc_bytes_option, model_option, resolve_model, say)
 
 
 @main.command()
@@ -21,7 +22,12 @@ from .options import adapt_priors_option, evidence_option, handle_errors, max_do
 @click.option("--out", "-o", required=True, type=click.Path(dir_okay=False),
               help=f"Output file: {describe_outputs()}.")
 @click.option("--format", "fmt", type=click.Choice(list(OUTPUT_FORMATS)),
-              help="Output format [default: from the --out extension].")
+              help="Output format [default: from the --out extension]: "
+                   + "; ".join(f"{f.name}: {f.about}" for f in OUTPUT_FORMATS.values()) + ".")
+@click.option("--bom", is_flag=True,
+              help="With a .csv output: start it with a UTF-8 byte order mark, for Excel "
+                   "(the same as --format csv-excel).")
+@keep_option
 @click.option("--batch-size", type=click.IntRange(1), default=1000, show_default=True,
               help="Documents per chunk: the unit of parallel work and of resumption.")
 @click.option("--jobs", "-j", type=click.IntRange(1), default=None,
@@ -46,14 +52,18 @@ from .options import adapt_priors_option, evidence_option, handle_errors, max_do
 @click.option("--quiet", "-q", is_flag=True,
               help="No progress bar, no summary line and no drift warning (OUT.drift.json has it).")
 @handle_errors
-def tag(model, inputs, out, fmt, batch_size, jobs, engine, scheduler, duplicates, incremental,
-        retag, evidence, adapt_priors, max_doc_bytes, quiet):
+def tag(model, inputs, out, fmt, bom, keep, batch_size, jobs, engine, scheduler, duplicates,
+        incremental, retag, evidence, adapt_priors, max_doc_bytes, quiet):
     """Tag many documents into one file: streaming, parallel and resumable.
 
     INPUTS are as for --data: files, and directories of them. Each output record has the
-    document's id, its date (when it has one), its tags, a score per tag and each tag's
-    evidence sentence, as `tagger predict` gives them. If a run is interrupted, run the
-    same command again: it goes on from the last committed chunk. Unreadable documents are
+    columns id, date, title, source, url (empty when a document has none), the fields
+    given to --keep, model (the model's fingerprint), then per tag: TAG (true when the
+    tag is given), TAG_score (its probability), TAG_evidence, TAG_start and TAG_end (the
+    evidence sentence and its span in the text), as `tagger predict --format jsonl` gives
+    them. The model's name, fingerprint and thresholds are in the file's metadata (Parquet,
+    SQLite) or in OUT.meta.json (JSONL, CSV). If a run is interrupted, run the same
+    command again: it goes on from the last committed chunk. Unreadable documents are
     skipped and listed with their reasons in OUT.errors.jsonl.
 
     How the documents differ from the model's training documents (words it has never
@@ -69,14 +79,15 @@ def tag(model, inputs, out, fmt, batch_size, jobs, engine, scheduler, duplicates
       tagger tag ../shared/corpus/news-2023-2025.jsonl seeds/ --out tags.parquet --jobs 2
       tagger tag --incremental seeds/ --out archive.jsonl
       tagger tag --incremental seeds/ --out archive.sqlite
+      tagger tag ../shared/corpus/news-2023-2025.jsonl --out tags.csv --bom
     """
     from tqdm import tqdm
 
-    from ..batch.parts import kept_chunks, kept_phrase
     from ..batch.run import tag_files
     from ..errors import ArchiveModelError
     from ..evaluation.drift import drift_warning
 
+    fmt = _with_bom(out, fmt) if bom else fmt
     bar = tqdm(desc="tagging", unit="doc", file=sys.stderr, smoothing=0.1,
                disable=quiet or not sys.stderr.isatty())
     try:
@@ -86,16 +97,11 @@ def tag(model, inputs, out, fmt, batch_size, jobs, engine, scheduler, duplicates
                                 scheduler=scheduler, progress=bar.update,
                                 duplicates=duplicates, max_doc_bytes=max_doc_bytes,
                                 evidence=evidence, incremental=incremental,
-                                adapt_priors=adapt_priors, retag=retag)
+                                adapt_priors=adapt_priors, retag=retag, keep=keep)
     except ArchiveModelError as exc:
         raise click.ClickException(f"{exc}; to do so, add --retag") from None
     except KeyboardInterrupt as exc:
-        why = "stopped (SIGTERM)" if exc.args == ("SIGTERM",) else "interrupted"
-        kept = kept_chunks(out)  # the truth of what is kept, whenever the stop came
-        then = (f"{kept_phrase(kept)}; run the same command again to continue" if kept
-                else "no chunk was finished, nothing was written; run the same command again "
-                     "to start over")
-        raise click.ClickException(f"{why}: {then}") from None
+        raise click.ClickException(_stopped(exc, out)) from None
     if not quiet:
         say(summary.line(), err=True)
         warning = drift_warning(summary.drift) if summary.drift else None
@@ -103,6 +109,27 @@ def tag(model, inputs, out, fmt, batch_size, jobs, engine, scheduler, duplicates
             say(warning, err=True)
     if summary.skipped:
         sys.exit(3)
+
+
+def _stopped(exc: KeyboardInterrupt, out: str) -> str:
+    """What a stopped run says: how it was stopped, and the truth of what is kept."""
+    from ..batch.parts import kept_chunks, kept_phrase
+
+    why = "stopped (SIGTERM)" if exc.args == ("SIGTERM",) else "interrupted"
+    kept = kept_chunks(out)
+    then = (f"{kept_phrase(kept)}; run the same command again to continue" if kept
+            else "no chunk was finished, nothing was written; run the same command again "
+                 "to start over")
+    return f"{why}: {then}"
+
+
+def _with_bom(out: str, fmt: str | None) -> str:
+    """--bom: the CSV format for Excel, for a CSV output only."""
+    from ..io.writers import output_format
+
+    if output_format(out, fmt) not in ("csv", "csv-excel"):
+        raise click.UsageError("--bom is for a CSV output (.csv or --format csv)")
+    return "csv-excel"
 
 
 @contextmanager

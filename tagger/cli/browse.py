@@ -20,7 +20,13 @@ from .serving import default_annotator, serve, serving_options
 @serving_options(port=8766)
 @handle_errors
 def browse(archive, db, annotator, serving):
-    """See a tagged archive (SQLite, from tagger tag --out x.sqlite) in the browser.
+    """See a tagged archive (SQLite, JSONL, CSV or Parquet, from tagger tag) in the browser.
+
+    A SQLite archive (tagger tag --out x.sqlite) is read as it is; a JSONL, CSV or Parquet
+    file tagger tag wrote is loaded into a temporary SQLite archive first (a JSONL or CSV
+    file with its OUT.meta.json beside it). Only a SQLite archive keeps the article text:
+    for the others, search covers the titles and the article view shows no text, unless
+    the text was kept (tagger tag --keep text).
 
     The front page counts the documents given each tag, charts them per week (or month)
     and marks the runs whose drift report warned; filter by tag, source, dates, score and
@@ -30,18 +36,22 @@ def browse(archive, db, annotator, serving):
     Open the address it prints: it carries a new access token each run (or give one with
     --token or TAGGER_TOKEN).
     """
+    import tempfile
+
     from ..app.browse import create_browse_app
     from ..app.browsedb import Archive
+    from ..io.archiveload import as_sqlite
     from ..io.labeldb import LabelDB
 
-    store = Archive(archive)
-    labels = LabelDB(db) if db else None
-    if labels is not None:
-        labels.keep_open()
-    app = create_browse_app(store, labels=labels, annotator=annotator, token=serving.token,
-                            allowed_hosts=serving.allowed_hosts)
-    counts = store.tag_counts()
-    serve(app, serving, "tagger browse",
-          f"{counts['']} documents in {store.path}"
-          + (f", corrections to {labels.path} as {annotator}" if labels
-             else ", corrections off (no --db)"))
+    with tempfile.TemporaryDirectory(prefix="tagger-browse-") as folder:
+        store = Archive(as_sqlite(archive, folder))
+        labels = LabelDB(db) if db else None
+        if labels is not None:
+            labels.keep_open()
+        app = create_browse_app(store, labels=labels, annotator=annotator, token=serving.token,
+                                allowed_hosts=serving.allowed_hosts)
+        counts = store.tag_counts()
+        serve(app, serving, "tagger browse",
+              f"{counts['']} documents in {archive}"
+              + (f", corrections to {labels.path} as {annotator}" if labels
+                 else ", corrections off (no --db)"))

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from .options import (adapt_priors_option, data_options, evidence_option, format_option,
+                      keep_option,
                       handle_errors, load_data,
                       max_doc_bytes_option, model_option, print_predictions, progress_bar, resolve_model,
                       say, schema_path, settings_from, settings_options)
@@ -106,12 +107,17 @@ def rebuild_command(data, label_files, tags_path, model, options) -> str:
 @model_option()
 @format_option()
 @evidence_option
+@keep_option
 @adapt_priors_option
 @max_doc_bytes_option
 @click.argument("paths", nargs=-1, required=True)
 @handle_errors
-def predict(model, fmt, evidence, adapt_priors, max_doc_bytes, paths):
+def predict(model, fmt, evidence, keep, adapt_priors, max_doc_bytes, paths):
     """Tag a few documents: files, directories, or - for standard input.
+
+    json, jsonl and csv give one record per document, in the columns `tagger tag` writes
+    (id, date, title, source, url, the fields kept, model, then per tag TAG, TAG_score,
+    TAG_evidence, TAG_start, TAG_end); table is for people.
 
     Given many documents (100 or more) unlike the model's training documents, it warns
     on standard error, as `tagger tag` does.
@@ -122,20 +128,23 @@ def predict(model, fmt, evidence, adapt_priors, max_doc_bytes, paths):
       cat seeds/000_2c1dc2b1a7e2b655.txt | tagger predict - --format json
     """
     from ..io.documents import read_documents
-    from ..model.persist import load_model
+    from ..io.layout import Layout, check_keep
+    from ..model.persist import load_model, model_digest
 
     from ..evaluation.drift import MIN_DOCUMENTS, drift_report, drift_warning
     from ..model.drift import DriftCounts
 
-    loaded = load_model(resolve_model(model))
-    docs = read_documents(paths, max_doc_bytes=max_doc_bytes)
+    directory = resolve_model(model)
+    loaded = load_model(directory)
+    layout = Layout(tuple(loaded.tags), check_keep(keep, loaded.tags), model_digest(directory))
+    docs = read_documents(paths, max_doc_bytes=max_doc_bytes, keep=layout.keep)
     if adapt_priors:
         from ..model.priors import adapt
 
         loaded, estimate = adapt(loaded, [d.content for d in docs], adapt_priors)
         say(f"{estimate.summary()} ({estimate.n_docs} documents)", err=True)
     drift = DriftCounts()
-    print_predictions(loaded.predict(docs, evidence=evidence, drift=drift), loaded.tags, fmt)
+    print_predictions(loaded.predict(docs, evidence=evidence, drift=drift), docs, layout, fmt)
     if drift.documents >= MIN_DOCUMENTS:
         warning = drift_warning(drift_report(loaded, drift))
         if warning:

@@ -41,8 +41,14 @@ def max_doc_bytes_option(f):
 def evidence_option(f):
     return click.option("--evidence/--no-evidence", default=True, show_default=True,
                         help="Give each assigned tag its evidence: the best sentence of the "
-                             "document's text, with its character span in the text (JSON: "
-                             "'evidence'; CSV and Parquet: TAG.evidence, TAG.start, TAG.end).")(f)
+                             "document's text, with its character span in the text (the "
+                             "TAG_evidence, TAG_start and TAG_end columns; empty without).")(f)
+
+
+def keep_option(f):
+    return click.option("--keep", "keep", multiple=True, metavar="FIELD",
+                        help="Carry this input field into each record, after url, as text "
+                             "(repeatable; empty when a document has none).")(f)
 
 
 def adapt_priors_option(f):
@@ -174,16 +180,16 @@ def say(text, *, err: bool = False, nl: bool = True) -> None:
     click.echo(terminal_safe(text), err=err, nl=nl)
 
 
-def print_predictions(predictions, tags, fmt: str) -> None:
-    """Predictions on standard output: the table one line per document (a newline in an id
-    shown as \\n) and terminal-safe; data for a program kept as it is unless a terminal
-    shows it (JSON escapes control characters itself)."""
+def print_predictions(predictions, docs, layout, fmt: str) -> None:
+    """Predictions (of ``docs``, in ``layout``) on standard output: the table one line per
+    document (a newline in an id shown as \\n) and terminal-safe; data for a program kept as
+    it is unless a terminal shows it (JSON escapes control characters itself)."""
     from ..io.writers import format_predictions
 
     if fmt == "table":
         predictions = [dataclasses.replace(p, id=terminal_safe(p.id, one_line=True))
                        for p in predictions]
-    text = format_predictions(predictions, tags, fmt)
+    text = format_predictions(predictions, docs, layout, fmt)
     if fmt == "table" or sys.stdout.isatty():
         say(text, nl=False)
     else:

@@ -44,18 +44,18 @@ def _io_error(path, exc: OSError) -> InputError:
     return InputError(path, f"cannot be read ({exc.strerror or exc})")
 
 
-def read_documents(paths: Iterable[str | Path], *, max_doc_bytes: int = MAX_DOC_BYTES
-                   ) -> list[Document]:
+def read_documents(paths: Iterable[str | Path], *, max_doc_bytes: int = MAX_DOC_BYTES,
+                   keep=()) -> list[Document]:
     """All documents behind the paths, in order; a bad document or a repeated id is an error.
 
     A document (a .txt file, a JSONL line, a CSV or Parquet row) over ``max_doc_bytes``
-    is an error too.
+    is an error too. ``keep`` names input fields each document carries along (as text).
     """
     docs: list[Document] = []
     seen: dict[str, str] = {}
     for path in expand_paths(paths):
         try:
-            for doc in read_file(path, max_doc_bytes):
+            for doc in read_file(path, max_doc_bytes, keep):
                 if isinstance(doc, InputError):
                     raise doc
                 if doc.id in seen:
@@ -75,7 +75,8 @@ def _skipped(exc: InputError, path: Path) -> Skipped:
                    source=where, reason=exc.reason)
 
 
-def raw_records(paths: Iterable[str | Path], max_doc_bytes: int = MAX_DOC_BYTES) -> Iterator:
+def raw_records(paths: Iterable[str | Path], max_doc_bytes: int = MAX_DOC_BYTES,
+                keep=()) -> Iterator:
     """Cheap, unparsed records behind the paths, for :func:`parse_record` to finish.
 
     A JSONL line or a .txt file is passed on unread, so the costly part (decoding and
@@ -101,7 +102,7 @@ def raw_records(paths: Iterable[str | Path], max_doc_bytes: int = MAX_DOC_BYTES)
             elif kind == "txt":  # read where it is tagged
                 yield ("txt", str(path))
             else:
-                for item in read_file(path, max_doc_bytes):
+                for item in read_file(path, max_doc_bytes, keep):
                     yield _skipped(item, path) if isinstance(item, InputError) else item
         except InputError as exc:
             yield _skipped(exc, path)
@@ -109,7 +110,7 @@ def raw_records(paths: Iterable[str | Path], max_doc_bytes: int = MAX_DOC_BYTES)
             yield _skipped(_io_error(path, exc), path)
 
 
-def parse_record(record, max_doc_bytes: int = MAX_DOC_BYTES) -> Document | Skipped:
+def parse_record(record, max_doc_bytes: int = MAX_DOC_BYTES, keep=()) -> Document | Skipped:
     """A Document from a raw record, or a Skipped saying why it cannot be read."""
     if isinstance(record, (Document, Skipped)):
         return record
@@ -123,7 +124,7 @@ def parse_record(record, max_doc_bytes: int = MAX_DOC_BYTES) -> Document | Skipp
             return _skipped(_io_error(path, exc), path)
     _, path, lineno, raw = record
     try:
-        return jsonl_document(raw, path, lineno, max_doc_bytes)
+        return jsonl_document(raw, path, lineno, max_doc_bytes, keep)
     except InputError as exc:
         return _skipped(exc, Path(path))
 

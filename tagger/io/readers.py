@@ -32,7 +32,7 @@ class Reader:
     name: str
     suffixes: tuple[str, ...]
     holds: str  # for the README's table of formats
-    read: Callable[[Path, int], Iterator]
+    read: Callable[..., Iterator]  # (path, cap, keep=()): keep names fields to carry along
 
 
 READERS: dict[str, Reader] = {}  # by name, in the order registered
@@ -62,7 +62,7 @@ def describe() -> str:
 
 
 @reader("txt", ".txt", holds="one document; its id is the file name without `.txt`")
-def read_txt(path: Path, cap: int) -> Iterator[Document]:
+def read_txt(path: Path, cap: int, keep=()) -> Iterator[Document]:
     raw = read_bounded(path, cap)
     if len(raw) > cap:
         raise InputError(path, too_large(cap))
@@ -71,7 +71,7 @@ def read_txt(path: Path, cap: int) -> Iterator[Document]:
 
 
 @reader("html", ".html", ".htm", holds="a saved web page: its article text, title and date, extracted by trafilatura; id is the file name without the suffix")
-def read_html(path: Path, cap: int) -> Iterator[Document]:
+def read_html(path: Path, cap: int, keep=()) -> Iterator[Document]:
     from .pages import page_document
 
     raw = read_bounded(path, cap)
@@ -115,19 +115,19 @@ def jsonl_lines(path: Path, cap: int) -> Iterator[tuple[int, bytes | str | None]
 
 
 @reader("jsonl", ".jsonl", ".ndjson", holds="one JSON object a line: `id`, `text`, optional `title` (put before the text), `tags`, `date` (ISO 8601) and `source` (the outlet)")
-def _read_jsonl(path: Path, cap: int) -> Iterator[Document | InputError]:
+def _read_jsonl(path: Path, cap: int, keep=()) -> Iterator[Document | InputError]:
     seen_any = False
     for lineno, raw in jsonl_lines(path, cap):
         seen_any = True
         try:
-            yield jsonl_document(raw, path, lineno, cap)
+            yield jsonl_document(raw, path, lineno, cap, keep)
         except InputError as exc:
             yield exc
     if not seen_any:
         raise InputError(path, "is empty")
 
 
-def jsonl_document(raw: bytes | str | None, path, lineno: int, cap: int) -> Document:
+def jsonl_document(raw: bytes | str | None, path, lineno: int, cap: int, keep=()) -> Document:
     """One JSONL line as a document; InputError names the file and line."""
     if raw is None:
         raise InputError(path, too_large(cap), line=lineno)
@@ -137,11 +137,11 @@ def jsonl_document(raw: bytes | str | None, path, lineno: int, cap: int) -> Docu
     except (JSONDecodeError, RecursionError) as exc:
         raise InputError(path, f"malformed JSON ({getattr(exc, 'msg', 'nested too deep')})",
                          line=lineno) from None
-    return from_mapping(obj, path, cap, line=lineno)
+    return from_mapping(obj, path, cap, line=lineno, keep=keep)
 
 
 @reader("csv", ".csv", holds="columns `id`, `text`, optional `title`, `tags`, `date` and `source`; streamed")
-def _read_csv(path: Path, cap: int) -> Iterator[Document | InputError]:
+def _read_csv(path: Path, cap: int, keep=()) -> Iterator[Document | InputError]:
     """Rows of a CSV file, streamed; each error names the physical line its record starts on."""
     # the csv module's field cap is process-wide: raise it to the document cap
     csv.field_size_limit(max(cap + 1, csv.field_size_limit()))
@@ -165,7 +165,7 @@ def _read_csv(path: Path, cap: int) -> Iterator[Document | InputError]:
                                            f"{len(header)}", line=line)
                     continue
                 try:
-                    yield from_mapping(dict(zip(header, row)), path, cap, line=line)
+                    yield from_mapping(dict(zip(header, row)), path, cap, line=line, keep=keep)
                 except InputError as exc:
                     yield exc
         except csv.Error as exc:
@@ -179,11 +179,11 @@ def _read_csv(path: Path, cap: int) -> Iterator[Document | InputError]:
 PARQUET_ROW_GROUP_CAP = 1 << 30  # bytes of one row group, uncompressed: read whole at once
 
 
-PARQUET_COLUMNS = ("id", "title", "text", "tags", "date", "source")
+PARQUET_COLUMNS = ("id", "title", "text", "tags", "date", "source", "url")
 
 
 @reader("parquet", ".parquet", ".pq", holds="columns `id`, `text`, optional `title`, `tags`, `date` and `source`; read a few hundred rows at a time")
-def _read_parquet(path: Path, cap: int) -> Iterator[Document | InputError]:
+def _read_parquet(path: Path, cap: int, keep=()) -> Iterator[Document | InputError]:
     """Rows of a Parquet file, a few hundred at a time."""
     import pyarrow.parquet as pq
 
@@ -197,7 +197,7 @@ def _read_parquet(path: Path, cap: int) -> Iterator[Document | InputError]:
     if max(sizes, default=0) > PARQUET_ROW_GROUP_CAP:
         raise InputError(path, f"has a row group of {max(sizes):,} bytes, over the cap of "
                                f"{PARQUET_ROW_GROUP_CAP:,}; write it in smaller row groups")
-    wanted = [c for c in PARQUET_COLUMNS if c in columns]
+    wanted = [c for c in dict.fromkeys([*PARQUET_COLUMNS, *keep]) if c in columns]
     row = 0
     try:
         for batch in pf.iter_batches(batch_size=256, columns=wanted):
@@ -207,7 +207,7 @@ def _read_parquet(path: Path, cap: int) -> Iterator[Document | InputError]:
                     if v is not None and not isinstance(v, str):
                         obj[col] = str(v)
                 try:
-                    yield from_mapping(obj, path, cap, record=f"row {row}")
+                    yield from_mapping(obj, path, cap, record=f"row {row}", keep=keep)
                 except InputError as exc:
                     yield exc
                 row += 1
@@ -226,11 +226,12 @@ def _read_stdin(cap: int) -> Iterator[Document]:
     yield Document(id="stdin", text=text, source="<stdin>")
 
 
-def read_file(path: Path, max_doc_bytes: int = MAX_DOC_BYTES) -> Iterator[Document | InputError]:
+def read_file(path: Path, max_doc_bytes: int = MAX_DOC_BYTES,
+              keep=()) -> Iterator[Document | InputError]:
     """Documents in one file, in file order, and an InputError in place of each bad one.
 
     A file that cannot be read at all raises InputError.
     """
     if str(path) == STDIN:
         return _read_stdin(max_doc_bytes)
-    return by_suffix(path.suffix).read(path, max_doc_bytes)
+    return by_suffix(path.suffix).read(path, max_doc_bytes, keep)

@@ -7,6 +7,7 @@ from datetime import date as _date
 from pathlib import Path
 
 from ..errors import InputError
+from .layout import kept_value
 
 
 # A document (a .txt file, a JSONL line, a CSV or Parquet row) larger than this is refused:
@@ -30,6 +31,8 @@ class Document:
     date: str = field(default="", compare=False)
     outlet: str = field(default="", compare=False)
     url: str = field(default="", compare=False)
+    # the input fields asked to be kept in the output, in the order asked (None if missing)
+    extra: tuple = field(default=(), compare=False)
 
     @property
     def content(self) -> str:
@@ -80,7 +83,8 @@ def parse_tags(value, path, *, line=None, record=None) -> tuple[str, ...] | None
                      line=line, record=record)
 
 
-def from_mapping(obj, path, cap: int, *, line=None, record=None) -> Document:
+def from_mapping(obj, path, cap: int, *, line=None, record=None, keep=()) -> Document:
+    """A document from a record's fields; ``keep`` names other fields to carry as text."""
     if not isinstance(obj, dict):
         raise InputError(path, "expected a JSON object with 'id' and 'text'", line=line,
                          record=record)
@@ -101,7 +105,8 @@ def from_mapping(obj, path, cap: int, *, line=None, record=None) -> Document:
     tags = parse_tags(obj.get("tags"), path, line=line, record=doc_id)
     return Document(id=doc_id, text=text, title=title, tags=tags, source=str(path),
                     date=iso_date(obj.get("date")), outlet=_short_string(obj.get("source")),
-                    url=_short_string(obj.get("url"), MAX_URL))
+                    url=_short_string(obj.get("url"), MAX_URL),
+                    extra=tuple(kept_value(obj.get(k)) for k in keep))
 
 
 def iso_date(value) -> str:

@@ -11,7 +11,7 @@ from typing import Iterable
 from ..errors import InputError
 from ..text.tokens import TOKEN_PATTERN
 from .decoding import read_text_file
-from .writers import FIXED_COLUMNS, record_columns, tag_columns
+from .layout import TEXT_COLUMN, fixed_columns, record_columns
 
 
 TAG_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")
@@ -93,18 +93,9 @@ def load_schema(path: str | Path) -> TagSchema:
 def column_clash(ids: Iterable[str]) -> str | None:
     """Why these tag ids cannot share one output file (two of them, or one and a fixed
     column, would write a column of the same name), or None when they can."""
-    ids = list(ids)
-    for layout in (tag_columns, record_columns):  # CSV and Parquet's, SQLite's
-        clash = _clash(ids, layout)
-        if clash:
-            return clash
-    return None
-
-
-def _clash(ids: list[str], layout) -> str | None:
-    owner = {c: None for c in FIXED_COLUMNS}
+    owner = {c: None for c in (*fixed_columns(), TEXT_COLUMN)}  # the text: in SQLite
     for tag in ids:
-        for column in layout(tag):
+        for column in record_columns(tag):
             if column in owner and owner[column] != tag:
                 other = owner[column]
                 what = f"the fixed column {column!r}" if other is None else f"tag {other!r}"

@@ -17,19 +17,22 @@ import shutil
 import sqlite3
 import tempfile
 from pathlib import Path
-from typing import BinaryIO, Callable, Sequence
+from typing import BinaryIO, Sequence
 
 from ..errors import InputError
+from .layout import TEXT_COLUMN, Layout, column_difference
 from .sqlitefile import ARCHIVE_ID, check_intact, read_header, reading, refuse_foreign, tables
 
 FORMAT_VERSION = "1"
-BASE_COLUMNS = ("id", "date", "title", "source", "url", "model")
 TABLES = frozenset({"archive", "documents", "runs", "documents_fts"})
+SQL_TYPES = {"text": "TEXT", "note": "TEXT", "date": "TEXT", "bool": "INTEGER", "score": "REAL",
+             "span": "INTEGER"}
 
-
-# A tag's columns come from tagger.io.writers.record_columns, the one record layout, passed in
-# as ``layout`` (this module is imported by writers, so it cannot import it back).
-Layout = Callable[[str], tuple]
+try:  # orjson writes the parts several times faster; the standard library is the fallback
+    from orjson import dumps as _dumps
+except ImportError:  # pragma: no cover
+    def _dumps(obj) -> bytes:
+        return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def _q(name: str) -> str:
@@ -37,28 +40,26 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def record_bytes(predictions: Sequence, docs: Sequence, tags: Sequence[str],
-                 evidence: bool, tag_columns: Layout) -> bytes:
-    """One JSON line per tagged document: the documents table's columns, bar the model."""
-    lines = []
-    for p, d in zip(predictions, docs):
-        row = {"id": p.id, "date": p.date or None, "title": d.title, "source": d.outlet,
-               "url": getattr(d, "url", ""), "text": d.text}
-        for t in tags:
-            e = (p.evidence or {}).get(t) if evidence else None
-            row.update(zip(tag_columns(t), (int(t in p.tags), p.scores[t],
-                                            *((e["text"], e["start"], e["end"]) if e
-                                              else (None, None, None)))))
-        lines.append(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
-    return "".join(lines).encode("utf-8")
+def table_columns(layout: Layout) -> list[str]:
+    """The documents table's columns: the record layout's, and the article text (the
+    text may be one of the fields kept, in which case it is where the layout puts it)."""
+    columns = layout.columns()
+    return columns if TEXT_COLUMN in layout.keep else [*columns, TEXT_COLUMN]
 
 
-def _schema(db: sqlite3.Connection, tags: Sequence[str], tag_columns: Layout) -> None:
-    kinds = ("INTEGER", "REAL", "TEXT", "INTEGER", "INTEGER")
-    cols = ", ".join(f"{_q(c)} {k}" for t in tags for c, k in zip(tag_columns(t), kinds))
+def record_bytes(predictions: Sequence, docs: Sequence, layout: Layout) -> bytes:
+    """One JSON array per tagged document: its documents table row."""
+    text = TEXT_COLUMN not in layout.keep
+    return b"".join(_dumps([*row, d.text] if text else list(row)) + b"\n"
+                    for row, d in zip(layout.rows(predictions, docs), docs))
+
+
+def _schema(db: sqlite3.Connection, layout: Layout) -> None:
+    kinds = dict(zip(layout.columns(), layout.kinds()))
+    cols = ", ".join(f"{_q(c)} {'TEXT PRIMARY KEY' if c == 'id' else SQL_TYPES[kinds.get(c, 'text')]}"
+                     for c in table_columns(layout))  # the text: not in the layout's kinds
     db.executescript(f"""
-        CREATE TABLE IF NOT EXISTS documents (id TEXT PRIMARY KEY, date TEXT, title TEXT,
-            source TEXT, url TEXT, model TEXT, text TEXT{', ' + cols if cols else ''});
+        CREATE TABLE IF NOT EXISTS documents ({cols});
         -- content="documents" written as sqlite-utils writes it, so its detect_fts finds it
         CREATE VIRTUAL TABLE IF NOT EXISTS documents_fts USING fts5(title, text,
             content="documents");
@@ -69,12 +70,11 @@ def _schema(db: sqlite3.Connection, tags: Sequence[str], tag_columns: Layout) ->
     """)
 
 
-def join(parts: Sequence[Path], fh: BinaryIO, tags: Sequence[str], drop: dict,
-         evidence: bool, base: Path | None = None, meta: dict | None = None, *,
-         tag_columns: Layout) -> None:
+def join(parts: Sequence[Path], fh: BinaryIO, layout: Layout, drop: dict,
+         base: Path | None = None, meta: dict | None = None) -> None:
     """Insert every part's records (bar the rows in ``drop``) into a copy of ``base`` (or a
     new archive), and write the result to ``fh``."""
-    meta = meta or {}
+    meta = meta or layout.metadata()
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "archive.sqlite"
         if base is not None:
@@ -82,14 +82,7 @@ def join(parts: Sequence[Path], fh: BinaryIO, tags: Sequence[str], drop: dict,
         db = sqlite3.connect(path)
         try:
             db.execute("PRAGMA journal_mode=DELETE")  # one file while it is built
-            db.execute(f"PRAGMA application_id={ARCHIVE_ID}")  # tagger's, for check_archive
-            _schema(db, tags, tag_columns)
-            _insert_parts(db, parts, tags, drop, meta.get("model", ""), tag_columns)
-            facts = {"format_version": FORMAT_VERSION, "model": meta.get("model", ""),
-                     "model_name": meta.get("model_name", ""),
-                     "tags": json.dumps([{"id": t, "threshold": th} for t, th in
-                                         zip(tags, meta.get("thresholds", [None] * len(tags)))])}
-            db.executemany("INSERT OR REPLACE INTO archive VALUES (?, ?)", facts.items())
+            fill(db, layout, meta, _part_rows(parts, drop))
             db.commit()
             # WAL is recorded in the file's header: readers and later runs open it in WAL
             db.execute("PRAGMA journal_mode=WAL")
@@ -99,21 +92,33 @@ def join(parts: Sequence[Path], fh: BinaryIO, tags: Sequence[str], drop: dict,
             shutil.copyfileobj(src, fh)
 
 
-def _insert_parts(db, parts: Sequence[Path], tags: Sequence[str], drop: dict, model: str,
-                  tag_columns: Layout) -> None:
-    names = [*BASE_COLUMNS, "text", *(c for t in tags for c in tag_columns(t))]
-    insert = (f"INSERT INTO documents ({', '.join(map(_q, names))}) "
-              f"VALUES ({', '.join('?' * len(names))})")
+def fill(db: sqlite3.Connection, layout: Layout, meta: dict, batches) -> None:
+    """Add rows (lists in :func:`table_columns` order, a batch at a time) to an archive
+    (made if new), and record the layout's metadata ``meta`` as the archive's facts."""
+    db.execute(f"PRAGMA application_id={ARCHIVE_ID}")  # tagger's, for check_archive
+    _schema(db, layout)
+    insert_rows(db, table_columns(layout), batches)
+    facts = {"format_version": FORMAT_VERSION, "model": meta.get("model", ""),
+             "model_name": meta.get("model_name", ""), "tags": json.dumps(meta["tags"]),
+             "keep": json.dumps(meta.get("keep", []))}
+    db.executemany("INSERT OR REPLACE INTO archive VALUES (?, ?)", facts.items())
+
+
+def _part_rows(parts: Sequence[Path], drop: dict):
+    """Each part's rows, a list per part."""
     for i, part in enumerate(parts):
         gone = drop.get(i, ())
-        rows = []
         with open(part, "rb") as src:
-            for r, line in enumerate(src):
-                if r in gone or not line.strip():
-                    continue
-                obj = json.loads(line)
-                obj["model"] = model
-                rows.append([obj.get(n) for n in names])
+            yield [json.loads(line) for r, line in enumerate(src)
+                   if r not in gone and line.strip()]
+
+
+def insert_rows(db, names: Sequence[str], batches) -> None:
+    """Insert rows (lists in ``names`` order), a batch at a time, and index their title
+    and text."""
+    insert = (f"INSERT INTO documents ({', '.join(map(_q, names))}) "
+              f"VALUES ({', '.join('?' * len(names))})")
+    for rows in batches:
         first = db.execute("SELECT coalesce(max(rowid), 0) FROM documents").fetchone()[0]
         db.executemany(insert, rows)
         # the index is kept in step with the rows just added (an external-content table)
@@ -135,26 +140,6 @@ def add_run(path: str | Path, run: dict) -> None:
         db.close()
 
 
-def check_archive(path: str | Path) -> None:
-    """Refuse, leaving it as it is, an existing file that is not an intact archive written
-    by tagger tag (another program's database, a damaged copy); a missing or empty one
-    passes (a new archive)."""
-    path = Path(path)
-    what = "an archive written by tagger tag"
-    header = read_header(path, what)
-    if header is None:
-        return
-    refuse_foreign(path, header, ARCHIVE_ID, what)
-    try:
-        with reading(path, header, ARCHIVE_ID) as con:
-            check_intact(con, path)
-            if not TABLES <= tables(con):
-                raise InputError(path, f"is an SQLite database, but not {what}; tagger "
-                                       "leaves it as it is")
-    except sqlite3.DatabaseError as exc:
-        raise InputError(path, f"cannot be read as {what} ({exc})") from None
-
-
 def archive_facts(path: str | Path) -> dict:
     """The archive table's keys and values."""
     try:
@@ -167,16 +152,19 @@ def archive_facts(path: str | Path) -> dict:
         raise InputError(path, f"is not an archive written by tagger tag ({exc})") from None
 
 
-def sqlite_ids(path: Path, tags: list[str], max_ids: int, tag_columns: Layout) -> set[str]:
-    """The document ids in a SQLite archive with these tags' columns."""
+def sqlite_ids(path: Path, layout: Layout, max_ids: int) -> set[str]:
+    """The document ids in a SQLite archive whose documents table has this layout's
+    columns (and the text)."""
     try:
         db = sqlite3.connect(path)
         try:
-            cols = {r[1] for r in db.execute("PRAGMA table_info(documents)")}
-            want = {c for t in tags for c in tag_columns(t)} | set(BASE_COLUMNS)
-            if not cols or not want <= cols:
-                raise InputError(path, "has other columns than this model writes (another "
-                                       "model's tags, or not written by tagger tag)")
+            found = [r[1] for r in db.execute("PRAGMA table_info(documents)")]
+            if not found:
+                raise InputError(path, "has no documents table; not an archive written by "
+                                       "tagger tag")
+            expected = table_columns(layout)
+            if set(found) != set(expected):
+                raise InputError(path, column_difference(expected, found))
             n = db.execute("SELECT count(*) FROM documents").fetchone()[0]
             if n > max_ids:
                 raise InputError(path, f"holds more than {max_ids:,} documents, the cap for "
@@ -206,3 +194,34 @@ def remove_wal_files(path: str | Path) -> None:
             os.unlink(str(path) + suffix)
         except FileNotFoundError:
             pass
+
+
+def datasette_metadata(path: str | Path, layout: Layout) -> dict:
+    """Metadata for Datasette (``datasette ARCHIVE --metadata FILE``): the documents
+    table faceted by source, by date and by each tag's decision, newest first, its rows
+    labelled by their title."""
+    name = Path(path).stem  # the database's name in Datasette
+    return {"title": f"{name}: documents tagged by tagger",
+            "databases": {name: {"tables": {"documents": {
+                "facets": ["source", {"date": "date"}, *layout.tags],
+                "sort_desc": "date", "label_column": "title"}}}}}
+
+
+def check_archive(path: str | Path) -> None:
+    """Refuse, leaving it as it is, an existing file that is not an intact archive written
+    by tagger tag (another program's database, a damaged copy); a missing or empty one
+    passes (a new archive)."""
+    path = Path(path)
+    what = "an archive written by tagger tag"
+    header = read_header(path, what)
+    if header is None:
+        return
+    refuse_foreign(path, header, ARCHIVE_ID, what)
+    try:
+        with reading(path, header, ARCHIVE_ID) as con:
+            check_intact(con, path)
+            if not TABLES <= tables(con):
+                raise InputError(path, f"is an SQLite database, but not {what}; tagger "
+                                       "leaves it as it is")
+    except sqlite3.DatabaseError as exc:
+        raise InputError(path, f"cannot be read as {what} ({exc})") from None

@@ -1,9 +1,11 @@
-"""Writing predictions, in two registries: the formats `predict` prints (table, JSON, JSONL,
-CSV) and the files `tag` writes (JSONL, CSV, Parquet). Every list of formats in help text,
-errors and the README is made from these registries.
+"""Writing tagged documents, in two registries: the formats `predict` prints (table, JSON,
+JSONL, CSV) and the files `tag` writes (JSONL, CSV, CSV for Excel, Parquet, SQLite). Every
+list of formats in help text, errors and the README is made from these registries, and
+every format but the table writes the one record layout of :mod:`tagger.io.layout`.
 
-To add a printed format, write a function ``(predictions, tags) -> str`` and register it
-with :func:`printer`; to add an output file format, register an :class:`OutputFormat`.
+To add a printed format, write a function ``(predictions, docs, layout) -> str`` and
+register it with :func:`printer`; to add an output file format, register an
+:class:`OutputFormat`.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Sequence
 
 from ..errors import InputError
-from . import sqlitestore
+from . import parquetout, sqlitestore
+from .layout import Layout
 
-PRINTERS: dict[str, Callable[[Sequence, Sequence[str]], str]] = {}
+PRINTERS: dict[str, Callable[[Sequence, Sequence, Layout], str]] = {}
 
 
 def printer(name: str):
@@ -30,43 +33,33 @@ def printer(name: str):
     return register
 
 
+def record_dicts(predictions: Sequence, docs: Sequence, layout: Layout) -> list[dict]:
+    """The records as objects, one per document (JSON's null for a missing value)."""
+    columns = layout.columns()
+    return [dict(zip(columns, row)) for row in layout.rows(predictions, docs)]
+
+
 @printer("json")
-def json_text(predictions: Sequence, tags: Sequence[str]) -> str:
-    """One JSON array of {id, tags, scores}."""
-    rows = [p.to_dict() for p in predictions]
+def json_text(predictions: Sequence, docs: Sequence, layout: Layout) -> str:
+    """One JSON array of records."""
+    rows = record_dicts(predictions, docs, layout)
     return json.dumps(rows, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 @printer("jsonl")
-def jsonl_text(predictions: Sequence, tags: Sequence[str]) -> str:
-    return jsonl_bytes(predictions).decode()
+def jsonl_text(predictions: Sequence, docs: Sequence, layout: Layout) -> str:
+    return jsonl_bytes(predictions, docs, layout).decode()
 
 
-def jsonl_bytes(predictions: Sequence, tags: Sequence[str] = ()) -> bytes:
+def jsonl_bytes(predictions: Sequence, docs: Sequence, layout: Layout) -> bytes:
     """One compact JSON object per line, UTF-8."""
+    rows = record_dicts(predictions, docs, layout)
     try:
         from orjson import dumps
     except ImportError:  # pragma: no cover
-        return "".join(json.dumps(p.to_dict(), ensure_ascii=False, separators=(",", ":")) + "\n"
-                       for p in predictions).encode()
-    return b"".join(dumps(p.to_dict()) + b"\n" for p in predictions)
-
-
-EVIDENCE_FIELDS = ("evidence", "start", "end")
-FIXED_COLUMNS = ("id", "date", "tags")  # before the tags' columns in CSV and Parquet
-
-
-def tag_columns(tag: str) -> tuple[str, ...]:
-    """Every column a tag takes in the CSV and Parquet files: its score, then its evidence
-    sentence and span. The one place the layout is spelled; tag ids are checked against it
-    (no tag may take a column another tag or a fixed column has)."""
-    return (tag, *(f"{tag}.{f}" for f in EVIDENCE_FIELDS))
-
-
-def record_columns(tag: str) -> tuple[str, ...]:
-    """A tag's columns in a SQLite archive: the decision, its probability, its evidence
-    sentence and the sentence's span (the layout the other formats are to share)."""
-    return (tag, f"{tag}_score", f"{tag}_evidence", f"{tag}_start", f"{tag}_end")
+        return "".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n"
+                       for r in rows).encode()
+    return b"".join(dumps(r) + b"\n" for r in rows)
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -79,65 +72,62 @@ def safe_cell(value):
     return value
 
 
-def evidence_columns(tags: Sequence[str]) -> list[str]:
-    """Per tag, its evidence sentence and the sentence's span: TAG.evidence, TAG.start,
-    TAG.end (empty where the tag was not given)."""
-    return [c for t in tags for c in tag_columns(t)[1:]]
+def _blank(v):
+    return "" if v is None else v
 
 
-def _evidence_cells(p, tags: Sequence[str]) -> list:
-    cells = []
-    for t in tags:
-        e = (p.evidence or {}).get(t)
-        cells += [e["text"], e["start"], e["end"]] if e else [None, None, None]
-    return cells
-
-
-def _has_evidence(predictions: Sequence) -> bool:
-    return any(p.evidence is not None for p in predictions)
+# How each kind of column (tagger.io.layout) is written in a CSV cell: empty for a missing
+# value, true/false for a decision (read as booleans by pandas and by spreadsheets). Every
+# cell then passes safe_cell: an archive being browsed may hold anything in any column.
+_CELL = {"text": _blank, "note": _blank, "date": _blank, "span": _blank,
+         "bool": lambda v: "true" if v else "false",
+         "score": lambda v: f"{v:.6f}" if isinstance(v, (int, float)) else _blank(v)}
 
 
 @printer("csv")
-def csv_text(predictions: Sequence, tags: Sequence[str], *, header: bool = True,
-             evidence: bool | None = None) -> str:
-    """CSV rows: id, date (empty when unknown), tags joined by ';', one score column per
-    tag, then (with evidence) the evidence columns of :func:`evidence_columns`."""
-    evidence = _has_evidence(predictions) if evidence is None else evidence
+def csv_text(predictions: Sequence, docs: Sequence, layout: Layout, *,
+             header: bool = True) -> str:
+    """CSV rows in the record layout, after a header (unless ``header`` is false)."""
+    return csv_table(layout, layout.rows(predictions, docs), header=header)
+
+
+def csv_table(layout: Layout, rows, *, header: bool = True, bom: bool = False) -> str:
+    """Rows of values in the layout's columns (as Layout.rows gives them, or as a SQLite
+    archive holds them) as CSV text; with ``bom``, for Excel."""
     buf = io.StringIO()
+    buf.write("\ufeff" if bom else "")  # Excel reads a CSV as UTF-8 only after this mark
     writer = csv.writer(buf, lineterminator="\n")
     if header:
-        writer.writerow(["id", "date", "tags", *tags, *(evidence_columns(tags) if evidence else ())])
-    for p in predictions:
-        writer.writerow([safe_cell(c) for c in
-                         [p.id, p.date, ";".join(p.tags), *(f"{p.scores[t]:.6f}" for t in tags),
-                          *(_evidence_cells(p, tags) if evidence else ())]])
+        writer.writerow([safe_cell(c) for c in layout.columns()])
+    cells = [_CELL[k] for k in layout.kinds()]
+    writer.writerows([safe_cell(f(v)) for f, v in zip(cells, row)] for row in rows)
     return buf.getvalue()
 
 
-def format_predictions(predictions: Sequence, tags: Sequence[str], fmt: str) -> str:
-    """Render predictions in one of the PRINTERS; every format ends with a newline."""
+def format_predictions(predictions: Sequence, docs: Sequence, layout: Layout, fmt: str) -> str:
+    """Render predictions (of ``docs``, in order) in one of the PRINTERS; every format ends
+    with a newline."""
     if fmt not in PRINTERS:
         raise ValueError(f"unknown format {fmt!r} (use {', '.join(PRINTERS)})")
-    return PRINTERS[fmt](list(predictions), tags)
+    return PRINTERS[fmt](list(predictions), list(docs), layout)
 
 
 @printer("table")
-def table_text(predictions: Sequence, tags: Sequence[str]) -> str:
-    """Aligned columns: id, date (when any document has one), tags, then a score per tag
-    (the top three when there are many)."""
-    rows = [p.to_dict() for p in predictions]
+def table_text(predictions: Sequence, docs: Sequence, layout: Layout) -> str:
+    """Aligned columns for people: id, date (when any document has one), tags, then a
+    score per tag (the top three when there are many)."""
+    tags = layout.tags
     wide = len(tags) <= 6
-    dated = any("date" in r for r in rows)
+    dated = any(p.date for p in predictions)
     header = ["id", *(["date"] if dated else []), "tags"] + (list(tags) if wide else ["top scores"])
     body = []
-    for r in rows:
+    for p in predictions:
         if wide:
-            scores = [f"{r['scores'][t]:.3f}" for t in tags]
+            scores = [f"{p.scores[t]:.3f}" for t in tags]
         else:
-            top = sorted(r["scores"].items(), key=lambda kv: -kv[1])[:3]
+            top = sorted(p.scores.items(), key=lambda kv: -kv[1])[:3]
             scores = [", ".join(f"{t}={s:.3f}" for t, s in top)]
-        body.append([r["id"], *([r.get("date") or "-"] if dated else []),
-                     ", ".join(r["tags"]) or "-", *scores])
+        body.append([p.id, *([p.date or "-"] if dated else []), ", ".join(p.tags) or "-", *scores])
     widths = [max(len(str(x)) for x in col) for col in zip(header, *body)]
     lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip()
              for row in [header, *body]]
@@ -153,11 +143,18 @@ class OutputFormat:
 
     name: str
     suffixes: tuple[str, ...]
-    # (predictions, tags, evidence, documents)
-    render: Callable[[Sequence, Sequence[str], bool, Sequence], bytes]
-    # (parts, out, tags, {part: rows to leave out}, evidence, base): with ``base``, an
-    # archive of the same format and columns, whose records come first
+    # (predictions, docs, layout) -> the chunk's bytes
+    render: Callable[[Sequence, Sequence, Layout], bytes]
+    # (parts, fh, layout, {part: rows to leave out}, base, meta): with ``base``, an archive
+    # of the same format and columns, whose records come first; ``meta`` is
+    # Layout.metadata(), for formats that carry it
     join: Callable[..., None]
+    # what it is for, in help and the README
+    about: str = ""
+    # a format with no place for metadata of its own gets it beside it, in OUT.meta.json
+    sidecar: bool = False
+    # the format an archive written in it is read as (csv-excel's is csv)
+    reads_as: str = ""
 
 
 OUTPUT_FORMATS: dict[str, OutputFormat] = {}
@@ -179,12 +176,17 @@ def _csv_without(data: bytes, rows) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
-def _concatenate(header: Callable[[Sequence[str], bool], bytes], without):
+def _last_byte(fh) -> bytes:
+    fh.seek(-1, 2)
+    return fh.read(1)
+
+
+def _concatenate(header: Callable[[Layout], bytes], without):
     """Join parts by concatenation, after a header; ``without`` drops rows from a part."""
-    def join(parts: Sequence[Path], fh: BinaryIO, tags: Sequence[str], drop: dict,
-             evidence: bool, base: Path | None = None, meta: dict | None = None) -> None:
+    def join(parts: Sequence[Path], fh: BinaryIO, layout: Layout, drop: dict,
+             base: Path | None = None, meta: dict | None = None) -> None:
         if base is None:
-            fh.write(header(tags, evidence))
+            fh.write(header(layout))
         else:  # the archive, header and all, then the new records
             with open(base, "rb") as src:
                 shutil.copyfileobj(src, fh)
@@ -199,74 +201,28 @@ def _concatenate(header: Callable[[Sequence[str], bool], bytes], without):
     return join
 
 
-def parquet_schema(tags: Sequence[str], evidence: bool):
-    """The columns of the Parquet files `tag` writes, for these tags."""
-    import pyarrow as pa
-
-    kinds = {"evidence": pa.string(), "start": pa.int64(), "end": pa.int64()}
-    return pa.schema([("id", pa.string()), ("date", pa.string()), ("tags", pa.list_(pa.string())),
-                      *((t, pa.float64()) for t in tags),
-                      *((c, kinds[c.rsplit(".", 1)[1]]) for c in
-                        (evidence_columns(tags) if evidence else ()))])
+def _csv_header(bom: bool) -> Callable[[Layout], bytes]:
+    return lambda layout: csv_table(layout, [], bom=bom).encode()
 
 
-def parquet_bytes(predictions: Sequence, tags: Sequence[str], evidence: bool = False) -> bytes:
-    """A Parquet file of id, date (null when unknown), tags (a list), a score column per
-    tag, and with evidence the columns of :func:`evidence_columns`."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    schema = parquet_schema(tags, evidence)
-    columns = {"id": [p.id for p in predictions], "date": [p.date or None for p in predictions],
-               "tags": [p.tags for p in predictions],
-               **{t: [p.scores[t] for p in predictions] for t in tags}}
-    if evidence:
-        cells = [_evidence_cells(p, tags) for p in predictions]
-        for j, name in enumerate(evidence_columns(tags)):
-            columns[name] = [row[j] for row in cells]
-    table = pa.table({name: pa.array(columns[name], schema.field(name).type)
-                      for name in schema.names}, schema=schema)
-    buf = io.BytesIO()
-    pq.write_table(table, buf)
-    return buf.getvalue()
+def _csv_part(preds, docs, layout) -> bytes:
+    return csv_text(preds, docs, layout, header=False).encode()
 
 
-def _last_byte(fh) -> bytes:
-    fh.seek(-1, 2)
-    return fh.read(1)
-
-
-def _parquet_join(parts: Sequence[Path], fh: BinaryIO, tags: Sequence[str], drop: dict,
-                  evidence: bool, base: Path | None = None, meta: dict | None = None) -> None:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    with pq.ParquetWriter(fh, parquet_schema(tags, evidence)) as writer:
-        if base is not None:
-            for batch in pq.ParquetFile(base).iter_batches(batch_size=65536):
-                writer.write_batch(batch)
-        for i, part in enumerate(parts):
-            table = pq.read_table(part)
-            if i in drop:
-                table = table.filter(pa.array([r not in drop[i] for r in range(len(table))]))
-            writer.write_table(table)
-
-
-_register(OutputFormat("jsonl", (".jsonl", ".ndjson"),
-                       lambda preds, tags, evidence, docs: jsonl_bytes(preds),
-                       _concatenate(lambda tags, evidence: b"", _lines_without)))
-_register(OutputFormat("csv", (".csv",),
-                       lambda preds, tags, evidence, docs: csv_text(preds, tags, header=False,
-                                                              evidence=evidence).encode(),
-                       _concatenate(lambda tags, evidence: csv_text([], tags, evidence=evidence)
-                                    .encode(), _csv_without)))
-_register(OutputFormat("parquet", (".parquet", ".pq"),
-                       lambda preds, tags, evidence, docs: parquet_bytes(preds, tags, evidence),
-                       _parquet_join))
-_register(OutputFormat("sqlite", (".sqlite", ".db", ".sqlite3"),
-                       lambda preds, tags, evidence, docs: sqlitestore.record_bytes(
-                           preds, docs, tags, evidence, record_columns),
-                       lambda *args, **kw: sqlitestore.join(*args, **kw, tag_columns=record_columns)))
+_register(OutputFormat("jsonl", (".jsonl", ".ndjson"), jsonl_bytes,
+                       _concatenate(lambda layout: b"", _lines_without),
+                       "one JSON object a line", sidecar=True))
+_register(OutputFormat("csv", (".csv",), _csv_part, _concatenate(_csv_header(False), _csv_without),
+                       "UTF-8, no byte order mark", sidecar=True))
+_register(OutputFormat("csv-excel", (".csv",), _csv_part,
+                       _concatenate(_csv_header(True), _csv_without),
+                       "CSV that starts with a UTF-8 byte order mark, as Excel needs; the "
+                       "same as --bom", sidecar=True, reads_as="csv"))
+_register(OutputFormat("parquet", (".parquet", ".pq"), parquetout.parquet_bytes,
+                       parquetout.parquet_join, "typed columns; metadata in the file"))
+_register(OutputFormat("sqlite", (".sqlite", ".db", ".sqlite3"), sqlitestore.record_bytes,
+                       sqlitestore.join, "an archive: the article text too, full-text "
+                       "search, the runs; opens in sqlite3, sqlite-utils and Datasette"))
 
 
 def output_format(out: str | Path, fmt: str | None) -> str:
@@ -285,11 +241,10 @@ def output_format(out: str | Path, fmt: str | None) -> str:
 
 def describe_outputs() -> str:
     """".jsonl, .csv or .parquet": the output file extensions, for messages and help."""
-    main = [f.suffixes[0] for f in OUTPUT_FORMATS.values()]
+    main = list(dict.fromkeys(f.suffixes[0] for f in OUTPUT_FORMATS.values()))
     return ", ".join(main[:-1]) + " or " + main[-1]
 
 
-def render_part(predictions, tags: Sequence[str], fmt: str, evidence: bool = True,
-                docs: Sequence = ()) -> bytes:
+def render_part(predictions, docs: Sequence, layout: Layout, fmt: str) -> bytes:
     """One chunk's predictions (of ``docs``, in order), rendered in output format ``fmt``."""
-    return OUTPUT_FORMATS[fmt].render(predictions, tags, evidence, docs)
+    return OUTPUT_FORMATS[fmt].render(predictions, docs, layout)

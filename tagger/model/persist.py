@@ -7,6 +7,7 @@ cannot run code.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -240,8 +241,7 @@ def _model_files(directory: str | Path | None) -> tuple[Path, Path]:
 
 
 def _checked_meta(meta_path: Path):
-    """``model.json`` parsed by its schema, its settings, and its keyword lists, each
-    checked against the others."""
+    """``model.json`` parsed by its schema; its settings and keyword lists checked."""
     meta = model_schema.parse(_read_capped(meta_path, META_CAP), meta_path)
     try:
         settings = Settings.from_saved(meta.settings)
@@ -291,3 +291,10 @@ def _read_capped(path: Path, cap: int) -> bytes:
         raise ModelError(f"{path}: cannot be read ({exc.strerror or exc})") from None
 
 
+def model_digest(directory: str | Path) -> str:
+    """The model's fingerprint: SHA-256 of its files (names and bytes) but the card, which
+    is prose. It is what every tagged record names in its ``model`` column."""
+    h = hashlib.sha256()
+    for f in sorted(p for p in Path(directory).iterdir() if p.name != CARD_FILE):
+        h.update(f.name.encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()
