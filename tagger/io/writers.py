@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Sequence
 
 from ..errors import InputError
+from ..text.tables import plain_table
 from . import sqlitestore
 
 PRINTERS: dict[str, Callable[[Sequence, Sequence[str]], str]] = {}
@@ -138,10 +139,7 @@ def table_text(predictions: Sequence, tags: Sequence[str]) -> str:
             scores = [", ".join(f"{t}={s:.3f}" for t, s in top)]
         body.append([r["id"], *([r.get("date") or "-"] if dated else []),
                      ", ".join(r["tags"]) or "-", *scores])
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *body)]
-    lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip()
-             for row in [header, *body]]
-    return "\n".join(lines) + "\n"
+    return plain_table(header, body) + "\n"
 
 
 # ---- files written by batch tagging: rendered a chunk at a time, joined at the end ----
