@@ -63,6 +63,24 @@ def test_article_text_is_shown_as_text_whatever_it_holds(tmp_path):
     assert "script-src 'self'" in r.headers["content-security-policy"]
 
 
+POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+          "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+
+
+def test_every_answer_carries_the_security_headers_once_refusals_too(tmp_path):
+    c, _ = client(tmp_path)
+    csrf = re.search(r'name="csrf" content="([^"]+)"', c.get("/").text).group(1)
+    answers = {"page": c.get("/"), "static": c.get("/static/label.js"),
+               "export": c.get("/export.csv"), "no csrf": c.post("/api/tab", json={}),
+               "not json": c.post("/api/tab", content=b"x", headers={"X-CSRF-Token": csrf}),
+               "other host": c.get("/", headers={"Host": "evil.example:8765"})}
+    assert [r.status_code for r in answers.values()] == [200, 200, 200, 403, 415, 400]
+    for name, r in answers.items():
+        for header, value in [("content-security-policy", POLICY), ("x-content-type-options",
+                              "nosniff"), ("referrer-policy", "no-referrer"), ("cache-control", "no-store")]:
+            assert r.headers.get_list(header) == [value], (name, header)
+
+
 def test_saving_needs_a_decision_and_evidence_for_each_tag(tmp_path):
     c, session = client(tmp_path)
     _, tab, csrf = page(c)

@@ -88,6 +88,21 @@ def test_search_keeps_the_best_cross_validated_setting(labelled_docs):
     assert model.metadata["cv"]["micro"]["f1"] == best["micro_f1"]
 
 
+def test_the_search_grid_is_parameter_grids_names_sorted_the_last_fastest():
+    from tagger.config import DEFAULT_SEARCH
+    from tagger.model.train import search_grid
+
+    grid = search_grid(Settings(seed=7), {"ngram_max": (2, 1), "C": (30.0, 10.0)})
+    assert [(s.C, s.ngram_max) for s in grid] == [(30.0, 2), (30.0, 1), (10.0, 2), (10.0, 1)]
+    assert {s.seed for s in grid} == {7} and search_grid(Settings(), None) == [Settings()]
+    full = search_grid(Settings(), DEFAULT_SEARCH)  # ties go to the first: the order is the model's
+    assert len(full) == 48 and len(set(full)) == 48
+    assert [(s.C, s.keyword_window, s.ngram_max, s.sentences) for s in full[:3]] == \
+        [(10.0, 0, 1, False), (10.0, 0, 1, True), (10.0, 0, 2, False)]
+    with pytest.raises(ValueError, match="non-empty"):
+        search_grid(Settings(), {"C": ()})
+
+
 def test_threshold_falls_back_when_a_tag_has_too_little_evidence():
     from tagger.model.thresholds import choose_thresholds
 

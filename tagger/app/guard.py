@@ -1,19 +1,38 @@
-"""What every request must show before the app acts on it.
+"""What every request must show before the app acts on it, and what every answer carries.
 
-- its Host header names this server (no DNS-rebinding page can reach it by another name:
-  Starlette's ``TrustedHostMiddleware``, below this one);
+- its Host header names this server (no DNS-rebinding page can reach it by another name);
 - the access token, when the server has one (always, beyond loopback): an
-  ``Authorization: Bearer`` header, or the cookie set when the page was opened with
-  ``?token=``;
-- for a request that changes anything (POST): the page's CSRF token in ``X-CSRF-Token``,
-  an ``Origin`` (when sent) of this server, and a JSON body of at most :data:`MAX_BODY`
-  bytes. A page of another site can neither read the CSRF token nor set that header.
+  ``Authorization: Bearer`` header, or the cookie (one per port) set when the page was
+  opened with ``?token=``;
+- for a request that changes anything (not GET or HEAD): the page's CSRF token in
+  ``X-CSRF-Token``, an ``Origin`` (when sent) of this server, a JSON body, of at most
+  :data:`MAX_BODY` bytes. A page of another site can neither read the CSRF token nor set
+  that header.
+- every answer, refusals included, carries a Content-Security-Policy (the page's scripts
+  and styles are its own files; nothing else runs or loads) and no-sniff, no-referrer and
+  no-store headers.
 
-The Host check is Starlette's ``TrustedHostMiddleware`` (added for both apps by
-:func:`tagger.app.web.guarded`; it parses ``[::1]:PORT`` since Starlette 1.x). The rest
-is written here because Starlette has no token, CSRF or security-header middleware: the
-checks are few, compare secrets in constant time, and each is tested
-(tests/test_label_app.py, tests/test_reliability_app.py).
+From libraries, added in this order by :func:`tagger.app.web.guarded`: the Host check is
+Starlette's ``TrustedHostMiddleware`` (it parses ``[::1]:PORT`` since Starlette 1.x); the
+headers are ``secure``'s ``SecureASGIMiddleware`` (outermost, so refusals carry them too;
+it replaces a header a route set rather than adding a second).
+
+Written here, by this rule: the token and CSRF checks stay ours while no well-kept package
+checks every state-changing request whatever it carries. Weighed for issue 24:
+``asgi-csrf`` 0.11 (datasette's) and ``starlette-csrf`` 3.0.0 (last released 2023) are
+double-submit cookies. asgi-csrf lets a POST through unchecked when it carries no cookie
+at all, or any ``Authorization: Bearer`` header (valid or not); both need a cookie of one
+name fixed when the app is made, which does not know its port (the Host header tells it
+per request), so two servers on one host (label and browse) would overwrite each other's
+token; both add itsdangerous, asgi-csrf python-multipart too, for form bodies the apps
+refuse. Ours: one secret per label database (a page outlives a server restart), in the
+page, required in a header on every POST, compared in constant time. The Origin and
+JSON-only checks are a few lines neither package makes. The body cap is :func:`body_bytes`, not Starlette's
+``RequestBodyLimitMiddleware`` (1.10): that one answers a body whose declared length is
+over the cap with its own plain-text 413, put in place of whatever the app answered, so
+the page could say only "the server answered 413"; ours refuses in the page's JSON,
+naming the limit. Each check is tested (tests/test_label_app.py,
+test_reliability_app.py, test_browse_app.py).
 """
 
 from __future__ import annotations
@@ -28,17 +47,23 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 
 from ..errors import DecisionError
 
+
 MAX_BODY = 256 * 2**10
 COOKIE = "tagger_token"  # and the port: a browser sends a host's cookies to every port, so
 # two pages served at once (label and another) would otherwise overwrite each other's token
-HEADERS = [  # the page's scripts and styles are its own files; nothing else runs or loads
-    (b"content-security-policy", b"default-src 'none'; script-src 'self'; style-src 'self'; "
-                                 b"img-src 'self'; connect-src 'self'; base-uri 'none'; "
-                                 b"form-action 'none'; frame-ancestors 'none'"),
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
-    (b"cache-control", b"no-store"),
-]
+
+
+def security_headers():
+    """The headers every answer carries, for ``secure``'s middleware (a well-kept package
+    whose builders name each CSP directive: a misspelt one fails here, where a browser would
+    ignore it)."""
+    from secure import CacheControl, ContentSecurityPolicy, ReferrerPolicy, Secure, XContentTypeOptions
+
+    csp = (ContentSecurityPolicy().default_src("'none'").script_src("'self'").style_src("'self'")
+           .img_src("'self'").connect_src("'self'").base_uri("'none'").form_action("'none'")
+           .frame_ancestors("'none'"))
+    return Secure(csp=csp, xcto=XContentTypeOptions(), referrer=ReferrerPolicy().no_referrer(),
+                  cache=CacheControl().no_store())
 
 
 def _same(a: str | None, b: str) -> bool:
@@ -46,7 +71,7 @@ def _same(a: str | None, b: str) -> bool:
 
 
 class Guard:
-    """ASGI middleware: refuses what fails the checks above, adds security headers."""
+    """ASGI middleware: refuses what fails the token, CSRF, Origin and JSON checks above."""
 
     def __init__(self, app, *, token: str | None, csrf: str):
         self.app, self.token, self.csrf = app, token, csrf
@@ -56,15 +81,7 @@ class Guard:
             return await self.app(scope, receive, send)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         refusal = self.refusal(scope, headers)
-
-        async def send_with_headers(message):
-            if message["type"] == "http.response.start":
-                message = {**message, "headers": [*message.get("headers", []), *HEADERS]}
-            await send(message)
-
-        if refusal is not None:
-            return await refusal(scope, receive, send_with_headers)
-        await self.app(scope, receive, send_with_headers)
+        await (refusal or self.app)(scope, receive, send)
 
     def refusal(self, scope, headers: dict):
         host = headers.get("host", "")

@@ -7,11 +7,12 @@ from importlib.resources import files
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
+from secure.middleware import SecureASGIMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .guard import Guard
+from .guard import Guard, security_headers
 
 LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
 
@@ -39,9 +40,11 @@ async def static(request: Request):
 
 def guarded(app: Starlette, *, token: str | None, csrf: str,
             allowed_hosts: tuple[str, ...]) -> Starlette:
-    """``app`` behind the host check and the :class:`~tagger.app.guard.Guard`."""
+    """``app`` behind the checks of :mod:`tagger.app.guard`, outermost last."""
     # a page reached by another name (DNS rebinding) is refused before anything runs
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts),
                        www_redirect=False)
-    app.add_middleware(Guard, token=token, csrf=csrf)  # outermost: its headers on every answer
+    app.add_middleware(Guard, token=token, csrf=csrf)
+    # outermost: its headers on every answer, the refusals above included
+    app.add_middleware(SecureASGIMiddleware, secure=security_headers())
     return app

@@ -5,6 +5,16 @@ when complete. Temporary names carry the writer's process id (``.NAME.tmp-PID-XX
 what a run killed with SIGKILL leaves behind is recognised, and removed, by the next write
 to the same path. Outputs get the permissions a new file would get under the umask (or keep
 those of the file they replace), not the 0600 of a temporary file.
+
+Why :class:`OutputLock` is ours and not ``filelock`` (weighed for issue 24 against
+filelock 4.3.2, which opens with ``O_NOFOLLOW`` since the CVE-2025-68146 fix): its
+``UnixFileLock`` refuses a planted symbolic link or directory, but takes a lock through a
+planted hard link to another file or on a FIFO, keeps the lock file after release (waiters
+share its inode) and records no holder pid outside its soft fallback, and importing it
+costs about 60 ms of every run's start-up. The lock here must refuse any lock file that
+is not a regular file with one name, checked on what was opened (``fstat``); name the
+holder's pid in the message; leave no lock file behind; never wait. Keep it unless a
+library does all four (tests/test_reliability_batch.py and test_reliability.py pin them).
 """
 
 from __future__ import annotations

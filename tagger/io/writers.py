@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Sequence
 
 from ..errors import InputError
+from ..text.tables import plain_table
 from . import parquetout, sqlitestore
 from .layout import Layout
 
@@ -128,10 +129,7 @@ def table_text(predictions: Sequence, docs: Sequence, layout: Layout) -> str:
             top = sorted(p.scores.items(), key=lambda kv: -kv[1])[:3]
             scores = [", ".join(f"{t}={s:.3f}" for t, s in top)]
         body.append([p.id, *([p.date or "-"] if dated else []), ", ".join(p.tags) or "-", *scores])
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *body)]
-    lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip()
-             for row in [header, *body]]
-    return "\n".join(lines) + "\n"
+    return plain_table(header, body) + "\n"
 
 
 # ---- files written by batch tagging: rendered a chunk at a time, joined at the end ----

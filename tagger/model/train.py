@@ -44,14 +44,16 @@ def fingerprint(docs: Iterable[Document], tags: Sequence[str]) -> str:
 
 
 def search_grid(base: Settings, search: dict | None) -> list[Settings]:
-    """Every combination of the searched values, on top of the base settings."""
-    import itertools
+    """Every combination of the searched values, on top of the base settings: those of
+    scikit-learn's ParameterGrid, in its order (names sorted, the last varying fastest), the
+    order candidates are scored in and ties broken by. Each value list must be a non-empty
+    sequence (a tuple or list)."""
+    # imported by sklearn.linear_model already, which every training run loads
+    from sklearn.model_selection import ParameterGrid
 
     if not search:
         return [base]
-    keys = sorted(search)
-    return [replace(base, **dict(zip(keys, combo)))
-            for combo in itertools.product(*(search[k] for k in keys))]
+    return [replace(base, **combo) for combo in ParameterGrid(search)]
 
 
 def train(docs: Sequence[Document], *, schema: TagSchema | None = None,

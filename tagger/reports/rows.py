@@ -8,6 +8,9 @@ import io
 import json
 from typing import Callable, Sequence
 
+from ..text.safe import terminal_safe
+from ..text.tables import plain_table
+
 ROW_FORMATS: dict[str, Callable[[Sequence[dict], Sequence[str]], str]] = {}
 
 
@@ -26,15 +29,20 @@ def _cell(value) -> str:
     return "" if value is None else str(value)
 
 
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 @row_format("table")
 def table(rows: Sequence[dict], columns: Sequence[str], width: int = 70) -> str:
-    """Aligned columns for a person; long cells are cut (the other formats keep them whole)."""
-    cells = [[_cell(r[c]).replace("\n", " ") for c in columns] for r in rows]
+    """Aligned columns for a person, numbers to the right; long cells are cut (the other
+    formats keep them whole), after a newline became a space and the cell terminal-safe."""
+    cells = [[terminal_safe(_cell(r[c]).replace("\n", " "), one_line=True) for c in columns]
+             for r in rows]
     cells = [[v if len(v) <= width else v[:width - 3] + "..." for v in row] for row in cells]
-    widths = [max([len(c), *(len(row[j]) for row in cells)]) for j, c in enumerate(columns)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip()]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in cells]
-    return "\n".join(lines) + "\n"
+    numbers = [j for j, c in enumerate(columns) if any(_number(r[c]) for r in rows)
+               and all(_number(r[c]) or r[c] is None for r in rows)]
+    return plain_table(columns, cells, right=numbers) + "\n"
 
 
 @row_format("json")

@@ -1,6 +1,9 @@
-"""Scores as a plain-text table for the terminal."""
+"""Scores as plain-text tables for the terminal; the columns are laid out by
+:func:`tagger.text.tables.plain_table` (tabulate), the numbers formatted here."""
 
 from __future__ import annotations
+
+from ..text.tables import plain_table
 
 
 def interval(m: dict, missing: str = "") -> str:
@@ -13,24 +16,19 @@ def interval(m: dict, missing: str = "") -> str:
 
 def format_table(result: dict) -> str:
     """A plain-text table of a score dict, one row per tag and the two averages."""
-    rows = [(tag, m) for tag, m in result["per_tag"].items()]
-    support = sum(m["support"] for _, m in rows)
-    width = max([len("macro avg"), *(len(t) for t, _ in rows)])
+    def row(name, m, support, ece=""):
+        return [name, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}",
+                interval(m), str(support), ece]
 
-    lines = [f"{'tag':<{width}}  precision  recall     f1  95% interval     support    ECE"]
-    for tag, m in rows:
-        ece = f"{m['ece']:6.3f}" if "ece" in m else ""
-        lines.append(f"{tag:<{width}}  {m['precision']:9.3f}  {m['recall']:6.3f}  {m['f1']:5.3f}"
-                     f"  {interval(m):<15s}  {m['support']:7d}  {ece}".rstrip())
-    lines.append("")
-    for avg in ("micro", "macro"):
-        m = result[avg]
-        lines.append(f"{avg + ' avg':<{width}}  {m['precision']:9.3f}  {m['recall']:6.3f}  "
-                     f"{m['f1']:5.3f}  {interval(m):<15s}  {support:7d}".rstrip())
+    rows = [row(tag, m, m["support"], f"{m['ece']:.3f}" if "ece" in m else "")
+            for tag, m in result["per_tag"].items()]
+    support = sum(m["support"] for m in result["per_tag"].values())
+    rows += [[], *(row(f"{avg} avg", result[avg], support) for avg in ("micro", "macro"))]
+    table = plain_table(["tag", "precision", "recall", "f1", "95% interval", "support", "ECE"],
+                        rows, right=(1, 2, 3, 5, 6))
     how = f"{result['cv_folds']}-fold cross-validation, " if result.get("cv_folds") else ""
-    lines.append(f"\n{result['n_docs']} labelled documents ({how}95% bootstrap intervals; "
-                 "ECE: expected calibration error)")
-    return "\n".join(lines)
+    return (f"{table}\n\n{result['n_docs']} labelled documents ({how}95% bootstrap intervals; "
+            "ECE: expected calibration error)")
 
 
 def documents_line(documents: dict | None) -> str:
@@ -52,17 +50,14 @@ def comparison_table(result: dict) -> str:
     tag and on average, each one's F1, the difference with its 95% paired interval and the
     share of resamples in which the new model scores higher."""
     d = result["difference"]
-    rows = [*d["per_tag_f1"].items(), ("", None), ("micro avg", d["micro_f1"]),
-            ("macro avg", d["macro_f1"])]
-    width = max(len(t) for t, _ in rows)
-    lines = [f"{'tag':<{width}}  new F1  old F1  new - old  95% interval      new higher in"]
-    for tag, m in rows:
-        if m is None:
-            lines.append("")
-            continue
-        lo, hi = m["ci95"]
-        lines.append(f"{tag:<{width}}  {m['new']:6.3f}  {m['old']:6.3f}  {m['difference']:+9.3f}  "
-                     f"{f'[{lo:+.3f}, {hi:+.3f}]':<16s}  {100 * m['new_better_share']:5.1f}% of resamples")
+    named = [*d["per_tag_f1"].items(), ("", None), ("micro avg", d["micro_f1"]),
+             ("macro avg", d["macro_f1"])]
+    rows = [[] if m is None else
+            [tag, f"{m['new']:.3f}", f"{m['old']:.3f}", f"{m['difference']:+.3f}",
+             f"[{m['ci95'][0]:+.3f}, {m['ci95'][1]:+.3f}]",
+             f"{100 * m['new_better_share']:.1f}% of resamples"] for tag, m in named]
+    lines = [plain_table(["tag", "new F1", "old F1", "new - old", "95% interval", "new higher in"],
+                         rows, right=(1, 2, 3))]
     t = result["training_documents"]
     seen = ", ".join(f"{k} model: {'not recorded' if t[k] is None else t[k]}" for k in ("new", "old"))
     lines.append(f"\n{result['n_docs']} labelled documents neither model was trained on: "
@@ -81,48 +76,41 @@ def by_table(result: dict) -> str:
     """One row per slice (year, quarter, month or source): documents, micro and macro F1
     with their 95% bootstrap intervals."""
     by = result["by"]
-    width = max([len(result["by_kind"]), *(len(k) for k in by)])
-    lines = [f"{result['by_kind']:<{width}}  documents  micro-F1  95% interval     "
-             "macro-F1  95% interval"]
-    def cell(m):
-        if m["f1"] is None:
-            return f"{'n/a':>8}  {'':15s}"
-        return f"{m['f1']:8.3f}  {interval(m)}"
 
-    for key, m in by.items():
-        lines.append(f"{key:<{width}}  {m['n_docs']:9d}  {cell(m['micro'])}  {cell(m['macro'])}".rstrip())
+    def cells(m):
+        return ["n/a", ""] if m["f1"] is None else [f"{m['f1']:.3f}", interval(m)]
+
+    rows = [[key, str(m["n_docs"]), *cells(m["micro"]), *cells(m["macro"])] for key, m in by.items()]
+    lines = [plain_table([result["by_kind"], "documents", "micro-F1", "95% interval", "macro-F1",
+                          "95% interval"], rows, right=(1, 2, 4))]
     if any(m["micro"]["f1"] is None for m in by.values()):
         lines.append("(n/a: no tag to find in that slice, and none given)")
     return "\n".join(lines)
 
 
 def _num(value) -> str:
-    return "  n/a" if value is None else f"{value:5.2f}"
+    return "n/a" if value is None else f"{value:.2f}"
 
 
 def agreement_text(result: dict) -> str:
     """Annotator counts, per-tag agreement tables and disagreements, for the terminal
     (from :func:`tagger.evaluation.agreement.agreement`)."""
-    lines = ["annotator            labelled  saved  skipped  undone  adjudicated"]
-    for name, c in result["annotators"].items():
-        lines.append(f"{name:<20} {c['labelled']:8d} {c['saved']:6d} {c['skipped']:8d} "
-                     f"{c['undone']:7d} {c['adjudicated']:12d}")
+    counts = ("labelled", "saved", "skipped", "undone", "adjudicated")
+    lines = [plain_table(["annotator", *counts],
+                         [[name, *(str(c[k]) for k in counts)] for name, c in result["annotators"].items()],
+                         right=range(1, 6))]
     if not result["annotators"]:
         lines.append("(no decisions yet)")
     tables = [(" vs ".join(p["annotators"]), p) for p in result["pairs"]]
     if len(tables) > 1 and result["pooled"]:
         tables.append(("all pairs pooled", result["pooled"]))
-    width = max([len("tag"), *(len(t) for t in result["tags"])])
     for title, part in tables:
         lines += ["", f"agreement, {title}, on {part['n_docs']} documents both labelled:",
-                  f"{'tag':<{width}}  kappa     F1  both  only 1st  only 2nd"]
-        for tag, m in part["per_tag"].items():
-            lines.append(f"{tag:<{width}}  {_num(m['kappa'])}  {_num(m['f1'])}  {m['both']:4d}  "
-                         f"{m['only_first']:8d}  {m['only_second']:8d}")
+                  _agreement_table(part["per_tag"], "only 1st", "only 2nd")]
     if not result["pairs"]:
         lines += ["", "no document labelled by two annotators yet: agreement needs overlap "
                       "(tagger label --overlap 0.1)"]
-    lines += _with_model_text(result.get("model") or {}, width)
+    lines += _with_model_text(result.get("model") or {})
     disputed = result["disagreements"]
     if disputed:
         done = sum(d["adjudicated"] for d in disputed)
@@ -134,31 +122,36 @@ def agreement_text(result: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _with_model_text(by: dict, width: int) -> list[str]:
+def _agreement_table(per_tag: dict, first: str, second: str) -> str:
+    """Per tag: kappa, F1 and the documents given it by both, by the first alone, by the
+    second alone."""
+    return plain_table(["tag", "kappa", "F1", "both", first, second],
+                       [[tag, _num(m["kappa"]), _num(m["f1"]), str(m["both"]), str(m["only_first"]),
+                         str(m["only_second"])] for tag, m in per_tag.items()], right=range(1, 6))
+
+
+def _with_model_text(by: dict) -> list[str]:
     """Per annotator: how much of their labelling accepted the model's proposal unchanged,
     and their agreement with its proposals per tag."""
     if not by:
         return []
     lines = ["", "the model's proposals, per annotator (share: of the tags they gave, those",
              "accepted unchanged; unrecorded: decisions from before this was recorded):",
-             "annotator            decisions  tags given  accepted  share  of proposals  unrecorded"]
-    for name, m in by.items():
-        lines.append(f"{name:<20} {m['decisions']:9d} {m['tags_given']:11d} {m['accepted']:9d}  "
-                     f"{_share(m['accepted_share'])}  {_share(m['proposals_accepted']):>12}  "
-                     f"{m['unrecorded']:10d}")
+             plain_table(["annotator", "decisions", "tags given", "accepted", "share", "of proposals",
+                          "unrecorded"],
+                         [[name, str(m["decisions"]), str(m["tags_given"]), str(m["accepted"]),
+                           _share(m["accepted_share"]), _share(m["proposals_accepted"]),
+                           str(m["unrecorded"])] for name, m in by.items()], right=range(1, 7))]
     for name, m in by.items():
         if m["per_tag"]:
             lines += ["", f"agreement, {name} vs the model's proposals, on {m['with_proposal']} "
-                          "decisions made with one shown:", f"{'tag':<{width}}  kappa     F1  both  only {name[:12]}  "
-                                        "only model"]
-            for tag, t in m["per_tag"].items():
-                lines.append(f"{tag:<{width}}  {_num(t['kappa'])}  {_num(t['f1'])}  {t['both']:4d}  "
-                             f"{t['only_first']:{6 + len(name[:12])}d}  {t['only_second']:10d}")
+                          "decisions made with one shown:",
+                      _agreement_table(m["per_tag"], f"only {name[:12]}", "only model")]
     return lines
 
 
 def _share(x) -> str:
-    return "  n/a" if x is None else f"{x:5.0%}"
+    return "n/a" if x is None else f"{x:.0%}"
 
 
 def model_summary(model, path) -> str:
@@ -175,17 +168,13 @@ def model_summary(model, path) -> str:
                  + (f" ({years})" if years else ""))
     cv = meta.get("cv") or {}
     per_tag = cv.get("per_tag", {})
-    width = max([len("macro avg"), *(len(t) for t in model.tags)])
-
-    lines += ["", f"{'tag':<{width}}  threshold  CV F1  95% interval     labels"]
-    for t, thr in zip(model.tags, model.thresholds):
-        m = per_tag.get(t, {})
-        f1 = f"{m['f1']:5.3f}" if "f1" in m else "  n/a"
-        lines.append(f"{t:<{width}}  {thr:9.3f}  {f1}  {interval(m):<15s}  "
-                     f"{meta.get('tag_counts', {}).get(t, 0):6d}".rstrip())
-    for avg in ("micro", "macro"):
-        if avg in cv:
-            lines.append(f"{avg + ' avg':<{width}}  {'':9}  {cv[avg]['f1']:5.3f}  {interval(cv[avg])}".rstrip())
+    rows = [[t, f"{thr:.3f}", f"{per_tag[t]['f1']:.3f}" if "f1" in per_tag.get(t, {}) else "n/a",
+             interval(per_tag.get(t, {})), str(meta.get("tag_counts", {}).get(t, 0))]
+            for t, thr in zip(model.tags, model.thresholds)]
+    rows += [[f"{avg} avg", "", f"{cv[avg]['f1']:.3f}", interval(cv[avg])]
+             for avg in ("micro", "macro") if avg in cv]
+    lines += ["", plain_table(["tag", "threshold", "CV F1", "95% interval", "labels"], rows,
+                              right=(1, 2, 4))]
     if cv:
         lines.append(f"(out-of-fold scores of {cv.get('folds')}-fold cross-validation on the "
                      "training labels; tagger evaluate --cv gives the unbiased estimate)")
