@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ..app.queues import queue_help
 from .commands import main
 from .options import handle_errors, max_doc_bytes_option, resolve_model, say
 from .serving import default_annotator, serve, serving_options
@@ -42,11 +43,7 @@ def _schema(tags_path, db, label_files, model):
                    "another database); importing the same labels again adds nothing.")
 @click.option("--annotator", "-a", default=default_annotator, show_default="your login name",
               help="Who is labelling (a page opened with ?annotator=NAME labels as NAME).")
-@click.option("--queue", "queue", default="order", show_default=True,
-              help="Which article comes next: 'order' (as in the data), 'random' (seeded), "
-                   "'suggest' (tagger suggest's mixed strategy, retrained as labels arrive), "
-                   "'review' (adjudicate disagreements), 'audit' (the labels tagger audit "
-                   "finds probably wrong), or a file of document ids, one a line.")
+@click.option("--queue", "queue", default="order", show_default=True, help=queue_help())
 @click.option("--relabel", is_flag=True,
               help="With a queue file: offer its articles even when already labelled, each "
                    "starting from your label in force, until you have decided each again.")
