@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass, field, fields
 
 from .errors import SettingsError
+from .registry import Registry
 
 
 @dataclass(frozen=True)
@@ -186,10 +187,12 @@ def settings_table() -> str:
 
 # How `--adapt-priors` estimates a batch's tag rates from the model's scores (see
 # tagger.model.priors; measured by benchmarks/priors.py).
-PRIOR_ESTIMATES = {
-    "em": "EM of Saerens, Latinne & Decaestecker (2002), repeated until the rates settle",
-    "mean": "the documents' mean score (one step of that EM: probabilistic classify-and-count)",
-}
+PRIOR_ESTIMATES: Registry = Registry("way to estimate tag rates", error=SettingsError)
+PRIOR_ESTIMATES.add(
+    "em", "em", help="EM of Saerens, Latinne & Decaestecker (2002), repeated until the rates settle")
+PRIOR_ESTIMATES.add(
+    "mean", "mean",
+    help="the documents' mean score (one step of that EM: probabilistic classify-and-count)")
 
 
 def available_cpus() -> int:

@@ -23,6 +23,7 @@ from typing import Any, Callable, Generic, Iterator, TypeVar
 from .errors import TaggerError
 
 T = TypeVar("T")
+_EVERY: "weakref.WeakSet[Registry]" = weakref.WeakSet()  # every registry made
 
 
 @dataclass(frozen=True)
@@ -40,18 +41,16 @@ class Registry(Generic[T]):
     """Values by name, in the order registered. ``kind`` names one entry in messages
     ("strategy"); ``error`` is the TaggerError an unknown name raises."""
 
-    _all: "weakref.WeakSet[Registry]" = weakref.WeakSet()
-
     def __init__(self, kind: str, *, error: Callable[[str], Exception] = TaggerError):
         self.kind = kind
         self.error = error
         self._entries: dict[str, Entry[T]] = {}
-        Registry._all.add(self)
+        _EVERY.add(self)
 
     @classmethod
     def every(cls) -> list["Registry"]:
         """Every registry made so far (the architecture test finds the CLI's choices in them)."""
-        return list(cls._all)
+        return list(_EVERY)
 
     def add(self, name: str, value: T, *, help: str = "", **info) -> T:
         """Register ``value`` under ``name``; a name registered twice is a mistake."""
@@ -59,6 +58,11 @@ class Registry(Generic[T]):
             raise ValueError(f"{self.kind} {name!r} is registered twice")
         self._entries[name] = Entry(name, value, help, info)
         return value
+
+    def unregister(self, name: str) -> None:
+        """Take ``name`` out (a test's or a plugin's entry that is done with)."""
+        self.entry(name)
+        del self._entries[name]
 
     def register(self, name: str, *, help: str = "", **info) -> Callable[[T], T]:
         """Decorator: register the function (or class) under ``name``."""
@@ -93,6 +97,10 @@ class Registry(Generic[T]):
     def lookup(self, name: str) -> T:
         """The value of ``name``; an unknown one raises ``error``, listing the names."""
         return self.entry(name).value
+
+    def values(self) -> list[T]:
+        """The values, in the order registered."""
+        return [e.value for e in self._entries.values()]
 
     def get(self, name: str, default=None):
         entry = self._entries.get(name)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ..app.keys import TAG_ORDERS
 from ..app.queues import queue_help
 from .commands import main
 from .options import handle_errors, max_doc_bytes_option, resolve_model, say
@@ -55,10 +56,10 @@ def _schema(tags_path, db, label_files, model):
                    "database's labels after this many new ones, and rank again.")
 @click.option("--overlap", type=click.FloatRange(0, 1), default=0.0, show_default=True,
               help="Share of articles sent to two annotators, to measure their agreement.")
-@click.option("--tag-order", type=click.Choice(["schema", "score"]), default="schema",
+@click.option("--tag-order", type=click.Choice(TAG_ORDERS.choices()), default="schema",
               show_default=True,
-              help="Order of the tags on the page, and so of their keys 1-9: the schema's, or "
-                   "the model's likeliest first for each article.")
+              help="Order of the tags on the page, and so of their keys 1-9 ("
+                   + TAG_ORDERS.help_text() + ").")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random queue.")
 @serving_options
 @max_doc_bytes_option
