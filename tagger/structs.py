@@ -32,6 +32,15 @@ def convert(value: Any, shape: type[T]) -> T:
         raise invalid(exc) from None
 
 
+def fits(value: Any, shape: Any) -> bool:
+    """Whether ``value`` converts to ``shape`` (a part checked alone, to name it)."""
+    try:
+        msgspec.convert(value, shape)
+    except msgspec.ValidationError:
+        return False
+    return True
+
+
 def invalid(exc: msgspec.ValidationError) -> Invalid:
     """Where a conversion failed, from msgspec's message ("... - at `$.tag[2].id`")."""
     text = str(exc)
