@@ -9,15 +9,18 @@ from typing import Any, TypeVar
 
 import msgspec
 
+from .errors import TaggerError
+
 T = TypeVar("T")
 
 _STEP = re.compile(r"\.([A-Za-z_]\w*)|\[(\d+|\.\.\.)\]")
 
 
-class Invalid(Exception):
+class Invalid(TaggerError):
     """A value that does not fit its Struct: ``at`` is the path to the bad part, keys and
     indices (``"..."`` for a mapping's key, which msgspec does not name), ending with the
-    field's name when a required one is missing; ``missing`` says that it is."""
+    field's name when a required one is missing; ``missing`` says that it is. Its callers
+    put it in the file's words (a TaggerError, so that it pickles like the others)."""
 
     def __init__(self, at: tuple, missing: bool, detail: str):
         super().__init__(detail)
