@@ -100,13 +100,12 @@ def parse_record(record, max_doc_bytes: int = MAX_DOC_BYTES) -> Document | Skipp
     """A Document from a raw record, or a Skipped saying why it cannot be read."""
     if isinstance(record, (Document, Skipped)):
         return record
-    path = Path(record[1])
     try:
         return readers.parse_raw(record, max_doc_bytes)
     except InputError as exc:
-        return _skipped(exc, path)
+        return _skipped(exc, Path(record[1]))
     except OSError as exc:
-        return _skipped(_io_error(path, exc), path)
+        return _skipped(_io_error(record[1], exc), Path(record[1]))
 
 
 def iter_documents_lenient(paths: Iterable[str | Path], *, max_doc_bytes: int = MAX_DOC_BYTES
