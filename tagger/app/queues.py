@@ -11,7 +11,7 @@ Imported by the CLI at start-up for its help: what a queue needs is imported ins
 
 from __future__ import annotations
 
-from ..errors import DecisionError
+from ..errors import DecisionError, ModelError
 from ..registry import Registry
 
 QUEUES: Registry = Registry("queue", error=DecisionError)
@@ -33,7 +33,6 @@ def _shuffled(session) -> None:
 @QUEUES.register("suggest", help="tagger suggest's mixed strategy, retrained as labels arrive",
                  adjudicates=False, disputed=False)
 def _suggested(session) -> None:
-    from ..errors import ModelError
     from .refresh import Refresher
 
     if session.model is None:
