@@ -10,8 +10,13 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass, field, fields
+from typing import Annotated, Literal
+
+import msgspec
 
 from .errors import SettingsError
+from .registry import Registry
+from .structs import Invalid, convert, fits
 
 
 @dataclass(frozen=True)
@@ -135,14 +140,15 @@ class Settings:
 
     @classmethod
     def from_dict(cls, values: dict) -> "Settings":
-        """Settings from a mapping (a model file's), refusing unknown names."""
+        """Settings from a mapping (a model file's), refusing unknown names: checked by
+        :data:`SAVED_SETTINGS`, made from the declarations above."""
         if not isinstance(values, dict):
             raise SettingsError("settings must be a mapping of names to values")
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(str(k) for k in values if k not in known)
-        if unknown:
-            raise SettingsError(f"unknown setting {unknown[0]!r}")
-        return cls(**values)
+        try:
+            checked = convert(values, SAVED_SETTINGS)
+        except Invalid:
+            raise _mistake(cls, values) from None
+        return cls(**{name: getattr(checked, name) for name in values})
 
     @classmethod
     def from_saved(cls, values: dict) -> "Settings":
@@ -152,6 +158,42 @@ class Settings:
             raise SettingsError("settings must be a mapping of names to values")
         absent = {f.name: f.metadata["absent"] for f in fields(cls)}
         return cls.from_dict({**absent, **values})
+
+
+def _shape(bound: Bound):
+    """A setting's bound as a msgspec type: its choices, or its kind within its range."""
+    if bound.choices is not None:
+        return Literal[bound.choices]
+    limits = {} if bound.lo is None else {"gt" if bound.lo_open else "ge": bound.lo}
+    limits.update({} if bound.hi is None else {"le": bound.hi})
+    return Annotated[bound.kind, msgspec.Meta(**limits)] if limits else bound.kind
+
+
+# Settings as a model file gives them: each field's type and range from its bound, no
+# other names.
+SAVED_SETTINGS = msgspec.defstruct(
+    "SavedSettings", [(f.name, _shape(f.metadata["bound"]), f.default) for f in fields(Settings)],
+    kw_only=True, forbid_unknown_fields=True)
+
+
+def _mistake(cls, values: dict) -> SettingsError:
+    """Why ``values`` did not fit, as the declarations say it: the first unknown name, else
+    the first setting (in their order) outside its bound."""
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(str(k) for k in values if k not in known)
+    if unknown:
+        return SettingsError(f"unknown setting {unknown[0]!r}")
+    for f in fields(cls):
+        if f.name in values:
+            bound = f.metadata["bound"]
+            try:
+                bound.check(f.name, values[f.name])
+            except SettingsError as exc:
+                return exc
+            if not fits(values[f.name], _shape(bound)):  # the bound let pass what msgspec did not
+                return SettingsError(f"setting {f.name!r} must be {bound.describe()} "
+                                     f"(got {values[f.name]!r})")
+    return SettingsError("settings must be a mapping of names to values")
 
 
 # What `tagger train` (and tagger.train) search by default: every combination is
@@ -186,10 +228,12 @@ def settings_table() -> str:
 
 # How `--adapt-priors` estimates a batch's tag rates from the model's scores (see
 # tagger.model.priors; measured by benchmarks/priors.py).
-PRIOR_ESTIMATES = {
-    "em": "EM of Saerens, Latinne & Decaestecker (2002), repeated until the rates settle",
-    "mean": "the documents' mean score (one step of that EM: probabilistic classify-and-count)",
-}
+PRIOR_ESTIMATES: Registry = Registry("way to estimate tag rates", error=SettingsError)
+PRIOR_ESTIMATES.add(
+    "em", "em", help="EM of Saerens, Latinne & Decaestecker (2002), repeated until the rates settle")
+PRIOR_ESTIMATES.add(
+    "mean", "mean",
+    help="the documents' mean score (one step of that EM: probabilistic classify-and-count)")
 
 
 def available_cpus() -> int:

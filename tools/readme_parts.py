@@ -45,7 +45,8 @@ def input_formats() -> str:
 
     rows = ["| input | documents |", "|---|---|",
             "| directory | every file below it with one of the suffixes below, in name order |"]
-    rows += [f"| {', '.join(f'`{s}`' for s in r.suffixes)} | {r.holds} |" for r in READERS.values()]
+    rows += READERS.markdown_rows(lambda e: ", ".join(f"`{s}`" for s in e.value.suffixes),
+                                  lambda e: e.value.holds)
     rows.append("| `-` | standard input, one document with id `stdin` (`predict` only) |")
     return "\n".join(rows) + "\n"
 

@@ -5,6 +5,18 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from ..errors import DecisionError
+from ..registry import Registry
+
+# The orders of the tags on the page, and so of their keys 1-9, by name: each
+# (listed, scores) -> listed in that order, where listed holds (index, Tag) in the schema's
+# order and scores the model's {tag: probability} (empty without a model).
+TAG_ORDERS: Registry = Registry("tag order", error=DecisionError)
+TAG_ORDERS.add("schema", lambda listed, scores: listed, help="the schema's")
+TAG_ORDERS.add("score", lambda listed, scores: (sorted(listed, key=lambda kt: -scores[kt[1].id])
+                                                if scores else listed),
+               help="the model's likeliest first for each article")
+
 
 @dataclass(frozen=True)
 class Key:

@@ -6,6 +6,7 @@ import hashlib
 from pathlib import Path
 
 from ..errors import InputError
+from .queues import QUEUES
 
 
 def model_fingerprint(directory: str | Path) -> str:
@@ -27,8 +28,8 @@ def read_queue_file(path: str | Path, known: set[str]) -> list[str]:
 
     path = Path(path)
     if not path.is_file():
-        raise InputError(path, "does not exist (a queue is 'order', 'random', 'suggest', "
-                               "'review', 'audit' or a file of document ids)")
+        named = ", ".join(f"'{q}'" for q in QUEUES)
+        raise InputError(path, f"does not exist (a queue is {named} or a file of document ids)")
     lines = read_text_file(path, 64 * 2**20).splitlines()
     first = next((line for line in lines if line.strip()), "")
     if first.lstrip().startswith("{"):

@@ -19,12 +19,10 @@ from ..io.schema import TagSchema
 from .checks import checked_evidence, checked_skip, checked_tags
 from .queuefile import model_fingerprint, read_queue_file  # noqa: F401 (the CLI's import)
 from .ledger import Ledger
+from .queues import QUEUES
 from .recall import Recall
 from .tabs import check_held
 from .views import document_view, keyword_patterns, proposal
-
-QUEUES = ("order", "random", "suggest", "review", "audit")  # or a file of ids
-
 
 @dataclass
 class Session:
@@ -60,63 +58,31 @@ class Session:
         if self.model is not None and list(self.model.tags) != self.schema.ids:
             raise ModelError(f"the model's tags ({', '.join(self.model.tags)}) are not the "
                              f"schema's ({', '.join(self.schema.ids)})")
-        ids = [d.id for d in self.docs]
         self._keywords = keyword_patterns(self.schema)
         if self.relabel and self.queue in QUEUES:
             raise DecisionError("relabelling offers the articles of a queue file (a file of "
                                 f"document ids), not the {self.queue!r} queue")
-        if self.queue == "order" or self.queue == "review":
-            self.order = ids
-        elif self.queue == "random":
-            self.order = ids[:]
-            random.Random(self.seed).shuffle(self.order)
-        elif self.queue == "suggest":
-            if self.model is None:
-                raise ModelError("the 'suggest' queue orders articles by a model's scores, "
-                                 "and no model was given")
-            from .refresh import Refresher
-
-            self.refresher = Refresher(self.db, self.docs, self.schema, self.model,
-                                       every=self.retrain_every, seed=self.seed,
-                                       tags=self.suggest_tags)
-        elif self.queue == "audit":
-            self.order, self.suspects = self._audit()
-        else:
-            self.order = read_queue_file(self.queue, set(ids))
+        if self.queue in QUEUES:
+            QUEUES.lookup(self.queue)(self)
+        else:  # a file of document ids
+            self.order = read_queue_file(self.queue, set(self.by_id))
 
     @property
     def reviewing(self) -> bool:
         """Review and audit store adjudications: a label that wins over those before it."""
-        return self.queue in ("review", "audit")
+        return self.queue in QUEUES and QUEUES.entry(self.queue).info["adjudicates"]
 
     @property
     def origin(self) -> str:
         """What the decisions of this session are marked with."""
         return self.queue if self.reviewing else "relabel" if self.relabel else "label"
 
-    def _audit(self) -> tuple[list[str], dict]:
-        """The labels in the database most likely wrong (:func:`tagger.evaluation.audit`),
-        trained with the model's settings (else the defaults), no search."""
-        from dataclasses import replace
-
-        from ..evaluation.audit import audit
-        from ..io.labelsets import resolve
-
-        labels = resolve(self.db).labels
-        docs = [replace(d, tags=labels.get(d.id)) for d in self.docs]
-        found = audit(docs, schema=self.schema, k=None,
-                      settings=self.model.settings if self.model is not None else None)
-        by_doc: dict[str, list] = {}
-        for s in found:
-            by_doc.setdefault(s.id, []).append(s.to_dict())
-        return list(by_doc), by_doc
-
     def queue_order(self, con=None) -> list[str]:
         """The queue's documents in order (``con``: a connection the caller holds, used
         instead of opening another)."""
         if self.refresher is not None:
             return self.refresher.order
-        if self.queue == "review":
+        if self.queue in QUEUES and QUEUES.entry(self.queue).info["disputed"]:
             own = con is None
             con = self.db.connect() if own else con
             try:

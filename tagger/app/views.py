@@ -8,6 +8,7 @@ import re
 from ..io.records import Document
 from ..io.schema import TagSchema
 from ..text.sentences import sentence_spans
+from .keys import TAG_ORDERS
 
 MAX_KEYS = 9  # tags 1-9 have a key each
 MAX_KEYWORD_SPANS = 300  # highlighted keyword spans per tag in one article
@@ -61,9 +62,7 @@ def document_view(doc: Document, schema: TagSchema, model, patterns: dict,
         scores = pred.scores
         above = set(pred.tags)
         best = {t: (e["start"], e["end"]) for t, e in pred.evidence.items()}
-    listed = list(enumerate(schema.tags))
-    if tag_order == "score" and scores:
-        listed.sort(key=lambda kt: -scores[kt[1].id])
+    listed = TAG_ORDERS.lookup(tag_order)(list(enumerate(schema.tags)), scores)
     tags = []
     for n, (k, tag) in enumerate(listed):
         tags.append({"id": tag.id, "key": str(n + 1) if n < MAX_KEYS else "",

@@ -24,7 +24,7 @@ from .options import (data_files, data_options, handle_errors, load_data, model_
               help="Also write a self-contained HTML report (plots, worst errors) to this file.")
 @click.option("--cv", type=click.IntRange(2, 50),
               help="Cross-validate K folds on the labels instead of scoring a saved model.")
-@click.option("--by", type=click.Choice(SLICINGS),
+@click.option("--by", type=click.Choice(SLICINGS.choices()),
               help="Also score each year, quarter, month or source (outlet) on its own.")
 @click.option("--against", type=click.Path(file_okay=False),
               help="Compare --model (the new one) with this model (the old one) on the same "

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from ..app.keys import TAG_ORDERS
+from ..app.queues import queue_help
 from .commands import main
 from .options import handle_errors, max_doc_bytes_option, resolve_model, say
 from .serving import default_annotator, serve, serving_options
@@ -42,11 +44,7 @@ def _schema(tags_path, db, label_files, model):
                    "another database); importing the same labels again adds nothing.")
 @click.option("--annotator", "-a", default=default_annotator, show_default="your login name",
               help="Who is labelling (a page opened with ?annotator=NAME labels as NAME).")
-@click.option("--queue", "queue", default="order", show_default=True,
-              help="Which article comes next: 'order' (as in the data), 'random' (seeded), "
-                   "'suggest' (tagger suggest's mixed strategy, retrained as labels arrive), "
-                   "'review' (adjudicate disagreements), 'audit' (the labels tagger audit "
-                   "finds probably wrong), or a file of document ids, one a line.")
+@click.option("--queue", "queue", default="order", show_default=True, help=queue_help())
 @click.option("--relabel", is_flag=True,
               help="With a queue file: offer its articles even when already labelled, each "
                    "starting from your label in force, until you have decided each again.")
@@ -58,10 +56,10 @@ def _schema(tags_path, db, label_files, model):
                    "database's labels after this many new ones, and rank again.")
 @click.option("--overlap", type=click.FloatRange(0, 1), default=0.0, show_default=True,
               help="Share of articles sent to two annotators, to measure their agreement.")
-@click.option("--tag-order", type=click.Choice(["schema", "score"]), default="schema",
+@click.option("--tag-order", type=click.Choice(TAG_ORDERS.choices()), default="schema",
               show_default=True,
-              help="Order of the tags on the page, and so of their keys 1-9: the schema's, or "
-                   "the model's likeliest first for each article.")
+              help="Order of the tags on the page, and so of their keys 1-9 ("
+                   + TAG_ORDERS.help_text() + ").")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random queue.")
 @serving_options
 @max_doc_bytes_option

@@ -54,8 +54,8 @@ def keep_option(f):
 def adapt_priors_option(f):
     from ..config import PRIOR_ESTIMATES
 
-    ways = "; ".join(f"{k}: {v}" for k, v in PRIOR_ESTIMATES.items())
-    return click.option("--adapt-priors", type=click.Choice(list(PRIOR_ESTIMATES)), default=None,
+    ways = PRIOR_ESTIMATES.help_text()
+    return click.option("--adapt-priors", type=click.Choice(PRIOR_ESTIMATES.choices()), default=None,
                         help="Estimate each tag's rate among these documents from the model's "
                              "own scores (no labels) and adjust the scores to it before the "
                              f"thresholds ({ways}). The rates go to standard error (tag: also "

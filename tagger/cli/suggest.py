@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import click
 
+from ..evaluation.suggest import STRATEGIES
 from .commands import main
 from .options import (data_options, handle_errors, load_data, model_option, resolve_model,
                       say, schema_path, settings_from, settings_options)
@@ -43,11 +44,8 @@ def _emit(rows, columns, fmt, out):
 @data_options
 @click.option("-n", "n", type=click.IntRange(1, 100_000), default=50, show_default=True,
               help="How many articles to suggest.")
-@click.option("--strategy", "-s", type=click.Choice(["mixed", "uncertain", "random", "cold"]),
-              default="mixed", show_default=True,
-              help="uncertain: nearest a tag's threshold, tags taking turns; mixed: the same "
-                   "with every fifth pick random; random; cold: no model, the schema's "
-                   "keywords, then diversity.")
+@click.option("--strategy", "-s", type=click.Choice(STRATEGIES.choices()),
+              default="mixed", show_default=True, help=STRATEGIES.help_text() + ".")
 @click.option("--tag", "-t", "focus", multiple=True,
               help="Spend the picks on this tag only, where the model is weakest, say "
                    "(repeatable) [default: every tag, taking turns].")
@@ -74,7 +72,8 @@ def suggest(model, data, label_files, tags_path, max_doc_bytes, n, strategy, foc
     from ..model.persist import load_model
 
     _check_out(out, data, label_files)
-    loaded = None if strategy == "cold" else load_model(resolve_model(model))
+    uses_model = STRATEGIES.entry(strategy).info["model"] != "unused"
+    loaded = load_model(resolve_model(model)) if uses_model else None
     tags_path = schema_path(tags_path, label_files, quiet=True)
     docs, schema = load_data(data, label_files, tags_path, max_doc_bytes,
                              known_tags=loaded.tags if loaded else None)

@@ -2,32 +2,35 @@
 
 from __future__ import annotations
 
-SLICINGS = ("year", "quarter", "month", "source")
+from ..errors import TaggerError
+from ..registry import Registry
+
 UNDATED = "undated"
 NO_SOURCE = "(no source)"
+
+# The slicings, by name: each (date, outlet) -> the slice a document falls in. ``dated``:
+# a document with no date falls in the slice UNDATED.
+SLICINGS: Registry = Registry("slicing", error=TaggerError)
+SLICINGS.add("year", lambda date, outlet: date[:4], help="2024", dated=True)
+SLICINGS.add("quarter", lambda date, outlet: f"{date[:4]}-Q{(int(date[5:7]) - 1) // 3 + 1}",
+             help="2024-Q3", dated=True)
+SLICINGS.add("month", lambda date, outlet: date[:7], help="2024-07", dated=True)
+SLICINGS.add("source", lambda date, outlet: outlet or NO_SOURCE, help="the outlet",
+             dated=False)
 
 
 def check_slicing(kind: str | None) -> None:
     """Refuse an unknown slicing before any work is done (None: no slicing)."""
-    if kind is not None and kind not in SLICINGS:
-        from ..errors import TaggerError
-
-        raise TaggerError(f"unknown slicing {kind!r} (use {', '.join(SLICINGS)})")
+    if kind is not None:
+        SLICINGS.entry(kind)
 
 
 def slice_key(kind: str, date: str, outlet: str) -> str:
     """The slice a document falls in: ``2024``, ``2024-Q3``, ``2024-07`` or its outlet."""
-    if kind == "source":
-        return outlet or NO_SOURCE
-    if not date:
+    entry = SLICINGS.entry(kind)
+    if entry.info["dated"] and not date:
         return UNDATED
-    if kind == "year":
-        return date[:4]
-    if kind == "quarter":
-        return f"{date[:4]}-Q{(int(date[5:7]) - 1) // 3 + 1}"
-    if kind == "month":
-        return date[:7]
-    raise ValueError(f"unknown slicing {kind!r} (use {', '.join(SLICINGS)})")
+    return entry.value(date, outlet)
 
 
 def by_slice(ev, kind: str, *, n_boot: int | None = None) -> dict:

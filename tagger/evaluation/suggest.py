@@ -20,16 +20,22 @@ is above :data:`NEAR_DUPLICATE` is passed over.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Sequence
-
-import numpy as np
+from typing import TYPE_CHECKING, Sequence
 
 from ..errors import ModelError
-from ..io.records import Document
-from ..io.schema import TagSchema
-from ..model.drift import threshold_gap
+from ..registry import Registry
 
-STRATEGIES = ("mixed", "uncertain", "random", "cold")
+if TYPE_CHECKING:
+    from ..io.records import Document
+    from ..io.schema import TagSchema
+
+# numpy and the model are imported where they are used: the CLI imports this module at
+# start-up for its list of strategies, and `tagger --help` should not wait for numpy.
+
+# The strategies, by name: each a function (batch, n, tags) -> picks. ``model``: whether it
+# needs a model ("needed"), ranks without one but shows its scores ("optional"), or ignores
+# it ("unused"); ``focus``: whether its picks can be spent on chosen tags.
+STRATEGIES: Registry = Registry("strategy", error=ModelError)
 NEAR_DUPLICATE = 0.5   # TF-IDF cosine (word unigrams and bigrams, IDF from the pool)
 RANDOM_EVERY = 5       # mixed: picks 5, 10, 15, ... are random (a fifth)
 UNCERTAIN_LOGIT = 1.0  # a tag within this many logits of its threshold is "uncertain"
@@ -51,6 +57,7 @@ class Pick:
 
 
 def pool_vectors(docs: Sequence[Document]):
+    import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     from ..text.tokens import TOKEN_PATTERN
@@ -92,55 +99,60 @@ def suggest(pool: Sequence[Document], *, model=None, n: int = 50, strategy: str 
     ``vectors``: the pool's L2-normalised TF-IDF rows, when the caller keeps them (a
     labelling loop asks again and again of one pool); by default made here. ``tags``: spend
     the picks on these tags only (all of them by default)."""
-    _check_request(strategy, model, schema, tags)
+    entry = _check_request(strategy, model, schema, tags)
     pool = list(pool)
     if not pool or n < 1:
         return []
     X = pool_vectors(pool) if vectors is None else vectors
     picker = _Picker(X, near_duplicate)
-    if strategy == "cold":
-        return _cold(pool, schema, picker, n, X, tags)
-    batch = _Batch(pool, picker, model, seed)
-    if strategy == "random":
-        while len(batch.out) < n and batch.random_pick():
-            pass
-        return batch.out
-    return _by_turns(batch, n, tags, mixed=strategy == "mixed")
+    if entry.info["model"] == "unused":
+        return entry.value(_Batch(pool, picker, None, seed, draw=False, X=X, schema=schema),
+                           n, tags)
+    return entry.value(_Batch(pool, picker, model, seed, X=X, schema=schema), n, tags)
 
 
 def _check_request(strategy: str, model, schema: TagSchema | None,
-                   tags: Sequence[str] | None) -> None:
-    """Refuse a strategy unknown, without what it needs, or focused on unknown tags."""
-    if strategy not in STRATEGIES:
-        raise ModelError(f"unknown strategy {strategy!r} (use {', '.join(STRATEGIES)})")
-    if strategy in ("mixed", "uncertain") and model is None:
+                   tags: Sequence[str] | None):
+    """The strategy's entry; refuses one unknown, without what it needs, or focused on
+    unknown tags."""
+    entry = STRATEGIES.entry(strategy)
+    if entry.info["model"] == "needed" and model is None:
         raise ModelError(f"the {strategy!r} strategy ranks by a model's scores, and no model "
                          "was given")
-    if tags and strategy == "random":
-        raise ModelError("random picks are drawn without regard to tags: focusing on tags "
-                         "needs the uncertain, mixed or cold strategy")
+    if tags and not entry.info["focus"]:
+        focused = STRATEGIES.names(focus=True)
+        raise ModelError(f"{strategy} picks are drawn without regard to tags: focusing on "
+                         f"tags needs the {', '.join(focused[:-1])} or {focused[-1]} strategy")
     if tags:
-        known = list(model.tags) if strategy != "cold" else (schema.ids if schema else [])
+        known = (list(model.tags) if entry.info["model"] != "unused"
+                 else (schema.ids if schema else []))
         unknown = [t for t in tags if t not in known]
         if unknown:
             raise ModelError(f"unknown tag {unknown[0]!r} (known: {', '.join(known)})")
+    return entry
 
 
 class _Batch:
     """One batch being picked: the pool, its picker, the model's scores (when there is a
     model), the seeded draws, and the picks so far (``out``)."""
 
-    def __init__(self, pool: list[Document], picker: _Picker, model, seed: int):
+    def __init__(self, pool: list[Document], picker: _Picker, model, seed: int, *,
+                 draw: bool = True, X=None, schema: TagSchema | None = None):
+        import numpy as np
+
         self.pool, self.picker, self.model = pool, picker, model
+        self.X, self.schema = X, schema  # the pool's vectors, the tag schema (for cold)
         self.rng = np.random.default_rng(seed)
-        # drawn first, whatever the strategy: the tag turns' draw comes after it
-        self.random_order = iter(self.rng.permutation(len(pool)).tolist())
+        # drawn first, whatever the strategy (but cold): the tag turns' draw comes after it
+        self.random_order = iter(self.rng.permutation(len(pool)).tolist() if draw else ())
         self.proba = (model.predict_proba([d.content for d in pool]) if model is not None
                       else None)
         self.out: list[Pick] = []
 
     def scores(self, i: int) -> dict:
         """The article's tags near their thresholds, with their probabilities."""
+        from ..model.drift import threshold_gap
+
         if self.proba is None:
             return {}
         gap = threshold_gap(self.proba[i], self.model.thresholds)
@@ -161,9 +173,32 @@ class _Batch:
         return False
 
 
+@STRATEGIES.register("mixed", help="as uncertain, with every fifth pick random",
+                     model="needed", focus=True)
+def _mixed(batch: _Batch, n: int, tags: Sequence[str] | None) -> list[Pick]:
+    return _by_turns(batch, n, tags, mixed=True)
+
+
+@STRATEGIES.register("uncertain", help="nearest a tag's threshold, tags taking turns",
+                     model="needed", focus=True)
+def _uncertain(batch: _Batch, n: int, tags: Sequence[str] | None) -> list[Pick]:
+    return _by_turns(batch, n, tags, mixed=False)
+
+
+@STRATEGIES.register("random", model="optional", focus=False)
+def _random(batch: _Batch, n: int, tags: Sequence[str] | None) -> list[Pick]:
+    while len(batch.out) < n and batch.random_pick():
+        pass
+    return batch.out
+
+
 def _by_turns(batch: _Batch, n: int, tags: Sequence[str] | None, *, mixed: bool) -> list[Pick]:
     """``uncertain`` (and ``mixed``, every :data:`RANDOM_EVERY`-th pick random): tags take
     turns, each giving its article nearest its threshold not picked yet."""
+    import numpy as np
+
+    from ..model.drift import threshold_gap
+
     model, proba = batch.model, batch.proba
     gap = threshold_gap(proba, model.thresholds)
     # The first turn goes to a tag drawn with the seed: with fewer picks than tags, a fixed
@@ -190,13 +225,18 @@ def _by_turns(batch: _Batch, n: int, tags: Sequence[str] | None, *, mixed: bool)
     return batch.out
 
 
-def _cold(pool, schema, picker: _Picker, n: int, X, tags=None) -> list[Pick]:
+@STRATEGIES.register("cold", help="no model, the schema's keywords, then diversity",
+                     model="unused", focus=True)
+def _cold(batch: _Batch, n: int, tags: Sequence[str] | None) -> list[Pick]:
     """Keyword mentions per tag, tags taking turns; then the least similar to the picks."""
+    import numpy as np
+
     from ..config import Settings
     from ..model.core import make_lexicon
     from ..model.features import keyword_lists
     from ..text.tokens import tokenize
 
+    pool, schema, picker, X = batch.pool, batch.schema, batch.picker, batch.X
     if schema is None or not any(t.keywords for t in schema.tags):
         raise ModelError("the 'cold' strategy needs a tag schema with keywords")
     keywords = keyword_lists(schema, schema.ids)

@@ -12,8 +12,8 @@ from typing import Iterable, Iterator
 
 from ..errors import DuplicateError, InputError
 from . import readers
-from .readers import jsonl_document, jsonl_lines, read_file, read_txt
-from .records import MAX_DOC_BYTES, STDIN, Document, Skipped, too_large
+from .readers import read_file
+from .records import MAX_DOC_BYTES, STDIN, Document, Skipped
 
 
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
@@ -79,31 +79,18 @@ def raw_records(paths: Iterable[str | Path], max_doc_bytes: int = MAX_DOC_BYTES,
                 keep=()) -> Iterator:
     """Cheap, unparsed records behind the paths, for :func:`parse_record` to finish.
 
-    A JSONL line or a .txt file is passed on unread, so the costly part (decoding and
-    parsing) can run in whichever process tags it. CSV and Parquet files are parsed here,
-    streamed, and their rows passed on as documents, or as a Skipped for each bad row.
-    Missing paths still raise: that is a mistake in the command, not in a document.
+    A record of a format its reader reads lazily (a JSONL line, a .txt or .html file) is
+    passed on unread, so the costly part (decoding and parsing) can run in whichever
+    process tags it; the other formats (CSV, Parquet) are parsed here, streamed, and their
+    rows passed on as documents. A bad record is passed on as a Skipped. Missing paths
+    still raise: that is a mistake in the command, not in a document.
     """
     for path in expand_paths(paths):
         if str(path) == STDIN:
             raise InputError(STDIN, "standard input holds one document, not a stream of them")
-        kind = readers.by_suffix(path.suffix).name
         try:
-            if kind == "jsonl":  # lines are parsed where they are tagged
-                seen_any = False
-                for lineno, raw in jsonl_lines(path, max_doc_bytes):
-                    seen_any = True
-                    if raw is None:
-                        yield _skipped(InputError(path, too_large(max_doc_bytes), line=lineno), path)
-                    else:
-                        yield ("jsonl", str(path), lineno, raw)
-                if not seen_any:
-                    yield Skipped(id=path.stem, source=str(path), reason="is empty")
-            elif kind == "txt":  # read where it is tagged
-                yield ("txt", str(path))
-            else:
-                for item in read_file(path, max_doc_bytes, keep):
-                    yield _skipped(item, path) if isinstance(item, InputError) else item
+            for item in readers.raw_records(path, max_doc_bytes, keep):
+                yield _skipped(item, path) if isinstance(item, InputError) else item
         except InputError as exc:
             yield _skipped(exc, path)
         except OSError as exc:
@@ -114,19 +101,12 @@ def parse_record(record, max_doc_bytes: int = MAX_DOC_BYTES, keep=()) -> Documen
     """A Document from a raw record, or a Skipped saying why it cannot be read."""
     if isinstance(record, (Document, Skipped)):
         return record
-    if record[0] == "txt":
-        path = Path(record[1])
-        try:
-            return next(read_txt(path, max_doc_bytes))
-        except InputError as exc:
-            return _skipped(exc, path)
-        except OSError as exc:
-            return _skipped(_io_error(path, exc), path)
-    _, path, lineno, raw = record
     try:
-        return jsonl_document(raw, path, lineno, max_doc_bytes, keep)
+        return readers.parse_raw(record, max_doc_bytes, keep)
     except InputError as exc:
-        return _skipped(exc, Path(path))
+        return _skipped(exc, Path(record[1]))
+    except OSError as exc:
+        return _skipped(_io_error(record[1], exc), Path(record[1]))
 
 
 def iter_documents_lenient(paths: Iterable[str | Path], *, max_doc_bytes: int = MAX_DOC_BYTES

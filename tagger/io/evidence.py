@@ -18,9 +18,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Annotated, Literal, Sequence
+
+import msgspec
 
 from ..errors import LabelError
+from ..structs import Invalid, convert, fits
 from .decoding import read_text_file
 
 EVIDENCE_CAP = 256 * 2**20  # bytes of one label file
@@ -36,10 +39,60 @@ class LabelRows:
     evidence_lines: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
-def _strings(value, what: str, path: Path, line: int) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise LabelError(path, f"{what} must be a list of non-empty strings", line=line)
-    return tuple(value)
+# The two shapes of a line, declared (keys not named here are passed over, as before).
+NonBlank = Annotated[str, msgspec.Meta(pattern=r"\S")]
+
+
+class LabelLine(msgspec.Struct):
+    """A label, maybe with evidence: ``"tags": []`` (or null, or "") means read, no tag
+    applies."""
+
+    id: NonBlank
+    tags: list[NonBlank] | Literal[""] | None
+    evidence: dict[str, list[NonBlank]] = {}
+
+
+class EvidenceLine(msgspec.Struct):
+    """Evidence alone, for a label given elsewhere."""
+
+    id: NonBlank
+    tag: str
+    evidence: list[NonBlank]
+
+
+def _line(obj, known_tags: Sequence[str] | None, path: Path, line: int
+          ) -> LabelLine | EvidenceLine:
+    """One parsed line as its shape (by the keys it has); LabelError says what is wrong."""
+    shape = (LabelLine if isinstance(obj, dict) and "tags" in obj
+             else EvidenceLine if isinstance(obj, dict) and "tag" in obj else None)
+    doc_id = obj.get("id") if isinstance(obj, dict) else None
+    if not isinstance(doc_id, str) or not doc_id.strip():
+        raise LabelError(path, "expected an object with a string 'id'", line=line)
+    if shape is None:
+        raise LabelError(path, "expected 'tags' (a label) or 'tag' (its evidence)", line=line)
+    try:
+        return convert(obj, shape)
+    except Invalid:
+        raise LabelError(path, _mistake(obj, known_tags, path, line), line=line) from None
+
+
+def _mistake(obj: dict, known_tags, path: Path, line: int) -> str:
+    """What is wrong with a line's object that did not fit its shape, in the label file's
+    words, found in the order the checks after conversion go (an unknown tag first)."""
+    doc_id = obj["id"].strip()
+    if "tags" not in obj:  # evidence alone
+        check_tags((obj["tag"],), doc_id, known_tags, path, line)
+        return f"evidence for {obj['tag']!r} must be a list of non-empty strings"
+    if not fits(obj["tags"], list[NonBlank] | Literal[""] | None):
+        return "'tags' must be a list of non-empty strings"
+    check_tags(tuple(obj["tags"] or ()), doc_id, known_tags, path, line)
+    evidence = obj.get("evidence")
+    if isinstance(evidence, dict):
+        for tag, sentences in evidence.items():  # msgspec does not say which key: find it
+            check_tags((tag,), doc_id, known_tags, path, line)
+            if not fits(sentences, list[NonBlank]):
+                return f"evidence for {tag!r} must be a list of non-empty strings"
+    return "'evidence' must map tags to lists of sentences"
 
 
 def check_tags(tags, doc_id: str, known_tags: Sequence[str] | None, path: Path, line: int) -> None:
@@ -63,29 +116,23 @@ def read_jsonl_labels(path: Path, known_tags: Sequence[str] | None) -> LabelRows
         except (ValueError, RecursionError) as exc:
             raise LabelError(path, f"malformed JSON ({getattr(exc, 'msg', 'nested too deep')})",
                              line=line) from None
-        if not isinstance(obj, dict) or not isinstance(obj.get("id"), str) or not obj["id"].strip():
-            raise LabelError(path, "expected an object with a string 'id'", line=line)
-        doc_id = obj["id"].strip()
-        if "tags" in obj:  # a label, maybe with evidence
+        entry = _line(obj, known_tags, path, line)
+        doc_id = entry.id.strip()
+        if isinstance(entry, LabelLine):  # a label, maybe with evidence
             if doc_id in rows.labels:
                 raise LabelError(path, f"duplicate id {doc_id!r}", line=line)
-            tags = _strings(obj["tags"], "'tags'", path, line) if obj["tags"] else ()
+            tags = tuple(entry.tags or ())
             check_tags(tags, doc_id, known_tags, path, line)
             rows.labels[doc_id], rows.lines[doc_id] = tags, line
-            evidence = obj.get("evidence", {})
-            if not isinstance(evidence, dict):
-                raise LabelError(path, "'evidence' must map tags to lists of sentences", line=line)
-            items = list(evidence.items())
-        elif "tag" in obj:  # evidence alone
-            items = [(obj["tag"], obj.get("evidence"))]
-        else:
-            raise LabelError(path, "expected 'tags' (a label) or 'tag' (its evidence)", line=line)
+            items = list(entry.evidence.items())
+        else:  # evidence alone
+            items = [(entry.tag, entry.evidence)]
         for tag, sentences in items:
             check_tags((tag,), doc_id, known_tags, path, line)
             key = (doc_id, tag)
             if key in rows.evidence:
                 raise LabelError(path, f"evidence for {doc_id!r}, {tag!r} given twice", line=line)
-            rows.evidence[key] = _strings(sentences, f"evidence for {tag!r}", path, line)
+            rows.evidence[key] = tuple(sentences)
             rows.evidence_lines[key] = line
     return rows
 

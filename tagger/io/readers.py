@@ -2,7 +2,10 @@
 
 A reader yields, for one file, a :class:`Document` for each good record and an
 :class:`InputError` in place of each bad one; a file that cannot be read at all raises.
-To add a format, write a reader and decorate it with :func:`reader`.
+
+Batch tagging reads files lazily: a reader with a ``lazy`` hook hands on cheap, unparsed
+records (a path, a JSONL line) that are parsed where they are tagged, in a worker
+(:func:`raw_records`, :func:`parse_raw`); one without it is parsed as it is read.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from ..errors import InputError
+from ..registry import Registry
 from .decoding import SNIFF_BYTES, decode_bytes, read_bounded, sniff_encoding, text_encoding
 from .records import (MAX_DOC_BYTES, STDIN, Document, check_text, from_mapping, missing_columns,
                       too_large)
@@ -27,23 +31,46 @@ except ImportError:  # pragma: no cover
 
 @dataclass(frozen=True)
 class Reader:
-    """An input format: its name, file suffixes, what it holds, and its reader."""
+    """An input format: its name, file suffixes, what it holds, and its reader; ``records``
+    and ``parse``, when it can be read lazily: ``records(path, cap)`` yields a file's raw
+    records, cheap and picklable (or an InputError in place of a bad one), and
+    ``parse(path, raw, cap)`` makes one a Document (raising InputError)."""
 
     name: str
     suffixes: tuple[str, ...]
     holds: str  # for the README's table of formats
     read: Callable[..., Iterator]  # (path, cap, keep=()): keep names fields to carry along
+    records: Callable[[Path, int], Iterator] | None = None
+    parse: Callable[..., Document] | None = None  # (path, raw, cap, keep=())
 
 
-READERS: dict[str, Reader] = {}  # by name, in the order registered
+READERS: Registry = Registry("input format", error=InputError)  # of Readers, by name
 
 
-def reader(name: str, *suffixes: str, holds: str):
-    """Register a reader for files with these suffixes."""
+def reader(name: str, *suffixes: str, holds: str, lazy=None):
+    """Register a reader for files with these suffixes. ``lazy``: "file" when a file is
+    one document (its path is passed on, and the reader reads it where it is tagged), or
+    a pair of functions ``(records, parse)`` (see :class:`Reader`)."""
     def register(fn):
-        READERS[name] = Reader(name, suffixes, holds, fn)
+        records, parse = ((_whole_file, _reading_with(fn)) if lazy == "file"
+                          else lazy or (None, None))
+        READERS.add(name, Reader(name, suffixes, holds, fn, records, parse))
         return fn
     return register
+
+
+def _whole_file(path: Path, cap: int) -> Iterator[None]:
+    yield None  # the file is the record: it is read where it is parsed
+
+
+def _reading_with(read: Callable[..., Iterator]) -> Callable[..., Document]:
+    """``parse`` of a format whose file is one document: the file read by ``read``."""
+    def parse(path: str, raw: None, cap: int, keep=()) -> Document:
+        item = next(read(Path(path), cap, keep))
+        if isinstance(item, InputError):
+            raise item
+        return item
+    return parse
 
 
 def by_suffix(suffix: str) -> Reader | None:
@@ -61,7 +88,8 @@ def describe() -> str:
     return ", ".join(main[:-1]) + " or " + main[-1]
 
 
-@reader("txt", ".txt", holds="one document; its id is the file name without `.txt`")
+@reader("txt", ".txt", holds="one document; its id is the file name without `.txt`",
+        lazy="file")
 def read_txt(path: Path, cap: int, keep=()) -> Iterator[Document]:
     raw = read_bounded(path, cap)
     if len(raw) > cap:
@@ -70,7 +98,8 @@ def read_txt(path: Path, cap: int, keep=()) -> Iterator[Document]:
     yield Document(id=path.stem, text=text, source=str(path))
 
 
-@reader("html", ".html", ".htm", holds="a saved web page: its article text, title and date, extracted by trafilatura; id is the file name without the suffix")
+@reader("html", ".html", ".htm", holds="a saved web page: its article text, title and date, extracted by trafilatura; id is the file name without the suffix",
+        lazy="file")
 def read_html(path: Path, cap: int, keep=()) -> Iterator[Document]:
     from .pages import page_document
 
@@ -114,17 +143,32 @@ def jsonl_lines(path: Path, cap: int) -> Iterator[tuple[int, bytes | str | None]
                                "file is not read", line=lineno + 1) from None
 
 
-@reader("jsonl", ".jsonl", ".ndjson", holds="one JSON object a line: `id`, `text`, optional `title` (put before the text), `tags`, `date` (ISO 8601) and `source` (the outlet)")
-def _read_jsonl(path: Path, cap: int, keep=()) -> Iterator[Document | InputError]:
+def _jsonl_records(path: Path, cap: int) -> Iterator[tuple | InputError]:
+    """(line number, line) for each line, parsed later by :func:`_parse_jsonl`."""
     seen_any = False
     for lineno, raw in jsonl_lines(path, cap):
         seen_any = True
-        try:
-            yield jsonl_document(raw, path, lineno, cap, keep)
-        except InputError as exc:
-            yield exc
+        yield InputError(path, too_large(cap), line=lineno) if raw is None else (lineno, raw)
     if not seen_any:
         raise InputError(path, "is empty")
+
+
+def _parse_jsonl(path: str, record: tuple, cap: int, keep=()) -> Document:
+    lineno, raw = record
+    return jsonl_document(raw, path, lineno, cap, keep)
+
+
+@reader("jsonl", ".jsonl", ".ndjson", holds="one JSON object a line: `id`, `text`, optional `title` (put before the text), `tags`, `date` (ISO 8601) and `source` (the outlet)",
+        lazy=(_jsonl_records, _parse_jsonl))
+def _read_jsonl(path: Path, cap: int, keep=()) -> Iterator[Document | InputError]:
+    for record in _jsonl_records(path, cap):
+        if isinstance(record, InputError):
+            yield record
+            continue
+        try:
+            yield _parse_jsonl(path, record, cap, keep)
+        except InputError as exc:
+            yield exc
 
 
 def jsonl_document(raw: bytes | str | None, path, lineno: int, cap: int, keep=()) -> Document:
@@ -235,3 +279,22 @@ def read_file(path: Path, max_doc_bytes: int = MAX_DOC_BYTES,
     if str(path) == STDIN:
         return _read_stdin(max_doc_bytes)
     return by_suffix(path.suffix).read(path, max_doc_bytes, keep)
+
+
+def raw_records(path: Path, max_doc_bytes: int = MAX_DOC_BYTES, keep=()) -> Iterator:
+    """One file's records for batch tagging, in file order: ``(format, path, raw)`` for
+    each record of a lazy format, to be finished by :func:`parse_raw` where it is tagged;
+    a Document (parsed here) for the others; an InputError in place of each bad one. A
+    file that cannot be read at all raises InputError."""
+    found = by_suffix(path.suffix)
+    if found.records is None:
+        return found.read(path, max_doc_bytes, keep)
+    return (r if isinstance(r, InputError) else (found.name, str(path), r)
+            for r in found.records(path, max_doc_bytes))
+
+
+def parse_raw(record: tuple, max_doc_bytes: int = MAX_DOC_BYTES, keep=()) -> Document:
+    """The Document of a ``(format, path, raw)`` record from :func:`raw_records`;
+    InputError names the file and line when it cannot be read."""
+    name, path, raw = record
+    return READERS.lookup(name).parse(path, raw, max_doc_bytes, keep)

@@ -6,9 +6,12 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Annotated, Iterable
+
+import msgspec
 
 from ..errors import InputError
+from ..structs import Invalid, convert
 from ..text.tokens import TOKEN_PATTERN
 from .decoding import read_text_file
 from .layout import TEXT_COLUMN, fixed_columns, record_columns
@@ -49,6 +52,27 @@ class TagSchema:
         return cls(tuple(Tag(id=i) for i in ids))
 
 
+# What a tags.toml may hold, declared; unknown keys are passed over, as they always were.
+# A keyword or context phrase needs a word the model can see (else it could never match).
+Phrase = Annotated[str, msgspec.Meta(pattern=TOKEN_PATTERN)]
+
+
+class TagEntry(msgspec.Struct):
+    """One ``[[tag]]`` table."""
+
+    id: Annotated[str, msgspec.Meta(pattern=TAG_ID.pattern)]
+    name: str = ""
+    description: str = ""
+    keywords: list[Phrase] = []
+    context: list[Phrase] = []
+
+
+class TagsFile(msgspec.Struct):
+    """A tags.toml: its ``[[tag]]`` tables."""
+
+    tag: Annotated[list[TagEntry], msgspec.Meta(min_length=1, max_length=MAX_TAGS)]
+
+
 def load_schema(path: str | Path) -> TagSchema:
     """Read a tags.toml: ``[[tag]]`` tables with ``id`` and optional ``name``,
     ``description``, ``keywords`` and ``context``."""
@@ -66,28 +90,42 @@ def load_schema(path: str | Path) -> TagSchema:
         raise InputError(path, f"is not valid TOML ({exc})") from None
     except RecursionError:  # not reached after the bound above; kept as a last guard
         raise InputError(path, "nests arrays or tables too deep") from None
-    entries = data.get("tag")
-    if not isinstance(entries, list) or not entries or len(entries) > MAX_TAGS:
-        raise InputError(path, f"must list 1 to {MAX_TAGS} tags as [[tag]] tables with an 'id'")
+    try:
+        entries = convert(data, TagsFile).tag
+    except Invalid as exc:
+        raise InputError(path, _schema_mistake(exc.at, data)) from None
     tags, seen = [], set()
-    for n, entry in enumerate(entries, start=1):
-        tag_id = entry.get("id") if isinstance(entry, dict) else None
-        if not isinstance(tag_id, str) or not TAG_ID.match(tag_id):
-            raise InputError(path, f"tag #{n} needs an 'id' of letters, digits, '_', '-' or '.'")
-        if tag_id in seen:
-            raise InputError(path, f"tag {tag_id!r} is listed twice")
-        seen.add(tag_id)
-        keywords = _word_list(entry, "keywords", tag_id, path)
-        context = _word_list(entry, "context", tag_id, path)
-        if context and not keywords:
-            raise InputError(path, f"tag {tag_id!r} has 'context' words but no 'keywords'")
-        tags.append(Tag(id=tag_id, name=str(entry.get("name", "")),
-                        description=" ".join(str(entry.get("description", "")).split()),
-                        keywords=keywords, context=context))
+    for entry in entries:
+        if entry.id in seen:
+            raise InputError(path, f"tag {entry.id!r} is listed twice")
+        seen.add(entry.id)
+        if entry.context and not entry.keywords:
+            raise InputError(path, f"tag {entry.id!r} has 'context' words but no 'keywords'")
+        tags.append(Tag(id=entry.id, name=entry.name,
+                        description=" ".join(entry.description.split()),
+                        keywords=_phrases(entry.keywords), context=_phrases(entry.context)))
     clash = column_clash([t.id for t in tags])
     if clash:
         raise InputError(path, clash)
     return TagSchema(tuple(tags))
+
+
+def _schema_mistake(at: tuple, data: dict) -> str:
+    """What is wrong at ``at`` (a path into the parsed TOML), in the schema's words."""
+    if len(at) < 2 or at[0] != "tag":
+        return f"must list 1 to {MAX_TAGS} tags as [[tag]] tables with an 'id'"
+    entry = data["tag"][at[1]]
+    tag_id = entry.get("id") if isinstance(entry, dict) else None
+    if len(at) == 2 or at[2] == "id" or not isinstance(tag_id, str) or not TAG_ID.match(tag_id):
+        return f"tag #{at[1] + 1} needs an 'id' of letters, digits, '_', '-' or '.'"
+    key = at[2]
+    value = entry[key]
+    if key in ("keywords", "context") and len(at) > 3 and isinstance(value[at[3]], str):
+        return (f"tag {tag_id!r}: {key} entry {value[at[3]]!r} has no word of two or more "
+                "letters or digits, so it could never match")
+    if key in ("keywords", "context"):
+        return f"tag {tag_id!r}: '{key}' must be a list of strings"
+    return f"tag {tag_id!r}: '{key}' must be a string"
 
 
 def column_clash(ids: Iterable[str]) -> str | None:
@@ -141,16 +179,10 @@ def nesting(text: str) -> tuple[int, int]:
     return deepest, where
 
 
-def _word_list(entry: dict, key: str, tag_id: str, path: Path) -> tuple[str, ...]:
-    """A tag's 'keywords' or 'context': a list of phrases, each with a word the model can see."""
-    value = entry.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise InputError(path, f"tag {tag_id!r}: '{key}' must be a list of strings")
+def _phrases(value: list[str]) -> tuple[str, ...]:
+    """A tag's 'keywords' or 'context', each phrase's spaces made single, each once."""
     out = []
     for v in value:
-        if not re.search(TOKEN_PATTERN, v):
-            raise InputError(path, f"tag {tag_id!r}: {key} entry {v!r} has no word of two or "
-                                   "more letters or digits, so it could never match")
         phrase = " ".join(v.split())
         if phrase not in out:
             out.append(phrase)

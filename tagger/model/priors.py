@@ -66,7 +66,7 @@ class PriorEstimate:
     def to_dict(self) -> dict:
         """For a report: {"documents", "method", "tags": {tag: {training, estimated, ...}}}."""
         return {"documents": self.n_docs, "method": self.method,
-                "about": PRIOR_ESTIMATES[self.method],
+                "about": PRIOR_ESTIMATES.entry(self.method).help,
                 "tags": {t: {"training": round(float(a), 6), "estimated": round(float(b), 6),
                              "iterations": int(i), "converged": bool(c)}
                          for t, a, b, i, c in zip(self.tags, self.training, self.estimated,
