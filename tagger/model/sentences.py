@@ -14,7 +14,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..text.sentences import Sentences, sentences_of
+from ..text.featurizer import Featurizer
+from ..text.sentences import Sentences
 from ..text.tokens import Tokens
 
 
@@ -31,14 +32,14 @@ class SentenceRows(NamedTuple):
         return len(self.sentences.doc)
 
 
-def sentence_rows(counter, tokens: Tokens, idf: np.ndarray, hits=None,
+def sentence_rows(featurizer: Featurizer, tokens: Tokens, idf: np.ndarray, hits=None,
                   found: Sentences | None = None, cues=None, cue_value: float = 0.0
                   ) -> SentenceRows:
-    """Sentence features of a chunk's documents, from their tokens (and the counter's
-    :meth:`~tagger.text.ngrams.NgramCounter.hits` of them, and their sentences, if already
-    found); with a :class:`~tagger.text.cues.CueMatcher`, each cue a sentence holds adds
-    ``cue_value`` in a column after the terms'."""
-    found = sentences_of(tokens) if found is None else found
+    """Sentence features of a chunk's documents, from their tokens (and the featurizer's
+    n-gram hits of them, and their sentences, if already found); with a
+    :class:`~tagger.text.cues.CueMatcher`, each cue a sentence holds adds ``cue_value`` in
+    a column after the terms'."""
+    found = featurizer.sentences(tokens) if found is None else found
     text = tokens.chars
     begin = found.start + text.starts[found.doc]  # places in the chunk, in order
     end = found.end + text.starts[found.doc]
@@ -49,7 +50,7 @@ def sentence_rows(counter, tokens: Tokens, idf: np.ndarray, hits=None,
     if len(end):
         sent[tokens.ends > end[np.maximum(sent, 0)]] = -1
     rows, cols = [], []
-    for n, at, feat in (counter.hits(tokens) if hits is None else hits):
+    for n, at, feat in (featurizer.ngram_hits(tokens) if hits is None else hits):
         s = sent[at]
         ok = (s >= 0) & (s == sent[at + n - 1])
         rows.append(s[ok])

@@ -13,7 +13,7 @@ from ..errors import ModelError
 from ..io.labels import binarize, labelled, tag_set
 from ..io.records import Document
 from ..io.schema import TagSchema
-from ..text.keywords import keyword_matrix
+from ..text.featurizer import Featurizer
 from .core import TaggerModel, make_lexicon, saved_vectorizer_params
 from .drift import score_baseline, training_words
 from .evidence import (corpus_rows, fit_scorers, has_evidence, out_of_fold, sentence_weights,
@@ -147,7 +147,8 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
         key = (cand.keyword_window, cand.keyword_weight)
         if key not in keyword_cache:
             lexicon = make_lexicon(keywords, cand)
-            keyword_cache[key] = None if lexicon is None else keyword_matrix(lexicon, texts, cand.keyword_weight)
+            keyword_cache[key] = None if lexicon is None else \
+                Featurizer(lexicon=lexicon).keyword_matrix(texts, cand.keyword_weight)
         return keyword_cache[key]
 
     # what candidates share is made once: term counts, each fold's TF-IDF per vocabulary,

@@ -68,7 +68,10 @@ class NgramCounter:
         out = []
         lo, hi = self.ngram_range
         for n in range(lo, hi + 1):
-            if n not in self._grams or len(tok) < n:
+            if n not in self._grams:
+                continue
+            if len(tok) < n:  # one entry per length of the vocabulary's terms, if empty
+                out.append((n, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)))
                 continue
             m = len(tok) - n + 1
             if n == 1:
@@ -95,23 +98,7 @@ class NgramCounter:
         results computed from these do not depend on which other documents share the batch.
         """
         tokens = texts if isinstance(texts, Tokens) else self.tokenize(texts)
-        n_docs, doc = tokens.n_docs, tokens.doc
-        empty = np.zeros(0, dtype=np.int64)
-        F = self.n_features
-        hits = self.hits(tokens) if hits is None else hits
-        keys_out = [doc[at] * F + feat for _, at, feat in hits]
-        if not keys_out:
-            return empty, empty, empty
-        # count (document, feature) pairs by sorting them (NumPy's vectorised sort beat
-        # pandas' hashing here by 2-3x); sorted, the order within a document depends only
-        # on that document
-        keys = np.concatenate(keys_out)
-        if n_docs * F < 2**31:  # 32-bit keys sort faster
-            keys = keys.astype(np.int32)
-        keys, counts = np.unique(keys, return_counts=True)
-        keys = keys.astype(np.int64)
-        rows, cols = np.divmod(keys, F)
-        return rows, cols, counts
+        return hit_counts(tokens, self.hits(tokens) if hits is None else hits, self.n_features)
 
     def transform(self, texts):
         """Count matrix (n_docs x n_features), equal to CountVectorizer's for this vocabulary."""
@@ -122,3 +109,23 @@ class NgramCounter:
         X = sp.csr_matrix((counts, (rows, cols)), shape=(len(texts), self.n_features))
         X.sort_indices()
         return X
+
+
+def hit_counts(tokens: Tokens, hits, n_features: int):
+    """The counts of n-gram ``hits`` (see :meth:`NgramCounter.hits`) as (document,
+    feature, count) arrays, by document and feature."""
+    n_docs, doc, F = tokens.n_docs, tokens.doc, n_features
+    empty = np.zeros(0, dtype=np.int64)
+    keys_out = [doc[at] * F + feat for _, at, feat in hits]
+    if not keys_out:
+        return empty, empty, empty
+    # count (document, feature) pairs by sorting them (NumPy's vectorised sort beat
+    # pandas' hashing here by 2-3x); sorted, the order within a document depends only
+    # on that document
+    keys = np.concatenate(keys_out)
+    if n_docs * F < 2**31:  # 32-bit keys sort faster
+        keys = keys.astype(np.int32)
+    keys, counts = np.unique(keys, return_counts=True)
+    keys = keys.astype(np.int64)
+    rows, cols = np.divmod(keys, F)
+    return rows, cols, counts

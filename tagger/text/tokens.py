@@ -148,6 +148,7 @@ class Tokens(NamedTuple):
     starts: np.ndarray | None = None  # where each token starts and ends in ``chars``
     ends: np.ndarray | None = None
     chars: Chars | None = None        # the texts, for sentences
+    texts: list | None = None         # the texts themselves (scikit-learn's path reads them)
 
 
 def tokenize(texts, powers: Powers | None = None, *, lower: bool = True) -> Tokens:
@@ -158,7 +159,7 @@ def tokenize(texts, powers: Powers | None = None, *, lower: bool = True) -> Toke
     powers = powers or Powers()
     if n_docs == 0:
         empty = np.zeros(0, dtype=np.int64)
-        return Tokens(empty, np.zeros(0, dtype=np.uint64), 0, empty, empty, chars([]))
+        return Tokens(empty, np.zeros(0, dtype=np.uint64), 0, empty, empty, chars([]), texts)
     text = chars(texts)
     isword = (text.classes & WORD).view(bool)  # lowering never changes it (a test checks)
     if not lower:
@@ -173,9 +174,9 @@ def tokenize(texts, powers: Powers | None = None, *, lower: bool = True) -> Toke
         shift = text.starts - lowered.starts
         cap = text.starts + text.lengths
         return Tokens(doc, hashes, n_docs, np.minimum(starts + shift[doc], cap[doc]),
-                      np.minimum(ends + shift[doc], cap[doc]), text)
+                      np.minimum(ends + shift[doc], cap[doc]), text, texts)
     doc = np.searchsorted(text.starts, starts, side="right") - 1
-    return Tokens(doc, hashes, n_docs, starts, ends, text)
+    return Tokens(doc, hashes, n_docs, starts, ends, text, texts)
 
 
 def phrase_hashes(phrases: Sequence[str]) -> list[np.ndarray]:
