@@ -72,6 +72,9 @@ class TaggerModel:
     # a model just trained: the out-of-fold probabilities of its training documents (in
     # the order of the labelled documents), from the cross-validation that chose it; not saved
     out_of_fold: np.ndarray | None = field(default=None, compare=False, repr=False)
+    # a featurizer path by name (tagger.text.featurizer.FEATURIZERS), or None: the one
+    # make_featurizer chooses (tests tag through each and compare)
+    featurizer_path: str | None = field(default=None, compare=False, repr=False)
 
     _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -125,7 +128,8 @@ class TaggerModel:
         chooses for this vocabulary."""
         if "featurizer" not in self._cache:
             self._cache["featurizer"] = make_featurizer(self.vocabulary, self.vectorizer_params,
-                                                        self.keyword_lexicon())
+                                                        self.keyword_lexicon(),
+                                                        path=self.featurizer_path)
         return self._cache["featurizer"]
 
     def _tfidf_entries(self, tokens, hits):
