@@ -91,9 +91,10 @@ def chars(texts: Sequence[str]) -> Chars:
     starts = np.ones(len(texts), dtype=np.int64)
     np.cumsum(lengths[:-1] + 1, out=starts[1:])
     starts[1:] += 1
-    at = _codepoints(SEP + SEP.join(texts) + SEP).astype(np.intp)  # once, for both tables
+    at = _codepoints(SEP.join(["", *texts, ""]))  # one copy of the text, not three
     tables = char_tables()
-    return Chars(tables.lower[at], tables.classes[at], starts, lengths)
+    # take() with the uint32 code points: no 64-bit copy of them, as indexing would make
+    return Chars(tables.lower.take(at), tables.classes.take(at), starts, lengths)
 
 
 class Powers:
@@ -133,9 +134,12 @@ def _tokens(cps: np.ndarray, isword: np.ndarray, powers: Powers):
     with np.errstate(over="ignore"):
         prefix = np.empty(n + 1, dtype=np.uint64)
         prefix[0] = 0
-        np.cumsum(np.multiply(cps, q[:n], dtype=np.uint64), dtype=np.uint64, out=prefix[1:])
+        np.multiply(cps, q[:n], out=prefix[1:], dtype=np.uint64)
+        np.cumsum(prefix[1:], out=prefix[1:])  # in place: no second array of the text's size
         # sum_j c_j Q^j over the token, shifted by P^start: a hash independent of position
-        hashes = (prefix[ends] - prefix[starts]) * p[starts]
+        hashes = prefix.take(ends)
+        hashes -= prefix.take(starts)
+        hashes *= p.take(starts)
     return starts, ends, hashes
 
 
