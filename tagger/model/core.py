@@ -142,11 +142,11 @@ class TaggerModel:
             np.log(values, out=values)
             values += 1.0
         if p.get("use_idf", True):
-            values *= self.idf[cols]
+            values *= self.idf.take(cols)
         if p.get("norm") == "l2":
             norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=tokens.n_docs))
             norms[norms == 0.0] = 1.0
-            values /= norms[rows]
+            values /= norms.take(rows)
         return rows, cols, values
 
     def _columns(self):
@@ -220,7 +220,8 @@ class TaggerModel:
             return np.asarray(X @ self.coef[:, :self.n_terms].T) + self.intercept
         z = np.empty((n_docs, len(self.tags)))
         for k in range(len(self.tags)):
-            z[:, k] = np.bincount(rows, weights=values * self.coef[k, cols], minlength=n_docs)
+            # coef[k].take(): a third of coef[k, cols]'s cost (cols are term columns)
+            z[:, k] = np.bincount(rows, weights=values * self.coef[k].take(cols), minlength=n_docs)
         return z + self.intercept
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:

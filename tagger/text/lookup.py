@@ -32,7 +32,7 @@ class KeyIndex:
         self._bits = max(4, int(np.ceil(np.log2(max(self.n, 1) * 8))))
         size = 1 << self._bits
         self._slot_keys = np.zeros(size, dtype=np.uint64)
-        self._slot_pos = np.full(size, -1, dtype=np.int64 if self.n >= 2**31 else np.int32)
+        self._slot_pos = np.full(size, -1, dtype=np.intp)  # intp: 32-bit indices index slowly
         pending = np.arange(self.n)
         slots = self._home(keys)
         for _ in range(MAX_PROBES):

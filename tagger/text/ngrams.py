@@ -75,9 +75,11 @@ class NgramCounter:
                 continue
             m = len(tok) - n + 1
             if n == 1:
-                feat = self._unigram_feature[tok]  # tok == -1 lands on the sentinel (-1)
+                # tok == -1 lands on the sentinel (-1); take() throughout: it costs a
+                # fraction of fancy indexing here
+                feat = self._unigram_feature.take(tok)
                 at = np.flatnonzero(feat >= 0)
-                out.append((1, at, feat[at]))
+                out.append((1, at, feat.take(at)))
                 continue
             index, feats = self._grams[n]
             parts = [tok[i:i + m] for i in range(n)]
@@ -85,9 +87,9 @@ class NgramCounter:
             for part in parts:
                 valid &= part >= 0
             at = np.flatnonzero(valid)
-            pos = index.get_indexer(ngram_keys([p[at] for p in parts], self.n_tokens))
+            pos = index.get_indexer(ngram_keys([p.take(at) for p in parts], self.n_tokens))
             hit = pos >= 0
-            out.append((n, at[hit], feats[pos[hit]]))
+            out.append((n, at[hit], feats.take(pos[hit])))
         return out
 
     def entries(self, texts, hits=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -116,7 +118,7 @@ def hit_counts(tokens: Tokens, hits, n_features: int):
     feature, count) arrays, by document and feature."""
     n_docs, doc, F = tokens.n_docs, tokens.doc, n_features
     empty = np.zeros(0, dtype=np.int64)
-    keys_out = [doc[at] * F + feat for _, at, feat in hits]
+    keys_out = [doc.take(at) * F + feat for _, at, feat in hits]
     if not keys_out:
         return empty, empty, empty
     # count (document, feature) pairs by sorting them (NumPy's vectorised sort beat
