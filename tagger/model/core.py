@@ -127,6 +127,9 @@ class TaggerModel:
         the fast path, or scikit-learn's, as :func:`~tagger.text.featurizer.make_featurizer`
         chooses for this vocabulary."""
         if "featurizer" not in self._cache:
+            # the weighting below knows the norms the model format allows (it fixes "l2")
+            if self.vectorizer_params.get("norm") not in ("l2", None):
+                raise ValueError(f"unsupported TF-IDF norm {self.vectorizer_params['norm']!r}")
             self._cache["featurizer"] = make_featurizer(self.vocabulary, self.vectorizer_params,
                                                         self.keyword_lexicon(),
                                                         path=self.featurizer_path)
