@@ -48,7 +48,7 @@ def sentence_rows(featurizer: Featurizer, tokens: Tokens, idf: np.ndarray, hits=
     first = np.searchsorted(tokens.starts, begin)
     sent = np.cumsum(np.bincount(first, minlength=len(tokens.starts) + 1)[:-1]) - 1
     if len(end):
-        sent[tokens.ends > end[np.maximum(sent, 0)]] = -1
+        sent[tokens.ends > end.take(np.maximum(sent, 0))] = -1
     rows, cols = [], []
     for n, at, feat in (featurizer.ngram_hits(tokens) if hits is None else hits):
         s = sent.take(at)  # take(): a fraction of fancy indexing's cost, here and below

@@ -79,8 +79,8 @@ class Lexicon:
         none = np.zeros(0, dtype=np.int64)
         # Few tokens are keyword or context words: a table over the hashes' top bits
         # rules out almost all of them before the exact (and costlier) hash lookup.
-        at = np.flatnonzero(self._filter[(hashes >> _FILTER_SHIFT).astype(np.intp)])
-        ids = self._index.get_indexer(hashes[at])
+        at = np.flatnonzero(self._filter.take((hashes >> _FILTER_SHIFT).astype(np.intp)))
+        ids = self._index.get_indexer(hashes.take(at))
         at, ids = at[ids >= 0], ids[ids >= 0]
         if len(at) == 0:
             return [(none, none) for _ in range(self.n_lists)]
