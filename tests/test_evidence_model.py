@@ -14,7 +14,7 @@ from tagger import Settings, attach_labels, load_model, read_documents, train
 from tagger.cli import main
 from tagger.model.evidence import corpus_rows, out_of_fold, tokenized
 from tagger.model.sentences import sentence_rows
-from tagger.text.ngrams import NgramCounter
+from tagger.text.featurizer import FEATURIZERS, make_featurizer
 from tagger.text.sentences import split_sentences
 from tagger.text.tokens import TOKEN_PATTERN
 
@@ -117,13 +117,15 @@ def test_tag_outputs_carry_the_evidence(sentence_model, tmp_path, suffix):
         assert docs[doc_id]["text"][start:end] == text
 
 
-def test_sentence_features_count_each_sentence_on_its_own():
+@pytest.mark.parametrize("path", FEATURIZERS)
+def test_sentence_features_count_each_sentence_on_its_own(path):
     texts = ["Missiles struck Kyiv. Missiles struck Kyiv again! Nothing else.",
              "Title line\nAir defence arrived. Kyiv said thanks."]
     vocab = CountVectorizer(token_pattern=TOKEN_PATTERN, ngram_range=(1, 2)).fit(texts).vocabulary_
     idf = np.linspace(1.0, 3.0, len(vocab))
-    counter = NgramCounter(vocab, (1, 2))
-    rows = sentence_rows(counter, counter.tokenize(texts), idf)
+    featurizer = make_featurizer(vocab, {"token_pattern": TOKEN_PATTERN, "ngram_range": (1, 2)},
+                                 path=path)
+    rows = sentence_rows(featurizer, featurizer.tokenize(texts), idf)
     got = {}
     for r, c, v in zip(rows.rows, rows.cols, rows.values):
         got[(int(r), int(c))] = got.get((int(r), int(c)), 0.0) + v

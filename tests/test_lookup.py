@@ -40,3 +40,17 @@ def test_keys_crafted_to_collide_fall_back_to_binary_search():
 def test_repeated_keys_are_refused():
     with pytest.raises(ValueError):
         KeyIndex(np.array([3, 3], dtype=np.uint64))
+
+
+def test_keys_past_their_probes_are_found_beside_those_in_the_table():
+    # a few hundred keys crafted to want one slot, among thousands of ordinary ones: the
+    # crafted ones past the probe limit go to the stash, the others stay in the table
+    inverse = pow(0x9E3779B97F4A7C15, -1, 2**64)
+    crafted = [(i * inverse) % 2**64 for i in range(0, 300 * 2**40, 2**40)]
+    rng = np.random.default_rng(7)
+    keys = rng.permutation(np.unique(np.concatenate([
+        np.array(crafted, dtype=np.uint64), rng.integers(0, 2**64, 5000, dtype=np.uint64)])))
+    index = KeyIndex(keys)
+    query = np.concatenate([keys, rng.integers(0, 2**64, 2000, dtype=np.uint64),
+                            np.arange(50, dtype=np.uint64)])
+    assert np.array_equal(index.get_indexer(query), positions(keys, query))

@@ -126,10 +126,7 @@ def test_every_tagger_exception_pickles_with_its_message_and_attributes():
 class _Model:
     """What the worker pool asks of a model before it forks."""
 
-    def ngram_counter(self):
-        return None
-
-    def keyword_lexicon(self):
+    def featurizer(self):
         return None
 
 

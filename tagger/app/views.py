@@ -7,7 +7,7 @@ import re
 
 from ..io.records import Document
 from ..io.schema import TagSchema
-from ..text.sentences import sentence_spans
+from ..text.featurizer import TEXT
 from .keys import TAG_ORDERS
 
 MAX_KEYS = 9  # tags 1-9 have a key each
@@ -55,7 +55,7 @@ def document_view(doc: Document, schema: TagSchema, model, patterns: dict,
     """The view of ``doc``: its sentences (spans of the text), paragraphs (spans, with the
     indices of their sentences), keyword spans per tag, and per tag the model's score,
     whether it passes the threshold, and its best sentence."""
-    spans = sentence_spans(doc.text)
+    spans = TEXT.sentence_spans(doc.text)
     scores, above, best = {}, set(), {}
     if model is not None:
         (pred,) = model.predict([doc])  # with each given tag's evidence sentence

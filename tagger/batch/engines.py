@@ -125,10 +125,9 @@ def _in_workers(model, model_dir: Path | None, jobs: int, arguments, task) -> li
         return [task(*arguments(model, 0))]
     fork = _can_fork()
     if fork:
-        # Build the counter before the pool forks: workers inherit the model ready to use
-        # instead of each paying for imports and set-up.
-        model.ngram_counter()
-        model.keyword_lexicon()
+        # Build the featurizer before the pool forks: workers inherit the model ready to
+        # use instead of each paying for imports and set-up.
+        model.featurizer()
         ref = f"inherited:{id(model)}"
         _INHERITED[ref] = model
     else:  # spawned workers load the model from its directory once each

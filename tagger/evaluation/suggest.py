@@ -234,14 +234,15 @@ def _cold(batch: _Batch, n: int, tags: Sequence[str] | None) -> list[Pick]:
     from ..config import Settings
     from ..model.core import make_lexicon
     from ..model.features import keyword_lists
-    from ..text.tokens import tokenize
+    from ..text.featurizer import Featurizer
 
     pool, schema, picker, X = batch.pool, batch.schema, batch.picker, batch.X
     if schema is None or not any(t.keywords for t in schema.tags):
         raise ModelError("the 'cold' strategy needs a tag schema with keywords")
     keywords = keyword_lists(schema, schema.ids)
     lexicon = make_lexicon(keywords, Settings())
-    hits = np.asarray(lexicon.counts(tokenize([d.content for d in pool])), dtype=np.float64)
+    text = Featurizer(lexicon=lexicon)
+    hits = np.asarray(text.keyword_counts(text.tokenize([d.content for d in pool])), dtype=np.float64)
     names = [k["tag"] for k in keywords]
     if tags and not set(tags) & set(names):
         raise ModelError(f"the 'cold' strategy needs keywords for {', '.join(tags)} in the "

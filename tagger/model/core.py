@@ -13,9 +13,9 @@ import numpy as np
 from ..config import Settings
 from ..io.records import Document
 from ..text.cues import NAMES as CUE_NAMES, cue_matcher
-from ..text.keywords import Lexicon, keyword_values
-from ..text.ngrams import NgramCounter
-from ..text.tokens import TOKEN_PATTERN, tokenize
+from ..text.featurizer import Featurizer, make_featurizer
+from ..text.keywords import Lexicon
+from ..text.tokens import TOKEN_PATTERN
 from .drift import DriftCounts, near_threshold, unseen_tokens
 from .predictions import Analysis, Prediction, evidence_of
 from .sentences import best_sentences, row_products, sentence_logits, sentence_rows, sigmoid
@@ -43,8 +43,10 @@ class TaggerModel:
     """A trained model: everything needed to tag, as plain arrays and settings.
 
     Tagging needs neither scikit-learn nor a pickled object: the vocabulary, IDF weights
-    and coefficients are enough. ``vectorizer`` rebuilds the equivalent scikit-learn
-    TfidfVectorizer on demand, for inputs the fast counter does not cover.
+    and coefficients are enough. What it reads of texts comes from :meth:`featurizer`
+    (:mod:`tagger.text.featurizer`: the fast path, or scikit-learn's analyzer for a
+    vocabulary the fast path cannot key); ``vectorizer`` rebuilds the equivalent
+    scikit-learn TfidfVectorizer on demand.
     """
 
     tags: list[str]
@@ -70,6 +72,9 @@ class TaggerModel:
     # a model just trained: the out-of-fold probabilities of its training documents (in
     # the order of the labelled documents), from the cross-validation that chose it; not saved
     out_of_fold: np.ndarray | None = field(default=None, compare=False, repr=False)
+    # a featurizer path by name (tagger.text.featurizer.FEATURIZERS), or None: the one
+    # make_featurizer chooses (tests tag through each and compare)
+    featurizer_path: str | None = field(default=None, compare=False, repr=False)
 
     _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -117,36 +122,34 @@ class TaggerModel:
             self._cache["vectorizer"] = vec
         return self._cache["vectorizer"]
 
-    def ngram_counter(self):
-        """The fast exact n-gram counter for this vocabulary, or None if not applicable."""
-        if "counter" not in self._cache:
-            p = self.vectorizer_params
-            counter = None
-            if NgramCounter.supports(p) and p.get("norm") in ("l2", None):
-                try:
-                    counter = NgramCounter(self.vocabulary, tuple(p["ngram_range"]))
-                except ValueError:  # a vocabulary it cannot key exactly: use scikit-learn
-                    counter = None
-            self._cache["counter"] = counter
-        return self._cache["counter"]
+    def featurizer(self) -> Featurizer:
+        """Tokens, n-gram hits, keyword hits and sentences of texts (built on first use):
+        the fast path, or scikit-learn's, as :func:`~tagger.text.featurizer.make_featurizer`
+        chooses for this vocabulary."""
+        if "featurizer" not in self._cache:
+            # the weighting below knows the norms the model format allows (it fixes "l2")
+            if self.vectorizer_params.get("norm") not in ("l2", None):
+                raise ValueError(f"unsupported TF-IDF norm {self.vectorizer_params['norm']!r}")
+            self._cache["featurizer"] = make_featurizer(self.vocabulary, self.vectorizer_params,
+                                                        self.keyword_lexicon(),
+                                                        path=self.featurizer_path)
+        return self._cache["featurizer"]
 
-    def _tfidf_entries(self, texts, hits=None):
-        """TF-IDF values as (rows, cols, values), weighted and normalised as scikit-learn does.
-
-        ``texts`` may be the counter's Tokens of the texts (and ``hits`` their n-grams)."""
+    def _tfidf_entries(self, tokens, hits):
+        """TF-IDF values of the n-gram ``hits`` in ``tokens``, as (rows, cols, values),
+        weighted and normalised as scikit-learn's TfidfVectorizer does (tests compare)."""
         p = self.vectorizer_params
-        rows, cols, counts = self.ngram_counter().entries(texts, hits)
-        n_docs = texts.n_docs if hasattr(texts, "n_docs") else len(texts)
+        rows, cols, counts = self.featurizer().counts(tokens, hits)
         values = counts.astype(np.float64)
         if p.get("sublinear_tf"):
             np.log(values, out=values)
             values += 1.0
         if p.get("use_idf", True):
-            values *= self.idf[cols]
+            values *= self.idf.take(cols)
         if p.get("norm") == "l2":
-            norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=n_docs))
+            norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=tokens.n_docs))
             norms[norms == 0.0] = 1.0
-            values /= norms[rows]
+            values /= norms.take(rows)
         return rows, cols, values
 
     def _columns(self):
@@ -178,27 +181,22 @@ class TaggerModel:
         document model's terms applied to each sentence alone."""
         if features:
             import scipy.sparse as sp
-        counter, lexicon = self.ngram_counter(), self.keyword_lexicon()
+        featurizer = self.featurizer()
         terms, kw, sent = self._columns()
-        X = best = hits = rows = None
-        if counter is None:
-            X = self.vectorizer.transform(part)
-            z = np.asarray(X @ self.coef[:, terms].T) + self.intercept
-            tokens = tokenize(part) if lexicon is not None else None
-        else:
-            tokens = counter.tokenize(part)  # one tokenization for every kind of feature
-            hits = counter.hits(tokens)
-            entries = self._tfidf_entries(tokens, hits)
-            z = self._linear_scores(*entries, len(part))
-            if features:
-                X = sp.csr_matrix((entries[2], entries[:2]), shape=(len(part), self.n_terms))
+        X = best = rows = None
+        tokens = featurizer.tokenize(part)  # one tokenization for every kind of feature
+        hits = featurizer.ngram_hits(tokens)
+        entries = self._tfidf_entries(tokens, hits)
+        z = self._linear_scores(*entries, len(part))
+        if features:
+            X = sp.csr_matrix((entries[2], entries[:2]), shape=(len(part), self.n_terms))
         blocks = [X]
-        if lexicon is not None:
-            K = keyword_values(lexicon, tokens, self.settings.keyword_weight)
+        if featurizer.lexicon is not None:
+            K = featurizer.keyword_features(tokens, self.settings.keyword_weight)
             z += row_products(K, self.coef[:, kw])
             blocks.append(K)
-        if counter is not None and (evidence or self.sentence_coef is not None):
-            rows = sentence_rows(counter, tokens, self.idf, hits, cue_value=self.settings.sentence_cues,
+        if evidence or self.sentence_coef is not None:
+            rows = sentence_rows(featurizer, tokens, self.idf, hits, cue_value=self.settings.sentence_cues,
                                  cues=cue_matcher() if self.sentence_coef is not None and self.n_sentence_cues else None)
             coef, intercept = (self.coef[:, terms], self.intercept) if self.sentence_coef is None \
                 else (self.sentence_coef, self.sentence_intercept)
@@ -225,7 +223,8 @@ class TaggerModel:
             return np.asarray(X @ self.coef[:, :self.n_terms].T) + self.intercept
         z = np.empty((n_docs, len(self.tags)))
         for k in range(len(self.tags)):
-            z[:, k] = np.bincount(rows, weights=values * self.coef[k, cols], minlength=n_docs)
+            # coef[k].take(): a third of coef[k, cols]'s cost (cols are term columns)
+            z[:, k] = np.bincount(rows, weights=values * self.coef[k].take(cols), minlength=n_docs)
         return z + self.intercept
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:

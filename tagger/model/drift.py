@@ -17,7 +17,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..text.tokens import tokenize
+from ..text.featurizer import TEXT
 
 NEAR_LOGIT = 1.0  # a document is "close to a threshold" within this many logits of one
 
@@ -78,7 +78,7 @@ def word_hashes(texts: Sequence[str], slice_size: int = 256) -> tuple[np.ndarray
     """(hash of each word token, index of its document), a slice of texts at a time."""
     hashes, docs = [], []
     for i in range(0, len(texts), slice_size):
-        t = tokenize(texts[i:i + slice_size])
+        t = TEXT.tokenize(texts[i:i + slice_size])
         hashes.append(t.hashes)
         docs.append(t.doc + i)
     if not hashes:

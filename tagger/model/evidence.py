@@ -15,9 +15,8 @@ import numpy as np
 
 from ..io.records import Document
 from ..text.cues import cue_matcher
-from ..text.ngrams import NgramCounter
-from ..text.sentences import sentences_of
-from ..text.tokens import Powers, tokenize
+from ..text.featurizer import Featurizer, make_featurizer
+from ..text.tokens import TOKEN_PATTERN
 from .sentences import best_sentences, sentence_matrix, sentence_rows, sigmoid
 
 CHUNK = 256  # documents tokenized at a time, as tagging does
@@ -44,14 +43,14 @@ def tokenized(docs: Sequence[Document], tags: Sequence[str],
     """Tokens, sentences and sentence labels of the labelled documents, once for every
     vocabulary; with ``keywords`` (the schema's lists, as the model keeps them), which
     sentences name a tag's keywords."""
-    powers = Powers()
+    text = Featurizer()  # tokens and sentences need no vocabulary
     finders = keyword_finders(tags, keywords) if keywords else None
     chunks, found_per_chunk, labels, sent_doc, named = [], [], [], [], []
     for i in range(0, len(docs), CHUNK):
         part = docs[i:i + CHUNK]
-        tokens = tokenize([d.content for d in part], powers)
+        tokens = text.tokenize([d.content for d in part])
         chunks.append(tokens)
-        found = sentences_of(tokens)
+        found = text.sentences(tokens)
         found_per_chunk.append(found)
         L = np.zeros((len(found.doc), len(tags)), dtype=np.int8)
         N = np.zeros(L.shape, dtype=bool)
@@ -122,10 +121,11 @@ def corpus_rows(corpus: Corpus, vocabulary: dict, ngram_range, idf: np.ndarray, 
     terms, then the cue features when ``cue_value`` is above 0)."""
     import scipy.sparse as sp
 
-    counter = NgramCounter(vocabulary, tuple(ngram_range))
+    featurizer = make_featurizer(vocabulary, {"token_pattern": TOKEN_PATTERN,
+                                              "ngram_range": tuple(ngram_range)})
     cues = cue_matcher() if cue_value > 0 else None
     width = len(vocabulary) + (cues.n if cues else 0)
-    parts = [sentence_matrix(sentence_rows(counter, t, idf, found=f, cues=cues,
+    parts = [sentence_matrix(sentence_rows(featurizer, t, idf, found=f, cues=cues,
                                            cue_value=cue_value), width)
              for t, f in zip(corpus.chunks, corpus.sentences)]
     return sp.vstack(parts, format="csr") if parts else sp.csr_matrix((0, width))

@@ -31,7 +31,6 @@ import numpy as np
 from ..errors import ModelError
 from ..io.records import Document
 from ..text.cues import NAMES as CUE_NAMES
-from ..text.tokens import phrase_hashes
 
 # tags under their threshold are explained as "why not" from this share of it
 NEAR_MISS = 0.5
@@ -86,13 +85,14 @@ def _keyword_matches(model, analysis, content: str) -> list[dict]:
     """Every keyword occurrence the keyword features count, in reading order:
     ``{"list", "keyword", "context", "at"}``: the tag whose list it is on, the words, the
     list's context words within reach (that let it count), and its place in the content."""
-    lexicon = model.keyword_lexicon()
+    featurizer = model.featurizer()
+    lexicon = featurizer.lexicon
     if lexicon is None or analysis.tokens is None or not model.n_keyword_features:
         return []
     tokens, last = analysis.tokens, len(analysis.tokens.hashes) - 1
     out = []
-    for lst, (starts, ends) in zip(model.keywords, lexicon.occurrences(tokens)):
-        context = {int(h) for p in phrase_hashes(lst["context"]) for h in p}
+    for lst, (starts, ends) in zip(model.keywords, featurizer.keyword_hits(tokens)):
+        context = {int(h) for p in featurizer.phrase_hashes(lst["context"]) for h in p}
         for a, b in sorted(zip(starts.tolist(), ends.tolist())):
             near = range(max(a - lexicon.window, 0), min(b + lexicon.window, last) + 1)
             words = [_words(content, tokens, i, i) for i in near if int(tokens.hashes[i]) in context]

@@ -201,10 +201,10 @@ def load_model(directory: str | Path | None = None):
                         training_words=arrays.get("training_words"),
                         metadata=model_schema.extra(meta))
     try:
-        model.keyword_lexicon()  # built now, once: it refuses keywords that could never match
+        model.featurizer()  # built now, once: its lexicon refuses keywords that never match
     except ValueError as exc:
         raise ModelError(f"{meta_path}: corrupt model (ValueError: {exc})") from None
-    if settings.sentences and model.ngram_counter() is None:
+    if settings.sentences and model.featurizer().name != "fast":
         raise ModelError(f"{arrays_path}: corrupt model arrays (sentence features need a "
                          "vocabulary of plain word n-grams)")
     return model

@@ -17,8 +17,8 @@ class Analysis(NamedTuple):
     logits: np.ndarray   # (n_docs x n_tags)
     evidence: tuple | None  # (Sentences, scores (n_sentences x n_tags), best per doc and tag)
     features: object     # the feature matrix (CSR), when asked for
-    tokens: object       # the texts' Tokens (None on the scikit-learn path without keywords)
-    hits: list | None    # the n-gram occurrences (NgramCounter.hits), on the fast path
+    tokens: object       # the texts' Tokens
+    hits: list | None    # the n-gram occurrences (Featurizer.ngram_hits)
     sentence_rows: object = None  # the sentences' features (SentenceRows), when scored
 
 

@@ -14,7 +14,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..text.sentences import Sentences, sentences_of
+from ..text.featurizer import Featurizer
+from ..text.sentences import Sentences
 from ..text.tokens import Tokens
 
 
@@ -31,14 +32,14 @@ class SentenceRows(NamedTuple):
         return len(self.sentences.doc)
 
 
-def sentence_rows(counter, tokens: Tokens, idf: np.ndarray, hits=None,
+def sentence_rows(featurizer: Featurizer, tokens: Tokens, idf: np.ndarray, hits=None,
                   found: Sentences | None = None, cues=None, cue_value: float = 0.0
                   ) -> SentenceRows:
-    """Sentence features of a chunk's documents, from their tokens (and the counter's
-    :meth:`~tagger.text.ngrams.NgramCounter.hits` of them, and their sentences, if already
-    found); with a :class:`~tagger.text.cues.CueMatcher`, each cue a sentence holds adds
-    ``cue_value`` in a column after the terms'."""
-    found = sentences_of(tokens) if found is None else found
+    """Sentence features of a chunk's documents, from their tokens (and the featurizer's
+    n-gram hits of them, and their sentences, if already found); with a
+    :class:`~tagger.text.cues.CueMatcher`, each cue a sentence holds adds ``cue_value`` in
+    a column after the terms'."""
+    found = featurizer.sentences(tokens) if found is None else found
     text = tokens.chars
     begin = found.start + text.starts[found.doc]  # places in the chunk, in order
     end = found.end + text.starts[found.doc]
@@ -47,19 +48,19 @@ def sentence_rows(counter, tokens: Tokens, idf: np.ndarray, hits=None,
     first = np.searchsorted(tokens.starts, begin)
     sent = np.cumsum(np.bincount(first, minlength=len(tokens.starts) + 1)[:-1]) - 1
     if len(end):
-        sent[tokens.ends > end[np.maximum(sent, 0)]] = -1
+        sent[tokens.ends > end.take(np.maximum(sent, 0))] = -1
     rows, cols = [], []
-    for n, at, feat in (counter.hits(tokens) if hits is None else hits):
-        s = sent[at]
-        ok = (s >= 0) & (s == sent[at + n - 1])
+    for n, at, feat in (featurizer.ngram_hits(tokens) if hits is None else hits):
+        s = sent.take(at)  # take(): a fraction of fancy indexing's cost, here and below
+        ok = (s >= 0) & (s == sent.take(at + n - 1))
         rows.append(s[ok])
         cols.append(feat[ok])
     rows = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
     cols = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
-    weight = idf[cols]
+    weight = idf.take(cols)
     norms = np.sqrt(np.bincount(rows, weights=weight * weight, minlength=len(begin)))
     norms[norms == 0.0] = 1.0
-    values = weight / norms[rows]
+    values = weight / norms.take(rows)
     if cues is not None:
         at, cue = np.nonzero(cues.features(tokens, sent, len(begin)))
         rows = np.concatenate([rows, at])
@@ -84,7 +85,8 @@ def sentence_logits(rows: SentenceRows, coef: np.ndarray, intercept: np.ndarray)
         z[:] = np.asarray(sentence_matrix(rows, coef.shape[1]) @ coef.T)
     else:
         for k in range(len(intercept)):
-            z[:, k] = np.bincount(rows.rows, weights=rows.values * coef[k, rows.cols],
+            # coef[k].take(): a third of coef[k, cols]'s cost
+            z[:, k] = np.bincount(rows.rows, weights=rows.values * coef[k].take(rows.cols),
                                   minlength=rows.n)
     return z + intercept
 

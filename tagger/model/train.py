@@ -11,7 +11,7 @@ import numpy as np
 from ..config import DEFAULT_SEARCH, Settings
 from ..io.records import Document
 from ..io.schema import TagSchema
-from ..text.keywords import keyword_matrix
+from ..text.featurizer import Featurizer
 from .core import TaggerModel, make_lexicon, saved_vectorizer_params
 from .drift import score_baseline, training_words
 from .evidence import (corpus_rows, fit_scorers, has_evidence, out_of_fold, sentence_weights,
@@ -68,8 +68,9 @@ def train(docs: Sequence[Document], *, schema: TagSchema | None = None,
     is scored by cross-validation on the training labels, per-tag thresholds chosen inside
     the same folds, and the best is kept. Scores are calibrated by Platt scaling fitted on
     out-of-fold logits, and per-tag thresholds maximise each tag's out-of-fold F1. Tags the
-    schema gives keywords get a keyword feature each (see :func:`keyword_values`). Unlabelled
-    documents are used only for the vocabulary and IDF, when a setting asks for it.
+    schema gives keywords get a keyword feature each (see
+    :meth:`tagger.text.featurizer.Featurizer.keyword_matrix`). Unlabelled documents are
+    used only for the vocabulary and IDF, when a setting asks for it.
     ``progress`` is called with 1 after each candidate and after the final fit. Folds
     and per-tag models are fitted in ``n_jobs`` processes (default: every core, one for
     under 200 labelled documents); not in threads, which would share liblinear's random
@@ -123,8 +124,8 @@ class KeywordFeatures:
         key = (cand.keyword_window, cand.keyword_weight)
         if key not in self.cache:
             lexicon = make_lexicon(self.keywords, cand)
-            self.cache[key] = (None if lexicon is None
-                               else keyword_matrix(lexicon, self.texts, cand.keyword_weight))
+            self.cache[key] = (None if lexicon is None else Featurizer(lexicon=lexicon)
+                               .keyword_matrix(self.texts, cand.keyword_weight))
         return self.cache[key]
 
 

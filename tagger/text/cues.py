@@ -73,11 +73,13 @@ class CueMatcher:
         """(n_sentences x n) booleans: the cues (and pairs) each sentence holds; ``sentence``
         is each token's sentence (-1: none). One search of the cue words per token."""
         out = np.zeros((n_sentences, self.n), dtype=bool)
-        maybe = np.flatnonzero(self.sieve[(tokens.hashes & np.uint64(0xFFFF)).astype(np.int64)]
+        # take(): a fraction of fancy indexing's cost on arrays of every token
+        maybe = np.flatnonzero(self.sieve.take((tokens.hashes & np.uint64(0xFFFF)).astype(np.intp))
                                & (sentence >= 0))
-        at = np.minimum(np.searchsorted(self.hashes, tokens.hashes[maybe]), len(self.hashes) - 1)
-        hit = self.hashes[at] == tokens.hashes[maybe]
-        bits, where = self.bits[at[hit]], sentence[maybe[hit]]
+        hashes = tokens.hashes.take(maybe)
+        at = np.minimum(np.searchsorted(self.hashes, hashes), len(self.hashes) - 1)
+        hit = self.hashes.take(at) == hashes
+        bits, where = self.bits.take(at[hit]), sentence.take(maybe[hit])
         for k in range(len(CUES)):
             on = (bits >> k) & 1 == 1
             out[where[on], k] = True

@@ -7,7 +7,7 @@ from typing import Sequence
 import numpy as np
 
 from .lookup import KeyIndex
-from .tokens import Tokens, ngram_keys, phrase_hashes, tokenize
+from .tokens import Tokens, ngram_keys, phrase_hashes
 
 
 _FILTER_SHIFT = np.uint64(48)  # Lexicon's pre-filter looks at the top 16 bits of a hash
@@ -79,8 +79,8 @@ class Lexicon:
         none = np.zeros(0, dtype=np.int64)
         # Few tokens are keyword or context words: a table over the hashes' top bits
         # rules out almost all of them before the exact (and costlier) hash lookup.
-        at = np.flatnonzero(self._filter[(hashes >> _FILTER_SHIFT).astype(np.intp)])
-        ids = self._index.get_indexer(hashes[at])
+        at = np.flatnonzero(self._filter.take((hashes >> _FILTER_SHIFT).astype(np.intp)))
+        ids = self._index.get_indexer(hashes.take(at))
         at, ids = at[ids >= 0], ids[ids >= 0]
         if len(at) == 0:
             return [(none, none) for _ in range(self.n_lists)]
@@ -122,19 +122,3 @@ class Lexicon:
         ok = i < len(where)
         c = where[np.minimum(i, len(where) - 1)]
         return ok & (c <= end + self.window) & (doc[c] == doc[start])
-
-
-def keyword_values(lexicon: Lexicon, tokens: Tokens, weight: float = 1.0) -> np.ndarray:
-    """Keyword features (n_docs x n_lists): log(1 + mentions in context), scaled.
-
-    A count, not a share of the text: one sentence about a topic is what the labels ask for,
-    however long the article around it."""
-    return np.log1p(lexicon.counts(tokens)) * weight
-
-
-def keyword_matrix(lexicon: Lexicon, texts: Sequence[str], weight: float = 1.0,
-                   step: int = 256) -> np.ndarray:
-    """Keyword features of many texts, counted ``step`` texts at a time."""
-    parts = [keyword_values(lexicon, tokenize(texts[i:i + step]), weight)
-             for i in range(0, len(texts), step)]
-    return np.vstack(parts) if parts else np.zeros((0, lexicon.n_lists))

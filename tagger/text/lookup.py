@@ -3,11 +3,13 @@
 The tagging path looks up every token of every document (and every n-gram of known
 tokens) in the vocabulary. pandas' hash index does this well, but importing pandas costs
 more than half a second of every run of `tagger tag`, most of a small job. This table is
-NumPy alone: open addressing with linear probing at a load of at most a quarter, keys
-placed by a multiplicative hash of all 64 bits, and lookups done for all keys at once,
-one probe per round. The longest probe sequence is known when the table is built; a key
-set that would need long sequences (one crafted to collide) is looked up by binary search
-instead, so no vocabulary can make a lookup slow.
+NumPy alone: open addressing with linear probing at a load of at most an eighth (at a
+quarter, tagging spent a tenth longer on lookups), keys placed by a multiplicative hash of
+all 64 bits, and lookups done for all keys at once, one probe per round, by ``take()``. Probe sequences are cut at :data:`MAX_PROBES`: the few keys that find
+no free slot within them (a handful in a vocabulary of tens of thousands; all of a key set
+crafted to collide) go to a sorted stash, searched by bisection for the queries that reach
+the end of their probes. So no vocabulary can make a lookup slow, and an ordinary one
+costs one or two probes a key.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio, odd
-MAX_PROBES = 8  # longer probe sequences than this: binary search instead
+MAX_PROBES = 8  # keys not placed within this many probes go to the stash
 
 
 class KeyIndex:
@@ -27,11 +29,10 @@ class KeyIndex:
         if len(np.unique(keys)) != self.n:
             raise ValueError("keys must be unique")
         self._keys = keys
-        self._bits = max(4, int(np.ceil(np.log2(max(self.n, 1) * 4))))
+        self._bits = max(4, int(np.ceil(np.log2(max(self.n, 1) * 8))))
         size = 1 << self._bits
         self._slot_keys = np.zeros(size, dtype=np.uint64)
-        self._slot_pos = np.full(size, -1, dtype=np.int64)
-        self._sorted = None
+        self._slot_pos = np.full(size, -1, dtype=np.intp)  # intp: 32-bit indices index slowly
         pending = np.arange(self.n)
         slots = self._home(keys)
         for _ in range(MAX_PROBES):
@@ -45,9 +46,10 @@ class KeyIndex:
             left = np.ones(len(pending), dtype=bool)
             left[np.flatnonzero(free)[first]] = False
             pending, slots = pending[left], (slots[left] + 1) & (size - 1)
-        if len(pending):  # too many collisions: binary search over the sorted keys
-            order = np.argsort(keys)
-            self._sorted = (keys[order], order)
+        # the stash: keys every slot of whose probe sequence was taken when they came
+        # (those slots stay taken, so their queries never meet a free slot either)
+        order = pending[np.argsort(keys[pending])]
+        self._stash = (keys[order], order)
 
     def __len__(self) -> int:
         return self.n
@@ -58,26 +60,28 @@ class KeyIndex:
 
     def get_indexer(self, query: np.ndarray) -> np.ndarray:
         """For each query key, its position in the keys, or -1 (pandas' ``get_indexer``)."""
+        # take() rather than [] throughout: NumPy's fancy indexing costs twice as much here
         query = np.ascontiguousarray(query).view(np.uint64).ravel()
-        if self._sorted is not None:
-            keys, order = self._sorted
-            at = np.minimum(np.searchsorted(keys, query), self.n - 1)
-            return np.where(keys[at] == query, order[at], -1)
         slots = self._home(query)
-        pos = self._slot_pos[slots]
-        hit = self._slot_keys[slots] == query
+        pos = self._slot_pos.take(slots)
+        hit = self._slot_keys.take(slots) == query
         hit &= pos >= 0
         out = np.where(hit, pos, -1)
         # an occupied slot holding another key: probe on, for the few such keys
         todo = np.flatnonzero(~hit & (pos >= 0))
-        slots, mask = slots[todo], (1 << self._bits) - 1
+        slots, mask = slots.take(todo), (1 << self._bits) - 1
         for _ in range(MAX_PROBES - 1):
             if not len(todo):
-                break
+                return out
             slots = (slots + 1) & mask
-            pos = self._slot_pos[slots]
-            hit = (pos >= 0) & (self._slot_keys[slots] == query[todo])
+            pos = self._slot_pos.take(slots)
+            hit = (pos >= 0) & (self._slot_keys.take(slots) == query.take(todo))
             out[todo[hit]] = pos[hit]
             go_on = (pos >= 0) & ~hit
             todo, slots = todo[go_on], slots[go_on]
+        stash, order = self._stash
+        if len(todo) and len(stash):  # every probe taken by another key: the stash's, maybe
+            at = np.minimum(np.searchsorted(stash, query[todo]), len(stash) - 1)
+            found = stash[at] == query[todo]
+            out[todo[found]] = order[at[found]]
         return out

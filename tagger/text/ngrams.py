@@ -68,13 +68,18 @@ class NgramCounter:
         out = []
         lo, hi = self.ngram_range
         for n in range(lo, hi + 1):
-            if n not in self._grams or len(tok) < n:
+            if n not in self._grams:
+                continue
+            if len(tok) < n:  # one entry per length of the vocabulary's terms, if empty
+                out.append((n, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)))
                 continue
             m = len(tok) - n + 1
             if n == 1:
-                feat = self._unigram_feature[tok]  # tok == -1 lands on the sentinel (-1)
+                # tok == -1 lands on the sentinel (-1); take() throughout: it costs a
+                # fraction of fancy indexing here
+                feat = self._unigram_feature.take(tok)
                 at = np.flatnonzero(feat >= 0)
-                out.append((1, at, feat[at]))
+                out.append((1, at, feat.take(at)))
                 continue
             index, feats = self._grams[n]
             parts = [tok[i:i + m] for i in range(n)]
@@ -82,9 +87,9 @@ class NgramCounter:
             for part in parts:
                 valid &= part >= 0
             at = np.flatnonzero(valid)
-            pos = index.get_indexer(ngram_keys([p[at] for p in parts], self.n_tokens))
+            pos = index.get_indexer(ngram_keys([p.take(at) for p in parts], self.n_tokens))
             hit = pos >= 0
-            out.append((n, at[hit], feats[pos[hit]]))
+            out.append((n, at[hit], feats.take(pos[hit])))
         return out
 
     def entries(self, texts, hits=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -95,23 +100,7 @@ class NgramCounter:
         results computed from these do not depend on which other documents share the batch.
         """
         tokens = texts if isinstance(texts, Tokens) else self.tokenize(texts)
-        n_docs, doc = tokens.n_docs, tokens.doc
-        empty = np.zeros(0, dtype=np.int64)
-        F = self.n_features
-        hits = self.hits(tokens) if hits is None else hits
-        keys_out = [doc[at] * F + feat for _, at, feat in hits]
-        if not keys_out:
-            return empty, empty, empty
-        # count (document, feature) pairs by sorting them (NumPy's vectorised sort beat
-        # pandas' hashing here by 2-3x); sorted, the order within a document depends only
-        # on that document
-        keys = np.concatenate(keys_out)
-        if n_docs * F < 2**31:  # 32-bit keys sort faster
-            keys = keys.astype(np.int32)
-        keys, counts = np.unique(keys, return_counts=True)
-        keys = keys.astype(np.int64)
-        rows, cols = np.divmod(keys, F)
-        return rows, cols, counts
+        return hit_counts(tokens, self.hits(tokens) if hits is None else hits, self.n_features)
 
     def transform(self, texts):
         """Count matrix (n_docs x n_features), equal to CountVectorizer's for this vocabulary."""
@@ -122,3 +111,29 @@ class NgramCounter:
         X = sp.csr_matrix((counts, (rows, cols)), shape=(len(texts), self.n_features))
         X.sort_indices()
         return X
+
+
+def hit_counts(tokens: Tokens, hits, n_features: int):
+    """The counts of n-gram ``hits`` (see :meth:`NgramCounter.hits`) as (document,
+    feature, count) arrays, by document and feature."""
+    n_docs, doc, F = tokens.n_docs, tokens.doc, n_features
+    # count (document, feature) pairs by sorting their keys (NumPy's vectorised sort beat
+    # pandas' hashing here by 2-3x; 32-bit keys sort faster); sorted, the order within a
+    # document depends only on that document
+    keys = np.empty(sum(len(at) for _, at, _ in hits),
+                    dtype=np.int32 if n_docs * F < 2**31 else np.int64)
+    done = 0
+    for _, at, feat in hits:  # doc * F + feature, written in place
+        part = keys[done:done + len(at)]
+        np.multiply(doc.take(at), F, out=part, casting="unsafe")
+        np.add(part, feat, out=part, casting="unsafe")
+        done += len(at)
+    keys.sort()
+    edge = np.empty(len(keys) + 1, dtype=bool)  # where a run of equal keys begins or ends
+    edge[0] = edge[-1] = True
+    np.not_equal(keys[1:], keys[:-1], out=edge[1:-1])
+    at = np.flatnonzero(edge)
+    unique, counts = keys.take(at[:-1]).astype(np.int64), np.diff(at)
+    # rows by each document's share of the sorted keys: integer division costs more
+    rows = np.repeat(np.arange(n_docs), np.diff(np.searchsorted(unique, np.arange(n_docs + 1) * F)))
+    return rows, unique - rows * F, counts

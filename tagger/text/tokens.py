@@ -6,6 +6,24 @@ pattern ``\b\w\w+\b`` this module finds the same tokens: characters are classifi
 characters by a table the ``re`` engine itself fills in (so it is exactly ``\w``), word
 runs of two or more characters become tokens, and each token is identified by a 64-bit
 polynomial hash of its code points. :mod:`.ngrams` and :mod:`.keywords` count on them.
+
+The rules this hand-written path keeps (:mod:`.featurizer` has scikit-learn's beside it):
+
+- Exact scikit-learn tokens. A token is a maximal run of two or more ``\w`` characters
+  of ``str.lower(text)`` (what ``\b\w\w+\b`` matches); ``\w`` is alphanumeric or
+  ``_`` as ``re`` decides it, the lower case ``str.lower``'s own, by table, except for the
+  two characters a table cannot lower (``İ``, ``Σ``), whose chunk goes to ``str.lower``;
+  an n-gram is n consecutive tokens of one document, as ``_word_ngrams`` joins them.
+  tests/test_features.py compares the counts with CountVectorizer's (reference corpus,
+  awkward Unicode), tests/test_featurizer.py the hits with scikit-learn's analyzer's.
+- Hashes stand for tokens. A vocabulary whose tokens collide is refused (scikit-learn's
+  path takes it); a text token colliding with a vocabulary token it is not would be
+  counted as that one, at odds of about one in 2**64 / (tokens x vocabulary) per run.
+  Models keep token hashes (``training_words``), so the hash is part of the model format.
+- Start-up time. NumPy alone, nothing compiled and nothing heavy imported (pandas took half
+  a second of every run; a JIT compiler would take more): the character tables are built
+  once a process (about 0.1 s), the powers by doubling, and a run of ``tagger tag`` on a
+  few files starts in well under a second.
 """
 
 from __future__ import annotations
@@ -47,6 +65,7 @@ SEP = "\n"
 class CharTables(NamedTuple):
     lower: np.ndarray    # uint32: each code point's lower case (itself for _SPECIAL)
     classes: np.ndarray  # uint8: its class bits
+    packed: np.ndarray   # uint32: lower << 8 | classes, both found by one gather
 
 
 @lru_cache(maxsize=1)
@@ -71,7 +90,7 @@ def char_tables() -> CharTables:
     lower = _codepoints(plain.lower()).copy()
     for c in _SPECIAL:
         lower[ord(c)] = ord(c)
-    return CharTables(lower, cls)
+    return CharTables(lower, cls, (lower << np.uint32(8)) | cls)
 
 
 class Chars(NamedTuple):
@@ -91,9 +110,10 @@ def chars(texts: Sequence[str]) -> Chars:
     starts = np.ones(len(texts), dtype=np.int64)
     np.cumsum(lengths[:-1] + 1, out=starts[1:])
     starts[1:] += 1
-    at = _codepoints(SEP + SEP.join(texts) + SEP).astype(np.intp)  # once, for both tables
-    tables = char_tables()
-    return Chars(tables.lower[at], tables.classes[at], starts, lengths)
+    at = _codepoints(SEP.join(["", *texts, ""])).astype(np.intp)  # one copy of the text, not three
+    # one gather of both tables, by take() with intp indices (the fastest NumPy gather)
+    packed = char_tables().packed.take(at)
+    return Chars(packed >> np.uint32(8), packed.astype(np.uint8), starts, lengths)
 
 
 class Powers:
@@ -106,13 +126,22 @@ class Powers:
     def get(self, n: int):
         if n > self.n:
             m = max(n, 2 * self.n, 1 << 16)
-            q = np.full(m, _Q, dtype=np.uint64)
-            p = np.full(m, _P, dtype=np.uint64)
-            q[0] = p[0] = 1
-            with np.errstate(over="ignore"):
-                self.q, self.p = np.cumprod(q, dtype=np.uint64), np.cumprod(p, dtype=np.uint64)
+            self.q, self.p = _powers(_Q, m), _powers(_P, m)
             self.n = m
         return self.q, self.p
+
+
+def _powers(base: np.uint64, m: int) -> np.ndarray:
+    """base**j modulo 2**64 for j < m, by doubling: the first k powers times base**k give
+    the next k (a cumulative product of m values costs ten times as much at start-up)."""
+    out = np.empty(m, dtype=np.uint64)
+    out[0], k = 1, 1
+    with np.errstate(over="ignore"):
+        while k < m:
+            step = min(k, m - k)
+            np.multiply(out[:step], out[k - 1] * base, out=out[k:k + step])
+            k += step
+    return out
 
 
 def _codepoints(text: str) -> np.ndarray:
@@ -133,9 +162,12 @@ def _tokens(cps: np.ndarray, isword: np.ndarray, powers: Powers):
     with np.errstate(over="ignore"):
         prefix = np.empty(n + 1, dtype=np.uint64)
         prefix[0] = 0
-        np.cumsum(np.multiply(cps, q[:n], dtype=np.uint64), dtype=np.uint64, out=prefix[1:])
+        np.multiply(cps, q[:n], out=prefix[1:], dtype=np.uint64)
+        np.cumsum(prefix[1:], out=prefix[1:])  # in place: no second array of the text's size
         # sum_j c_j Q^j over the token, shifted by P^start: a hash independent of position
-        hashes = (prefix[ends] - prefix[starts]) * p[starts]
+        hashes = prefix.take(ends)
+        hashes -= prefix.take(starts)
+        hashes *= p.take(starts)
     return starts, ends, hashes
 
 
@@ -148,6 +180,7 @@ class Tokens(NamedTuple):
     starts: np.ndarray | None = None  # where each token starts and ends in ``chars``
     ends: np.ndarray | None = None
     chars: Chars | None = None        # the texts, for sentences
+    texts: list | None = None         # the texts themselves (scikit-learn's path reads them)
 
 
 def tokenize(texts, powers: Powers | None = None, *, lower: bool = True) -> Tokens:
@@ -158,7 +191,7 @@ def tokenize(texts, powers: Powers | None = None, *, lower: bool = True) -> Toke
     powers = powers or Powers()
     if n_docs == 0:
         empty = np.zeros(0, dtype=np.int64)
-        return Tokens(empty, np.zeros(0, dtype=np.uint64), 0, empty, empty, chars([]))
+        return Tokens(empty, np.zeros(0, dtype=np.uint64), 0, empty, empty, chars([]), texts)
     text = chars(texts)
     isword = (text.classes & WORD).view(bool)  # lowering never changes it (a test checks)
     if not lower:
@@ -173,9 +206,9 @@ def tokenize(texts, powers: Powers | None = None, *, lower: bool = True) -> Toke
         shift = text.starts - lowered.starts
         cap = text.starts + text.lengths
         return Tokens(doc, hashes, n_docs, np.minimum(starts + shift[doc], cap[doc]),
-                      np.minimum(ends + shift[doc], cap[doc]), text)
+                      np.minimum(ends + shift[doc], cap[doc]), text, texts)
     doc = np.searchsorted(text.starts, starts, side="right") - 1
-    return Tokens(doc, hashes, n_docs, starts, ends, text)
+    return Tokens(doc, hashes, n_docs, starts, ends, text, texts)
 
 
 def phrase_hashes(phrases: Sequence[str]) -> list[np.ndarray]:
