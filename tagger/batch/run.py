@@ -3,14 +3,26 @@
 Documents are read lazily and cut into numbered chunks of ``batch_size``. Each chunk is
 tagged (see :mod:`.engines`) and committed as a part file (see :mod:`.parts`), so a killed
 run loses at most the chunks in flight and running the same command again skips every
-committed chunk. Memory is bounded by the chunks in flight, not by the input size.
+committed chunk. Memory is bounded by the chunks in flight, not by the input size. The
+output does not depend on the number of jobs or the engine. One run at a time may write an
+output (a lock beside it); the output is never an input, a link, a device or a directory.
+The parts are then joined into it (see :mod:`.finish`), and the figures of how the
+documents tagged drift from the training documents go to ``OUT.drift.json`` (see
+:func:`tagger.evaluation.drift.drift_report`).
+
+An incremental run adds to an archive: only documents whose id is not in it yet are tagged,
+and added to it all at once (the archive is replaced atomically, so it is either as it was
+or complete).
+
+A run adapting the priors scores every document to be tagged in a first pass (holding only
+their probabilities) and estimates each tag's rate among them (:mod:`tagger.model.priors`);
+they are then tagged with scores adjusted to those rates, which ``OUT.drift.json`` records
+(``adapted_priors``).
 """
 
 from __future__ import annotations
 
-import json
 import time
-from datetime import datetime, timezone
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
@@ -18,55 +30,16 @@ from typing import Callable, Iterable, Iterator, Sequence
 from ..errors import ArchiveModelError, DuplicateError, FileError, InputError, OutputError, TaggerError
 from ..io.archive import archive_ids
 from ..io.documents import expand_paths, raw_records
-from ..io.files import OutputLock, check_output, write_text_atomic
+from ..io.files import OutputLock, check_output
 from ..io.records import MAX_DOC_BYTES, Document
-from ..io.sqlitestore import add_run, check_archive, model_mismatch
+from ..io.sqlitestore import check_archive, model_mismatch
 from ..io.layout import Layout, check_keep
 from ..io.writers import output_format
 from . import engines, parts, workers
+from .finish import BatchSummary, drift_file, finish, join_output, utc_now
 from .progress import PartsWatcher
 from .retag import retag_archive
-from .sidecars import sidecars, write_sidecars
-
-
-@dataclass
-class BatchSummary:
-    """What a batch run did."""
-
-    documents: int = 0      # documents tagged (in this run or a resumed one)
-    tagged: int = 0         # documents given at least one tag
-    skipped: int = 0        # unreadable documents, listed in the errors file
-    seconds: float = 0.0
-    resumed_chunks: int = 0
-    known: int = 0          # documents already in the archive (incremental), left out
-    output: str = ""
-    errors_path: str | None = None
-    drift: dict | None = None      # the drift report (tagger.evaluation.drift), also in OUT.drift.json
-    drift_path: str | None = None
-    priors: object = None          # the estimated tag rates (tagger.model.priors), when adapted
-
-    def line(self) -> str:
-        rate = self.documents / self.seconds if self.seconds > 0 else 0.0
-        text = (f"{self.documents} documents tagged ({self.tagged} with tags), "
-                f"{self.skipped} skipped, in {self.seconds:.1f}s ({rate:,.0f} docs/s) -> {self.output}")
-        if self.known:
-            text += f"; {self.known} already in the archive, left out"
-        if self.resumed_chunks:
-            text += f"; {self.resumed_chunks} chunks resumed from an earlier run"
-        if self.skipped:
-            text += f"; reasons in {self.errors_path}"
-        if self.priors is not None:
-            text += f"; {self.priors.summary()}"
-        if self.drift is not None:
-            from ..evaluation.drift import drift_summary
-
-            text += f"; {drift_summary(self.drift)} in {self.drift_path}"
-        return text
-
-
-def drift_file(out: Path) -> Path:
-    """Where a run writing ``out`` reports how its documents drift from training."""
-    return Path(str(out) + ".drift.json")
+from .sidecars import sidecars
 
 
 def tag_stream(model, docs: Iterable[Document], *, batch_size: int = 1000,
@@ -116,10 +89,6 @@ def _repeated_files(files: Sequence[Path], duplicates: str) -> list[Path]:
     return list(files)
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
 def _same_model(out: Path, fmt: str, fingerprint: str) -> None:
     """One archive holds one model's tags: adding with another model is refused."""
     if fmt == "sqlite":
@@ -156,33 +125,49 @@ def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str |
 
     Unreadable documents (and any over ``max_doc_bytes``) are skipped and listed in
     ``OUT.errors.jsonl``. A document id seen before is an error with ``duplicates="error"``,
-    listed and left out with ``"skip"``, tagged again with ``"keep"``. The output does not
-    depend on ``jobs`` or the engine. One run at a time may write ``out`` (a lock beside
-    it); the output is never an input, a link, a device or a directory. ``progress`` is
+    listed and left out with ``"skip"``, tagged again with ``"keep"``. ``progress`` is
     called with the number of documents in each chunk as it is committed. With
-    ``evidence``, each assigned tag comes with its evidence sentence and span.
-
-    With ``incremental``, ``out`` is an archive that grows: only documents whose id is not
-    in it yet are tagged, and added to it all at once (the archive is replaced atomically,
-    so it is either as it was or complete). The figures of how the documents tagged drift
-    from the training documents go to ``OUT.drift.json`` (see
-    :func:`tagger.evaluation.drift.drift_report`).
-
-    With ``adapt_priors`` ("em" or "mean", :data:`tagger.config.PRIOR_ESTIMATES`), a first
-    pass scores every document to be tagged (holding only their probabilities) and
-    estimates each tag's rate among them (:mod:`tagger.model.priors`); they are then
-    tagged with scores adjusted to those rates, which ``OUT.drift.json`` records
-    (``adapted_priors``).
-
-    Every record is in the layout of :mod:`tagger.io.layout`, with the input fields named
-    in ``keep``; the model and thresholds are in the file's metadata, or for a format with
-    no place for it in ``OUT.meta.json``.
+    ``evidence``, each assigned tag comes with its evidence sentence and span. With
+    ``incremental``, ``out`` is an archive that grows (and with ``retag``, a SQLite archive
+    of another model is tagged again with this one first). ``adapt_priors`` ("em" or
+    "mean", :data:`tagger.config.PRIOR_ESTIMATES`) adjusts the scores to the tag rates
+    estimated among the documents. The module docstring tells how each works. Every record
+    is in the layout of :mod:`tagger.io.layout`, with the input fields named in ``keep``;
+    the model and thresholds are in the file's metadata, or for a format with no place for
+    it in ``OUT.meta.json``.
     """
-    from ..model.persist import load_model, model_digest
-
-    started, stamp = time.perf_counter(), _now()
+    started, stamp = time.perf_counter(), utc_now()
     out = Path(out)
     fmt = output_format(out, fmt)
+    _check_options(inputs, batch_size, duplicates)
+    model_dir = Path(model_dir)
+    model, layout = _opened(out, fmt, model_dir, keep, incremental)
+    if retag and incremental and fmt == "sqlite" and out.exists():
+        _retag(out, model_dir, batch_size=batch_size, jobs=jobs, max_doc_bytes=max_doc_bytes,
+               evidence=evidence, keep=keep)
+    files = _input_files(inputs, out, fmt, duplicates)
+    with OutputLock(out):
+        plan = _plan(out, fmt, model, model_dir, layout, files, batch_size, jobs,
+                     max_doc_bytes, evidence, incremental, adapt_priors)
+        summary = BatchSummary(output=str(out), resumed_chunks=len(plan.done))
+        try:
+            _run_engine(engine, plan.model, None if plan.estimate else model_dir, files,
+                        plan.parts_dir, fmt, batch_size, plan.done, plan.jobs, max_doc_bytes,
+                        evidence, plan.exclude, scheduler, connect_timeout, progress, layout)
+        except BaseException as exc:
+            _abandon(out, plan.parts_dir, exc)
+            raise
+        counts = join_output(out, fmt, plan.parts_dir, layout, duplicates, plan.base,
+                             plan.model, model_dir.name)
+    finish(summary, counts, out, fmt, model=plan.model, model_name=model_dir.name,
+           layout=layout, estimate=plan.estimate, incremental=incremental, started=stamp,
+           files=files)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _check_options(inputs: Sequence[str | Path], batch_size: int, duplicates: str) -> None:
+    """Refuse a batch size under 1, an unknown way to treat duplicates and standard input."""
     if batch_size < 1:
         raise TaggerError("the batch size must be at least 1")
     if duplicates not in parts.DUPLICATES:
@@ -191,75 +176,73 @@ def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str |
     if any(str(p) == "-" for p in inputs):
         raise InputError("-", "batch tagging reads files, not standard input; save it to a "
                               "file, or tag it with predict")
-    model_dir = Path(model_dir)
-    model = load_model(model_dir)  # validates the model before any work starts
+
+
+def _opened(out: Path, fmt: str, model_dir: Path, keep: Sequence[str], incremental: bool):
+    """(the model, the record layout), each checked before any work starts: the model, the
+    fields to keep and, when adding to a SQLite archive, that the archive is one."""
+    from ..model.persist import load_model, model_digest
+
+    model = load_model(model_dir)
     if incremental and fmt == "sqlite":
         check_archive(out)  # another program's database is refused before anything is written
-    layout = Layout(tuple(model.tags), check_keep(keep, model.tags), model_digest(model_dir))
-    if retag and incremental and fmt == "sqlite" and out.exists():
-        retag_archive(out, lambda src, dst: tag_files(
-            [src], dst, model_dir=model_dir, fmt="sqlite", batch_size=batch_size, jobs=jobs,
-            max_doc_bytes=max_doc_bytes, evidence=evidence, keep=keep))
+    return model, Layout(tuple(model.tags), check_keep(keep, model.tags), model_digest(model_dir))
+
+
+def _retag(out: Path, model_dir: Path, **settings) -> None:
+    """Tag the documents of the SQLite archive ``out`` again with the model in ``model_dir``
+    (the archive is replaced whole)."""
+    retag_archive(out, lambda src, dst: tag_files([src], dst, model_dir=model_dir, fmt="sqlite",
+                                                  **settings))
+
+
+def _input_files(inputs: Sequence[str | Path], out: Path, fmt: str, duplicates: str) -> list[Path]:
+    """The input files, once each unless repeats are allowed; every file the run writes is
+    checked to be none of them (nor in an input directory)."""
     files = _repeated_files(expand_paths(inputs), duplicates)
     input_dirs = [p for p in inputs if str(p) != "-" and Path(p).is_dir()]
     for target in (out, parts.errors_file(out), drift_file(out), *sidecars(out, fmt)):
         check_output(target, inputs=files, input_dirs=input_dirs)
-    with OutputLock(out):
-        manifest = {"inputs": _fingerprint_inputs(files), "model": layout.model,
-                    "batch_size": batch_size, "format": fmt, "max_doc_bytes": max_doc_bytes,
-                    "evidence": evidence, "keep": list(layout.keep)}
-        base, exclude = None, frozenset()
-        if incremental and out.exists():
-            _same_model(out, fmt, manifest["model"])
-            exclude = frozenset(archive_ids(out, fmt, layout))
-            base = out
-            manifest["archive"] = _fingerprint_inputs([out])
-        # never more workers than CPUs to run them: more only cost memory (a model each)
-        jobs = min(jobs or default_jobs(files), workers.available_cpus())
-        estimate = None
-        if adapt_priors:
-            model, estimate = _adapted(model, model_dir, files, batch_size, jobs, max_doc_bytes,
-                                       exclude, adapt_priors)
-            manifest["adapted_priors"] = [adapt_priors, *estimate.estimated.tolist()]
-        parts_dir = Path(str(out) + ".parts")
-        done = parts.prepare(parts_dir, manifest)
-        summary = BatchSummary(output=str(out), resumed_chunks=len(done))
+    return files
 
-        try:
-            _run_engine(engine, model, None if estimate else model_dir, files, parts_dir, fmt,
-                        batch_size, done, jobs, max_doc_bytes, evidence, exclude, scheduler,
-                        connect_timeout, progress, layout)
-        except BaseException as exc:
-            kept = parts.abandon(parts_dir)
-            if isinstance(exc, FileError) and Path(exc.path).parent == parts_dir:
-                raise _parts_error(out, parts_dir, exc, kept) from None
-            raise
-        n_chunks = parts.count_committed(parts_dir)
-        meta = layout.metadata(model_dir.name, [float(t) for t in model.thresholds])
-        counts = parts.join(parts_dir, out, fmt, layout, n_chunks, duplicates, base, meta)
-        if base is None or counts["documents"]:
-            write_sidecars(out, fmt, layout, meta)
-    summary.known = counts["known"]
-    summary.documents, summary.tagged = counts["documents"], counts["tagged"]
-    summary.skipped, summary.errors_path = counts["skipped"], counts["errors_path"]
-    from ..evaluation.drift import drift_report
 
-    summary.drift = {"model": layout.model, "model_name": model_dir.name,
-                     **drift_report(model, counts["drift"])}
-    if estimate is not None:
-        summary.priors = estimate
-        summary.drift["adapted_priors"] = estimate.to_dict()
-    summary.drift_path = str(drift_file(out))
-    # a run with nothing new keeps the last report: an empty one would hide its warnings
-    if not (incremental and counts["known"] and not summary.documents
-            and Path(summary.drift_path).exists()):
-        write_text_atomic(summary.drift_path, json.dumps(summary.drift, indent=2) + "\n")
-    if fmt == "sqlite" and summary.documents:
-        add_run(out, {"model": layout.model, "model_name": model_dir.name, "started": stamp,
-                      "finished": _now(), "drift": summary.drift,
-                      "inputs": [str(f) for f in files], "documents": summary.documents})
-    summary.seconds = time.perf_counter() - started
-    return summary
+@dataclass
+class _Plan:
+    """The work of a run holding its output's lock: what to tag, with what, and where."""
+
+    model: object           # adapted to the documents' tag rates, when asked
+    base: Path | None       # the archive added to (incremental), else None
+    exclude: frozenset      # the ids already in it, left out
+    jobs: int
+    estimate: object        # the estimated tag rates (tagger.model.priors), when adapted
+    parts_dir: Path
+    done: set[int]          # the chunks committed by an earlier identical run
+
+
+def _plan(out: Path, fmt: str, model, model_dir: Path, layout: Layout, files: list[Path],
+          batch_size: int, jobs: int | None, max_doc_bytes: int, evidence: bool,
+          incremental: bool, adapt_priors: str | None) -> _Plan:
+    """Plan the run: the archive added to, the workers, the adapted model, and the parts
+    directory resumed when its manifest says an earlier run was this one."""
+    manifest = {"inputs": _fingerprint_inputs(files), "model": layout.model,
+                "batch_size": batch_size, "format": fmt, "max_doc_bytes": max_doc_bytes,
+                "evidence": evidence, "keep": list(layout.keep)}
+    base, exclude = None, frozenset()
+    if incremental and out.exists():
+        _same_model(out, fmt, manifest["model"])
+        exclude = frozenset(archive_ids(out, fmt, layout))
+        base = out
+        manifest["archive"] = _fingerprint_inputs([out])
+    # never more workers than CPUs to run them: more only cost memory (a model each)
+    jobs = min(jobs or default_jobs(files), workers.available_cpus())
+    estimate = None
+    if adapt_priors:
+        model, estimate = _adapted(model, model_dir, files, batch_size, jobs, max_doc_bytes,
+                                   exclude, adapt_priors)
+        manifest["adapted_priors"] = [adapt_priors, *estimate.estimated.tolist()]
+    parts_dir = Path(str(out) + ".parts")
+    return _Plan(model, base, exclude, jobs, estimate, parts_dir,
+                 parts.prepare(parts_dir, manifest))
 
 
 def _run_engine(engine, model, model_dir, files, parts_dir: Path, fmt: str, batch_size: int,
@@ -286,6 +269,14 @@ def _run_engine(engine, model, model_dir, files, parts_dir: Path, fmt: str, batc
                               max_doc_bytes, evidence, exclude, layout)
     else:
         raise TaggerError(f"unknown engine {engine!r} (use local or dask)")
+
+
+def _abandon(out: Path, parts_dir: Path, exc: BaseException) -> None:
+    """After a failed or stopped run, keep only its committed parts; a part that could not
+    be written is an error naming ``out`` (raised here), any other is raised by the caller."""
+    kept = parts.abandon(parts_dir)
+    if isinstance(exc, FileError) and Path(exc.path).parent == parts_dir:
+        raise _parts_error(out, parts_dir, exc, kept) from None
 
 
 def _parts_error(out: Path, parts_dir: Path, exc: FileError, kept: int) -> OutputError:
