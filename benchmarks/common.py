@@ -114,6 +114,9 @@ def commit() -> str:
         return "unknown"
 
 
+COMMIT = commit()  # at the start: the code measured, before any later edit
+
+
 def report(script: str, args: argparse.Namespace, *, what: str, figure: float, unit: str,
            baseline_what: str, baseline: float, target: str = "", figures: dict | None = None,
            ) -> str:
@@ -128,7 +131,7 @@ def report(script: str, args: argparse.Namespace, *, what: str, figure: float, u
                   "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
                   "seconds": round(time.perf_counter() - STARTED, 1),
                   "command": " ".join(["python", f"benchmarks/{name}.py", *sys.argv[1:]]),
-                  "commit": commit(), "note": getattr(args, "note", ""), "machine": machine(),
+                  "commit": COMMIT, "note": getattr(args, "note", ""), "machine": machine(),
                   "figures": figures or {}}
         path = Path(args.json)
         path.parent.mkdir(parents=True, exist_ok=True)
