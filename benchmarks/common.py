@@ -20,6 +20,7 @@ import json
 import os
 import platform
 import re
+import shlex
 import subprocess
 import sys
 import time
@@ -117,6 +118,18 @@ def commit() -> str:
 COMMIT = commit()  # at the start: the code measured, before any later edit
 
 
+def command(name: str) -> str:
+    """The command that repeats the run (its --json and --note left out)."""
+    argv, kept = sys.argv[1:], []
+    while argv:
+        arg = argv.pop(0)
+        if arg in ("--json", "--note"):
+            argv = argv[1:]
+        elif not arg.startswith(("--json=", "--note=")):
+            kept.append(arg)
+    return shlex.join(["python", f"benchmarks/{name}.py", *kept])
+
+
 def report(script: str, args: argparse.Namespace, *, what: str, figure: float, unit: str,
            baseline_what: str, baseline: float, target: str = "", figures: dict | None = None,
            ) -> str:
@@ -130,7 +143,7 @@ def report(script: str, args: argparse.Namespace, *, what: str, figure: float, u
                   "quick": bool(getattr(args, "quick", False)),
                   "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
                   "seconds": round(time.perf_counter() - STARTED, 1),
-                  "command": " ".join(["python", f"benchmarks/{name}.py", *sys.argv[1:]]),
+                  "command": command(name),
                   "commit": COMMIT, "note": getattr(args, "note", ""), "machine": machine(),
                   "figures": figures or {}}
         path = Path(args.json)
