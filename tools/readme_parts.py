@@ -122,3 +122,15 @@ def memory_table() -> str:
     return ("\n".join(rows) + "\n\n"
             f"{run['ratio']:.2f}x the memory for {int(large) // int(small)}x the documents "
             f"(target: at most 1.5x), medians of {f['runs']} runs. {_source(run)}\n")
+
+
+def browse_speed() -> str:
+    """`benchmarks/browse_speed.py`'s saved run: the pages of a large archive, in ms."""
+    run = _run("browse_speed")
+    f = run["figures"]
+    ms = f["median_ms"]
+    rest = ", ".join(f"{name} {v:.0f} ms" for name, v in ms.items() if name != "front page")
+    return (f"`benchmarks/browse_speed.py` times the pages of a {f['articles']:,}-article archive "
+            f"(about 4,400 characters each) served by `tagger browse`: the front page in "
+            f"{ms['front page']:.0f} ms (median of {f['requests']}; the bound is "
+            f"{run['baseline']:.0f} ms), {rest}. {_source(run)}\n")
