@@ -24,11 +24,10 @@ import common
 REPO, SHARED = common.REPO, common.SHARED
 LABELS = REPO / "labels"
 FIXED = dict(C=300.0, ngram_max=1, keyword_window=15)
-QUICK = 150, 300  # labelled and unlabelled training articles
-quick = False
+QUICK = 150, 300  # labelled and unlabelled articles of each input, with --quick
 
 
-def load(corpora, label_files):
+def load(corpora, label_files, quick: bool = False):
     import tagger
 
     paths = [SHARED / "corpus" / c for c in corpora] + [REPO / "seeds"]
@@ -58,7 +57,6 @@ def main():
     ap.add_argument("--full-search", action="store_true")
     args = common.options(ap, "the first 150 labelled and 300 unlabelled articles, no search, "
                               "2 folds").parse_args()
-    global quick
     quick = args.quick
     import numpy as np
 
@@ -73,7 +71,7 @@ def main():
     if args.quick:
         search, args.folds = {}, 2
     scores = {}
-    later = load(["economist-2023-2025.jsonl"], ["economist-random.csv"])
+    later = load(["economist-2023-2025.jsonl"], ["economist-random.csv"], quick)
     plain = ["reference-train.csv", "seeds.csv"]
     evidence = ["reference-train-evidence.jsonl", "seeds-evidence.jsonl"]
     for name, files, s in (("2022 labels alone", plain, {k: v for k, v in search.items() if k != "sentences"}),
@@ -81,13 +79,13 @@ def main():
         settings = base  # --quick: no search, so the evidence is used by fixing sentences on
         if quick and files != plain:
             settings = tagger.Settings(**FIXED, sentences=True)
-        model = tagger.train(load(["ukraine-2022.jsonl"], files), schema=schema, settings=settings,
+        model = tagger.train(load(["ukraine-2022.jsonl"], files, quick), schema=schema, settings=settings,
                              search=s or None)
         scores[name] = tagger.evaluate(model, later)
         print(line(f"(a) {name} -> Economist 2023-2025", scores[name]),
               f"[sentences={model.settings.sentences}]", flush=True)
     both = load(["ukraine-2022.jsonl", "economist-2023-2025.jsonl"],
-                plain + evidence + ["economist-random.csv", "economist-random-evidence.jsonl"])
+                plain + evidence + ["economist-random.csv", "economist-random-evidence.jsonl"], quick)
     ev = cross_validation(both, k=args.folds, schema=schema, settings=base, search=search or None)
     print(line(f"(b) 2022 + Economist labels, {args.folds}-fold cross-validation", ev.summary()))
     economist = {d.id for d in later if d.tags is not None}
