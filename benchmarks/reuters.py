@@ -45,7 +45,7 @@ def head(src: Path, n: int, into: Path, known: set[str] | None = None) -> tuple[
 
 
 def main(argv: list[str]) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     ap.add_argument("--jobs", default="2")
     args, extra = common.options(ap, f"the first {QUICK[0]} training and {QUICK[1]} test "
                                      "documents, no search").parse_known_args(argv)
