@@ -1,7 +1,7 @@
 """Labels saved by choosing what to label: learning curves of `tagger suggest`'s strategies.
 
     python benchmarks/active_learning.py [--corpus reuters|reference|economist|all]
-        [--seeds 3] [--jobs 2] [--plot docs/active_learning.png]
+        [--seeds 3] [--jobs 2] [--plot docs/active_learning.png] [--quick] [--json PATH]
 
 Replays labelling on data already labelled in full, so every pick's label is known:
   - Reuters-21578 R90 (ModApte): the training split is the pool, the test split scores;
@@ -19,7 +19,10 @@ then asks `tagger.evaluation.suggest` for the next batch. Strategies uncertain /
 random, each with --seeds seeds (the seed draws the first 100 and the random picks).
 
 Prints the mean curve of each strategy, and the labels each needs to reach the final
-micro-F1 of random sampling (the mean at its largest budget); saves a plot.
+micro-F1 of random sampling (the mean at its largest budget); saves a plot. The summary
+line: the first corpus's mean micro-F1 of mixed against random at random's largest budget.
+--quick: the first fold of the first 150 reference labels, from 40 labels to 80, one seed,
+the plot in a temporary directory unless --plot says where.
 
 How the strategies work was chosen with --dev (Reuters, scored on a fifth of the training
 split, one seed), never on the test split: tags taking turns in the schema's order left the
@@ -39,16 +42,20 @@ mistakes in the pool, 0.811 and 0.843.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
-STRATEGIES = ("uncertain", "mixed", "random")
+import common
+from tagger.evaluation.suggest import STRATEGIES as REGISTERED
+
+REPO, SHARED = common.REPO, common.SHARED
+# every registered strategy that ranks with a model ('cold' ranks by keywords alone)
+STRATEGIES = tuple(n for n in REGISTERED if REGISTERED.entry(n).info["model"] != "unused")
+QUICK_LABELS, QUICK_BUDGET = 150, (40, 40, 80)
 
 
 def reuters(dev: bool = False):
@@ -77,7 +84,7 @@ def _labelled(corpus: str, labels: str, schema):
 
 def _folds(docs, schema, base=()):
     from tagger.io.labels import binarize
-    from tagger.model.train import fold_splits
+    from tagger.model.trainset import fold_splits
 
     splits = fold_splits(binarize(docs, schema.ids), 5, 0)
     return [(f"fold {f}", [docs[i] for i in tr], [docs[i] for i in te], list(base))
@@ -96,10 +103,13 @@ def _reference_labels():
     return schema, _labelled("ukraine-2022.jsonl", "reference-train.csv", schema)
 
 
-def reference():
+def reference(quick: bool = False):
     from tagger import Settings
 
     schema, docs = _reference_labels()
+    if quick:
+        return (_folds(docs[:QUICK_LABELS], schema)[:1], schema.ids, schema, Settings(**MODEL_2022),
+                QUICK_BUDGET)
     return (_folds(docs, schema), schema.ids, schema, Settings(**MODEL_2022), (100, 50, None))
 
 
@@ -205,14 +215,16 @@ def main() -> int:
     parser.add_argument("--corpus", choices=[*CORPORA, "all"], default="all")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--plot", default=str(REPO / "docs" / "active_learning.png"))
-    parser.add_argument("--json", help="Write the curves here too.")
+    parser.add_argument("--plot", help="[default: docs/active_learning.png; --quick: a temporary file]")
     parser.add_argument("--dev", action="store_true",
                         help="Reuters: score on a fifth of the training split, never the test "
                              "split (for choosing how the strategies work)")
     parser.add_argument("--strategies", default=",".join(STRATEGIES))
-
-    args = parser.parse_args()
+    args = common.options(parser, f"the first fold of the first {QUICK_LABELS} reference labels, "
+                                  "40 to 80 labels, one seed").parse_args()
+    if args.quick:
+        args.corpus, args.seeds = "reference", 1
+    plot = args.plot or str(REPO / "docs" / "active_learning.png")
     from joblib import Parallel, delayed
 
     started = time.perf_counter()
@@ -225,7 +237,8 @@ def main() -> int:
     fig, axes = plt.subplots(1, len(corpora), figsize=(6 * len(corpora), 4.2), squeeze=False)
     for ax, corpus in zip(axes[0], corpora):
         title, load = CORPORA[corpus]
-        parts, tags, schema, settings, budget = load(args.dev) if corpus == "reuters" else load()
+        parts, tags, schema, settings, budget = (load(args.dev) if corpus == "reuters" else
+                                                 load(args.quick) if corpus == "reference" else load())
         jobs = [(part, s, seed) for part in parts for s in args.strategies.split(",")
                 for seed in range(args.seeds)]
         runs = Parallel(n_jobs=args.jobs)(delayed(curve)(part, tags, schema, settings, budget,
@@ -233,11 +246,20 @@ def main() -> int:
                                           for part, s, seed in jobs)
         results[corpus] = summarise(title, runs, ax)
     fig.tight_layout()
-    Path(args.plot).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(args.plot, dpi=96)
-    print(f"\nplot: {args.plot}; {time.perf_counter() - started:.0f} s in all")
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=2))
+    with tempfile.TemporaryDirectory() as tmp:  # --quick's plot is checked, then thrown away
+        if args.quick and not args.plot:
+            plot = str(Path(tmp) / "active_learning.png")
+        Path(plot).parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(plot, dpi=96)
+        print(f"\nplot: {plot}; {time.perf_counter() - started:.0f} s in all")
+    first = results[corpora[0]]["curves"]
+    # mixed (the default) against random, or the first two strategies run
+    ours, other = ("mixed", "random") if {"mixed", "random"} <= set(first) else [*first, *first][:2]
+    largest = max(first[other])
+    common.report(__file__, args, what=f"{ours} micro-F1 at {largest} labels",
+                  figure=first[ours][largest], unit="F1",
+                  baseline_what=f"{other} micro-F1 at {largest} labels", baseline=first[other][largest],
+                  figures={"seeds": args.seeds, "corpora": results})
     return 0
 
 

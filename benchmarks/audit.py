@@ -1,6 +1,7 @@
 """How well `tagger audit` finds wrong labels: flip some, and see what it lists.
 
     python benchmarks/audit.py [--corpus reference|reuters|both] [--share 0.05] [-k 50] [--seeds 3]
+        [--quick] [--json PATH]
 
 For the 450 reference labels and the Reuters-21578 R90 training labels: flip each (article,
 tag) decision with probability --share (seeded: a tag given becomes not given, and the
@@ -8,7 +9,9 @@ reverse), run the audit (fixed settings, no search), and report precision at k (
 of the top k that are flips) and the recall of the flips (at k, and among every suspect
 listed). Then the same with no flips: every suspect listed is then either a real mistake in
 our labels or a false alarm, so its count and top confidences show how often the audit
-cries wolf. Medians over --seeds seeds.
+cries wolf. Medians over --seeds seeds. The summary line: the first corpus's precision at k
+against --share (what listing decisions at random finds). --quick: the first 150 reference
+labels, one seed, k 20.
 """
 
 from __future__ import annotations
@@ -21,8 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
+import common
+
+REPO, SHARED = common.REPO, common.SHARED
+QUICK_DOCS = 150
 
 
 def load(corpus):
@@ -61,9 +66,14 @@ def main() -> int:
     parser.add_argument("--share", type=float, default=0.05)
     parser.add_argument("-k", type=int, default=50)
     parser.add_argument("--seeds", type=int, default=3)
-    args = parser.parse_args()
+    args = common.options(parser, f"the first {QUICK_DOCS} reference labels, one seed, "
+                                  "k 20").parse_args()
+    if args.quick:
+        args.corpus, args.seeds, args.k = "reference", 1, 20
+    figures = {}
     for corpus in (["reference", "reuters"] if args.corpus == "both" else [args.corpus]):
         docs, schema, tags, settings = load(corpus)
+        docs = docs[:QUICK_DOCS] if args.quick else docs
         print(f"\n{corpus}: {len(docs)} labelled articles x {len(tags)} tags = "
               f"{len(docs) * len(tags):,} decisions")
         precision, recall_k, recall_all, listed = [], [], [], []
@@ -90,6 +100,15 @@ def main() -> int:
               f"({len(clean) / (len(docs) * len(tags)):.2%} of decisions); top {args.k} "
               f"confidence median {med(confs) if confs else float('nan'):.2f}, "
               f"lowest {min(confs) if confs else float('nan'):.2f}")
+        figures[corpus] = {"documents": len(docs), "tags": len(tags),
+                           f"precision_at_{args.k}": med(precision), f"recall_at_{args.k}": med(recall_k),
+                           "recall_of_all_suspects": med(recall_all), "listed": med(listed),
+                           "listed_without_flips": len(clean)}
+    first = next(iter(figures))
+    common.report(__file__, args, what=f"{first} precision at {args.k}",
+                  figure=figures[first][f"precision_at_{args.k}"], unit="share",
+                  baseline_what="flips among all decisions", baseline=args.share,
+                  figures={"share": args.share, "k": args.k, "seeds": args.seeds, "corpora": figures})
     return 0
 
 

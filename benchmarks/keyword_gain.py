@@ -1,6 +1,6 @@
 """Do the tag schema's keywords help? Nested cross-validation with and without them.
 
-    python benchmarks/keyword_gain.py [--seeds 0 1 2] [--folds 5]
+    python benchmarks/keyword_gain.py [--seeds 0 1 2] [--folds 5] [--quick] [--json PATH]
 
 For each seed, runs `tagger evaluate --cv` on the reference labels twice, with the default
 settings search inside every fold: once as `tagger train` runs by default (the keyword
@@ -15,7 +15,7 @@ from paired_cv import compare
 
 
 def main():
-    compare(__doc__.splitlines()[0], "keywords", ("without keywords", ["--keyword-window", "0"]),
+    compare(__file__, __doc__.splitlines()[0], "keywords", ("without keywords", ["--keyword-window", "0"]),
             ("with keywords", []))
 
 

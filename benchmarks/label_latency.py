@@ -1,6 +1,6 @@
 """How long an annotator waits in `tagger label`: from Enter to the next article on screen.
 
-    python benchmarks/label_latency.py [--decisions 60] [--no-retrain]
+    python benchmarks/label_latency.py [--decisions 60] [--no-retrain] [--quick] [--json PATH]
 
 Starts `tagger label` (a subprocess, as a user runs it) on the Economist corpus with the
 shipped model, in a temporary directory, and times over HTTP, in one run:
@@ -19,6 +19,8 @@ ratios to (c). The browser's own layout adds a few milliseconds that this leaves
 Then the suggest queue's background retraining: the first --retrain-labels reference labels
 (with their evidence) trained with the shipped model's settings and no search, as the queue
 does, against `tagger train`'s default search on the same labels (medians of --runs).
+The summary line: Enter to the next article against the stylesheet. --quick: 5 decisions, no
+retraining (a minute even on 60 labels).
 """
 
 from __future__ import annotations
@@ -31,9 +33,11 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+import common
+
+REPO = common.REPO
 sys.path.insert(0, str(REPO / "tests"))
-CORPUS = REPO.parent / "shared" / "corpus" / "economist-2023-2025.jsonl"
+CORPUS = common.SHARED / "corpus" / "economist-2023-2025.jsonl"
 
 
 def main() -> None:
@@ -46,12 +50,20 @@ def main() -> None:
                              "annotator's, on articles of another corpus): a log in use.")
     parser.add_argument("--no-retrain", action="store_true",
                         help="Leave out the retraining timings (minutes).")
-    args = parser.parse_args()
+    args = common.options(parser, "5 decisions, no retraining").parse_args()
+    if args.quick:
+        args.decisions, args.no_retrain = 5, True
     with tempfile.TemporaryDirectory() as tmp:
         prefill(f"{tmp}/labels.db", args.prefill)
-        run(args, tmp)
+        medians = run(args, tmp)
+    figures = {"decisions": args.decisions, "prefill": args.prefill, "median_ms": medians}
     if not args.no_retrain:
-        retrain(args.retrain_labels, args.runs)
+        figures["retrain_seconds"] = retrain(args.retrain_labels, args.runs)
+        figures["retrain_labels"] = args.retrain_labels
+    common.report(__file__, args, what="Enter to next article",
+                  figure=medians["Enter to next article (both)"], unit="ms",
+                  baseline_what="the stylesheet", baseline=medians["baseline: the stylesheet"],
+                  figures=figures)
 
 
 def prefill(path: str, n: int) -> None:
@@ -65,7 +77,7 @@ def prefill(path: str, n: int) -> None:
                             tags=("missile_strikes",), no_evidence=("missile_strikes",)), con)
 
 
-def run(args, tmp: str) -> None:
+def run(args, tmp: str) -> dict:
     import urllib.request
 
     from labelserver import LabelServer, request
@@ -116,6 +128,7 @@ def run(args, tmp: str) -> None:
     for name, values in rows:
         m = statistics.median(values)
         print(f"  {name:<36} {m:7.1f} ms  {m / base:6.1f}x baseline")
+    return {name: statistics.median(values) for name, values in rows}
 
 
 def going_back(get, post, timed, decided: list, n: int) -> list:
@@ -146,7 +159,7 @@ def going_back(get, post, timed, decided: list, n: int) -> list:
             ("open an unseen article by id", fresh), ("search two words", search)]
 
 
-def retrain(n: int, runs: int) -> None:
+def retrain(n: int, runs: int) -> dict:
     from tagger import attach_labels, load_model, load_schema, read_documents, train
     from tagger.io.labels import labelled
 
@@ -167,6 +180,7 @@ def retrain(n: int, runs: int) -> None:
     for name, values in times.items():
         m = statistics.median(values)
         print(f"  {name:<30} {m:7.1f} s   {m / base:6.2f}x the search")
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Does it carry across years? The temporal benchmark: old method against new ones.
 
     python benchmarks/temporal.py [--methods old,new,...] [--seeds 0 1 2] [--scenarios abc]
+        [--quick] [--json PATH]
 
 (a) trained on the 450 2022 reference labels (with their evidence), scored on the 120
     Economist articles of 2023-2025 labelled at random (never trained on here);
@@ -17,6 +18,8 @@ July-December, (c) the 181 unlabelled Economist articles. news-2023-2025 is neve
 Prints, per scenario and method, micro/macro/per-tag F1 (median over seeds, the 95%
 bootstrap interval of the median seed's run) and the paired bootstrap difference against
 "old" (micro and escalation_rhetoric; median over seeds, interval of the median seed).
+The summary line: the first scenario's micro-F1 of the first method after "old", against
+old's. --quick: scenario (a) trained on the first 150 reference labels, old and new, seed 0.
 
 Every variant tried (registered in METHODS below), micro-F1 and escalation_rhetoric F1 as
 medians over seeds 0 1 2 (or seed 0 alone where marked), then the paired micro-F1
@@ -70,10 +73,12 @@ from typing import Callable
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
+import common
+
+REPO, SHARED = common.REPO, common.SHARED
 LABELS = REPO / "labels"
 CORPUS = SHARED / "corpus"
+QUICK_LABELS = 150  # --quick: the first reference labels (this script's and priors.py's)
 # the shipped model's chosen settings (and the 2022 model's): today's method, with the
 # settings added for issue 20 at the values that leave them out (their defaults may differ)
 FIXED = dict(C=300.0, ngram_max=1, keyword_window=15, sentences=True, sentence_C=1.0,
@@ -237,13 +242,14 @@ def data():
     return y2022, econ_random, econ_all
 
 
-def scenarios(which: str):
-    """name -> (description, [(train docs, test docs, unlabelled pool)] per split)."""
+def scenarios(which: str, first: int | None = None):
+    """name -> (description, [(train docs, test docs, unlabelled pool)] per split); with
+    ``first``, only the first reference labels (--quick)."""
     from tagger.io.labels import binarize, labelled
-    from tagger.model.train import fold_splits
+    from tagger.model.trainset import fold_splits
 
     y2022, econ_random, econ_all = data()
-    ref = labelled(y2022)
+    ref = labelled(y2022)[:first]
     out = {}
     if "a" in which:
         test = labelled(econ_random)
@@ -296,7 +302,7 @@ def median_run(runs, key):
     return order[(len(order) - 1) // 2]
 
 
-def report(name: str, per_seed: dict, tags) -> list[str]:
+def report(name: str, per_seed: dict, tags, into: dict | None = None) -> list[str]:
     """Lines for one method: F1 medians over seeds, intervals and paired differences."""
     from tagger.model.bootstrap import paired_difference
     from tagger.model.metrics import score
@@ -312,6 +318,9 @@ def report(name: str, per_seed: dict, tags) -> list[str]:
     s_mid, _ = median_run(runs, lambda r: r[0]["micro"]["f1"])
     _, d_mid = median_run(runs, lambda r: r[1]["micro_f1"][0])
     _, e_mid = median_run(runs, lambda r: r[1]["per_tag_f1"][FOCUS][0])
+    if into is not None:  # the medians, for the JSON
+        into[name] = {"micro_f1": med(lambda r: r[0]["micro"]["f1"]),
+                      "macro_f1": med(lambda r: r[0]["macro"]["f1"])}
     cells = [f"{name:<12}", fmt_ci(med(lambda r: r[0]["micro"]["f1"]), s_mid["micro"]["f1_ci95"]),
              f"{med(lambda r: r[0]['macro']['f1']):.3f}"]
     cells += [f"{med(lambda r, t=t: r[0]['per_tag'][t]['f1']):.3f}" for t in tags]
@@ -328,7 +337,10 @@ def main():
                     help="comma-separated, from: " + ", ".join(METHODS))
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--scenarios", default="abc")
-    args = ap.parse_args()
+    args = common.options(ap, f"scenario (a) on the first {QUICK_LABELS} reference labels, "
+                              "old and new, seed 0").parse_args()
+    if args.quick:
+        args.methods, args.seeds, args.scenarios = "old,new", [0], "a"
     names = [m for m in args.methods.split(",") if m]
     unknown = [m for m in names if m not in METHODS]
     if unknown:
@@ -339,7 +351,9 @@ def main():
 
     schema = tagger.load_schema(LABELS / "tags.toml")
     tags = [t.id for t in schema.tags]
-    for key, (title, make_splits) in scenarios(args.scenarios).items():
+    figures: dict = {}
+    for key, (title, make_splits) in scenarios(args.scenarios,
+                                               QUICK_LABELS if args.quick else None).items():
         print(f"\n({key}) {title}", flush=True)
         print("  ".join([f"{'method':<12}", f"{'micro-F1 [95%]':<21}", "macro", *[t[:6] for t in tags],
                          "micro vs old [95%]      ", f"{FOCUS[:10]} vs old [95%]"]))
@@ -352,8 +366,14 @@ def main():
                 if name == "old":
                     old[seed] = P
                 per_seed[seed] = (Y, P, old[seed])
-            for line in report(name, per_seed, tags):
+            for line in report(name, per_seed, tags, figures.setdefault(key, {})):
                 print(line + f"  ({time.perf_counter() - t0:.0f} s)", flush=True)
+    first = next(iter(figures))
+    other = next((n for n in names if n != "old"), "old")
+    common.report(__file__, args, what=f"({first}) micro-F1 {other}",
+                  figure=figures[first][other]["micro_f1"], unit="F1",
+                  baseline_what=f"({first}) micro-F1 old", baseline=figures[first]["old"]["micro_f1"],
+                  figures={"seeds": args.seeds, "methods": names, "scenarios": figures})
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """How long training takes: the search against one fit with its settings fixed.
 
-    python benchmarks/train_speed.py [--runs 3] [--cv-runs 1] [--old REV] [--jobs N]
+    python benchmarks/train_speed.py [--runs 3] [--cv-runs 1] [--old REV] [--jobs N] [--quick]
+        [--json PATH]
 
 Runs, as a user would, the shipped model's training command (README, "Train on every
 label we have": the default search), the same training with the settings it chose fixed
@@ -11,7 +12,10 @@ and its worker processes) and the ratios to the baseline of the same run (target
 search within 4x). With --old REV it also runs the code of that git
 revision (exported to a temporary directory) the same way, prints the new/old ratios, and
 checks that both give the same model files. Ratios matter more than seconds: the machine
-is shared.
+is shared. The summary line: the search's median wall time against the fixed fit's.
+--quick: the first 120 reference labels (with evidence) and 200 unlabelled articles, one
+run, the search over n-grams and sentences alone (C and keyword window fixed) with 2 folds,
+`evaluate --cv 2`.
 """
 
 from __future__ import annotations
@@ -26,8 +30,10 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
+import common
+from paired_cv import quick_data
+
+REPO, SHARED = common.REPO, common.SHARED
 DATA = [SHARED / "corpus" / "ukraine-2022.jsonl", SHARED / "corpus" / "economist-2023-2025.jsonl",
         REPO / "seeds"]
 LABELS = [REPO / "labels" / name for name in (
@@ -36,11 +42,12 @@ LABELS = [REPO / "labels" / name for name in (
 TAGS = REPO / "labels" / "tags.toml"
 # the settings the shipped model's search chooses (models/ukraine-war/README.md)
 FIXED = ["--C", "300", "--ngram-max", "1", "--keyword-window", "15", "--sentences", "--no-search"]
+QUICK_SEARCH = ["--C", "300", "--keyword-window", "15", "--folds", "2"]
 
 
-def inputs() -> list[str]:
-    args = [a for d in DATA for a in ("--data", str(d))]
-    args += [a for lf in LABELS for a in ("--labels", str(lf))]
+def inputs(data=DATA, labels=LABELS) -> list[str]:
+    args = [a for d in data for a in ("--data", str(d))]
+    args += [a for lf in labels for a in ("--labels", str(lf))]
     return args + ["--tags", str(TAGS)]
 
 
@@ -82,19 +89,24 @@ def export(rev: str, into: Path) -> Path:
     return into
 
 
-def measure(trees: dict, runs: int, cv_runs: int, jobs: list[str], work: Path) -> dict:
+def measure(trees: dict, runs: int, cv_runs: int, jobs: list[str], work: Path,
+            quick: bool = False) -> dict:
     times: dict = {}
+    given, search, cv = inputs(), [], "5"
+    if quick:
+        corpus, labels, evidence = quick_data(work)
+        given, search, cv = inputs([corpus], [labels, evidence]), QUICK_SEARCH, "2"
     for r in range(max(runs, cv_runs)):
         for name, tree in trees.items():
-            for kind, extra in (("fixed", FIXED), ("search", [])):
+            for kind, extra in (("fixed", FIXED), ("search", search)):
                 if r < runs:
                     out = work / f"{name}-{kind}"
-                    t, cpu = run(tree, ["train", *inputs(), *extra, *jobs, "--model", str(out)])
+                    t, cpu = run(tree, ["train", *given, *extra, *jobs, "--model", str(out)])
                     times.setdefault((name, kind), []).append(t)
                     times.setdefault((name, kind + " cpu"), []).append(cpu)
                     print(f"  {name} {kind}: {t:.1f} s ({cpu:.1f} s CPU)", file=sys.stderr, flush=True)
             if r < cv_runs:
-                t, cpu = run(tree, ["evaluate", "--cv", "5", *inputs(), *jobs])
+                t, cpu = run(tree, ["evaluate", "--cv", cv, *given, *(FIXED if quick else []), *jobs])
                 times.setdefault((name, "cv5"), []).append(t)
                 times.setdefault((name, "cv5 cpu"), []).append(cpu)
                 print(f"  {name} evaluate --cv 5: {t:.1f} s ({cpu:.1f} s CPU)", file=sys.stderr,
@@ -113,14 +125,16 @@ def main() -> None:
     ap.add_argument("--cv-runs", type=int, default=1, help="runs of evaluate --cv 5 (0: none)")
     ap.add_argument("--old", help="also time this git revision (e.g. the commit before the change)")
     ap.add_argument("--jobs", type=int, help="--jobs for every command [default: theirs]")
-    args = ap.parse_args()
+    args = common.options(ap, "120 labels, one run, a small search, evaluate --cv 2").parse_args()
+    if args.quick:
+        args.runs, args.cv_runs = 1, 1
     jobs = ["--jobs", str(args.jobs)] if args.jobs else []
     with tempfile.TemporaryDirectory(prefix="train-speed-") as tmp:
         work = Path(tmp)
         trees = {"new": REPO}
         if args.old:
             trees["old"] = export(args.old, (work / "old-tree").resolve())
-        med = measure(trees, args.runs, args.cv_runs, jobs, work)
+        med = measure(trees, args.runs, args.cv_runs, jobs, work, args.quick)
         same = ({k: model_files(work / f"{k[0]}-{k[1]}") for k in [("new", "search"), ("old", "search")]}
                 if args.old and args.runs else None)
     print(f"medians of {args.runs} runs (evaluate --cv 5: {args.cv_runs}), {os.cpu_count()} cores"
@@ -128,7 +142,7 @@ def main() -> None:
     for name in trees:
         base, base_cpu = med.get((name, "fixed")), med.get((name, "fixed cpu"))
         for kind, what in (("fixed", "one fit, settings fixed"), ("search", "train with the search"),
-                           ("cv5", "evaluate --cv 5")):
+                           ("cv5", f"evaluate --cv {2 if args.quick else 5}")):
             if (name, kind) in med:
                 wall, cpu = med[(name, kind)], med[(name, kind + " cpu")]
                 ratio = (f"{wall / base:5.2f}x the fixed fit ({cpu / base_cpu:5.2f}x its CPU)"
@@ -145,6 +159,11 @@ def main() -> None:
     if same is not None:
         equal = same[("new", "search")] == same[("old", "search")]
         print("searched models, new and old: " + ("the same files" if equal else "DIFFERENT files"))
+    common.report(__file__, args, what="train with the search", figure=med[("new", "search")],
+                  unit="s", baseline_what="one fit, settings fixed", baseline=med[("new", "fixed")],
+                  target="search within 4x the fixed fit",
+                  figures={"runs": args.runs, "cv_runs": args.cv_runs, "jobs": args.jobs,
+                           "medians_seconds": {" ".join(k): v for k, v in med.items()}})
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Does text without labels help? Nested cross-validation with and without it.
 
-    python benchmarks/unlabelled_gain.py [--seeds 0 1 2] [--folds 5]
+    python benchmarks/unlabelled_gain.py [--seeds 0 1 2] [--folds 5] [--quick] [--json PATH]
 
 For each seed, runs `tagger evaluate --cv` on the reference labels twice with the same
 fixed settings (word unigrams, C=30, the schema's keywords with a 30-word window, no
@@ -17,7 +17,7 @@ FIXED = ["--no-search", "--ngram-max", "1", "--C", "30"]
 
 
 def main():
-    compare(__doc__.splitlines()[0], "unlabelled text",
+    compare(__file__, __doc__.splitlines()[0], "unlabelled text",
             ("labelled-only IDF", [*FIXED, "--labelled-idf"]),
             ("all-documents IDF", [*FIXED, "--unlabelled-idf"]))
 

@@ -80,3 +80,72 @@ def label_keys() -> str:
     from tagger.app.keys import markdown_table
 
     return markdown_table()
+
+
+# -- performance figures, from the saved runs of benchmarks/results/ ---------------------------
+
+def _run(name: str) -> dict:
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "results" / f"{name}.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _source(run: dict) -> str:
+    """Which run the figures come from: the file, command, date, code and machine."""
+    m = run["machine"]
+    load = m["load_average_1_5_15_min"]
+    note = f"; {run['note']}" if run.get("note") else ""
+    return (f"From `benchmarks/results/{run['name']}.json`: `{run['command'].split(' --json')[0]}`, "
+            f"{run['date'][:10]}, commit `{run['commit']}`, {m['cores']} cores ({m['cpu_model']}), "
+            f"load average {load['at_start'][0]:.1f} at the start and {load['at_end'][0]:.1f} at "
+            f"the end{note}.")
+
+
+def speed_table() -> str:
+    """`benchmarks/tag_speed.py`'s saved run: docs/s per tool, on the machine and per core."""
+    run = _run("tag_speed")
+    f = run["figures"]
+    tools = f["tools"]
+    ours = tools["tagger tag"]
+    rows = ["| tool | cores used | documents a second | per core | per CPU-second | "
+            "`tagger tag` against it, per core (per CPU-second) |", "|---|---|---|---|---|---|"]
+    for name, t in tools.items():
+        against = "" if name.startswith("tagger tag") else (
+            f"{ours['docs_per_s_per_core'] / t['docs_per_s_per_core']:.2f}x "
+            f"({ours['docs_per_cpu_s'] / t['docs_per_cpu_s']:.2f}x)")
+        rows.append(f"| `{name}` | {t['cores']} | {t['docs_per_s']:,.0f} | "
+                    f"{t['docs_per_s_per_core']:,.0f} | {t['docs_per_cpu_s']:,.0f} | {against} |")
+    return ("\n".join(rows) + "\n\n"
+            f"{f['documents']:,} articles ({f['megabytes']:.0f} MB), medians of {f['runs']} runs; "
+            "per CPU-second counts the CPU time of the tool's processes (a machine busy with "
+            "other work changes it less than the wall clock). Writing the SQLite archive "
+            f"(`--out x.sqlite`) takes {f['sqlite_time_over_jsonl']:.2f}x the time of JSONL "
+            f"(median of the runs' ratios; target: at most 1.3x). {_source(run)}\n")
+
+
+def memory_table() -> str:
+    """`benchmarks/tag_memory.py`'s saved run: peak memory as the input grows tenfold."""
+    run = _run("tag_memory")
+    f = run["figures"]
+    small, large = (str(n) for n in f["documents"])
+    rows = ["| documents | peak resident memory (MiB, command and workers) | seconds |", "|---|---|---|"]
+    for n in (small, large):
+        secs = sorted(f["seconds"][n])[len(f["seconds"][n]) // 2]
+        rows.append(f"| {int(n):,} | {f['median_peak_mib'][n]:.1f} | {secs:.0f} |")
+    return ("\n".join(rows) + "\n\n"
+            f"{run['ratio']:.2f}x the memory for {int(large) // int(small)}x the documents "
+            f"(target: at most 1.5x), medians of {f['runs']} runs. {_source(run)}\n")
+
+
+def browse_speed() -> str:
+    """`benchmarks/browse_speed.py`'s saved run: the pages of a large archive, in ms."""
+    run = _run("browse_speed")
+    f = run["figures"]
+    ms = f["median_ms"]
+    rest = ", ".join(f"{name} {v:.0f} ms" for name, v in ms.items() if name != "front page")
+    return (f"`benchmarks/browse_speed.py` times the pages of a {f['articles']:,}-article archive "
+            f"(about 4,400 characters each) served by `tagger browse`: the front page in "
+            f"{ms['front page']:.0f} ms (median of {f['requests']}; the bound is "
+            f"{run['baseline']:.0f} ms), {rest}. {_source(run)}\n")

@@ -23,7 +23,6 @@ from .bootstrap import add_intervals
 from .provenance import date_range, document_hashes, source_counts
 from .thresholds import thresholds_with_fallback
 from .trainset import TrainingSet, training_set
-from .trainset import fold_splits  # noqa: F401  its old home, where benchmarks import it from
 
 
 def make_pipeline(settings: Settings):
