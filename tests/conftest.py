@@ -39,7 +39,7 @@ def _need_corpus():
     if not CORPUS.is_file():
         pytest.fail(f"the reference corpus is expected at {CORPUS}: put the project's shared "
                     "data beside the repo as ../shared (or run the fast tier: "
-                    "pytest -m 'not corpus and not browser and not dask and not slow')")
+                    "pytest -n auto -m 'not corpus and not browser and not dask and not slow')")
 
 
 # Tests using these fixtures need ../shared: they are marked `corpus` automatically.

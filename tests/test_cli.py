@@ -29,6 +29,7 @@ def assert_one_line_error(result, *fragments):
         assert f in lines[0], lines[0]
 
 
+@pytest.mark.slow  # a whole tagger process
 def test_predict_seed_with_the_shipped_model_finds_missile_strikes():
     result = run("predict", SEED_004, "--format", "json", env={"TAGGER_MODEL": ""})
     assert result.exit_code == 0, result.output
@@ -38,6 +39,7 @@ def test_predict_seed_with_the_shipped_model_finds_missile_strikes():
     assert all(0 <= row[f"{t}_score"] <= 1 for t in TAGS)
 
 
+@pytest.mark.slow  # a whole tagger process
 def test_installed_console_script_runs():
     exe = Path(sys.executable).parent / "tagger"
     out = subprocess.run([str(exe), "predict", SEED_004], capture_output=True, text=True, check=True)

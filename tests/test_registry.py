@@ -68,6 +68,7 @@ def test_every_choice_of_the_cli_comes_from_a_registry():
     assert not needless, f"now from a registry, take out of NOT_YET_REGISTERED: {sorted(needless)}"
 
 
+@pytest.mark.slow  # a whole tagger process
 def test_a_strategy_and_a_queue_added_to_their_registries_appear_in_the_help():
     # a fresh interpreter: the CLI builds its options from the registries as it is imported
     script = textwrap.dedent("""

@@ -442,6 +442,7 @@ def test_tag_skips_documents_over_the_cap_and_lists_them(fixture_model, tmp_path
     assert err["id"] == "big" and "larger than the cap of 1,000 bytes" in err["reason"]
 
 
+@pytest.mark.slow  # a whole tagger process
 def test_standard_input_is_read_up_to_the_cap_only(fixture_model):
     proc = subprocess.run(f"{TAGGER} predict - -m {fixture_model} --max-doc-bytes 100000 < /dev/zero",
                           shell=True, capture_output=True, text=True, timeout=60)
@@ -451,6 +452,7 @@ def test_standard_input_is_read_up_to_the_cap_only(fixture_model):
 
 # ---- 6. one-line errors for every failure ----
 
+@pytest.mark.slow  # a whole tagger process
 def test_standard_output_to_a_full_device_is_a_one_line_error(fixture_model):
     proc = subprocess.run(f"{TAGGER} predict {SEED} -m {fixture_model} > /dev/full", shell=True,
                           capture_output=True, text=True, timeout=60)
