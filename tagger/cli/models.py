@@ -61,8 +61,8 @@ def card(model, out, name, eval_files):
 
     \b
     Examples:
-      tagger card --model models/ukraine-war
-      tagger card --model model-2022 --out -
+      tagger card --model model-2022
+      tagger card --out -
       tagger evaluate --model model-2022 --data ../shared/corpus/economist-2023-2025.jsonl \\
         --labels labels/economist-random.csv --json scores.json
       tagger card --model model-2022 --eval scores.json
