@@ -76,14 +76,14 @@ def reuters(dev: bool = False):
 
 def _labelled(corpus: str, labels: str, schema):
     from tagger import attach_labels, read_documents
-    from tagger.io.labels import labelled
+    from tagger.labels.attach import labelled
 
     return labelled(attach_labels(read_documents([SHARED / "corpus" / corpus]),
                                   [REPO / "labels" / labels], known_tags=schema.ids))
 
 
 def _folds(docs, schema, base=()):
-    from tagger.io.labels import binarize
+    from tagger.labels.attach import binarize
     from tagger.model.trainset import fold_splits
 
     splits = fold_splits(binarize(docs, schema.ids), 5, 0)
@@ -123,7 +123,7 @@ def economist():
 
 def counts(model, test, tags) -> np.ndarray:
     """True positives, false positives and false negatives over every tag."""
-    from tagger.io.labels import binarize
+    from tagger.labels.attach import binarize
 
     Y = binarize(test, tags).astype(bool)
     P = np.zeros_like(Y)

@@ -32,7 +32,7 @@ QUICK_DOCS = 150
 
 def load(corpus):
     from tagger import Settings, attach_labels, load_schema, read_documents
-    from tagger.io.labels import labelled
+    from tagger.labels.attach import labelled
 
     if corpus == "reference":
         schema = load_schema(REPO / "labels" / "tags.toml")

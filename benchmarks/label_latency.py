@@ -68,7 +68,7 @@ def main() -> None:
 
 def prefill(path: str, n: int) -> None:
     """``n`` saved decisions of annotator 'past', one each on ids no corpus article has."""
-    from tagger.io.labeldb import Decision, LabelDB
+    from tagger.labels.database import Decision, LabelDB
 
     db = LabelDB(path)
     with db.transaction() as con:
@@ -161,7 +161,7 @@ def going_back(get, post, timed, decided: list, n: int) -> list:
 
 def retrain(n: int, runs: int) -> dict:
     from tagger import attach_labels, load_model, load_schema, read_documents, train
-    from tagger.io.labels import labelled
+    from tagger.labels.attach import labelled
 
     schema = load_schema(REPO / "labels" / "tags.toml")
     docs = labelled(attach_labels(

@@ -35,7 +35,7 @@ WAYS = ("em", "em+pool", "mean", "mean+pool", "oracle")
 def one_run(splits, schema, tags, seed: int) -> dict:
     """Rates and paired differences of each way of adapting, for one seed."""
     import tagger
-    from tagger.io.labels import binarize
+    from tagger.labels.attach import binarize
     from tagger.model.bootstrap import paired_difference
     from tagger.model.metrics import score
     from tagger.model.priors import PriorEstimate, estimate_for, training_priors

@@ -245,7 +245,7 @@ def data():
 def scenarios(which: str, first: int | None = None):
     """name -> (description, [(train docs, test docs, unlabelled pool)] per split); with
     ``first``, only the first reference labels (--quick)."""
-    from tagger.io.labels import binarize, labelled
+    from tagger.labels.attach import binarize, labelled
     from tagger.model.trainset import fold_splits
 
     y2022, econ_random, econ_all = data()
@@ -276,7 +276,7 @@ def scenarios(which: str, first: int | None = None):
 
 def run(method: Method, splits, schema, seed: int, tags):
     """Decisions on every test document of the scenario, in split order, and their labels."""
-    from tagger.io.labels import binarize
+    from tagger.labels.attach import binarize
 
     Ys, Ps = [], []
     for train_docs, test_docs, pool in splits:

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 from conftest import FIXTURE_ARTICLES, FIXTURE_LABELS, SCHEMA, TAGS
 from tagger.cli import main
-from tagger.evaluation.drift import UNSEEN_RATIO
 from tagger.io.records import iso_date
+from tagger.model.drift import UNSEEN_RATIO, DriftCounts, binomial_p
 
 
 def run(*args):
@@ -241,7 +241,6 @@ def test_no_warning_for_articles_like_the_training_ones(dated, tmp_path):
 
 def test_drift_counts_add_up_to_those_of_the_whole_input(dated):
     from tagger import load_model, read_documents
-    from tagger.model.drift import DriftCounts
 
     model = load_model(dated["model"])
     docs = read_documents([dated["all"]])
@@ -416,8 +415,6 @@ def test_evaluate_by_year_on_2022_and_2023_2025_labels_prints_one_row_per_year(
 
 def test_the_tag_rate_test_is_the_exact_binomial_test():
     from scipy.stats import binomtest
-
-    from tagger.evaluation.drift import binomial_p
 
     rng = np.random.default_rng(0)
     for _ in range(50):

@@ -16,7 +16,7 @@ from archives import make_archive
 from tagger.app.browse import create_browse_app
 from tagger.app.browsedb import Archive
 from tagger.cli import main
-from tagger.io.labeldb import LabelDB
+from tagger.labels.database import LabelDB
 
 TAGS = ["missile_strikes", "energy_attacks"]
 HOSTILE = '<script>alert("x")</script> & <img src=x onerror=alert(1)>'
@@ -220,7 +220,7 @@ def test_a_correction_is_read_by_training_and_the_page_offers_to_reverse_it(tmp_
 
     from conftest import FIXTURE_ARTICLES
     from tagger.io.documents import read_documents
-    from tagger.io.labels import attach_labels
+    from tagger.labels.attach import attach_labels
 
     archive = make_archive(tmp_path / "archive.sqlite", fixture_docs(), FIXTURE_TAGS)
     db = tmp_path / "labels.db"

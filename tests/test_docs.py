@@ -213,8 +213,8 @@ def test_readme_examples_run_as_written_in_a_fresh_copy(fresh):
 @pytest.mark.corpus
 @pytest.mark.slow
 def test_readme_labelling_blocks_run_as_written(fresh):
-    from tagger.io.labeldb import LabelDB
-    from tagger.io.labelsets import resolve
+    from tagger.labels.database import LabelDB
+    from tagger.labels.resolve import resolve
 
     blocks = dict(bash_blocks((REPO / "README.md").read_text(encoding="utf-8")))
     said = {}

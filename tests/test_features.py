@@ -105,7 +105,7 @@ def test_keyword_context_and_phrases_never_reach_across_documents():
 
 
 def test_keyword_counts_equal_the_obvious_count_on_the_corpus(corpus_path):
-    from tagger.io.schema import load_schema
+    from tagger.labels.tagschema import load_schema
     from conftest import SCHEMA
 
     lists = [{"keywords": t.keywords, "context": t.context} for t in load_schema(SCHEMA).tags]

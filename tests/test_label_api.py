@@ -16,9 +16,9 @@ from tagger.app.server import create_app
 from tagger.app.session import Session
 from tagger.app.views import paragraph_spans
 from tagger.cli import main
-from tagger.io.labeldb import Decision, LabelDB
-from tagger.io.labelsets import export_labels
 from tagger.io.records import Document
+from tagger.labels.database import Decision, LabelDB
+from tagger.labels.resolve import export_labels
 
 
 def client(tmp_path, *, docs=None, model=None, **kwargs):
@@ -213,7 +213,7 @@ def test_search_finds_words_in_title_or_text_bounded_and_marks_labelled(tmp_path
 
 
 def test_a_released_or_silent_claim_frees_its_article_and_a_heartbeat_keeps_it(tmp_path):
-    from tagger.io import labelqueue
+    from tagger.labels import queue
 
     c, session = client(tmp_path)
     _, tab, csrf, held = opened(c)
@@ -226,9 +226,9 @@ def test_a_released_or_silent_claim_frees_its_article_and_a_heartbeat_keeps_it(t
     # a claim whose heartbeat stopped is free after CLAIM_TTL seconds
     con = session.db.connect()
     con.execute("UPDATE claims SET claimed = claimed - ? WHERE tab = ?",
-                (labelqueue.CLAIM_TTL + 1, tab_c))
+                (queue.CLAIM_TTL + 1, tab_c))
     con.close()
-    assert labelqueue.CLAIM_TTL <= 30
+    assert queue.CLAIM_TTL <= 30
     _, _, _, fourth = opened(c, "/", "dee")
     assert fourth == held
     # the silent tab beats again: its article went to another tab, so it is not taken back
@@ -380,9 +380,9 @@ def test_two_servers_on_one_database_see_each_others_decisions_and_undos(tmp_pat
     con.close()
 
 
-def test_the_ledger_finds_the_disagreements_labelsets_finds(tmp_path):
-    from tagger.app.ledger import Ledger
-    from tagger.io.labelsets import disagreements
+def test_the_ledger_finds_the_disagreements_resolve_finds(tmp_path):
+    from tagger.labels.ledger import Ledger
+    from tagger.labels.resolve import disagreements
 
     db = LabelDB(tmp_path / "l.db")
     rows = [("a", "ann", ("missile_strikes",)), ("a", "bob", ()), ("b", "ann", ("energy_attacks",)),

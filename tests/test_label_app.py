@@ -12,8 +12,8 @@ from conftest import FIXTURE_ARTICLES, SCHEMA
 from tagger import load_model, load_schema, read_documents
 from tagger.app.server import create_app
 from tagger.app.session import Session
-from tagger.io.labeldb import LabelDB
 from tagger.io.records import Document
+from tagger.labels.database import LabelDB
 
 HOSTILE = Document(id="evil", title="<script>alert('title')</script>",
                    text="A missile hit the plant. <img src=x onerror=alert(1)> was in the text. "
@@ -230,7 +230,7 @@ def test_the_suggest_queue_is_suggests_ranking_and_retrains_as_labels_arrive(tmp
     import time
 
     from tagger.evaluation.suggest import suggest
-    from tagger.io.labelsets import import_labels
+    from tagger.labels.resolve import import_labels
 
     model = load_model(fixture_model)
     docs = read_documents([FIXTURE_ARTICLES])
@@ -256,7 +256,7 @@ def test_the_suggest_queue_is_suggests_ranking_and_retrains_as_labels_arrive(tmp
 def test_the_audit_queue_shows_the_suspect_label_and_stores_the_fix(tmp_path, fixture_docs):
     from dataclasses import replace
 
-    from tagger.io.labelsets import import_labels, resolve
+    from tagger.labels.resolve import import_labels, resolve
 
     c, session = client(tmp_path)
     wrong = [replace(d, tags=("missile_strikes",), evidence=()) if d.id == "fx002" else d
@@ -275,8 +275,8 @@ def test_the_audit_queue_shows_the_suspect_label_and_stores_the_fix(tmp_path, fi
 
 
 def test_review_shows_each_disagreement_with_both_decisions_and_stores_the_adjudication(tmp_path):
-    from tagger.io.labeldb import Decision
-    from tagger.io.labelsets import resolve
+    from tagger.labels.database import Decision
+    from tagger.labels.resolve import resolve
 
     c, session = client(tmp_path)
     docs = session.order
@@ -350,6 +350,38 @@ def test_label_refuses_a_model_whose_tags_are_not_the_schemas(tmp_path, fixture_
         "--model, or label with --no-model"]
     assert not (tmp_path / "l.db").exists()
 
+
+
+def test_a_saved_label_names_its_model_as_tagged_records_do_old_fingerprints_kept(
+        tmp_path, fixture_model, monkeypatch):
+    """The label app stores the digest every tagged record carries in its ``model`` column
+    (tagger.model.persist.model_digest). labels-v1.db holds the short fingerprint earlier
+    taggers stored instead (16 hex digits over model.json and arrays.npz): nothing compares
+    the two, so it opens and keeps it as written."""
+    import shutil
+
+    from click.testing import CliRunner
+    from starlette.testclient import TestClient
+
+    import tagger.cli.label
+    from tagger.cli import main
+    from tagger.model.persist import model_digest
+
+    served = []
+    monkeypatch.setattr(tagger.cli.label, "serve", lambda app, *args, **kwargs: served.append(app))
+    db = tmp_path / "labels.db"
+    shutil.copyfile(FIXTURE_ARTICLES.parent / "labels-v1.db", db)
+    result = CliRunner().invoke(main, ["label", "--data", str(FIXTURE_ARTICLES), "--db", str(db),
+                                       "--tags", str(SCHEMA), "--model", str(fixture_model),
+                                       "--annotator", "zed", "--no-token"])
+    assert result.exit_code == 0, result.output
+    c = TestClient(served[0], base_url="http://127.0.0.1:8765")
+    _, tab, csrf = page(c, "zed")
+    doc = current_doc(c, tab, "zed")
+    assert post(c, "/api/decide", csrf, tab=tab, id=doc["id"], none=True).status_code == 200
+    *old, new = LabelDB(db).log()
+    assert new.annotator == "zed" and new.model == model_digest(fixture_model)
+    assert len(new.model) == 64 and "edc3ef00bcc1cbdf" in {d.model for d in old}
 
 @pytest.mark.parametrize("text", ["fx003\n# a comment\nfx001  # why\n\nfx003\n",
                                   "rank,id,how\n1,fx003,uncertain\n2,fx001,random\n",

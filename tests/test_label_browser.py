@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from conftest import FIXTURE_ARTICLES, REPO, SCHEMA
 from labelserver import Annotator, LabelServer, request
 from tagger.cli import main
-from tagger.io.labeldb import LabelDB
+from tagger.labels.database import LabelDB
 
 
 def WebDriverWait(browser, timeout):  # noqa: N802 (selenium's name)

@@ -12,9 +12,9 @@ from conftest import FIXTURE_ARTICLES, FIXTURE_EVIDENCE, FIXTURE_LABELS, SCHEMA,
 from tagger import attach_labels, read_documents
 from tagger.cli import main
 from tagger.errors import DecisionError
-from tagger.io.labeldb import LabelDB
-from tagger.io.labels import labelled
-from tagger.io.labelsets import import_labelled, resolve
+from tagger.labels.attach import labelled
+from tagger.labels.database import LabelDB
+from tagger.labels.resolve import import_labelled, resolve
 
 
 def run(*args):

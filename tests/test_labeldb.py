@@ -12,8 +12,8 @@ from conftest import FIXTURE_ARTICLES, FIXTURE_EVIDENCE, FIXTURE_LABELS, SCHEMA,
 from tagger import attach_labels, read_documents
 from tagger.cli import main
 from tagger.errors import DecisionError, InputError
-from tagger.io.labeldb import Decision, LabelDB
-from tagger.io.labelsets import export_labels, import_labels, resolve
+from tagger.labels.database import Decision, LabelDB
+from tagger.labels.resolve import export_labels, import_labels, resolve
 
 
 def saved(doc_id, who, tags=(), evidence=()):
@@ -198,7 +198,7 @@ def test_a_version_1_database_is_migrated_in_place_and_loses_nothing(tmp_path):
     recorded (version 1: imports, saves, a skip, an undo, a disagreement, an adjudication)."""
     import shutil
 
-    from tagger.io.labeldb import MIGRATIONS, VERSION
+    from tagger.labels.database import MIGRATIONS, VERSION
 
     path = tmp_path / "labels.db"
     shutil.copyfile(V1_FIXTURE, path)
@@ -272,7 +272,7 @@ def test_decisions_are_synced_to_disk_claims_need_not_be(tmp_path):
 def test_a_migration_that_fails_leaves_the_database_as_it_was(tmp_path, monkeypatch):
     import shutil
 
-    from tagger.io import labelschema
+    from tagger.labels import migrations
 
     path = tmp_path / "labels.db"
     shutil.copyfile(V1_FIXTURE, path)
@@ -282,7 +282,7 @@ def test_a_migration_that_fails_leaves_the_database_as_it_was(tmp_path, monkeypa
         con.execute("ALTER TABLE decisions ADD COLUMN note TEXT")
         con.execute("SELECT * FROM no_such_table")  # fails after a change
 
-    monkeypatch.setattr(labelschema, "MIGRATIONS", [*labelschema.MIGRATIONS, m999_broken])
+    monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, m999_broken])
     with pytest.raises(InputError, match="labels.db: cannot be used as a label database"):
         LabelDB(path)
     monkeypatch.undo()

@@ -3,11 +3,11 @@ import re
 import pytest
 
 from conftest import REFERENCE_LABELS, REPO, SCHEMA, SEEDS, SHARED, TAGS
+from tagger.errors import InputError, LabelError
 from tagger.io.documents import read_documents
 from tagger.io.records import Document
-from tagger.errors import InputError, LabelError
-from tagger.io.labels import attach_labels, binarize, read_labels
-from tagger.io.schema import load_schema
+from tagger.labels.attach import attach_labels, binarize, read_labels
+from tagger.labels.tagschema import load_schema
 
 
 def test_schema_lists_the_four_tags_of_the_labelling_guide(shared_dir):

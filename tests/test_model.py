@@ -6,10 +6,10 @@ import pytest
 
 from conftest import SCHEMA, SEEDS, TAGS, reference_keyword_counts
 from tagger import Settings, load_model, read_documents, save_model, train
-from tagger.io.records import Document
 from tagger.errors import OutputError
 from tagger.errors import ModelError
-from tagger.io.schema import TagSchema, load_schema
+from tagger.io.records import Document
+from tagger.labels.tagschema import TagSchema, load_schema
 from tagger.model.persist import ARRAYS_FILE, META_FILE
 
 
@@ -43,7 +43,7 @@ def test_thresholds_are_per_tag_and_chosen_by_cross_validation(quick):
 def test_model_probabilities_are_the_pipeline_logits_after_platt_scaling(labelled_docs, quick):
     import scipy.sparse as sp
 
-    from tagger.io.labels import binarize
+    from tagger.labels.attach import binarize
     from tagger.model.train import make_classifier, make_vectorizer
 
     texts = [d.content for d in labelled_docs]
@@ -193,7 +193,7 @@ def test_failed_save_keeps_the_old_model_and_leaves_nothing_behind(quick, tmp_pa
 
 
 def test_tag_without_positive_or_negative_examples_says_what_to_label():
-    from tagger.io.schema import TagSchema
+    from tagger.labels.tagschema import TagSchema
 
     docs = [Document(id=str(i), text=f"text {i} missile", tags=("a",) if i % 2 else ("b",))
             for i in range(10)]

@@ -562,7 +562,7 @@ def test_csv_errors_name_the_physical_line_after_multi_line_fields(tmp_path):
         read_documents([data])
     labels = tmp_path / "l.csv"
     labels.write_text('id,tags\n"a\nb",missile_strikes\nc,missile_strikes;missile_strikes\n')
-    from tagger.io.labels import read_labels
+    from tagger.labels.attach import read_labels
 
     with pytest.raises(InputError, match=r"l.csv, line 4: tag listed twice"):
         read_labels(labels)

@@ -14,7 +14,7 @@ from tagger import load_schema, read_documents
 from tagger.app.server import create_app
 from tagger.app.session import Session
 from tagger.app.tabs import MAX_TABS_PER_ANNOTATOR
-from tagger.io.labeldb import LabelDB
+from tagger.labels.database import LabelDB
 
 BASE = "http://127.0.0.1:8765"
 
@@ -200,7 +200,7 @@ def test_review_progress_uses_the_connection_it_holds(tmp_path, monkeypatch):
 
 
 def test_search_marks_labelled_by_the_answer_in_force(tmp_path):
-    from tagger.io.labeldb import Decision
+    from tagger.labels.database import Decision
 
     _, session = client(tmp_path)
     session.db.add(Decision(doc_id="fx001", annotator="ann", answer="saved"))

@@ -12,7 +12,7 @@ import pytest
 from tagger.config import Settings
 from tagger.errors import ModelError, TaggerError
 from tagger.io.records import Document
-from tagger.io.schema import TagSchema
+from tagger.labels.tagschema import TagSchema
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -72,7 +72,7 @@ def test_any_number_of_labels_trains_or_says_why(search):
 def test_deep_tag_schema_is_one_line_error(tmp_path):
     """The repro: a 1.8 KB tags.toml with arrays nested 900 deep gave a RecursionError."""
     from tagger.errors import InputError
-    from tagger.io.schema import load_schema
+    from tagger.labels.tagschema import load_schema
 
     path = tmp_path / "tags.toml"
     path.write_text('[[tag]]\nid = "a"\nkeywords = ' + "[" * 900 + "]" * 900 + "\n")
@@ -81,7 +81,7 @@ def test_deep_tag_schema_is_one_line_error(tmp_path):
 
 
 def test_brackets_in_strings_and_comments_are_not_nesting(tmp_path):
-    from tagger.io.schema import load_schema
+    from tagger.labels.tagschema import load_schema
 
     path = tmp_path / "tags.toml"
     path.write_text('[[tag]]\nid = "a"  # [[[[[[[[[[[[[[[[[[[[\n'
@@ -94,8 +94,8 @@ def test_brackets_in_strings_and_comments_are_not_nesting(tmp_path):
                                  ("text",), ("X_score", "X")])
 def test_tag_ids_whose_columns_collide_are_refused(tmp_path, ids):
     from tagger.errors import InputError
-    from tagger.io.schema import load_schema
     from tagger.io.layout import record_columns
+    from tagger.labels.tagschema import load_schema
 
     path = tmp_path / "tags.toml"
     path.write_text("".join(f'[[tag]]\nid = "{i}"\n' for i in ids))
@@ -106,7 +106,7 @@ def test_tag_ids_whose_columns_collide_are_refused(tmp_path, ids):
 
 
 def test_tag_ids_that_only_look_alike_are_accepted(tmp_path):
-    from tagger.io.schema import load_schema
+    from tagger.labels.tagschema import load_schema
 
     path = tmp_path / "tags.toml"
     path.write_text('[[tag]]\nid = "X"\n[[tag]]\nid = "X_evidence2"\n[[tag]]\nid = "Y_start"\n'

@@ -20,8 +20,8 @@ from click.testing import CliRunner
 from conftest import FIXTURE_ARTICLES, FIXTURE_LABELS, SCHEMA, SEEDS, SHIPPED_MODEL
 from tagger.cli import main
 from tagger.errors import InputError, ModelError
-from tagger.io.labeldb import Decision, LabelDB
 from tagger.io.sqlitefile import ARCHIVE_ID, LABELS_ID
+from tagger.labels.database import Decision, LabelDB
 
 TAGGER = str(Path(sys.executable).parent / "tagger")
 

@@ -14,10 +14,10 @@ from click.testing import CliRunner
 from conftest import FIXTURE_ARTICLES, FIXTURE_LABELS, SCHEMA
 from tagger import Settings, load_model, load_schema, read_documents
 from tagger.cli import main
-from tagger.io.labels import read_labels
 from tagger.evaluation.audit import audit, suspects
 from tagger.evaluation.suggest import (NEAR_DUPLICATE, RANDOM_EVERY, UNCERTAIN_LOGIT,
                                        pool_vectors, suggest)
+from tagger.labels.attach import read_labels
 
 
 @pytest.fixture(scope="module")
@@ -213,7 +213,7 @@ def test_suggest_tag_on_the_command_line(tmp_path, fixture_model):
 def test_the_labelling_pages_suggest_queue_spends_its_picks_on_the_tags_given(tmp_path,
                                                                             fixture_model):
     from tagger.app.session import Session
-    from tagger.io.labeldb import LabelDB
+    from tagger.labels.database import LabelDB
 
     model = load_model(fixture_model)
     docs = read_documents([FIXTURE_ARTICLES])

@@ -12,8 +12,8 @@ import pytest
 from conftest import TAGS
 from tagger.config import SAVED_SETTINGS, Settings
 from tagger.errors import InputError, LabelError, SettingsError
-from tagger.io.evidence import read_jsonl_labels
-from tagger.io.schema import load_schema
+from tagger.labels.jsonl import read_jsonl_labels
+from tagger.labels.tagschema import load_schema
 from tagger.structs import Invalid, convert
 
 

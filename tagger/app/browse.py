@@ -25,8 +25,8 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 
 from ..errors import DecisionError
-from ..io.labeldb import LabelDB
 from ..io.writers import csv_table
+from ..labels.database import LabelDB
 from .browsechart import chart, series
 from .browsedb import PAGE_SIZE, Archive, Filters, filters_from, page_of
 from .browseview import article, correct, in_force

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 
 from ..errors import DecisionError
-from ..io.labeldb import Decision, LabelDB, to_decision
+from ..labels.database import Decision, LabelDB, to_decision
 from .browsedb import Archive
 
 ORIGIN_CHARS = 1000

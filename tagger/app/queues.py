@@ -4,14 +4,16 @@ Each queue is a function ``start(session)`` that sets the session's order (or it
 refresher, for ``suggest``); ``adjudicates``: its decisions are adjudications, winning over
 the labels before them; ``disputed``: it offers only the articles whose annotators
 disagree, as they stand when asked. A queue given as a file of document ids is none of
-these (:func:`tagger.app.queuefile.read_queue_file`).
+these (:func:`read_queue_file`).
 
 Imported by the CLI at start-up for its help: what a queue needs is imported inside it.
 """
 
 from __future__ import annotations
 
-from ..errors import DecisionError, ModelError
+from pathlib import Path
+
+from ..errors import DecisionError, InputError, ModelError
 from ..registry import Registry
 
 QUEUES: Registry = Registry("queue", error=DecisionError)
@@ -60,7 +62,7 @@ def audit_order(session) -> tuple[list[str], dict]:
     from dataclasses import replace
 
     from ..evaluation.audit import audit
-    from ..io.labelsets import resolve
+    from ..labels.resolve import resolve
 
     labels = resolve(session.db).labels
     docs = [replace(d, tags=labels.get(d.id)) for d in session.docs]
@@ -76,3 +78,43 @@ def queue_help() -> str:
     """What `--queue` takes, for its help."""
     return ("Which article comes next: " + QUEUES.help_text(quote="'", sep=", ", form="{name} ({help})")
             + ", or a file of document ids, one a line.")
+
+
+def read_queue_file(path: str | Path, known: set[str]) -> list[str]:
+    """Document ids to label, in order, each among ``known``: one a line ('#' starts a
+    comment), or a CSV with an ``id`` column, or JSONL objects with an ``id`` (as
+    `tagger suggest` writes them)."""
+    import csv
+    import json
+
+    from ..io.decoding import read_text_file
+
+    path = Path(path)
+    if not path.is_file():
+        named = ", ".join(f"'{q}'" for q in QUEUES)
+        raise InputError(path, f"does not exist (a queue is {named} or a file of document ids)")
+    lines = read_text_file(path, 64 * 2**20).splitlines()
+    first = next((line for line in lines if line.strip()), "")
+    if first.lstrip().startswith("{"):
+        rows = []
+        for n, line in enumerate(lines, start=1):
+            if line.strip():
+                try:
+                    rows.append((n, str(json.loads(line)["id"])))
+                except (ValueError, KeyError, TypeError):
+                    raise InputError(path, "expected a JSON object with an 'id'", line=n) from None
+    elif "id" in next(csv.reader([first])):
+        reader = csv.DictReader(lines)
+        rows = [(reader.line_num, r["id"].strip()) for r in reader]
+    else:
+        rows = [(n, raw.split("#", 1)[0].strip()) for n, raw in enumerate(lines, start=1)]
+    out, seen = [], set()
+    for line, doc_id in rows:
+        if not doc_id:
+            continue
+        if doc_id not in known:
+            raise InputError(path, f"id {doc_id!r} is not among the documents given", line=line)
+        if doc_id not in seen:
+            seen.add(doc_id)
+            out.append(doc_id)
+    return out

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from ..io.labeldb import LabelDB, to_decision
 from ..io.records import Document
+from ..labels.database import LabelDB, to_decision
 
 MAX_HISTORY = 200        # decisions the history gives at most
 MAX_RESULTS = 50         # search results at most

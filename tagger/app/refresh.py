@@ -11,10 +11,10 @@ from typing import Callable, Sequence
 
 from ..errors import TaggerError
 from ..evaluation.suggest import pool_vectors, suggest
-from ..io.labeldb import LabelDB
-from ..io.labelsets import resolve
 from ..io.records import Document
-from ..io.schema import TagSchema
+from ..labels.database import LabelDB
+from ..labels.resolve import resolve
+from ..labels.tagschema import TagSchema
 
 RANKED = 200  # articles ranked at a time; the rest follow in the data's order
 

@@ -36,7 +36,7 @@ from starlette.responses import (HTMLResponse, JSONResponse, PlainTextResponse, 
 from starlette.routing import Route
 
 from ..errors import DecisionError
-from ..io.labelsets import EXPORT_MEDIA_TYPES, export_text
+from ..labels.resolve import EXPORT_MEDIA_TYPES, export_text
 from .guard import body_bytes
 from .page import page_context
 from .session import Session

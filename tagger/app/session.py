@@ -12,14 +12,13 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from ..errors import DecisionError, ModelError
-from ..io.labeldb import Decision, LabelDB, to_decision
-from ..io.labelqueue import claim_next, hold, in_overlap, release, remaining, renew
 from ..io.records import Document
-from ..io.schema import TagSchema
+from ..labels.database import Decision, LabelDB, to_decision
+from ..labels.ledger import Ledger
+from ..labels.queue import claim_next, hold, in_overlap, release, remaining, renew
+from ..labels.tagschema import TagSchema
 from .checks import checked_evidence, checked_skip, checked_tags
-from .queuefile import model_fingerprint, read_queue_file  # noqa: F401 (the CLI's import)
-from .ledger import Ledger
-from .queues import QUEUES
+from .queues import QUEUES, read_queue_file
 from .recall import Recall
 from .tabs import check_held
 from .views import document_view, keyword_patterns, proposal
@@ -32,7 +31,7 @@ class Session:
     docs: Sequence[Document]
     schema: TagSchema
     model: object | None = None
-    fingerprint: str = ""
+    fingerprint: str = ""       # the model's digest (tagger.model.persist.model_digest)
     queue: str = "order"
     overlap: float = 0.0
     annotator: str = "annotator"
@@ -148,7 +147,7 @@ class Session:
         """For the page: progress; per tag, kappa between annotators (pooled over pairs,
         None when undefined or no overlap yet) and this annotator's against the model's
         proposals; the share of this annotator's tags accepted from the model unchanged."""
-        from ..evaluation.agreement import agreement
+        from ..labels.agreement import agreement
 
         found = agreement(self.db, self.schema.ids)
         pooled = (found["pooled"] or {}).get("per_tag", {})

@@ -19,7 +19,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from ..errors import DecisionError
-from ..io.labelqueue import held
+from ..labels.queue import held
 
 MAX_TABS_PER_ANNOTATOR = 32
 MAX_TABS = 1024

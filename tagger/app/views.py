@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from ..io.records import Document
-from ..io.schema import TagSchema
+from ..labels.tagschema import TagSchema
 from ..text.featurizer import TEXT
 from .keys import TAG_ORDERS
 

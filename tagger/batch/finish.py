@@ -29,7 +29,7 @@ class BatchSummary:
     known: int = 0          # documents already in the archive (incremental), left out
     output: str = ""
     errors_path: str | None = None
-    drift: dict | None = None      # the drift report (tagger.evaluation.drift), also in OUT.drift.json
+    drift: dict | None = None      # the drift report (tagger.model.drift), also in OUT.drift.json
     drift_path: str | None = None
     priors: object = None          # the estimated tag rates (tagger.model.priors), when adapted
 
@@ -46,7 +46,7 @@ class BatchSummary:
         if self.priors is not None:
             text += f"; {self.priors.summary()}"
         if self.drift is not None:
-            from ..evaluation.drift import drift_summary
+            from ..model.drift import drift_summary
 
             text += f"; {drift_summary(self.drift)} in {self.drift_path}"
         return text
@@ -79,7 +79,7 @@ def finish(summary: BatchSummary, counts: dict, out: Path, fmt: str, *, model, m
            files: Sequence[Path]) -> None:
     """Fill ``summary`` with the ``counts`` of the join, write the drift report and, in a
     SQLite archive given documents, add the run's record (``started`` at that time)."""
-    from ..evaluation.drift import drift_report
+    from ..model.drift import drift_report
 
     summary.known = counts["known"]
     summary.documents, summary.tagged = counts["documents"], counts["tagged"]

@@ -8,7 +8,7 @@ output does not depend on the number of jobs or the engine. One run at a time ma
 output (a lock beside it); the output is never an input, a link, a device or a directory.
 The parts are then joined into it (see :mod:`.finish`), and the figures of how the
 documents tagged drift from the training documents go to ``OUT.drift.json`` (see
-:func:`tagger.evaluation.drift.drift_report`).
+:func:`tagger.model.drift.drift_report`).
 
 An incremental run adds to an archive: only documents whose id is not in it yet are tagged,
 and added to it all at once (the archive is replaced atomically, so it is either as it was

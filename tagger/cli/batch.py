@@ -85,7 +85,7 @@ def tag(model, inputs, out, fmt, bom, keep, batch_size, jobs, engine, scheduler,
 
     from ..batch.run import tag_files
     from ..errors import ArchiveModelError
-    from ..evaluation.drift import drift_warning
+    from ..model.drift import drift_warning
 
     fmt = _with_bom(out, fmt) if bom else fmt
     bar = tqdm(desc="tagging", unit="doc", file=sys.stderr, smoothing=0.1,

@@ -41,7 +41,7 @@ def browse(archive, db, annotator, serving):
     from ..app.browse import create_browse_app
     from ..app.browsedb import Archive
     from ..io.archiveload import as_sqlite
-    from ..io.labeldb import LabelDB
+    from ..labels.database import LabelDB
 
     with tempfile.TemporaryDirectory(prefix="tagger-browse-") as folder:
         store = Archive(as_sqlite(archive, folder))

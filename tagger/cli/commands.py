@@ -129,10 +129,8 @@ def predict(model, fmt, evidence, keep, adapt_priors, max_doc_bytes, paths):
     """
     from ..io.documents import read_documents
     from ..io.layout import Layout, check_keep
+    from ..model.drift import MIN_DOCUMENTS, DriftCounts, drift_report, drift_warning
     from ..model.persist import load_model, model_digest
-
-    from ..evaluation.drift import MIN_DOCUMENTS, drift_report, drift_warning
-    from ..model.drift import DriftCounts
 
     directory = resolve_model(model)
     loaded = load_model(directory)

@@ -14,7 +14,7 @@ from .options import handle_errors, max_doc_bytes_option, resolve_model, say
 from .serving import default_annotator, serve, serving_options
 
 def _schema(tags_path, db, label_files, model):
-    from ..io.schema import TagSchema, load_schema
+    from ..labels.tagschema import TagSchema, load_schema
 
     candidates = [tags_path] if tags_path else [Path(db).parent / "tags.toml",
                                                 *[Path(f).parent / "tags.toml" for f in label_files]]
@@ -94,15 +94,15 @@ def label(ctx, data, db, model, no_model, tags_path, label_files, annotator, que
     if suggest_tags and queue != "suggest":
         raise click.UsageError("--tag chooses the tags of --queue suggest")
     from ..app.server import create_app
-    from ..app.session import Session, model_fingerprint
+    from ..app.session import Session
     from ..io.documents import read_documents
-    from ..io.labeldb import LabelDB
-    from ..model.persist import load_model
+    from ..labels.database import LabelDB
+    from ..model.persist import load_model, model_digest
 
     loaded, fingerprint = None, ""
     if not no_model:
         directory = resolve_model(model)
-        loaded, fingerprint = load_model(directory), model_fingerprint(directory)
+        loaded, fingerprint = load_model(directory), model_digest(directory)
     schema = _schema(tags_path, db, label_files, loaded)
     if loaded is not None and list(loaded.tags) != schema.ids:
         raise click.ClickException(f"the model's tags ({', '.join(loaded.tags)}) are not the "
@@ -127,8 +127,8 @@ def label(ctx, data, db, model, no_model, tags_path, label_files, annotator, que
 def _import(db, docs, label_files, schema, *, err: bool = False):
     """Read the label files together, check them all, then import them in one transaction;
     print the counts."""
-    from ..io.labels import attach_labels, labelled
-    from ..io.labelsets import import_labelled, import_origin
+    from ..labels.attach import attach_labels, labelled
+    from ..labels.resolve import import_labelled, import_origin
 
     given = labelled(attach_labels(docs, label_files, known_tags=schema.ids))
     done = import_labelled(db, given, origin=import_origin(label_files))
@@ -184,9 +184,9 @@ def stats(db, tags_path, fmt):
     Agreement is measured on the documents two annotators both labelled (send a share of
     articles to two with --overlap), per pair of annotators and over all pairs.
     """
-    from ..evaluation.agreement import agreement
-    from ..io.labeldb import LabelDB
-    from ..io.schema import load_schema
+    from ..labels.agreement import agreement
+    from ..labels.database import LabelDB
+    from ..labels.tagschema import load_schema
     from ..reports.text import agreement_text
 
     tags = load_schema(tags_path).ids if tags_path else None
@@ -218,8 +218,8 @@ def export(db, out, annotator, own_only):
     would turn them into 'not this tag'); decisions stored before this was recorded are
     kept and counted.
     """
-    from ..io.labeldb import LabelDB
-    from ..io.labelsets import export_labels
+    from ..labels.database import LabelDB
+    from ..labels.resolve import export_labels
 
     resolved = export_labels(LabelDB(db, create=False), out, annotator=annotator,
                              own_only=own_only)

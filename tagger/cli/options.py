@@ -253,8 +253,8 @@ def load_data(data, label_files, tags_path, max_doc_bytes=MAX_DOC_BYTES, known_t
     """Documents with their labels, and the schema; labels must use the schema's tags (or
     ``known_tags``, a model's)."""
     from ..io.documents import read_documents
-    from ..io.labels import attach_labels
-    from ..io.schema import load_schema
+    from ..labels.attach import attach_labels
+    from ..labels.tagschema import load_schema
 
     schema = load_schema(tags_path) if tags_path else None
     docs = read_documents(data, max_doc_bytes=max_doc_bytes)

@@ -17,9 +17,9 @@ from typing import Sequence
 
 import numpy as np
 
-from ..io.labels import binarize, labelled
 from ..io.records import Document
-from ..io.schema import TagSchema
+from ..labels.attach import binarize, labelled
+from ..labels.tagschema import TagSchema
 
 
 @dataclass(frozen=True)

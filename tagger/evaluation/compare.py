@@ -8,8 +8,8 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import ModelError, TrainingDataError
-from ..io.labels import binarize, labelled
 from ..io.records import Document
+from ..labels.attach import binarize, labelled
 from ..model.bootstrap import paired_differences
 from ..model.metrics import score
 from ..model.provenance import date_range, model_identity, seen_in_training

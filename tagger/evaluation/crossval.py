@@ -8,9 +8,9 @@ import numpy as np
 
 from ..config import Settings
 from ..errors import ModelError
-from ..io.labels import binarize, labelled, tag_set
 from ..io.records import Document
-from ..io.schema import TagSchema
+from ..labels.attach import binarize, labelled, tag_set
+from ..labels.tagschema import TagSchema
 from ..model.train import train
 from ..model.trainset import fold_splits
 from .results import Evaluation

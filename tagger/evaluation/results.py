@@ -8,11 +8,11 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import ModelError, TrainingDataError
-from ..io.labels import binarize, labelled
 from ..io.records import Document
+from ..labels.attach import binarize, labelled
+from ..model.bootstrap import add_intervals
 from ..model.metrics import round4, score
 from ..model.provenance import date_range, model_identity, seen_in_training
-from ..model.bootstrap import add_intervals
 from .calibration import expected_calibration_error
 from .slices import by_slice, check_slicing
 

@@ -27,7 +27,7 @@ from ..registry import Registry
 
 if TYPE_CHECKING:
     from ..io.records import Document
-    from ..io.schema import TagSchema
+    from ..labels.tagschema import TagSchema
 
 # numpy and the model are imported where they are used: the CLI imports this module at
 # start-up for its list of strategies, and `tagger --help` should not wait for numpy.

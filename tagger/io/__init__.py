@@ -1,1 +1,1 @@
-"""Files in and out: documents, tag schemas, labels, prediction writers, safe file writing."""
+"""Files in and out: documents, prediction writers, archives, safe file writing."""

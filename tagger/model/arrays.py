@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelError
-from ..io.schema import MAX_TAGS
+from ..labels.tagschema import MAX_TAGS
 
 # Caps on what a model file may hold: far above what this tool trains (the shipped model:
 # 9,081 terms, 4 tags; Reuters R90: about 25,000 terms, 90 tags), low enough that refusing

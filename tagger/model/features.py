@@ -13,9 +13,9 @@ from typing import Sequence
 import numpy as np
 
 from ..config import Settings
-from ..io.schema import TagSchema
-from .core import vectorizer_params
+from ..labels.tagschema import TagSchema
 from ..text.names import name_like
+from .core import vectorizer_params
 from .counts import fold_tfidf, supports, term_counts
 from .evidence import corpus_rows, out_of_fold
 

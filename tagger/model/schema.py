@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from ..errors import ModelError
-from ..io.schema import MAX_TAGS, TAG_ID, column_clash
+from ..labels.tagschema import MAX_TAGS, TAG_ID, column_clash
 
 FORMAT = "tagger-model"  # what model.json says it is, and the version of its layout
 FORMAT_VERSION = 1

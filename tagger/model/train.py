@@ -10,7 +10,7 @@ import numpy as np
 
 from ..config import DEFAULT_SEARCH, Settings
 from ..io.records import Document
-from ..io.schema import TagSchema
+from ..labels.tagschema import TagSchema
 from ..text.featurizer import Featurizer
 from .core import TaggerModel, make_lexicon, saved_vectorizer_params
 from .drift import score_baseline, training_words

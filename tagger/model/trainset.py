@@ -10,9 +10,9 @@ import numpy as np
 
 from ..config import Settings
 from ..errors import ModelError
-from ..io.labels import binarize, labelled, tag_set
 from ..io.records import Document
-from ..io.schema import TagSchema
+from ..labels.attach import binarize, labelled, tag_set
+from ..labels.tagschema import TagSchema
 from .features import keyword_lists
 from .search import worker_count
 

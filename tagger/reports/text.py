@@ -94,7 +94,7 @@ def _num(value) -> str:
 
 def agreement_text(result: dict) -> str:
     """Annotator counts, per-tag agreement tables and disagreements, for the terminal
-    (from :func:`tagger.evaluation.agreement.agreement`)."""
+    (from :func:`tagger.labels.agreement.agreement`)."""
     counts = ("labelled", "saved", "skipped", "undone", "adjudicated")
     lines = [plain_table(["annotator", *counts],
                          [[name, *(str(c[k]) for k in counts)] for name, c in result["annotators"].items()],

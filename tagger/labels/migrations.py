@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from ..errors import InputError
-from .sqlitefile import LABELS_ID
+from ..io.sqlitefile import LABELS_ID
 
 FORMAT = "tagger-labels"
 ANSWERS = ("saved", "skipped", "undone", "adjudicated")

@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from ..errors import InputError, LabelError
-from .decoding import read_text_file
-from .evidence import LabelRows, check_evidence, check_tags, read_jsonl_labels
-from .labeldb import is_database
-from .records import Document
-from .schema import TagSchema
+from ..io.decoding import read_text_file
+from ..io.records import Document
+from .database import is_database
+from .jsonl import LabelRows, check_evidence, check_tags, read_jsonl_labels
+from .tagschema import TagSchema
 
 
 LABELS_CAP = 256 * 2**20  # bytes of one label file
@@ -71,7 +71,7 @@ def _label_rows(path: Path, known_tags: Sequence[str] | None
 def attach_labels(docs: Sequence[Document], label_files: Sequence[str | Path], *,
                   known_tags: Sequence[str] | None = None) -> list[Document]:
     """Give documents the tags (and evidence) from label files: CSV ``id,tags``, or JSONL
-    labels with evidence and evidence files (see :mod:`tagger.io.evidence`). Ids must
+    labels with evidence and evidence files (see :mod:`tagger.labels.jsonl`). Ids must
     exist in the data and be labelled once; evidence must occur in its document and back a
     tag its label gives.
 
@@ -122,9 +122,9 @@ def attach_labels(docs: Sequence[Document], label_files: Sequence[str | Path], *
 
 def _read_label_file(path: Path, known_tags: Sequence[str] | None) -> LabelRows:
     """A label file by its suffix: CSV ``id,tags``, JSONL labels and evidence, or a label
-    database (``.db``: see :mod:`tagger.io.labeldb`)."""
+    database (``.db``: see :mod:`tagger.labels.database`)."""
     if is_database(path):
-        from .labelsets import label_rows
+        from .resolve import label_rows
 
         return label_rows(path, known_tags)
     if path.suffix.lower() in (".jsonl", ".ndjson"):

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Sequence
 
 from ..errors import InputError
-from .evidence import LabelRows, check_tags
-from .files import check_output, write_text_atomic
-from .labeldb import Decision, LabelDB, check_decision, to_decision
-from .records import Document
+from ..io.files import check_output, write_text_atomic
+from ..io.records import Document
+from .database import Decision, LabelDB, check_decision, to_decision
+from .jsonl import LabelRows, check_tags
 
 ORIGIN_CHARS = 1000  # of a decision's origin: 'import' and the files' names
 
@@ -230,7 +230,7 @@ def import_origin(label_files: Sequence[str | Path]) -> str:
 def import_labelled(db_path: str | Path, docs: Sequence[Document], *, origin: str,
                     annotator: str = "import") -> Imported:
     """Import the labels ``docs`` carry (attached from label files, all of them read and
-    checked together by :func:`tagger.io.labels.attach_labels`) into the database at
+    checked together by :func:`tagger.labels.attach.attach_labels`) into the database at
     ``db_path``. It is opened, or created, only once every decision has been checked, and
     written in one transaction, so an error leaves it byte for byte as it was (or absent)."""
     decisions = import_decisions(docs, origin=origin, annotator=annotator)

@@ -78,7 +78,7 @@ class Ledger:
 
     def disputed(self) -> set:
         """The documents whose annotators' saved labels in force differ (as
-        :func:`tagger.io.labelsets.disagreements` finds them)."""
+        :func:`tagger.labels.resolve.disagreements` finds them)."""
         with self._lock:
             return {doc for doc, who in self.saved_by.items()
                     if len(who) > 1 and len(set(who.values())) > 1}

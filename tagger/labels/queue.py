@@ -17,7 +17,7 @@ import sqlite3
 import time
 from typing import Callable, Iterable, Sequence
 
-from .labeldb import LabelDB
+from .database import LabelDB
 
 CLAIM_TTL = 15  # seconds: a few missed heartbeats
 

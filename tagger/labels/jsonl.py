@@ -8,7 +8,7 @@ Two JSONL shapes, one object a line (both may be given with ``--labels``, beside
   as in ``labels/*-evidence.jsonl``.
 
 Each sentence is copied verbatim from the document (its title counts). Evidence is checked
-where it enters (:func:`tagger.io.labels.attach_labels`): a sentence that does not occur in
+where it enters (:func:`tagger.labels.attach.attach_labels`): a sentence that does not occur in
 its document, or evidence for a tag the label does not give, is an error naming the file
 and line.
 """
@@ -23,8 +23,8 @@ from typing import Annotated, Literal, Sequence
 import msgspec
 
 from ..errors import LabelError
+from ..io.decoding import read_text_file
 from ..structs import Invalid, convert, fits
-from .decoding import read_text_file
 
 EVIDENCE_CAP = 256 * 2**20  # bytes of one label file
 

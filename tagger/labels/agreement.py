@@ -10,8 +10,8 @@ from typing import Sequence
 
 import numpy as np
 
-from ..io.labeldb import Decision, LabelDB
-from ..io.labelsets import disagreements
+from .database import Decision, LabelDB
+from .resolve import disagreements
 
 
 def _kappa(a: np.ndarray, b: np.ndarray) -> float | None:

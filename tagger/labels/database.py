@@ -8,7 +8,7 @@ row undid; ``adjudications``: the latest adjudicated label of each document). Th
 runs in WAL mode with full syncs, and a decision is acknowledged only after its
 transaction commits, so a killed server loses nothing it acknowledged.
 
-The schema is a list of migrations (:mod:`tagger.io.labelschema`), applied in order when a
+The schema is a list of migrations (:mod:`tagger.labels.migrations`), applied in order when a
 database is opened: one written by an older tagger is migrated in place.
 """
 
@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import DecisionError, InputError
-from .labelschema import ANSWERS, FORMAT, MIGRATIONS, VERSION, kind, migrate, now  # noqa: F401
-from .sqlitefile import LABELS_ID, check_intact, read_header, reading, refuse_foreign
+from ..io.sqlitefile import LABELS_ID, check_intact, read_header, reading, refuse_foreign
+from .migrations import ANSWERS, FORMAT, MIGRATIONS, VERSION, kind, migrate, now  # noqa: F401
 
 MAX_TAGS_PER_DECISION = 1000
 MAX_EVIDENCE = 200      # evidence spans in one decision
@@ -41,6 +41,9 @@ class Decision:
     tags: tuple[str, ...] = ()
     evidence: tuple[dict, ...] = ()  # {"tag", "start", "end", "text"}
     no_evidence: tuple[str, ...] = ()
+    # The model whose scores were shown: its digest (tagger.model.persist.model_digest), as
+    # in tagged records. Rows written before that carry 16 hex digits of SHA-256 over
+    # model.json and arrays.npz; nothing compares the values, so both are kept as written.
     model: str = ""
     scores: dict = field(default_factory=dict)
     undoes: int | None = None

@@ -11,10 +11,10 @@ from typing import Annotated, Iterable
 import msgspec
 
 from ..errors import InputError
+from ..io.decoding import read_text_file
+from ..io.layout import TEXT_COLUMN, fixed_columns, record_columns
 from ..structs import Invalid, convert
 from ..text.tokens import TOKEN_PATTERN
-from .decoding import read_text_file
-from .layout import TEXT_COLUMN, fixed_columns, record_columns
 
 
 TAG_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")
