@@ -10,9 +10,9 @@ import textwrap
 import click
 import pytest
 
-from conftest import REPO
+from conftest import REPO, SEEDS, SHIPPED_MODEL
 from tagger.cli import main
-from tagger.errors import DecisionError, InputError, ModelError
+from tagger.errors import DecisionError, InputError, ModelError, TaggerError
 from tagger.io import readers
 from tagger.io.documents import iter_documents_lenient, parse_record, raw_records
 from tagger.io.records import Document, Skipped
@@ -163,3 +163,32 @@ def test_an_unknown_queue_or_strategy_names_the_registered_ones():
         QUEUES.lookup("nope")
     with pytest.raises(ModelError, match=r"unknown strategy 'nope' \(use mixed, uncertain"):
         STRATEGIES.lookup("nope")
+
+
+def test_one_registry_of_output_formats_says_what_each_renders_and_for_which_commands():
+    import tagger.cli  # noqa: F401  every module attaching how a format renders is imported
+    from tagger.io.formats import FORMATS, KINDS, commands, formats_for, renderer, renders
+
+    served = {e.name: commands(e) for e in FORMATS.entries()}
+    assert all(served.values()), f"declared, rendering nothing: {served}"
+    assert served["json"] == ["predict", "suggest", "audit", "explain", "label stats"]
+    assert served["csv-excel"] == ["tag"] and served["html"] == ["explain"]
+    assert formats_for("file").choices() == ["jsonl", "csv", "csv-excel", "parquet", "sqlite"]
+    assert {k for e in FORMATS.entries() for k in e.value.renders} == set(KINDS)
+    with pytest.raises(TaggerError, match=r"unknown predictions format 'parquet' \(use table, json"):
+        renderer("parquet", "predictions")
+    with pytest.raises(ValueError, match="twice"):
+        renders("json", "rows")(lambda rows, columns: "")
+    assert "| `csv-excel` | CSV that starts with a UTF-8 byte order mark" in FORMATS.markdown_table()
+
+
+def test_an_unknown_engine_or_way_to_treat_duplicates_is_refused_before_any_work(tmp_path):
+    from tagger.batch import tag_files
+
+    out = tmp_path / "out.jsonl"
+    with pytest.raises(TaggerError, match=r"unknown engine 'nope' \(use local, dask\)"):
+        tag_files([SEEDS], out, model_dir=SHIPPED_MODEL, engine="nope")
+    with pytest.raises(TaggerError, match=r"unknown way to treat duplicates 'nope' \(use error, "
+                                          r"skip, keep\)"):
+        tag_files([SEEDS], out, model_dir=SHIPPED_MODEL, duplicates="nope")
+    assert list(tmp_path.iterdir()) == []
