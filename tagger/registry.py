@@ -1,6 +1,6 @@
-"""Named registries: what varies by name (input formats, suggest strategies, label queues)
-is registered once, and every list of it (a CLI choice, its help, an error, a README
-table) is made from the registry.
+"""Named registries: what varies by name (input and output formats, suggest strategies,
+label queues, batch engines) is registered once, and every list of it (a CLI choice, its
+help, an error, a README table) is made from the registry.
 
     STRATEGIES = Registry("strategy")
 
@@ -9,6 +9,11 @@ table) is made from the registry.
 
     STRATEGIES.lookup("random")   # the function; an unknown name raises, listing the names
     list(STRATEGIES)              # the names, in the order registered
+    STRATEGIES.markdown_table()   # | name | help |, for the documentation
+
+A view (``FORMATS.view("file format", keep)``) is a registry of the entries it keeps,
+read live from its registry: a command offering some of the entries takes its choices
+from one.
 
 This module imports nothing of tagger but its errors: the CLI builds its options from
 registries at start-up, so a registry must be importable without what its entries use.

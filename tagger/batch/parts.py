@@ -12,7 +12,7 @@ import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NoReturn
 
 from ..errors import DuplicateError, OutputError, TaggerError
 from ..io.files import atomic_open, sweep_directory
@@ -39,7 +39,7 @@ class Chunk:
 MANIFEST = "manifest.json"
 
 
-def _refuse(doc_id: str, source: str, first: str) -> dict:
+def _refuse(doc_id: str, source: str, first: str) -> NoReturn:
     raise DuplicateError(source, f"document id given twice (first in {first}); tag each "
                                  "document once, or choose to skip or keep repeated ids",
                          record=doc_id)

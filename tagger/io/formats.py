@@ -6,10 +6,11 @@ or of `label stats`. A command offers the formats that render its kind of output
 
 How a format renders a kind is attached by the module that does it, wherever that lives
 in the layers (:func:`renders`): the printers and file writers in :mod:`tagger.io.writers`,
-the rows in :mod:`tagger.reports.rows`, the explanation in :mod:`tagger.reports.explain`.
-So a kind's formats are complete once its module is imported, as the command using them
-does before it builds its options. To add a format: declare it in ``FORMATS`` (here, or in
-a plugin), then attach what it renders.
+the rows in :mod:`tagger.reports.rows`, the explanation in :mod:`tagger.reports.explain`,
+the agreement in :mod:`tagger.reports.text` (the JSON of a report here). So a kind's
+formats are complete once its module is imported, as the command using them does before
+it builds its options. To add a format: declare it in ``FORMATS`` (here, or in a plugin),
+then attach what it renders.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ class Format:
 
 FORMATS: Registry[Format] = Registry("output format")
 FORMATS.add("table", Format(person=True), help="aligned columns, for a person")
-FORMATS.add("text", Format(person=True), help="for a person, highlighted on a terminal")
+FORMATS.add("text", Format(person=True), help="for a person to read")
 FORMATS.add("json", Format(), help="one JSON document")
 FORMATS.add("jsonl", Format(), help="one JSON object a line")
 FORMATS.add("csv", Format(), help="comma-separated values, a header first")
