@@ -1,6 +1,6 @@
-"""Named registries: what varies by name (input formats, suggest strategies, label queues)
-is registered once, and every list of it (a CLI choice, its help, an error, a README
-table) is made from the registry.
+"""Named registries: what varies by name (input and output formats, suggest strategies,
+label queues, batch engines) is registered once, and every list of it (a CLI choice, its
+help, an error, a README table) is made from the registry.
 
     STRATEGIES = Registry("strategy")
 
@@ -9,6 +9,11 @@ table) is made from the registry.
 
     STRATEGIES.lookup("random")   # the function; an unknown name raises, listing the names
     list(STRATEGIES)              # the names, in the order registered
+    STRATEGIES.markdown_table()   # | name | help |, for the documentation
+
+A view (``FORMATS.view("file format", keep)``) is a registry of the entries it keeps,
+read live from its registry: a command offering some of the entries takes its choices
+from one.
 
 This module imports nothing of tagger but its errors: the CLI builds its options from
 registries at start-up, so a registry must be importable without what its entries use.
@@ -45,6 +50,7 @@ class Registry(Generic[T]):
         self.kind = kind
         self.error = error
         self._entries: dict[str, Entry[T]] = {}
+        self._views: list[Registry[T]] = []  # kept alive with it (see view)
         _EVERY.add(self)
 
     @classmethod
@@ -123,7 +129,43 @@ class Registry(Generic[T]):
 
     def markdown_rows(self, *columns: Callable[[Entry[T]], str]) -> list[str]:
         """One Markdown table row per entry, its cells made by ``columns`` (default: the
-        name in backticks and its help); ``|`` in a cell is escaped."""
+        name in backticks and its help); ``|`` in a cell is escaped, a newline a space."""
         columns = columns or (lambda e: f"`{e.name}`", lambda e: e.help)
-        return ["| " + " | ".join(str(c(e)).replace("|", "\\|") for c in columns) + " |"
+        return ["| " + " | ".join(" ".join(str(c(e)).replace("|", "\\|").split())
+                                  for c in columns) + " |"
                 for e in self._entries.values()]
+
+    def markdown_table(self, *columns: Callable[[Entry[T]], str],
+                       header: tuple[str, ...] = ("name", "help")) -> str:
+        """The registry as a Markdown table, for the documentation: a ``header`` row, then
+        :meth:`markdown_rows` (by default: name | help)."""
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header),
+                 *self.markdown_rows(*columns)]
+        return "\n".join(lines) + "\n"
+
+    def view(self, kind: str, keep: Callable[[Entry[T]], bool]) -> "Registry[T]":
+        """A registry of the entries ``keep`` accepts (the formats that write a file, say),
+        read from this one whenever it is asked, so an entry added later is in it too.
+        It lives as long as this registry, and cannot be added to."""
+        view = _View(self, kind, keep)
+        self._views.append(view)
+        return view
+
+
+class _View(Registry[T]):
+    """The entries of ``parent`` that ``keep`` accepts, as they are now."""
+
+    def __init__(self, parent: Registry[T], kind: str, keep: Callable[[Entry[T]], bool]):
+        self.kind, self.error, self._views = kind, parent.error, []
+        self._parent, self._keep = parent, keep
+        _EVERY.add(self)
+
+    @property
+    def _entries(self) -> dict[str, Entry[T]]:  # type: ignore[override]
+        return {e.name: e for e in self._parent.entries() if self._keep(e)}
+
+    def add(self, name: str, value: T, *, help: str = "", **info) -> T:
+        raise TypeError(f"add {name!r} to the registry this {self.kind} view is of")
+
+    def unregister(self, name: str) -> None:
+        raise TypeError(f"take {name!r} out of the registry this {self.kind} view is of")

@@ -10,22 +10,13 @@ import textwrap
 import click
 import pytest
 
-from conftest import REPO
+from conftest import REPO, SEEDS, SHIPPED_MODEL
 from tagger.cli import main
-from tagger.errors import DecisionError, InputError, ModelError
+from tagger.errors import DecisionError, InputError, ModelError, TaggerError
 from tagger.io import readers
 from tagger.io.documents import iter_documents_lenient, parse_record, raw_records
 from tagger.io.records import Document, Skipped
 from tagger.registry import Registry
-
-# Choices still written by hand, in modules other work is changing (issue 24: one registry
-# of output formats, batch engines and duplicate handling). Take an entry out when its
-# choice comes from a registry; the test below fails while one is listed needlessly.
-NOT_YET_REGISTERED = {
-    ("predict", "fmt"), ("tag", "fmt"), ("tag", "engine"), ("tag", "duplicates"),
-    ("explain", "fmt"), ("label stats", "fmt"), ("suggest", "fmt"), ("audit", "fmt"),
-}
-
 
 def test_a_registry_keeps_order_and_refuses_an_unknown_name_listing_the_known():
     shapes = Registry("shape", error=ModelError)
@@ -49,6 +40,24 @@ def test_a_registry_keeps_order_and_refuses_an_unknown_name_listing_the_known():
     assert "kite" not in shapes and len(shapes) == 1
 
 
+def test_a_view_follows_its_registry_and_a_registry_renders_as_a_markdown_table():
+    shapes = Registry("shape", error=ModelError)
+    shapes.add("square", 4, help="four\nsides")
+    even = shapes.view("even shape", lambda e: e.value % 2 == 0)
+    shapes.add("triangle", 3, help="three sides")
+    shapes.add("hexagon", 6, help="six | sides")
+    assert even.choices() == ["square", "hexagon"] and even in Registry.every()
+    with pytest.raises(ModelError, match=r"unknown even shape 'triangle' \(use square, hexagon\)"):
+        even.lookup("triangle")
+    with pytest.raises(TypeError):
+        even.add("octagon", 8)
+    assert even.markdown_table() == ("| name | help |\n|---|---|\n| `square` | four sides |\n"
+                                     "| `hexagon` | six \\| sides |\n")
+    assert shapes.markdown_table(lambda e: e.name, lambda e: str(e.value),
+                                 header=("shape", "sides")).splitlines()[2:] == [
+        "| square | 4 |", "| triangle | 3 |", "| hexagon | 6 |"]
+
+
 def _choices(command: click.Command, path: str = ""):
     """(command path, parameter name, choices) of every Choice below ``command``."""
     for param in command.params:
@@ -63,13 +72,11 @@ def test_every_choice_of_the_cli_comes_from_a_registry():
     found = list(_choices(main))
     assert len(found) > 5
     by_hand = {(path, name) for path, name, choices in found if choices not in registered}
-    assert by_hand <= NOT_YET_REGISTERED, f"written by hand: {sorted(by_hand - NOT_YET_REGISTERED)}"
-    needless = NOT_YET_REGISTERED - by_hand
-    assert not needless, f"now from a registry, take out of NOT_YET_REGISTERED: {sorted(needless)}"
+    assert not by_hand, f"written by hand: {sorted(by_hand)}"
 
 
 @pytest.mark.slow  # a whole tagger process
-def test_a_strategy_and_a_queue_added_to_their_registries_appear_in_the_help():
+def test_a_strategy_a_queue_and_an_output_format_added_to_their_registries_appear_in_the_help():
     # a fresh interpreter: the CLI builds its options from the registries as it is imported
     script = textwrap.dedent("""
         from click.testing import CliRunner
@@ -80,10 +87,15 @@ def test_a_strategy_and_a_queue_added_to_their_registries_appear_in_the_help():
                        model="unused", focus=False)
         QUEUES.add("fixture-queue", None, help="as a fixture orders them",
                    adjudicates=False, disputed=False)
+        from tagger.io.formats import FORMATS, Format, renders
+
+        FORMATS.add("fixture-format", Format(), help="as a fixture prints them")
+        renders("fixture-format", "predictions")(lambda preds, docs, layout: "fixture\\n")
         from tagger.cli import main
 
-        for command in ("suggest", "label"):
+        for command in ("suggest", "label", "predict"):
             print(CliRunner().invoke(main, [command, "--help"], terminal_width=1000).output)
+        print(CliRunner().invoke(main, ["predict", "-f", "fixture-format", "seeds"]).output)
     """)
     out = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True,
                          text=True, timeout=60)
@@ -92,6 +104,9 @@ def test_a_strategy_and_a_queue_added_to_their_registries_appear_in_the_help():
     assert "[mixed|uncertain|random|cold|fixture-strategy]" in text
     assert "fixture-strategy: picks as a fixture does." in text
     assert "'fixture-queue' (as a fixture orders them), or a file of document ids" in text
+    assert "[table|json|jsonl|csv|fixture-format]" in text
+    assert "fixture-format: as a fixture prints them." in text
+    assert out.stdout.endswith("\nfixture\n\n")  # predict printed in it (and print a newline)
 
 
 @pytest.fixture
@@ -148,3 +163,32 @@ def test_an_unknown_queue_or_strategy_names_the_registered_ones():
         QUEUES.lookup("nope")
     with pytest.raises(ModelError, match=r"unknown strategy 'nope' \(use mixed, uncertain"):
         STRATEGIES.lookup("nope")
+
+
+def test_one_registry_of_output_formats_says_what_each_renders_and_for_which_commands():
+    import tagger.cli  # noqa: F401  every module attaching how a format renders is imported
+    from tagger.io.formats import FORMATS, KINDS, commands, formats_for, renderer, renders
+
+    served = {e.name: commands(e) for e in FORMATS.entries()}
+    assert all(served.values()), f"declared, rendering nothing: {served}"
+    assert served["json"] == ["predict", "suggest", "audit", "explain", "label stats"]
+    assert served["csv-excel"] == ["tag"] and served["html"] == ["explain"]
+    assert formats_for("file").choices() == ["jsonl", "csv", "csv-excel", "parquet", "sqlite"]
+    assert {k for e in FORMATS.entries() for k in e.value.renders} == set(KINDS)
+    with pytest.raises(TaggerError, match=r"unknown predictions format 'parquet' \(use table, json"):
+        renderer("parquet", "predictions")
+    with pytest.raises(ValueError, match="twice"):
+        renders("json", "rows")(lambda rows, columns: "")
+    assert "| `csv-excel` | CSV that starts with a UTF-8 byte order mark" in FORMATS.markdown_table()
+
+
+def test_an_unknown_engine_or_way_to_treat_duplicates_is_refused_before_any_work(tmp_path):
+    from tagger.batch import tag_files
+
+    out = tmp_path / "out.jsonl"
+    with pytest.raises(TaggerError, match=r"unknown engine 'nope' \(use local, dask\)"):
+        tag_files([SEEDS], out, model_dir=SHIPPED_MODEL, engine="nope")
+    with pytest.raises(TaggerError, match=r"unknown way to treat duplicates 'nope' \(use error, "
+                                          r"skip, keep\)"):
+        tag_files([SEEDS], out, model_dir=SHIPPED_MODEL, duplicates="nope")
+    assert list(tmp_path.iterdir()) == []

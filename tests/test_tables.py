@@ -3,7 +3,7 @@ kept as given (no number parsing, no stripping), one line a row, terminal-safe, 
 
 from __future__ import annotations
 
-from tagger.reports.rows import ROW_FORMATS
+from tagger.io.formats import renderer
 from tagger.reports.text import format_table
 from tagger.text.tables import plain_table
 
@@ -45,5 +45,5 @@ def test_the_score_table_lines_up_every_column():
 
 def test_the_row_table_cuts_long_cells_and_puts_numbers_right():
     rows = [{"rank": 1, "id": "a\nb", "title": "x" * 90}, {"rank": 10, "id": "c", "title": OSC52}]
-    lines = ROW_FORMATS["table"](rows, ["rank", "id", "title"]).split("\n")
+    lines = renderer("table", "rows")(rows, ["rank", "id", "title"]).split("\n")
     assert lines == ["rank  id   title", "   1  a b  " + "x" * 67 + "...", "  10  c", ""]

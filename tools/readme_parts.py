@@ -52,12 +52,13 @@ def input_formats() -> str:
 
 
 def output_formats() -> str:
-    """What predict prints and what tag writes, from the writer registries."""
-    from tagger.io.writers import OUTPUT_FORMATS, PRINTERS
+    """What predict prints and what tag writes, from the output-format registry."""
+    from tagger.io.formats import formats_for
+    from tagger.io.writers import file_format
 
-    printed = ", ".join(f"`{name}`" for name in PRINTERS)
-    files = "; ".join(f"`{name}` ({', '.join(f.suffixes)}: {f.about})"
-                      for name, f in OUTPUT_FORMATS.items())
+    printed = ", ".join(f"`{name}`" for name in formats_for("predictions"))
+    files = "; ".join(f"`{e.name}` ({', '.join(file_format(e.name).suffixes)}: "
+                      f"{e.value.helps.get('file', e.help)})" for e in formats_for("file").entries())
     return (f"`tagger predict --format` prints {printed}; `tagger tag --out` writes {files}; "
             "chosen by the extension (`.csv` is `csv`), or `--format`.\n")
 

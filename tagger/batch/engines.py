@@ -1,20 +1,25 @@
-"""Where chunks are tagged: in this process, in local worker processes, or on Dask workers."""
+"""Where chunks are tagged: in this process, in local worker processes, or on Dask workers.
+The engines a run may use are registered in ``ENGINES``: a function that tags and commits
+every chunk of a :class:`Work` not done yet."""
 
 from __future__ import annotations
 
 import itertools
 import os
 import time
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from ..errors import TaggerError
 from ..io.documents import parse_record, raw_records
 from ..io.records import MAX_DOC_BYTES, Document, Skipped
 from ..io.layout import Layout
 from ..io.writers import render_part
+from ..registry import Registry
 from .parts import Chunk, commit
+from .progress import PartsWatcher
 from .workers import end_quietly, run_in_pool
 
 
@@ -226,3 +231,51 @@ def run_dask(model, chunks, fmt: str, scheduler: str | None, connect_timeout: fl
             submit_next()
     finally:
         client.close()
+
+
+@dataclass(frozen=True)
+class Work:
+    """The chunks a run has an engine tag and commit: those of ``files`` not ``done``."""
+
+    model: object
+    model_dir: Path | None  # where spawned workers load the model (None: they are sent it)
+    files: Sequence[Path]
+    parts_dir: Path
+    fmt: str
+    batch_size: int
+    done: set[int]
+    jobs: int
+    layout: Layout
+    max_doc_bytes: int = MAX_DOC_BYTES
+    evidence: bool = True
+    exclude: frozenset = frozenset()  # the ids already in the archive added to
+    scheduler: str | None = None
+    connect_timeout: float = 20
+    progress: Callable[[int], None] | None = None  # called with each chunk's documents
+
+
+ENGINES: Registry[Callable[[Work], None]] = Registry("engine", error=TaggerError)
+
+
+@ENGINES.register("local", help="worker processes on this machine")
+def on_this_machine(work: Work) -> None:
+    with PartsWatcher(work.parts_dir, work.progress):
+        run_local(work.model, work.model_dir, work.files, work.parts_dir, work.fmt,
+                  work.batch_size, work.done, work.jobs, work.max_doc_bytes, work.evidence,
+                  work.exclude, work.layout)
+
+
+@ENGINES.register("dask", help="the workers of a Dask cluster")
+def on_dask(work: Work) -> None:
+    def pending():
+        records = raw_records(work.files, work.max_doc_bytes, work.layout.keep)
+        for index, chunk in enumerate(batched(records, work.batch_size)):
+            if index not in work.done:
+                yield index, chunk
+
+    for result in run_dask(work.model, pending(), work.fmt, work.scheduler,
+                           work.connect_timeout, max_doc_bytes=work.max_doc_bytes,
+                           evidence=work.evidence, exclude=work.exclude, layout=work.layout):
+        commit(work.parts_dir, result, work.fmt)
+        if work.progress:
+            work.progress(len(result.ids) + len(result.skipped))

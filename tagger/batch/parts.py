@@ -12,12 +12,14 @@ import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, NoReturn
 
 from ..errors import DuplicateError, OutputError, TaggerError
 from ..io.files import atomic_open, sweep_directory
 from ..io.layout import Layout
-from ..io.writers import OUTPUT_FORMATS
+from ..io.writers import file_format
 from ..io.records import Skipped
+from ..registry import Registry
 
 
 @dataclass
@@ -37,7 +39,23 @@ class Chunk:
 MANIFEST = "manifest.json"
 
 
-DUPLICATES = ("error", "skip", "keep")  # what to do with a document id seen before
+def _refuse(doc_id: str, source: str, first: str) -> NoReturn:
+    raise DuplicateError(source, f"document id given twice (first in {first}); tag each "
+                                 "document once, or choose to skip or keep repeated ids",
+                         record=doc_id)
+
+
+def _leave_out(doc_id: str, source: str, first: str) -> dict:
+    return {"id": doc_id, "source": source, "reason": f"duplicate id (first in {first}); skipped"}
+
+
+# What to do with a document id seen before: a function (id, source, the first one's
+# source) -> its entry among the skipped documents, or None to keep and tag it again.
+DUPLICATES: Registry[Callable[[str, str, str], dict] | None] = Registry(
+    "way to treat duplicates", error=TaggerError)
+DUPLICATES.add("error", _refuse, help="stop with an error", refuses=True)
+DUPLICATES.add("skip", _leave_out, help="skip it (listed with the skipped documents)")
+DUPLICATES.add("keep", None, help="keep and tag it again")
 
 
 def errors_file(out: Path) -> Path:
@@ -103,7 +121,8 @@ def commit(parts: Path, chunk: Chunk, fmt: str) -> None:
 def _duplicates(records: list[dict], mode: str) -> tuple[dict[int, set[int]], list[dict]]:
     """Which rows of which chunks repeat an earlier document id, as ``mode`` asks:
     ({chunk: {row, ...}} to drop, their entries for the errors file)."""
-    if mode == "keep":
+    treat = DUPLICATES.lookup(mode)
+    if treat is None:
         return {}, []
     first: dict[str, str] = {}
     drop: dict[int, set[int]] = {}
@@ -115,14 +134,8 @@ def _duplicates(records: list[dict], mode: str) -> tuple[dict[int, set[int]], li
             if doc_id not in first:
                 first[doc_id] = source
                 continue
-            if mode == "error":
-                raise DuplicateError(source, f"document id given twice (first in "
-                                             f"{first[doc_id]}); tag each document once, or "
-                                             "choose to skip or keep repeated ids",
-                                     record=doc_id)
+            listed.append(treat(doc_id, source, first[doc_id]))
             drop.setdefault(i, set()).add(row)
-            listed.append({"id": doc_id, "source": source,
-                           "reason": f"duplicate id (first in {first[doc_id]}); skipped"})
     return drop, listed
 
 
@@ -154,7 +167,7 @@ def join(parts: Path, out: Path, fmt: str, layout: Layout, n_chunks: int,
     files = [parts / f"part-{i:09d}.{fmt}" for i in range(n_chunks)]
     if base is None or summary["documents"]:  # with nothing new, the archive stays as it is
         with atomic_open(out, "wb") as fh:
-            OUTPUT_FORMATS[fmt].join(files, fh, layout, drop, base, meta)
+            file_format(fmt).join(files, fh, layout, drop, base, meta)
     if skipped_lines:
         with atomic_open(errors_path, "w", encoding="utf-8") as fh:
             fh.writelines(skipped_lines)

@@ -29,7 +29,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 from ..errors import ArchiveModelError, DuplicateError, FileError, InputError, OutputError, TaggerError
 from ..io.archive import archive_ids
-from ..io.documents import expand_paths, raw_records
+from ..io.documents import expand_paths
 from ..io.files import OutputLock, check_output
 from ..io.records import MAX_DOC_BYTES, Document
 from ..io.sqlitestore import check_archive, model_mismatch
@@ -37,7 +37,6 @@ from ..io.layout import Layout, check_keep
 from ..io.writers import output_format
 from . import engines, parts, workers
 from .finish import BatchSummary, drift_file, finish, join_output, utc_now
-from .progress import PartsWatcher
 from .retag import retag_archive
 from .sidecars import sidecars
 
@@ -79,7 +78,7 @@ def _fingerprint_inputs(files: Sequence[Path]) -> list:
 
 def _repeated_files(files: Sequence[Path], duplicates: str) -> list[Path]:
     """The input files; one given twice is an error, found at once, when duplicates are."""
-    if duplicates == "error":
+    if parts.DUPLICATES.entry(duplicates).info.get("refuses"):
         seen: set[Path] = set()
         for f in files:
             if f.resolve() in seen:
@@ -140,6 +139,7 @@ def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str |
     out = Path(out)
     fmt = output_format(out, fmt)
     _check_options(inputs, batch_size, duplicates)
+    run = engines.ENGINES.lookup(engine)
     model_dir = Path(model_dir)
     model, layout = _opened(out, fmt, model_dir, keep, incremental)
     if retag and incremental and fmt == "sqlite" and out.exists():
@@ -151,9 +151,10 @@ def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str |
                      max_doc_bytes, evidence, incremental, adapt_priors)
         summary = BatchSummary(output=str(out), resumed_chunks=len(plan.done))
         try:
-            _run_engine(engine, plan.model, None if plan.estimate else model_dir, files,
-                        plan.parts_dir, fmt, batch_size, plan.done, plan.jobs, max_doc_bytes,
-                        evidence, plan.exclude, scheduler, connect_timeout, progress, layout)
+            run(engines.Work(plan.model, None if plan.estimate else model_dir, files,
+                             plan.parts_dir, fmt, batch_size, plan.done, plan.jobs, layout,
+                             max_doc_bytes, evidence, plan.exclude, scheduler,
+                             connect_timeout, progress))
         except BaseException as exc:
             _abandon(out, plan.parts_dir, exc)
             raise
@@ -170,9 +171,7 @@ def _check_options(inputs: Sequence[str | Path], batch_size: int, duplicates: st
     """Refuse a batch size under 1, an unknown way to treat duplicates and standard input."""
     if batch_size < 1:
         raise TaggerError("the batch size must be at least 1")
-    if duplicates not in parts.DUPLICATES:
-        raise TaggerError(f"unknown way to treat duplicates {duplicates!r} "
-                          f"(use {', '.join(parts.DUPLICATES)})")
+    parts.DUPLICATES.entry(duplicates)  # an unknown way raises, naming the known ones
     if any(str(p) == "-" for p in inputs):
         raise InputError("-", "batch tagging reads files, not standard input; save it to a "
                               "file, or tag it with predict")
@@ -243,32 +242,6 @@ def _plan(out: Path, fmt: str, model, model_dir: Path, layout: Layout, files: li
     parts_dir = Path(str(out) + ".parts")
     return _Plan(model, base, exclude, jobs, estimate, parts_dir,
                  parts.prepare(parts_dir, manifest))
-
-
-def _run_engine(engine, model, model_dir, files, parts_dir: Path, fmt: str, batch_size: int,
-                done: set[int], jobs: int, max_doc_bytes: int, evidence: bool,
-                exclude: frozenset, scheduler, connect_timeout: float, progress,
-                layout: Layout) -> None:
-    """Tag and commit every chunk not ``done`` on ``engine`` (dask or local)."""
-    if engine == "dask":
-        def pending():
-            for index, chunk in enumerate(engines.batched(
-                    raw_records(files, max_doc_bytes, layout.keep), batch_size)):
-                if index not in done:
-                    yield index, chunk
-
-        for result in engines.run_dask(model, pending(), fmt, scheduler, connect_timeout,
-                                       max_doc_bytes=max_doc_bytes, evidence=evidence,
-                                       exclude=exclude, layout=layout):
-            parts.commit(parts_dir, result, fmt)
-            if progress:
-                progress(len(result.ids) + len(result.skipped))
-    elif engine == "local":
-        with PartsWatcher(parts_dir, progress):
-            engines.run_local(model, model_dir, files, parts_dir, fmt, batch_size, done, jobs,
-                              max_doc_bytes, evidence, exclude, layout)
-    else:
-        raise TaggerError(f"unknown engine {engine!r} (use local or dask)")
 
 
 def _abandon(out: Path, parts_dir: Path, exc: BaseException) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from ..io.files import write_text_atomic
 from ..io.layout import Layout, meta_file
 from ..io.sqlitestore import datasette_metadata
-from ..io.writers import OUTPUT_FORMATS
+from ..io.writers import file_format
 
 
 def datasette_file(out: str | Path) -> Path:
@@ -21,7 +21,7 @@ def datasette_file(out: str | Path) -> Path:
 
 def sidecars(out: str | Path, fmt: str) -> list[Path]:
     """The files a run writing ``out`` in ``fmt`` writes beside it."""
-    if OUTPUT_FORMATS[fmt].sidecar:
+    if file_format(fmt).sidecar:
         return [meta_file(out)]
     return [datasette_file(out)] if fmt == "sqlite" else []
 

@@ -9,8 +9,10 @@ from contextlib import contextmanager
 
 import click
 
+from ..batch.engines import ENGINES
 from ..batch.parts import DUPLICATES
-from ..io.writers import OUTPUT_FORMATS, describe_outputs
+from ..io.formats import formats_for, help_for
+from ..io.writers import describe_outputs
 from .commands import main
 from .options import (adapt_priors_option, evidence_option, handle_errors, keep_option,
                       max_doc_bytes_option, model_option, resolve_model, say)
@@ -21,9 +23,8 @@ from .options import (adapt_priors_option, evidence_option, handle_errors, keep_
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("--out", "-o", required=True, type=click.Path(dir_okay=False),
               help=f"Output file: {describe_outputs()}.")
-@click.option("--format", "fmt", type=click.Choice(list(OUTPUT_FORMATS)),
-              help="Output format [default: from the --out extension]: "
-                   + "; ".join(f"{f.name}: {f.about}" for f in OUTPUT_FORMATS.values()) + ".")
+@click.option("--format", "fmt", type=click.Choice(formats_for("file").choices()),
+              help=f"Output format [default: from the --out extension]: {help_for('file')}.")
 @click.option("--bom", is_flag=True,
               help="With a .csv output: start it with a UTF-8 byte order mark, for Excel "
                    "(the same as --format csv-excel).")
@@ -33,13 +34,13 @@ from .options import (adapt_priors_option, evidence_option, handle_errors, keep_
 @click.option("--jobs", "-j", type=click.IntRange(1), default=None,
               help="Worker processes, at most the CPUs this process may use [default: all of "
                    "them; one for inputs under 1 MiB].")
-@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
-              help="Run in local worker processes or on a Dask cluster.")
+@click.option("--engine", type=click.Choice(ENGINES.choices()), default="local", show_default=True,
+              help=f"Where the chunks are tagged: {ENGINES.help_text()}.")
 @click.option("--scheduler", help="Dask scheduler address, e.g. tcp://127.0.0.1:8786 (with --engine dask).")
-@click.option("--duplicates", type=click.Choice(DUPLICATES), default="error", show_default=True,
+@click.option("--duplicates", type=click.Choice(DUPLICATES.choices()), default="error",
+              show_default=True,
               help="A document id seen before (the same file twice, or one id in two inputs): "
-                   "stop with an error, skip it (listed with the skipped documents), or keep "
-                   "and tag it again.")
+                   f"{DUPLICATES.help_text()}.")
 @click.option("--incremental", is_flag=True,
               help="Add to the archive --out: tag only the documents whose id is not in it "
                    "yet, and add them all at once (run it daily over a growing input).")

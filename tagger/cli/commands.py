@@ -6,6 +6,7 @@ import shlex
 from pathlib import Path
 import click
 
+from ..io import writers as _writers  # noqa: F401  attaches how each format prints predictions
 from .options import (adapt_priors_option, data_options, evidence_option, format_option,
                       keep_option,
                       handle_errors, load_data,

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 import click
 
+from ..reports import explain as _views  # noqa: F401  attaches how formats render an explanation
 from .commands import main
-from ..text.safe import terminal_safe_all
-from .options import handle_errors, max_doc_bytes_option, model_option, resolve_model
+from .options import (format_option, handle_errors, max_doc_bytes_option, model_option,
+                      resolve_model)
 
 
 @main.command()
@@ -19,10 +19,7 @@ from .options import handle_errors, max_doc_bytes_option, model_option, resolve_
 @click.option("--tag", "tags", multiple=True,
               help="Explain this tag (repeatable) [default: every tag, the given ones and those "
                    "just under their threshold in detail].")
-@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json", "html"]),
-              default="text", show_default=True,
-              help="text for a terminal (highlighted when it is one), JSON with every tag, or "
-                   "one self-contained HTML page.")
+@format_option("explanation", default="text")
 @click.option("--out", "-o", type=click.Path(dir_okay=False),
               help="Write to this file instead of standard output.")
 @max_doc_bytes_option
@@ -46,7 +43,7 @@ def explain(model, path, doc_id, tags, fmt, out, max_doc_bytes):
     from ..io.files import check_output, write_text_atomic
     from ..model.explain import explain as explain_document
     from ..model.persist import load_model
-    from ..reports.explain import explanation_html, explanation_text
+    from ..io.formats import renderer
 
     if out:
         check_output(out, inputs=[path])
@@ -60,14 +57,8 @@ def explain(model, path, doc_id, tags, fmt, out, max_doc_bytes):
         raise click.ClickException(f"{path}: holds {len(docs)} documents; choose one with --id")
     doc = docs[0]
     result = explain_document(loaded, doc, tags=list(tags) or None)
-    if fmt == "json":
-        text = json.dumps(result, indent=2, ensure_ascii=False) + "\n"
-    elif fmt == "html":
-        text = explanation_html(result, doc)
-    else:
-        # the article's and the model's words without escape sequences; the colours are ours
-        text = explanation_text(terminal_safe_all(result), color=not out and sys.stdout.isatty(),
-                                every_tag=bool(tags))
+    text = renderer(fmt, "explanation")(result, doc=doc, every_tag=bool(tags),
+                                        color=not out and sys.stdout.isatty())
     if out:
         write_text_atomic(out, text)
     else:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
 from ..app.keys import TAG_ORDERS
 from ..app.queues import queue_help
+from ..reports import text as _text  # noqa: F401  attaches how formats render agreement
 from .commands import main
-from .options import handle_errors, max_doc_bytes_option, resolve_model, say
+from .options import format_option, handle_errors, max_doc_bytes_option, resolve_model, say
 from .serving import default_annotator, serve, serving_options
 
 def _schema(tags_path, db, label_files, model):
@@ -175,8 +175,7 @@ def import_(db, data, label_files, tags_path, max_doc_bytes):
               help="The label database.")
 @click.option("--tags", "tags_path", type=click.Path(dir_okay=False),
               help="Tag schema: its tags, in its order [default: the tags labelled].")
-@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Output format.")
+@format_option("agreement", default="text")
 @handle_errors
 def stats(db, tags_path, fmt):
     """Annotators' counts, their agreement per tag (Cohen's kappa, F1), and disagreements.
@@ -184,17 +183,18 @@ def stats(db, tags_path, fmt):
     Agreement is measured on the documents two annotators both labelled (send a share of
     articles to two with --overlap), per pair of annotators and over all pairs.
     """
+    from ..io.formats import for_person, renderer
     from ..labels.agreement import agreement
     from ..labels.database import LabelDB
     from ..labels.tagschema import load_schema
-    from ..reports.text import agreement_text
 
     tags = load_schema(tags_path).ids if tags_path else None
     result = agreement(LabelDB(db, create=False), tags)
-    if fmt == "json":
-        click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+    text = renderer(fmt, "agreement")(result)
+    if for_person(fmt):
+        say(text, nl=False)
     else:
-        say(agreement_text(result), nl=False)
+        click.echo(text, nl=False)
 
 
 @label.command()

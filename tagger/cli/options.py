@@ -70,11 +70,14 @@ def model_option(required: bool = False):
                              "models/ukraine-war].")
 
 
-def format_option(default: str = "table"):
-    from ..io.writers import PRINTERS
+def format_option(kind: str = "predictions", default: str = "table"):
+    """--format: the output formats that render ``kind`` (tagger.io.formats), as the module
+    rendering it has attached them; the caller imports that module first."""
+    from ..io.formats import formats_for, help_for
 
-    return click.option("--format", "-f", "fmt", type=click.Choice(list(PRINTERS)), default=default,
-                        show_default=True, help="Output format.")
+    return click.option("--format", "-f", "fmt", type=click.Choice(formats_for(kind).choices()),
+                        default=default, show_default=True,
+                        help=f"Output format: {help_for(kind)}.")
 
 
 def data_options(f):
@@ -184,13 +187,14 @@ def print_predictions(predictions, docs, layout, fmt: str) -> None:
     """Predictions (of ``docs``, in ``layout``) on standard output: the table one line per
     document (a newline in an id shown as \\n) and terminal-safe; data for a program kept as
     it is unless a terminal shows it (JSON escapes control characters itself)."""
+    from ..io.formats import for_person
     from ..io.writers import format_predictions
 
-    if fmt == "table":
+    if for_person(fmt):
         predictions = [dataclasses.replace(p, id=terminal_safe(p.id, one_line=True))
                        for p in predictions]
     text = format_predictions(predictions, docs, layout, fmt)
-    if fmt == "table" or sys.stdout.isatty():
+    if for_person(fmt) or sys.stdout.isatty():
         say(text, nl=False)
     else:
         click.echo(text, nl=False)

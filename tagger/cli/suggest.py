@@ -6,18 +6,16 @@ from __future__ import annotations
 import click
 
 from ..evaluation.suggest import STRATEGIES
+from ..reports import rows as _rows  # noqa: F401  attaches how formats render rows
 from .commands import main
-from .options import (data_options, handle_errors, load_data, model_option, resolve_model,
-                      say, schema_path, settings_from, settings_options)
+from .options import (data_options, format_option, handle_errors, load_data, model_option,
+                      resolve_model, say, schema_path, settings_from, settings_options)
 
 
 def _rows_option(f):
-    from ..reports.rows import ROW_FORMATS
-
     f = click.option("--out", "-o", type=click.Path(dir_okay=False),
                      help="Write to this file (atomically) instead of standard output.")(f)
-    return click.option("--format", "-f", "fmt", type=click.Choice(list(ROW_FORMATS)),
-                        default="table", show_default=True, help="Output format.")(f)
+    return format_option("rows", default="table")(f)
 
 
 def _check_out(out, data, label_files) -> None:
@@ -30,9 +28,9 @@ def _check_out(out, data, label_files) -> None:
 
 def _emit(rows, columns, fmt, out):
     from ..io.files import write_text_atomic
-    from ..reports.rows import ROW_FORMATS
+    from ..io.formats import renderer
 
-    text = ROW_FORMATS[fmt](rows, columns)
+    text = renderer(fmt, "rows")(rows, columns)
     if out:
         write_text_atomic(out, text)
     else:
@@ -69,6 +67,7 @@ def suggest(model, data, label_files, tags_path, max_doc_bytes, n, strategy, foc
       tagger suggest --data seeds --strategy cold --tags labels/tags.toml -n 5
     """
     from ..evaluation.suggest import suggest as pick
+    from ..io.formats import for_person
     from ..model.persist import load_model
 
     _check_out(out, data, label_files)
@@ -83,7 +82,7 @@ def suggest(model, data, label_files, tags_path, max_doc_bytes, n, strategy, foc
                  tags=focus)
     rows = [{**p.to_dict(), "title": titles[p.id]} for p in picks]
     _emit(rows, ["rank", "id", "how", "tags", "title"], fmt, out)
-    if fmt == "table" and not out:
+    if for_person(fmt) and not out:
         say(f"{len(picks)} of {len(pool)} unlabelled articles", err=True)
 
 

@@ -16,7 +16,7 @@ from ..errors import InputError
 from .layout import OLD_LAYOUT, Layout, column_difference, is_old_layout
 from .parquetout import parquet_schema
 from .sqlitestore import sqlite_ids
-from .writers import OUTPUT_FORMATS, safe_cell
+from .writers import file_format, safe_cell
 
 MAX_LINE_BYTES = 64 * 2**20  # one tagged document's record (evidence included) is far smaller
 MAX_IDS = 50_000_000         # documents in one archive
@@ -41,7 +41,7 @@ def archive_ids(path: str | Path, fmt: str, layout: Layout) -> set[str]:
     """The document ids in an archive written by `tagger tag` in format ``fmt`` and in
     ``layout``; an archive in another layout, or tagged by another model, is refused."""
     path = Path(path)
-    fmt = OUTPUT_FORMATS[fmt].reads_as or fmt
+    fmt = file_format(fmt).reads_as or fmt
     try:
         if fmt == "sqlite":
             return sqlite_ids(path, layout, MAX_IDS)

@@ -1,11 +1,11 @@
-"""Writing tagged documents, in two registries: the formats `predict` prints (table, JSON,
-JSONL, CSV) and the files `tag` writes (JSONL, CSV, CSV for Excel, Parquet, SQLite). Every
-list of formats in help text, errors and the README is made from these registries, and
-every format but the table writes the one record layout of :mod:`tagger.io.layout`.
+"""Writing tagged documents: how the output formats (:mod:`tagger.io.formats`) render the
+predictions `predict` prints (table, JSON, JSONL, CSV) and the files `tag` writes (JSONL,
+CSV, CSV for Excel, Parquet, SQLite). Every format but the table writes the one record
+layout of :mod:`tagger.io.layout`.
 
 To add a printed format, write a function ``(predictions, docs, layout) -> str`` and
-register it with :func:`printer`; to add an output file format, register an
-:class:`OutputFormat`.
+attach it with ``renders(name, "predictions")``; to add an output file format, attach a
+:class:`FileFormat` with ``renders(name, "file")``.
 """
 
 from __future__ import annotations
@@ -21,17 +21,8 @@ from typing import BinaryIO, Callable, Sequence
 from ..errors import InputError
 from ..text.tables import plain_table
 from . import parquetout, sqlitestore
+from .formats import formats_for, renderer, renders
 from .layout import Layout
-
-PRINTERS: dict[str, Callable[[Sequence, Sequence, Layout], str]] = {}
-
-
-def printer(name: str):
-    """Register a format `predict` can print."""
-    def register(fn):
-        PRINTERS[name] = fn
-        return fn
-    return register
 
 
 def record_dicts(predictions: Sequence, docs: Sequence, layout: Layout) -> list[dict]:
@@ -40,14 +31,14 @@ def record_dicts(predictions: Sequence, docs: Sequence, layout: Layout) -> list[
     return [dict(zip(columns, row)) for row in layout.rows(predictions, docs)]
 
 
-@printer("json")
+@renders("json", "predictions")
 def json_text(predictions: Sequence, docs: Sequence, layout: Layout) -> str:
     """One JSON array of records."""
     rows = record_dicts(predictions, docs, layout)
     return json.dumps(rows, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
-@printer("jsonl")
+@renders("jsonl", "predictions")
 def jsonl_text(predictions: Sequence, docs: Sequence, layout: Layout) -> str:
     return jsonl_bytes(predictions, docs, layout).decode()
 
@@ -85,7 +76,7 @@ _CELL = {"text": _blank, "note": _blank, "date": _blank, "span": _blank,
          "score": lambda v: f"{v:.6f}" if isinstance(v, (int, float)) else _blank(v)}
 
 
-@printer("csv")
+@renders("csv", "predictions")
 def csv_text(predictions: Sequence, docs: Sequence, layout: Layout, *,
              header: bool = True) -> str:
     """CSV rows in the record layout, after a header (unless ``header`` is false)."""
@@ -106,14 +97,12 @@ def csv_table(layout: Layout, rows, *, header: bool = True, bom: bool = False) -
 
 
 def format_predictions(predictions: Sequence, docs: Sequence, layout: Layout, fmt: str) -> str:
-    """Render predictions (of ``docs``, in order) in one of the PRINTERS; every format ends
-    with a newline."""
-    if fmt not in PRINTERS:
-        raise ValueError(f"unknown format {fmt!r} (use {', '.join(PRINTERS)})")
-    return PRINTERS[fmt](list(predictions), list(docs), layout)
+    """Render predictions (of ``docs``, in order) in a format that prints them; every
+    format ends with a newline."""
+    return renderer(fmt, "predictions")(list(predictions), list(docs), layout)
 
 
-@printer("table")
+@renders("table", "predictions")
 def table_text(predictions: Sequence, docs: Sequence, layout: Layout) -> str:
     """Aligned columns for people: id, date (when any document has one), tags, then a
     score per tag (the top three when there are many)."""
@@ -135,11 +124,11 @@ def table_text(predictions: Sequence, docs: Sequence, layout: Layout) -> str:
 # ---- files written by batch tagging: rendered a chunk at a time, joined at the end ----
 
 @dataclass(frozen=True)
-class OutputFormat:
-    """A file format `tag` writes: each chunk is rendered on its own (in whichever process
-    tagged it), and the rendered parts are joined into the output, leaving out given rows."""
+class FileFormat:
+    """How a format is written to a file by `tag`: each chunk is rendered on its own (in
+    whichever process tagged it), and the rendered parts are joined into the output,
+    leaving out given rows."""
 
-    name: str
     suffixes: tuple[str, ...]
     # (predictions, docs, layout) -> the chunk's bytes
     render: Callable[[Sequence, Sequence, Layout], bytes]
@@ -147,19 +136,10 @@ class OutputFormat:
     # of the same format and columns, whose records come first; ``meta`` is
     # Layout.metadata(), for formats that carry it
     join: Callable[..., None]
-    # what it is for, in help and the README
-    about: str = ""
     # a format with no place for metadata of its own gets it beside it, in OUT.meta.json
     sidecar: bool = False
     # the format an archive written in it is read as (csv-excel's is csv)
     reads_as: str = ""
-
-
-OUTPUT_FORMATS: dict[str, OutputFormat] = {}
-
-
-def _register(fmt: OutputFormat) -> None:
-    OUTPUT_FORMATS[fmt.name] = fmt
 
 
 def _lines_without(data: bytes, rows) -> bytes:
@@ -207,42 +187,49 @@ def _csv_part(preds, docs, layout) -> bytes:
     return csv_text(preds, docs, layout, header=False).encode()
 
 
-_register(OutputFormat("jsonl", (".jsonl", ".ndjson"), jsonl_bytes,
-                       _concatenate(lambda layout: b"", _lines_without),
-                       "one JSON object a line", sidecar=True))
-_register(OutputFormat("csv", (".csv",), _csv_part, _concatenate(_csv_header(False), _csv_without),
-                       "UTF-8, no byte order mark", sidecar=True))
-_register(OutputFormat("csv-excel", (".csv",), _csv_part,
-                       _concatenate(_csv_header(True), _csv_without),
-                       "CSV that starts with a UTF-8 byte order mark, as Excel needs; the "
-                       "same as --bom", sidecar=True, reads_as="csv"))
-_register(OutputFormat("parquet", (".parquet", ".pq"), parquetout.parquet_bytes,
-                       parquetout.parquet_join, "typed columns; metadata in the file"))
-_register(OutputFormat("sqlite", (".sqlite", ".db", ".sqlite3"), sqlitestore.record_bytes,
-                       sqlitestore.join, "an archive: the article text too, full-text "
-                       "search, the runs; opens in sqlite3, sqlite-utils and Datasette"))
+renders("jsonl", "file")(FileFormat((".jsonl", ".ndjson"), jsonl_bytes,
+                                    _concatenate(lambda layout: b"", _lines_without),
+                                    sidecar=True))
+renders("csv", "file", help="UTF-8, no byte order mark")(
+    FileFormat((".csv",), _csv_part, _concatenate(_csv_header(False), _csv_without), sidecar=True))
+renders("csv-excel", "file", help="CSV that starts with a UTF-8 byte order mark, as Excel "
+                                  "needs; the same as --bom")(
+    FileFormat((".csv",), _csv_part, _concatenate(_csv_header(True), _csv_without),
+               sidecar=True, reads_as="csv"))
+renders("parquet", "file", help="typed columns; metadata in the file")(
+    FileFormat((".parquet", ".pq"), parquetout.parquet_bytes, parquetout.parquet_join))
+renders("sqlite", "file", help="an archive: the article text too, full-text search, the "
+                               "runs; opens in sqlite3, sqlite-utils and Datasette")(
+    FileFormat((".sqlite", ".db", ".sqlite3"), sqlitestore.record_bytes, sqlitestore.join))
+
+
+def file_format(name: str) -> FileFormat:
+    """How format ``name`` writes a file; a format that writes none raises, listing those
+    that do."""
+    return renderer(name, "file")
 
 
 def output_format(out: str | Path, fmt: str | None) -> str:
     """The output format, as given, or from the output file's extension."""
+    files = formats_for("file")
     if fmt:
-        if fmt not in OUTPUT_FORMATS:
-            raise InputError(out, f"unknown output format {fmt!r} (use {', '.join(OUTPUT_FORMATS)})")
+        if fmt not in files:
+            raise InputError(out, f"unknown output format {fmt!r} (use {', '.join(files)})")
         return fmt
     suffix = Path(out).suffix.lower()
-    for f in OUTPUT_FORMATS.values():
-        if suffix in f.suffixes:
-            return f.name
+    for name in files:
+        if suffix in file_format(name).suffixes:
+            return name
     raise InputError(out, "cannot tell the output format from the extension: use "
                           f"{describe_outputs()}, or name the format")
 
 
 def describe_outputs() -> str:
     """".jsonl, .csv or .parquet": the output file extensions, for messages and help."""
-    main = list(dict.fromkeys(f.suffixes[0] for f in OUTPUT_FORMATS.values()))
+    main = list(dict.fromkeys(file_format(name).suffixes[0] for name in formats_for("file")))
     return ", ".join(main[:-1]) + " or " + main[-1]
 
 
 def render_part(predictions, docs: Sequence, layout: Layout, fmt: str) -> bytes:
     """One chunk's predictions (of ``docs``, in order), rendered in output format ``fmt``."""
-    return OUTPUT_FORMATS[fmt].render(predictions, docs, layout)
+    return file_format(fmt).render(predictions, docs, layout)

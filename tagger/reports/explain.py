@@ -3,7 +3,9 @@ self-contained HTML page with the evidence highlighted."""
 
 from __future__ import annotations
 
+from ..io.formats import renders
 from ..io.records import Document
+from ..text.safe import terminal_safe_all
 
 SHOWN_GROUPS = 12  # in the text view and the page's table: the largest, by size
 SHOWN_SENTENCES = 3
@@ -149,3 +151,17 @@ def explanation_html(explanation: dict, doc: Document) -> str:
     shown = {t for t, _ in _shown(explanation)}
     views = [_tag_view(doc, t, x, t in shown) for t, x in explanation["tags"].items()]
     return env.get_template("explain.html.j2").render(e=explanation, doc=doc, views=views)
+
+
+@renders("text", "explanation", help="for a terminal, highlighted when it is one")
+def text_view(explanation: dict, *, doc: Document, color: bool = False,
+              every_tag: bool = False) -> str:
+    """:func:`explanation_text` of the explanation made terminal-safe: the article's and the
+    model's words without escape sequences (the colours are ours)."""
+    return explanation_text(terminal_safe_all(explanation), color=color, every_tag=every_tag)
+
+
+@renders("html", "explanation")
+def html_view(explanation: dict, *, doc: Document, color: bool = False,
+              every_tag: bool = False) -> str:
+    return explanation_html(explanation, doc)

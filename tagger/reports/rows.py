@@ -1,24 +1,16 @@
-"""Flat records (one dict a row) as a terminal table, JSON, JSONL or CSV: the output
-formats of `tagger suggest` and `tagger audit`, registered once here."""
+"""Flat records (one dict a row) as a terminal table, JSON, JSONL or CSV: how the output
+formats (:mod:`tagger.io.formats`) render the rows of `tagger suggest` and `tagger audit`."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-from typing import Callable, Sequence
+from typing import Sequence
 
+from ..io.formats import renders
 from ..text.safe import terminal_safe
 from ..text.tables import plain_table
-
-ROW_FORMATS: dict[str, Callable[[Sequence[dict], Sequence[str]], str]] = {}
-
-
-def row_format(name: str):
-    def register(fn):
-        ROW_FORMATS[name] = fn
-        return fn
-    return register
 
 
 def _cell(value) -> str:
@@ -33,7 +25,7 @@ def _number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-@row_format("table")
+@renders("table", "rows")
 def table(rows: Sequence[dict], columns: Sequence[str], width: int = 70) -> str:
     """Aligned columns for a person, numbers to the right; long cells are cut (the other
     formats keep them whole), after a newline became a space and the cell terminal-safe."""
@@ -45,17 +37,17 @@ def table(rows: Sequence[dict], columns: Sequence[str], width: int = 70) -> str:
     return plain_table(columns, cells, right=numbers) + "\n"
 
 
-@row_format("json")
+@renders("json", "rows")
 def as_json(rows: Sequence[dict], columns: Sequence[str]) -> str:
     return json.dumps([{c: r[c] for c in columns} for r in rows], indent=2, ensure_ascii=False) + "\n"
 
 
-@row_format("jsonl")
+@renders("jsonl", "rows")
 def as_jsonl(rows: Sequence[dict], columns: Sequence[str]) -> str:
     return "".join(json.dumps({c: r[c] for c in columns}, ensure_ascii=False) + "\n" for r in rows)
 
 
-@row_format("csv")
+@renders("csv", "rows")
 def as_csv(rows: Sequence[dict], columns: Sequence[str]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")

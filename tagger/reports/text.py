@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from ..io.formats import renders
 from ..text.tables import plain_table
 
 
@@ -92,6 +93,7 @@ def _num(value) -> str:
     return "n/a" if value is None else f"{value:.2f}"
 
 
+@renders("text", "agreement", help="tables, for a person")
 def agreement_text(result: dict) -> str:
     """Annotator counts, per-tag agreement tables and disagreements, for the terminal
     (from :func:`tagger.labels.agreement.agreement`)."""
