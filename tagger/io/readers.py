@@ -23,6 +23,7 @@ from .decoding import SNIFF_BYTES, decode_bytes, read_bounded, sniff_encoding, t
 from .records import (MAX_DOC_BYTES, STDIN, Document, check_text, from_json, from_mapping,
                       missing_columns, too_large)
 
+
 @dataclass(frozen=True)
 class Reader:
     """An input format: its name, file suffixes, what it holds, and its reader; ``records``

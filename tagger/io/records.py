@@ -1,10 +1,11 @@
-"""Documents and the checks every reader applies to each record it makes one from."""
+"""Documents, and the checks every reader applies to each record it makes one from: its
+fields declared as a msgspec Struct (:class:`DocumentRecord`), then its content."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date as _date
-import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -96,8 +97,9 @@ class DocumentRecord(msgspec.Struct):
     url: Any = None
 
 
-RECORD = msgspec.json.Decoder(DocumentRecord)  # straight from a line's bytes: no dict made
-JSON = msgspec.json.Decoder()
+FIELD_TYPES = {f.name: f.type for f in msgspec.structs.fields(DocumentRecord)}  # to tell which
+RECORD_JSON = msgspec.json.Decoder(DocumentRecord)  # straight from a line's bytes: no dict made
+ANY_JSON = msgspec.json.Decoder()
 
 
 def from_json(raw: bytes | str, path, cap: int, *, line: int, keep=()) -> Document:
@@ -119,11 +121,11 @@ def _from_json(raw: bytes | str, path, cap: int, line: int, keep) -> Document:
     """A document from JSON text; msgspec.DecodeError when it is not JSON."""
     try:
         if keep:  # other fields are wanted too: the whole object, then its record
-            return from_mapping(JSON.decode(raw), path, cap, line=line, keep=keep)
-        return from_record(RECORD.decode(raw), path, cap, line=line)
-    except msgspec.ValidationError:
-        raise mistake(JSON.decode(raw), path, cap, line=line) from None
-    except RecursionError:
+            return from_mapping(ANY_JSON.decode(raw), path, cap, line=line, keep=keep)
+        return from_record(RECORD_JSON.decode(raw), path, cap, line=line)
+    except msgspec.ValidationError:  # JSON, but not a record: why (or a number out of range)
+        raise _mistake(ANY_JSON.decode(raw), path, cap, line=line) from None
+    except RecursionError:  # told as the other ways a line is not JSON are
         raise msgspec.DecodeError("nested too deep") from None
 
 
@@ -138,12 +140,12 @@ def from_mapping(obj, path, cap: int, *, line=None, record=None, keep=()) -> Doc
     try:
         fields = msgspec.convert(obj, DocumentRecord)
     except msgspec.ValidationError:
-        raise mistake(obj, path, cap, line=line, record=record) from None
+        raise _mistake(obj, path, cap, line=line, record=record) from None
     extra = tuple(kept_value(obj.get(k)) for k in keep)
     return from_record(fields, path, cap, line=line, extra=extra)
 
 
-def mistake(obj, path, cap: int, *, line=None, record=None) -> InputError:
+def _mistake(obj, path, cap: int, *, line=None, record=None) -> InputError:
     """What is wrong with a record that does not fit :class:`DocumentRecord`, in the order
     it has always been told: the object, its text, its id, the types, the text itself (see
     :func:`check_content`), then its tags."""
@@ -157,9 +159,9 @@ def mistake(obj, path, cap: int, *, line=None, record=None) -> InputError:
     doc_id = obj.get("id")
     if doc_id is None or (isinstance(doc_id, str) and not doc_id.strip()):
         return error("has no 'id'")
-    if not fits(doc_id, DocId):
+    if not fits(doc_id, FIELD_TYPES["id"]):
         return error("'id' must be a string or a number")
-    if not (fits(obj["text"], str) and fits(obj.get("title"), str | None)):
+    if not all(fits(obj.get(k), FIELD_TYPES[k]) for k in ("text", "title")):
         return error("'text' and 'title' must be strings")
     check_content(str(doc_id), obj.get("title") or "", obj["text"], path, cap, line=line)
     return InputError(path, "'tags' must be a list of strings or a ';'-separated string",
