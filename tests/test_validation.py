@@ -11,6 +11,8 @@ import pytest
 
 from conftest import TAGS
 from tagger.config import SAVED_SETTINGS, Settings
+from tagger import read_documents
+from tagger.io.documents import iter_documents_lenient
 from tagger.errors import InputError, LabelError, SettingsError
 from tagger.labels.jsonl import read_jsonl_labels
 from tagger.labels.tagschema import load_schema
@@ -118,3 +120,89 @@ def test_saved_settings_that_do_not_fit_say_which_and_why(values, message):
     with pytest.raises(SettingsError) as err:
         Settings.from_saved(values)
     assert str(err.value) == message
+
+
+# ---- document records (a JSONL line, a CSV or Parquet row) ----
+
+@pytest.mark.parametrize("line, message", [
+    ([1, 2], "expected a JSON object with 'id' and 'text'"),
+    ({"id": "a", "tags": 3}, "has no 'text' field"),  # the text is told before the tags
+    ({"id": " ", "text": "t"}, "has no 'id'"),
+    ({"id": None, "text": 3}, "has no 'id'"),
+    ({"id": True, "text": "t"}, "'id' must be a string or a number"),
+    ({"id": ["a"], "text": "t"}, "'id' must be a string or a number"),
+    ({"id": "a", "text": 3, "tags": 3}, "'text' and 'title' must be strings"),
+    ({"id": "a", "title": ["T"], "text": "t"}, "'text' and 'title' must be strings"),
+    # the record is named from here on; its content is told before its tags
+    ({"id": "a", "title": " ", "text": "\n", "tags": 3}, "record 'a': has no text"),
+    ({"id": 7, "text": "a\u0000b", "tags": 3}, "record '7': holds binary data, not text"),
+    ({"id": "a", "text": "t", "tags": [1]},
+     "record 'a': 'tags' must be a list of strings or a ';'-separated string"),
+])
+def test_a_document_record_that_does_not_fit_is_named_by_file_and_line(tmp_path, line, message):
+    path = tmp_path / "d.jsonl"
+    path.write_text(json.dumps({"id": "b", "text": "fine"}) + "\n" + json.dumps(line) + "\n")
+    for keep in ((), ("other",)):  # straight from the line's bytes, or through its object
+        with pytest.raises(InputError) as err:
+            read_documents([path], max_doc_bytes=100, keep=keep)
+        assert str(err.value).startswith(f"{path}, line 2{', ' if 'record' in message else ': '}"
+                                         f"{message}")
+
+
+def test_a_csv_or_parquet_row_that_does_not_fit_is_told_as_a_jsonl_line_is(tmp_path):
+    import pandas as pd
+
+    frame = pd.DataFrame({"id": ["a", " ", "c"], "title": ["", "", "T" * 60],
+                          "text": ["one", "two", "t" * 60]})
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    frame.to_parquet(tmp_path / "d.parquet")
+    with pytest.raises(InputError, match=r"d\.csv, line 3: has no 'id'$"):
+        read_documents([tmp_path / "d.csv"])
+    with pytest.raises(InputError, match=r"d\.parquet, record 'row 1': has no 'id'$"):
+        read_documents([tmp_path / "d.parquet"])
+    # the title and the text are within the cap each, not together
+    for name, line in (("d.csv", ":4"), ("d.parquet", "")):
+        skipped = list(iter_documents_lenient([tmp_path / name], max_doc_bytes=100))[-1]
+        assert (skipped.id, skipped.source, skipped.reason) == (
+            "c", f"{tmp_path / name}{line}", "is larger than the cap of 100 bytes per document")
+
+
+def test_a_record_keeps_the_fields_asked_for_and_passes_over_the_others(tmp_path):
+    path = tmp_path / "d.jsonl"
+    rows = [{"id": 1, "text": "t", "words": 12, "lang": "en", "meta": {"a": [1, None]},
+             "date": "2024-03-01T08:00:00Z", "source": " The  Paper ", "url": 5},
+            {"id": "x", "text": "u", "title": None, "tags": "a; ;b", "date": 20240301}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    plain = read_documents([path])
+    kept = read_documents([path], keep=("meta", "words", "lang"))
+    assert plain == kept and [d.extra for d in plain] == [(), ()]
+    assert [d.extra for d in kept] == [('{"a": [1, null]}', "12", "en"), (None, None, None)]
+    first, second = kept
+    assert (first.id, first.date, first.outlet, first.url) == ("1", "2024-03-01", "The Paper", "")
+    assert (second.tags, second.date, second.title) == (("a", "b"), "", "")
+
+
+@pytest.mark.parametrize("raw, reason", [
+    (b'{"id": "a", "text": "t"', "malformed JSON (input data was truncated)"),
+    (b'{"id": "a", "text": "t"} x', "malformed JSON (trailing characters at byte 26 of the line)"),
+    (b'{"id": "a", "text": "t", "x": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+     "malformed JSON (nested too deep)"),
+    (b'{"id": 1e400, "text": "t"}', "malformed JSON (number out of range)"),
+])
+def test_a_line_that_is_not_json_says_why(tmp_path, raw, reason):
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(raw + b"\n")
+    with pytest.raises(InputError) as err:
+        read_documents([path])
+    assert str(err.value) == f"{path}, line 1: {reason}"
+
+
+def test_a_line_in_another_encoding_or_after_a_bom_is_read_as_text(tmp_path):
+    text = ("The café near the river in Kherson was damaged, said Señora Müller, whose "
+            "façade was hit. Officials said the attack déjà vu came at dawn. ") * 5
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps({"id": "bom", "text": "t"}).encode() + b"\n"
+                     + json.dumps({"id": "l", "text": text}, ensure_ascii=False).encode("latin-1"))
+    bom, latin = read_documents([path])
+    assert (bom.id, bom.text, latin.id) == ("bom", "t", "l")
+    assert "The café near the river" in latin.text  # detected, as a .txt file's is

@@ -20,13 +20,8 @@ from typing import Callable, Iterator
 from ..errors import InputError
 from ..registry import Registry
 from .decoding import SNIFF_BYTES, decode_bytes, read_bounded, sniff_encoding, text_encoding
-from .records import (MAX_DOC_BYTES, STDIN, Document, check_text, from_mapping, missing_columns,
-                      too_large)
-
-try:  # orjson parses several times faster; the standard library is the fallback
-    from orjson import JSONDecodeError, loads as json_loads
-except ImportError:  # pragma: no cover
-    from json import JSONDecodeError, loads as json_loads
+from .records import (MAX_DOC_BYTES, STDIN, Document, check_text, from_json, from_mapping,
+                      missing_columns, too_large)
 
 
 @dataclass(frozen=True)
@@ -155,7 +150,7 @@ def _jsonl_records(path: Path, cap: int) -> Iterator[tuple | InputError]:
 
 def _parse_jsonl(path: str, record: tuple, cap: int, keep=()) -> Document:
     lineno, raw = record
-    return jsonl_document(raw, path, lineno, cap, keep)
+    return from_json(raw, path, cap, line=lineno, keep=keep)
 
 
 @reader("jsonl", ".jsonl", ".ndjson", holds="one JSON object a line: `id`, `text`, optional `title` (put before the text), `tags`, `date` (ISO 8601) and `source` (the outlet)",
@@ -169,19 +164,6 @@ def _read_jsonl(path: Path, cap: int, keep=()) -> Iterator[Document | InputError
             yield _parse_jsonl(path, record, cap, keep)
         except InputError as exc:
             yield exc
-
-
-def jsonl_document(raw: bytes | str | None, path, lineno: int, cap: int, keep=()) -> Document:
-    """One JSONL line as a document; InputError names the file and line."""
-    if raw is None:
-        raise InputError(path, too_large(cap), line=lineno)
-    line = raw if isinstance(raw, str) else decode_bytes(raw, path, line=lineno)
-    try:
-        obj = json_loads(line)
-    except (JSONDecodeError, RecursionError) as exc:
-        raise InputError(path, f"malformed JSON ({getattr(exc, 'msg', 'nested too deep')})",
-                         line=lineno) from None
-    return from_mapping(obj, path, cap, line=lineno, keep=keep)
 
 
 @reader("csv", ".csv", holds="columns `id`, `text`, optional `title`, `tags`, `date` and `source`; streamed")
@@ -246,10 +228,13 @@ def _read_parquet(path: Path, cap: int, keep=()) -> Iterator[Document | InputErr
     try:
         for batch in pf.iter_batches(batch_size=256, columns=wanted):
             for obj in batch.to_pylist():
-                for col in ("id", "title", "text"):
+                for col in ("id", "title", "text"):  # a column's type is the file's, not ours
                     v = obj.get(col)
                     if v is not None and not isinstance(v, str):
                         obj[col] = str(v)
+                tags = obj.get("tags")
+                if isinstance(tags, float) and tags != tags:  # NaN: pandas' missing value
+                    obj["tags"] = None
                 try:
                     yield from_mapping(obj, path, cap, record=f"row {row}", keep=keep)
                 except InputError as exc:

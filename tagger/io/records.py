@@ -1,12 +1,19 @@
-"""Documents and the checks every reader applies to each record it makes one from."""
+"""Documents, and the checks every reader applies to each record it makes one from: its
+fields declared as a msgspec Struct (:class:`DocumentRecord`), then its content."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date as _date
 from pathlib import Path
+from typing import Annotated, Any
+
+import msgspec
 
 from ..errors import InputError
+from ..structs import fits
+from .decoding import decode_bytes
 from .layout import kept_value
 
 
@@ -59,54 +66,129 @@ def check_size(text: str, cap: int, path, *, line=None, record=None) -> None:
         raise InputError(path, too_large(cap), line=line, record=record)
 
 
+BINARY = "holds binary data, not text"
+
+
 def check_text(text: str, path, *, line=None, record=None) -> str:
     if not text.strip():
         raise InputError(path, "has no text", line=line, record=record)
     if "\x00" in text:
-        raise InputError(path, "holds binary data, not text", line=line, record=record)
+        raise InputError(path, BINARY, line=line, record=record)
     return text
 
 
-def parse_tags(value, path, *, line=None, record=None) -> tuple[str, ...] | None:
-    """A list of tags, or a ';'-separated string; None or a missing value means unlabelled."""
-    if value is None:
-        return None
-    if isinstance(value, float) and value != value:  # NaN from pandas
-        return None
-    if isinstance(value, str):
-        return tuple(t.strip() for t in value.split(";") if t.strip())
-    if hasattr(value, "tolist"):
-        value = value.tolist()
-    if isinstance(value, (list, tuple)) and all(isinstance(t, str) for t in value):
-        return tuple(t.strip() for t in value if t.strip())
-    raise InputError(path, "'tags' must be a list of strings or a ';'-separated string",
-                     line=line, record=record)
+# What a document record holds, declared: a JSONL line, a CSV or Parquet row. Fields not
+# named here are passed over (and read only when asked to be kept, by from_mapping's keep).
+# A numeric id names its document as text, as it always has.
+DocId = Annotated[str, msgspec.Meta(pattern=r"\S")] | int | float
+
+
+class DocumentRecord(msgspec.Struct):
+    """One record's fields; ``tags`` a list, or a ';'-separated string (None: unlabelled)."""
+
+    text: str
+    id: DocId
+    title: str | None = None
+    tags: list[str] | str | None = None
+    # what a record says of itself is read when it reads as a date, an outlet, an address,
+    # and passed over when not: an odd date must not cost the article its place
+    date: Any = None
+    source: Any = None
+    url: Any = None
+
+
+FIELD_TYPES = {f.name: f.type for f in msgspec.structs.fields(DocumentRecord)}  # to tell which
+RECORD_JSON = msgspec.json.Decoder(DocumentRecord)  # straight from a line's bytes: no dict made
+ANY_JSON = msgspec.json.Decoder()
+
+
+def from_json(raw: bytes | str, path, cap: int, *, line: int, keep=()) -> Document:
+    """A document from one JSON text (a JSONL line; bytes in UTF-8 or another encoding that
+    decodes); InputError names the file and line."""
+    try:
+        return _from_json(raw, path, cap, line, keep)
+    except msgspec.DecodeError as exc:
+        if isinstance(raw, str):
+            raise _malformed(exc, path, line) from None
+    # not UTF-8, or a BOM before it, or not JSON: read as text as every input is, then parsed
+    try:
+        return _from_json(decode_bytes(raw, path, line=line), path, cap, line, keep)
+    except msgspec.DecodeError as exc:
+        raise _malformed(exc, path, line) from None
+
+
+def _from_json(raw: bytes | str, path, cap: int, line: int, keep) -> Document:
+    """A document from JSON text; msgspec.DecodeError when it is not JSON."""
+    try:
+        if keep:  # other fields are wanted too: the whole object, then its record
+            return from_mapping(ANY_JSON.decode(raw), path, cap, line=line, keep=keep)
+        return from_record(RECORD_JSON.decode(raw), path, cap, line=line)
+    except msgspec.ValidationError:  # JSON, but not a record: why (or a number out of range)
+        raise _mistake(ANY_JSON.decode(raw), path, cap, line=line) from None
+    except RecursionError:  # told as the other ways a line is not JSON are
+        raise msgspec.DecodeError("nested too deep") from None
+
+
+def _malformed(exc: msgspec.DecodeError, path, line: int) -> InputError:
+    detail = str(exc).removeprefix("JSON is malformed: ").partition(" - at `")[0]
+    detail = re.sub(r" \(byte (\d+)\)$", r" at byte \1 of the line", detail)
+    return InputError(path, f"malformed JSON ({detail[:1].lower() + detail[1:]})", line=line)
 
 
 def from_mapping(obj, path, cap: int, *, line=None, record=None, keep=()) -> Document:
     """A document from a record's fields; ``keep`` names other fields to carry as text."""
+    try:
+        fields = msgspec.convert(obj, DocumentRecord)
+    except msgspec.ValidationError:
+        raise _mistake(obj, path, cap, line=line, record=record) from None
+    extra = tuple(kept_value(obj.get(k)) for k in keep)
+    return from_record(fields, path, cap, line=line, extra=extra)
+
+
+def _mistake(obj, path, cap: int, *, line=None, record=None) -> InputError:
+    """What is wrong with a record that does not fit :class:`DocumentRecord`, in the order
+    it has always been told: the object, its text, its id, the types, the text itself (see
+    :func:`check_content`), then its tags."""
+    def error(reason: str) -> InputError:
+        return InputError(path, reason, line=line, record=record)
+
     if not isinstance(obj, dict):
-        raise InputError(path, "expected a JSON object with 'id' and 'text'", line=line,
-                         record=record)
+        return error("expected a JSON object with 'id' and 'text'")
     if "text" not in obj:
-        raise InputError(path, "has no 'text' field", line=line, record=record)
+        return error("has no 'text' field")
     doc_id = obj.get("id")
-    if doc_id is None or str(doc_id).strip() == "":
-        raise InputError(path, "has no 'id'", line=line, record=record)
-    doc_id = str(doc_id)
-    title = obj.get("title") or ""
-    text = obj.get("text")
-    if not isinstance(text, str) or not isinstance(title, str):
-        raise InputError(path, "'text' and 'title' must be strings", line=line, record=record)
+    if doc_id is None or (isinstance(doc_id, str) and not doc_id.strip()):
+        return error("has no 'id'")
+    if not fits(doc_id, FIELD_TYPES["id"]):
+        return error("'id' must be a string or a number")
+    if not all(fits(obj.get(k), FIELD_TYPES[k]) for k in ("text", "title")):
+        return error("'text' and 'title' must be strings")
+    check_content(str(doc_id), obj.get("title") or "", obj["text"], path, cap, line=line)
+    return InputError(path, "'tags' must be a list of strings or a ';'-separated string",
+                      line=line, record=str(doc_id))
+
+
+def check_content(doc_id: str, title: str, text: str, path, cap: int, *, line=None) -> None:
+    """A record's title and text: not both blank, within the cap, text."""
     if not (title.strip() or text.strip()):
         raise InputError(path, "has no text", line=line, record=doc_id)
-    check_size(title + text, cap, path, line=line, record=doc_id)
-    check_text(title + text, path, line=line, record=doc_id)
-    tags = parse_tags(obj.get("tags"), path, line=line, record=doc_id)
+    if (len(title) + len(text)) * 4 > cap:  # else within the cap: not worth joining them
+        check_size(title + text, cap, path, line=line, record=doc_id)
+    if "\x00" in text or "\x00" in title:
+        raise InputError(path, BINARY, line=line, record=doc_id)
+
+
+def from_record(fields: DocumentRecord, path, cap: int, *, line=None, extra=()) -> Document:
+    """A document from a record's fields, its content checked."""
+    doc_id, title, text = str(fields.id), fields.title or "", fields.text
+    check_content(doc_id, title, text, path, cap, line=line)
+    tags = fields.tags
+    if tags is not None:
+        tags = tuple(t.strip() for t in (tags.split(";") if isinstance(tags, str) else tags)
+                     if t.strip())
     return Document(id=doc_id, text=text, title=title, tags=tags, source=str(path),
-                    date=iso_date(obj.get("date")), outlet=_short_string(obj.get("source")),
-                    url=_short_string(obj.get("url"), MAX_URL),
-                    extra=tuple(kept_value(obj.get(k)) for k in keep))
+                    date=iso_date(fields.date), outlet=_short_string(fields.source),
+                    url=_short_string(fields.url, MAX_URL), extra=extra)
 
 
 def iso_date(value) -> str:
