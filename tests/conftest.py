@@ -14,6 +14,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+# How long a browser test waits for a page to change: generous, as a CI machine under load
+# (2 cores, the whole suite beside it) has taken over 10 s to answer a fetch.
+PATIENCE = 30
 SHARED = REPO.parent / "shared"
 CORPUS = SHARED / "corpus" / "ukraine-2022.jsonl"
 REFERENCE_LABELS = REPO / "labels" / "reference-train.csv"

@@ -13,6 +13,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from archives import FIXTURE_TAGS, fixture_docs, make_archive
+from conftest import PATIENCE
 from tagger.cli import main
 
 TAGGER = Path(sys.executable).parent / "tagger"
@@ -47,7 +48,7 @@ def press(browser, *keys):
     chain.perform()
 
 
-def wait_for(browser, css, timeout=15):
+def wait_for(browser, css, timeout=PATIENCE):
     from selenium.webdriver.support.ui import WebDriverWait
 
     return WebDriverWait(browser, timeout).until(lambda b: b.find_elements("css selector", css))
@@ -85,7 +86,7 @@ def test_browse_by_keyboard_search_open_and_correct_a_tag(browser, tmp_path):
         press(browser, Keys.ENTER)
         from selenium.webdriver.support.ui import WebDriverWait
 
-        WebDriverWait(browser, 15).until(
+        WebDriverWait(browser, PATIENCE).until(
             lambda b: b.find_element("id", "status").text.startswith("Stored"))
     out = tmp_path / "labels.jsonl"
     result = CliRunner().invoke(main, ["label", "export", "--db", str(db), "--out", str(out)])

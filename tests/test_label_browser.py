@@ -11,7 +11,7 @@ import uuid
 import pytest
 from click.testing import CliRunner
 
-from conftest import FIXTURE_ARTICLES, REPO, SCHEMA
+from conftest import FIXTURE_ARTICLES, PATIENCE, REPO, SCHEMA
 from labelserver import Annotator, LabelServer, request
 from tagger.cli import main
 from tagger.labels.database import LabelDB
@@ -26,7 +26,7 @@ LABEL_FIXTURE = ["--data", str(FIXTURE_ARTICLES), "--tags", str(SCHEMA), "--no-m
                  "--annotator", "ann"]
 
 
-def wait_for_next(browser, old_id, timeout=15):
+def wait_for_next(browser, old_id, timeout=PATIENCE):
     from selenium.webdriver.support.ui import WebDriverWait
 
     def moved(b):
@@ -46,7 +46,7 @@ def settled(browser) -> bool:
     return bool(browser.execute_script("return document.body && document.body.dataset.settled"))
 
 
-def doc_id(browser, timeout=15):
+def doc_id(browser, timeout=PATIENCE):
     WebDriverWait(browser, timeout).until(settled)
     docs = browser.find_elements("id", "doc")
     return docs[0].get_attribute("data-id") if docs else None
@@ -348,13 +348,13 @@ def test_accepting_the_proposal_stores_it_marked_and_a_reopened_decision_changed
     wait_for_next(browser, second)
 
     browser.find_element("id", "stats-button").click()  # the share of accepted proposals
-    summary = WebDriverWait(browser, 10).until(lambda b: b.find_element("id", "stats-summary"))
+    summary = WebDriverWait(browser, PATIENCE).until(lambda b: b.find_element("id", "stats-summary"))
     share = len(proposed) / (len(proposed) + 1)
     assert f"accepted unchanged: {round(share * 100)}%" in summary.text
     assert browser.find_elements("css selector", "#stats td")  # kappa per tag
 
     keys(browser, Keys.ESCAPE, "h")  # the history: newest first; reopen the long article
-    WebDriverWait(browser, 10).until(lambda b: len(b.find_elements("css selector", "#history-list li")) == 2)
+    WebDriverWait(browser, PATIENCE).until(lambda b: len(b.find_elements("css selector", "#history-list li")) == 2)
     first, older = browser.find_elements("css selector", "#history-list li")
     assert first.get_attribute("data-id") == second and "model's accepted" in older.text
     third = doc_id(browser)
@@ -373,10 +373,10 @@ def test_accepting_the_proposal_stores_it_marked_and_a_reopened_decision_changed
 
     keys(browser, "/")  # search by words; Enter opens the first
     keys(browser, "Gepard anti-aircraft")
-    WebDriverWait(browser, 10).until(lambda b: b.find_elements("css selector", "#search-results li[data-id]"))
+    WebDriverWait(browser, PATIENCE).until(lambda b: b.find_elements("css selector", "#search-results li[data-id]"))
     found = browser.find_element("css selector", "#search-results li.selected").get_attribute("data-id")
     keys(browser, Keys.ENTER)
-    WebDriverWait(browser, 10).until(lambda b: "/doc/" in b.current_url)
+    WebDriverWait(browser, PATIENCE).until(lambda b: "/doc/" in b.current_url)
     assert doc_id(browser) == found
 
 
