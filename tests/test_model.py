@@ -65,7 +65,7 @@ def test_model_probabilities_are_the_pipeline_logits_after_platt_scaling(labelle
 
 def test_platt_scaling_fixes_overconfident_scores():
     from tagger.evaluation.calibration import expected_calibration_error
-    from tagger.model.calibration import calibrate, fit_calibration
+    from tagger.model.platt import calibrate, fit_calibration
 
     rng = np.random.default_rng(0)
     logits = rng.normal(0, 4, size=(4000, 1))

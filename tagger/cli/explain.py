@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from ..reports import explain as _views  # noqa: F401  attaches how formats render an explanation
+from ..reports import explanation as _views  # noqa: F401  attaches how formats render an explanation
 from .commands import main
 from .options import (format_option, handle_errors, max_doc_bytes_option, model_option,
                       resolve_model)

@@ -6,7 +6,7 @@ or of `label stats`. A command offers the formats that render its kind of output
 
 How a format renders a kind is attached by the module that does it, wherever that lives
 in the layers (:func:`renders`): the printers and file writers in :mod:`tagger.io.writers`,
-the rows in :mod:`tagger.reports.rows`, the explanation in :mod:`tagger.reports.explain`,
+the rows in :mod:`tagger.reports.rows`, the explanation in :mod:`tagger.reports.explanation`,
 the agreement in :mod:`tagger.reports.text` (the JSON of a report here). So a kind's
 formats are complete once its module is imported, as the command using them does before
 it builds its options. To add a format: declare it in ``FORMATS`` (here, or in a plugin),

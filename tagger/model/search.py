@@ -10,7 +10,7 @@ import numpy as np
 
 from ..config import Settings, available_cpus
 from . import metrics
-from .calibration import calibrate, fit_calibration
+from .platt import calibrate, fit_calibration
 from .features import canonical, feature_key, fold_extra, vocabulary_key, with_keywords
 from .thresholds import cross_validated_decisions
 
