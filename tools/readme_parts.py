@@ -1,8 +1,9 @@
-"""The parts of README.md generated from the code, so they cannot drift.
+"""The parts of the manual (README.md and docs/*.md) generated from the code, so they cannot
+drift.
 
-README.md holds cog blocks that call these functions; regenerate with
+The pages hold cog blocks that call these functions; regenerate with
 
-    .venv/bin/cog -r -I tools README.md
+    .venv/bin/cog -r -I tools README.md docs/*.md
 
 and `cog --check` (run by the tests) fails when a part is out of date.
 """
@@ -29,7 +30,7 @@ def cli_reference() -> str:
     for args in [[], *commands]:
         title = " ".join(["tagger", *args])
         out = runner.invoke(main, [*args, "--help"], prog_name="tagger", terminal_width=100).output
-        parts.append(f"### `{title}`\n\n```text\n{out.rstrip()}\n```\n")
+        parts.append(f"## `{title}`\n\n```text\n{out.rstrip()}\n```\n")
     return "\n".join(parts)
 
 
