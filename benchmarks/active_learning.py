@@ -91,7 +91,7 @@ def _folds(docs, schema, base=()):
             for f, (tr, te) in enumerate(splits)]
 
 
-# The README's model-2022 settings (fixed there, not searched), without its evidence
+# The manual's model-2022 settings (docs/evaluation.md) (fixed there, not searched), without its evidence
 # sentences: a replayed label is the tags alone.
 MODEL_2022 = dict(C=300, ngram_max=1, keyword_window=15)
 

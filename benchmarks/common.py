@@ -8,7 +8,7 @@ A benchmark script (run as `python benchmarks/NAME.py`, so this directory is on 
 
 (RATIO = FIGURE / BASELINE; both in the same unit) and, with --json PATH, writes it with the
 date, the machine (cores, CPU model, load) and the script's other figures, so the tables in
-the README are generated from a saved run (tools/readme_parts.py) rather than typed.
+the manual (docs/performance.md) are generated from a saved run (tools/readme_parts.py) rather than typed.
 Figures only: never any text of the corpus.
 """
 

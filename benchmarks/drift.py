@@ -2,7 +2,7 @@
 
     python benchmarks/drift.py [--slices 5] [--slice-size 259] [--quick] [--json PATH]
 
-1. A model trained on the 2022 labels (reference-train with evidence, the README's
+1. A model trained on the 2022 labels (reference-train with evidence, the manual's
    `model-2022` settings, no search), with the 2022 corpus as its unlabelled data except a
    held-out fifth of it (seeded). Its micro/macro F1 on the Economist 2023-2025 labels, and
    the drift figures (`tagger.model.drift`) of: random slices of the held-out 2022

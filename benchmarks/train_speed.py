@@ -3,7 +3,7 @@
     python benchmarks/train_speed.py [--runs 3] [--cv-runs 1] [--old REV] [--jobs N] [--quick]
         [--json PATH]
 
-Runs, as a user would, the shipped model's training command (README, "Train on every
+Runs, as a user would, the shipped model's training command (docs/training.md, "Rebuild the shipped model", "Train on every
 label we have": the default search), the same training with the settings it chose fixed
 (--no-search: the baseline, one fit), and `tagger evaluate --cv 5` on the same labels;
 --runs times each (--cv-runs for the cross-validation, 0 to skip it), interleaved so a

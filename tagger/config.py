@@ -1,7 +1,7 @@
 """Model settings, each declared once with its bound, help text and searched values.
 
 :class:`Settings` checks itself against those declarations when made; the command line
-builds its options from them, the README its table of settings (see ``settings_table``),
+builds its options from them, the manual its table of settings (see ``settings_table``),
 and model files are checked against them when loaded.
 """
 
@@ -211,7 +211,7 @@ def search_space(fixed=()) -> dict:
 
 
 def settings_table() -> str:
-    """The settings as a Markdown table (for the README)."""
+    """The settings as a Markdown table (for the manual, docs/training.md)."""
     d = Settings()
     rows = ["| setting | option | default | allowed | searched over | what |",
             "|---|---|---|---|---|---|"]

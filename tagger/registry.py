@@ -1,6 +1,6 @@
 """Named registries: what varies by name (input and output formats, suggest strategies,
 label queues, batch engines) is registered once, and every list of it (a CLI choice, its
-help, an error, a README table) is made from the registry.
+help, an error, a table in the manual) is made from the registry.
 
     STRATEGIES = Registry("strategy")
 

@@ -1,5 +1,6 @@
 """A real `tagger label` server in a subprocess, and a small HTTP client for its API (used
-by the browser and kill -9 tests)."""
+by the browser and kill -9 tests); `command="browse"` serves `tagger browse` the same way
+(used by the tests of the manual's examples)."""
 
 from __future__ import annotations
 
@@ -16,16 +17,16 @@ TAGGER = Path(sys.executable).parent / "tagger"
 
 
 class LabelServer:
-    def __init__(self, *args: str, cwd=None, env=None):
-        self.proc = subprocess.Popen([str(TAGGER), "label", "--port", "0", *args], cwd=cwd,
+    def __init__(self, *args: str, cwd=None, env=None, command: str = "label"):
+        self.proc = subprocess.Popen([str(TAGGER), command, "--port", "0", *args], cwd=cwd,
                                      env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      text=True)
         self.lines = lines = []
         while len(lines) < 2:
             line = self.proc.stdout.readline()
             if not line:
-                raise RuntimeError("tagger label did not start: " + self.proc.stderr.read())
-            if line.startswith(("tagger label:", "open ")):
+                raise RuntimeError(f"tagger {command} did not start: " + self.proc.stderr.read())
+            if line.startswith((f"tagger {command}:", "open ")):
                 lines.append(line)
         self.url = lines[1].split()[1]
         self.base = self.url.split("?")[0].rstrip("/")

@@ -1,4 +1,5 @@
-"""The README cannot drift: its generated parts are checked, and its examples run as written."""
+"""The manual cannot drift: README.md and docs/*.md. Their generated parts are checked, the
+site builds with warnings as errors, and every example runs as written."""
 
 import json
 import os
@@ -13,28 +14,76 @@ import pytest
 from conftest import REPO, SHARED
 
 BIN = Path(sys.executable).parent
+README_LIMIT = 15_000  # characters: a front page, not the manual (issue 24)
 
 
-def test_readme_generated_parts_are_up_to_date():
-    proc = subprocess.run([sys.executable, "-m", "cogapp", "--check", "-I", "tools", "README.md"],
+def pages() -> list[str]:
+    """The manual's files, relative to the repository: the front page, then every page."""
+    return ["README.md", *sorted(f"docs/{p.name}" for p in (REPO / "docs").glob("*.md"))]
+
+
+def read(page: str) -> str:
+    return (REPO / page).read_text(encoding="utf-8")
+
+
+def test_generated_parts_are_up_to_date():
+    proc = subprocess.run([sys.executable, "-m", "cogapp", "--check", "-I", "tools", *pages()],
                           cwd=REPO, capture_output=True, text=True)
-    assert proc.returncode == 0, f"run: .venv/bin/cog -r -I tools README.md\n{proc.stdout}{proc.stderr}"
+    assert proc.returncode == 0, (f"run: .venv/bin/cog -r -I tools README.md docs/*.md\n"
+                                  f"{proc.stdout}{proc.stderr}")
+    # the command reference, the settings, the formats and the benchmark tables are there
+    assert sum(p.count("[[[cog") for p in map(read, pages())) >= 9
 
 
-def test_readme_gives_the_two_setup_commands_that_ci_runs():
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
+def test_the_readme_is_a_front_page_that_links_to_every_page():
+    readme = read("README.md")
+    assert len(readme) <= README_LIMIT, f"README.md has {len(readme):,} characters"
+    linked = set(re.findall(r"\]\((docs/[a-z_-]+\.md)[)#]", readme))
+    assert linked == set(pages()[1:]) - {"docs/index.md"}, linked
+    for image in re.findall(r"\]\((docs/[^)]+\.png)\)", readme):
+        assert (REPO / image).is_file(), image
+
+
+@pytest.mark.slow
+def test_the_site_builds_with_warnings_as_errors(tmp_path):
+    """`mkdocs build --strict`: a broken link or anchor, or a page left out of the navigation,
+    fails it (as the copy with one broken link shows)."""
+    def build(root: Path):
+        return subprocess.run([str(BIN / "mkdocs"), "build", "--strict", "--site-dir",
+                               str(tmp_path / "site")], cwd=root, capture_output=True,
+                              text=True, timeout=120, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+
+    proc = build(REPO)
+    assert proc.returncode == 0, proc.stderr
+    for page in pages()[1:]:
+        name = Path(page).stem
+        built = tmp_path / "site" / ("index.html" if name == "index" else f"{name}/index.html")
+        assert built.is_file(), page
+    assert "fonts.googleapis" not in (tmp_path / "site" / "index.html").read_text()
+    broken = tmp_path / "broken"
+    shutil.copytree(REPO / "docs", broken / "docs")
+    shutil.copy(REPO / "mkdocs.yml", broken)
+    with (broken / "docs" / "setup.md").open("a") as f:
+        f.write("\nSee [the tour](tour.md#five-minutes).\n")
+    proc = build(broken)
+    assert proc.returncode != 0 and "tour.md" in proc.stderr
+
+
+def test_the_readme_and_setup_page_give_the_two_setup_commands_that_ci_runs():
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     install = ("python3 -m venv .venv && .venv/bin/pip install -c constraints.txt -e '.[test]' "
                "&& .venv/bin/tagger predict seeds/004_40f943de2ae17bec.txt")
     test = "tools/test"
-    assert install in readme and test in readme
+    for page in ("README.md", "docs/setup.md"):
+        blocks = [b.strip() for _, b in bash_blocks(read(page))]
+        assert install in blocks and test in blocks, page
     assert install in ci and test in ci
     assert ".venv/bin/python -m pytest" in (REPO / "tools" / "test").read_text()
 
 
-def _block(readme: str, heading: str, lang: str) -> str:
-    section = readme.split(f"\n## {heading}\n", 1)[1]
-    return re.search(rf"```{lang}\n(.*?)```", section, re.S).group(1)
+def block(page: str, heading: str, lang: str = "bash") -> str:
+    """The text of every ```lang block of the page under that heading, joined."""
+    return "".join(text for h, text in fenced_blocks(read(page), lang) if h == heading)
 
 
 def _fresh_copy(tmp_path: Path) -> Path:
@@ -66,30 +115,46 @@ def assert_same_model(rebuilt, shipped):
 
 
 # -- every example runs as written -----------------------------------------------------------
-# Bash blocks of the README that the tests run (in this order, in one fresh copy), and those
-# they do not, with the reason: a block in neither list fails the first test below.
-RUN_BLOCKS = ("Commands", "Labelling in the browser",
-              "A labelling round: what to label next, and which labels are wrong", "The records")
+# Bash blocks of the manual that the tests run, by page and heading, in this order in one fresh
+# copy (later ones use what earlier ones made: model-2022, scores.json, labels.db,
+# archive.sqlite), and those they do not, with the reason: a block in neither fails the first
+# test below.
+RUN_BLOCKS = (
+    ("README.md", "A five-minute tour"),
+    ("docs/tagging.md", "Tag a few articles, and see why"),
+    ("docs/training.md", "Rebuild the shipped model"),
+    ("docs/evaluation.md", "Scores on articles the model never saw"),
+    ("docs/training.md", "What a model holds"),
+    ("docs/tagging.md", "Batch tagging"),
+    ("docs/tagging.md", "The records"),
+    ("docs/labelling.md", "Labelling in the browser"),
+    ("docs/rounds.md", "A labelling round: what to label next, and which labels are wrong"),
+    ("docs/browse.md", "Browsing a tagged archive"),
+)
 NOT_RUN = {
-    "Set-up: two commands": "CI runs them (.ci/run: checked above); the fast tier is a part "
-                            "of what tools/test runs",
-    "On a Dask cluster": "commands for several machines (SCHEDULER stands for one); "
-                         "tests/test_batch.py tags on a real scheduler and workers",
-    "Browsing a tagged archive": "its archive.sqlite is written by `tagger tag --out "
-                                 "x.sqlite`; tests/test_browse_browser.py serves and drives "
-                                 "the page on an archive of the fixture articles",
+    ("README.md", "Set-up: two commands"): "CI runs them (.ci/run: checked above)",
+    ("docs/setup.md", "Set-up: two commands"): "CI runs the two (.ci/run: checked above); the "
+                                               "fast tier is a part of what tools/test runs",
+    ("docs/tagging.md", "On a Dask cluster"): "commands for several machines (SCHEDULER stands "
+                                              "for one); tests/test_batch.py tags on a real "
+                                              "scheduler and workers",
 }
 
 
-def bash_blocks(readme: str) -> list[tuple[str, str]]:
-    """(heading, text) of each ```bash block, the heading the nearest one above it."""
+def fenced_blocks(text: str, lang: str = "bash") -> list[tuple[str, str]]:
+    """(heading, text) of each ```lang block, the heading the nearest one above it (a block of
+    any language is passed over whole, so its comments are not taken for headings)."""
     out, heading = [], ""
-    for part in re.split(r"(^#{2,3} [^\n]*$|^```bash\n.*?^```)", readme, flags=re.S | re.M):
+    for part in re.split(r"(^#{1,3} [^\n]*$|^```[\w-]*\n.*?^```)", text, flags=re.S | re.M):
         if part.startswith("#"):
             heading = part.lstrip("#").strip()
-        elif part.startswith("```bash"):
-            out.append((heading, part[len("```bash\n"):-3]))
+        elif part.startswith(f"```{lang}\n"):
+            out.append((heading, part[len(f"```{lang}\n"):-3]))
     return out
+
+
+def bash_blocks(text: str) -> list[tuple[str, str]]:
+    return fenced_blocks(text, "bash")
 
 
 def commands(block: str) -> list[str]:
@@ -99,9 +164,11 @@ def commands(block: str) -> list[str]:
 
 
 def serves(command: str) -> bool:
-    """`tagger label` with options and no subcommand serves the page until stopped."""
+    """`tagger label` with options and no subcommand, and `tagger browse`, serve a page until
+    stopped."""
     words = command.split()
-    return words[:2] == ["tagger", "label"] and len(words) > 2 and words[2].startswith("-")
+    return (words[:2] == ["tagger", "browse"] or words[:2] == ["tagger", "label"]
+            and len(words) > 2 and words[2].startswith("-"))
 
 
 def help_examples() -> list[str]:
@@ -127,28 +194,34 @@ def help_examples() -> list[str]:
 
 
 class Copy:
-    """A fresh copy of the repository, and the commands run in it so far."""
+    """A fresh copy of the repository, and what each command run in it so far said."""
 
     def __init__(self, path: Path):
         self.path = path
         self.env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}"}
         self.env.pop("TAGGER_MODEL", None)
         self.env.pop("TAGGER_TOKEN", None)
-        self.ran: list[str] = []
+        self.said: list[tuple[str, str]] = []
+
+    @property
+    def ran(self) -> set[str]:
+        return {command for command, _ in self.said}
 
     def run(self, command: str) -> str:
         """Run a command as written, or serve until the page answers and then stop it."""
-        self.ran.append(command)
         if serves(command):
-            return serve_and_stop(command, self.path, self.env)
-        proc = subprocess.run(["bash", "-euo", "pipefail", "-c", command], cwd=self.path,
-                              env=self.env, capture_output=True, text=True, timeout=900)
-        assert proc.returncode == 0, f"{command}\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
-        return proc.stdout + proc.stderr
+            out = serve_and_stop(command, self.path, self.env)
+        else:
+            proc = subprocess.run(["bash", "-euo", "pipefail", "-c", command], cwd=self.path,
+                                  env=self.env, capture_output=True, text=True, timeout=900)
+            assert proc.returncode == 0, f"{command}\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
+            out = proc.stdout + proc.stderr
+        self.said.append((command, out))
+        return out
 
 
 def serve_and_stop(command: str, cwd: Path, env: dict) -> str:
-    """As the README says: `--port 0` listens on a free port and prints the address to open;
+    """As the manual says: `--port 0` listens on a free port and prints the address to open;
     Ctrl-C (SIGINT) stops the server, cleanly. The page must answer at that address."""
     import shlex
     import signal
@@ -157,8 +230,7 @@ def serve_and_stop(command: str, cwd: Path, env: dict) -> str:
     from labelserver import LabelServer
 
     words = shlex.split(command)
-    assert words[:2] == ["tagger", "label"]
-    server = LabelServer(*words[2:], cwd=cwd, env=env)
+    server = LabelServer(*words[2:], cwd=cwd, env=env, command=words[1])
     try:
         # the printed address sets the token as a cookie, then redirects: keep the cookie
         browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
@@ -173,29 +245,30 @@ def serve_and_stop(command: str, cwd: Path, env: dict) -> str:
 
 @pytest.fixture(scope="module")
 def fresh(tmp_path_factory, corpus_path) -> Copy:
-    """One fresh copy for every example, the README's Commands block run in it first (it
-    trains model-2022, which later examples use)."""
+    """One fresh copy, every block of RUN_BLOCKS run in it in order."""
     copy = Copy(_fresh_copy(tmp_path_factory.mktemp("docs")))
-    for command in commands(_block((REPO / "README.md").read_text(encoding="utf-8"),
-                                   "Commands", "bash")):
-        copy.run(command)
+    for page, heading in RUN_BLOCKS:
+        text = block(page, heading)
+        assert text, f"{page}: no bash block under {heading!r}"
+        for command in commands(text):
+            copy.run(command)
     return copy
 
 
-def test_every_bash_block_of_the_readme_is_run_or_says_why_not():
-    headings = [h for h, _ in bash_blocks((REPO / "README.md").read_text(encoding="utf-8"))]
-    assert set(headings) == set(RUN_BLOCKS) | set(NOT_RUN), headings
+def test_every_bash_block_of_the_manual_is_run_or_says_why_not():
+    found = {(page, heading) for page in pages() for heading, _ in bash_blocks(read(page))}
+    assert found == set(RUN_BLOCKS) | set(NOT_RUN), found ^ (set(RUN_BLOCKS) | set(NOT_RUN))
     assert len(help_examples()) >= 20
 
 
 @pytest.mark.corpus
 @pytest.mark.slow
-def test_readme_examples_run_as_written_in_a_fresh_copy(fresh):
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
+def test_the_examples_run_as_written_in_a_fresh_copy_and_leave_models_alone(fresh):
     copy = fresh.path
-    assert len(fresh.ran) >= 8
+    assert len(fresh.said) >= 30
     for made in ("scores.json", "report.html", "tags.parquet", "tags.parquet.drift.json", "why.html",
-                 "model-2022/model.json", "model-2022/README.md", "archive.jsonl"):
+                 "model-2022/model.json", "model-2022/README.md", "archive.jsonl",
+                 "archive.sqlite", "labels/corrections.jsonl"):
         assert (copy / made).is_file(), made
     assert_same_model(copy / "rebuilt", REPO / "models" / "ukraine-war")
     # no example writes into models/: the shipped model in the copy is as checked out
@@ -204,42 +277,45 @@ def test_readme_examples_run_as_written_in_a_fresh_copy(fresh):
         sorted(p.name for p in shipped.iterdir())
     for f in shipped.iterdir():
         assert (copy / "models" / "ukraine-war" / f.name).read_bytes() == f.read_bytes(), f.name
-    proc = subprocess.run([sys.executable, "-c", _block(readme, "Python API", "python")], cwd=copy,
-                          env=fresh.env, capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "'f1'" in proc.stdout and "004_40f943de2ae17bec ['missile_strikes'" in proc.stdout
+    tour = [c for c, _ in fresh.said if c.startswith(("tagger browse", "tagger label --"))]
+    assert any(c.startswith("tagger browse archive.sqlite") for c in tour), tour
 
 
 @pytest.mark.corpus
 @pytest.mark.slow
-def test_readme_labelling_blocks_run_as_written(fresh):
+def test_every_python_block_runs_as_written(fresh):
+    found = [text for page in pages() for _, text in fenced_blocks(read(page), "python")]
+    assert found  # the Python API's example, in docs/development.md
+    said = ""
+    for text in found:
+        proc = subprocess.run([sys.executable, "-c", text], cwd=fresh.path, env=fresh.env,
+                              capture_output=True, text=True, timeout=900)
+        assert proc.returncode == 0, f"{text}\n{proc.stderr[-3000:]}"
+        said += proc.stdout
+    assert "'f1'" in said and "004_40f943de2ae17bec ['missile_strikes'" in said
+
+
+@pytest.mark.corpus
+@pytest.mark.slow
+def test_the_labelling_blocks_imported_and_exported_what_they_say(fresh):
     from tagger.labels.database import LabelDB
     from tagger.labels.resolve import resolve
 
-    blocks = dict(bash_blocks((REPO / "README.md").read_text(encoding="utf-8")))
-    said = {}
-    for heading in RUN_BLOCKS[1:3]:
-        for command in commands(blocks[heading]):
-            said[command] = fresh.run(command)
+    said = [out for command, out in fresh.said if command.startswith("tagger label")]
     imported = resolve(LabelDB(fresh.path / "labels.db", create=False))
     # the CSV and its evidence, imported together: 120 labels, evidence for every tagged one
     assert len(imported.labels) == 120
     tagged = {d for d, tags in imported.labels.items() if tags}
     assert tagged and {d for d, e in imported.evidence.items() if e} == tagged
-    assert any("imported 120 labels (47 with evidence), 0 already there" in s
-               for s in said.values())
-    assert any("imported 0 labels (0 with evidence), 120 already there" in s
-               for s in said.values())
+    assert any("imported 120 labels (47 with evidence), 0 already there" in s for s in said)
+    assert any("imported 0 labels (0 with evidence), 120 already there" in s for s in said)
     for made in ("labels/new.jsonl", "my-model/model.json"):
         assert (fresh.path / made).is_file(), made
 
 
 @pytest.mark.corpus
 @pytest.mark.slow
-def test_readme_records_block_runs_as_written(fresh):
-    blocks = dict(bash_blocks((REPO / "README.md").read_text(encoding="utf-8")))
-    for command in commands(blocks["The records"]):
-        fresh.run(command)
+def test_the_records_block_wrote_what_it_says(fresh):
     first = json.loads((fresh.path / "records.jsonl").read_text().splitlines()[0])
     assert list(first)[:7] == ["id", "date", "title", "source", "url", "text", "model"]
     assert (fresh.path / "records.csv").read_bytes().startswith(b"\xef\xbb\xbfid,date,")
@@ -250,7 +326,7 @@ def test_readme_records_block_runs_as_written(fresh):
 @pytest.mark.corpus
 @pytest.mark.slow
 def test_every_help_example_runs_as_written(fresh):
-    """After the README's (whose files some use); a command the README ran already is not
+    """After the manual's blocks (whose files some use); a command they ran already is not
     run again."""
     for command in help_examples():
         if command not in fresh.ran:

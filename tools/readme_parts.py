@@ -1,8 +1,9 @@
-"""The parts of README.md generated from the code, so they cannot drift.
+"""The parts of the manual (README.md and docs/*.md) generated from the code, so they cannot
+drift.
 
-README.md holds cog blocks that call these functions; regenerate with
+The pages hold cog blocks that call these functions; regenerate with
 
-    .venv/bin/cog -r -I tools README.md
+    .venv/bin/cog -r -I tools README.md docs/*.md
 
 and `cog --check` (run by the tests) fails when a part is out of date.
 """
@@ -29,7 +30,7 @@ def cli_reference() -> str:
     for args in [[], *commands]:
         title = " ".join(["tagger", *args])
         out = runner.invoke(main, [*args, "--help"], prog_name="tagger", terminal_width=100).output
-        parts.append(f"### `{title}`\n\n```text\n{out.rstrip()}\n```\n")
+        parts.append(f"## `{title}`\n\n```text\n{out.rstrip()}\n```\n")
     return "\n".join(parts)
 
 
@@ -150,3 +151,28 @@ def browse_speed() -> str:
             f"(about 4,400 characters each) served by `tagger browse`: the front page in "
             f"{ms['front page']:.0f} ms (median of {f['requests']}; the bound is "
             f"{run['baseline']:.0f} ms), {rest}. {_source(run)}\n")
+
+
+def architecture_table() -> str:
+    """The layers, from the import-linter contract in pyproject.toml; each package's modules
+    from its folder and what it holds from its docstring, so a moved module cannot go stale."""
+    import ast
+    import tomllib
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parent.parent
+    contract = tomllib.loads((repo / "pyproject.toml").read_text())["tool"]["importlinter"]
+    layers = contract["contracts"][0]["layers"]
+    rows = ["| layer | package | modules | holds |", "|---|---|---|---|"]
+    for depth, layer in enumerate(reversed(layers), start=1):
+        for name in (n.strip() for n in layer.split("|")):
+            folder = repo / name.replace(".", "/")
+            source = folder / "__init__.py" if folder.is_dir() else folder.with_suffix(".py")
+            modules = sorted(p.name for p in folder.glob("*.py") if p.name != "__init__.py") \
+                if folder.is_dir() else [source.name]
+            extra = sorted(f"{d.name}/" for d in folder.glob("*") if d.is_dir()
+                           and d.name in {"templates", "static"}) if folder.is_dir() else []
+            doc = " ".join((ast.get_docstring(ast.parse(source.read_text())) or "").split("\n\n")[0].split())
+            listed = ", ".join(f"`{m}`" for m in modules + extra)
+            rows.append(f"| {depth} | `{name}` | {listed} | {doc} |")
+    return "\n".join(rows) + "\n"

@@ -2,7 +2,8 @@
 docs/label-history.png (the page of `tagger label` on the seed articles) and docs/report.png
 (the report of `tagger evaluate --by quarter --report`, on our own synthetic fixture corpus,
 never on the publishers' text), and docs/browse.png (the front page of `tagger browse` over
-an archive of the fixture articles), as headless Chromium shows them (for the README).
+an archive of the fixture articles), as headless Chromium shows them (for the manual: the
+README shows label.png, the pages of docs/ all of them).
 
     python tools/screenshots.py [label] [report] [explain] [browse]   (all when none is named)
 """

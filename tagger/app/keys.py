@@ -1,5 +1,5 @@
 """The labelling page's keys, declared once: the page's script binds them (it reads this
-table from the page), its help lists them, and the README's table is generated from them."""
+table from the page), its help lists them, and the manual's table (docs/labelling.md) is generated from them."""
 
 from __future__ import annotations
 
@@ -70,7 +70,7 @@ def key_table() -> list[dict]:
 
 
 def markdown_table() -> str:
-    """The keys as the README shows them."""
+    """The keys as the manual shows them."""
     rows = ["| key | what it does |", "|---|---|"]
     rows += [f"| {' '.join(f'`{w}`' if w not in ('–', '+', 'or') else w for w in k.shown.split())} "
              f"| {k.does} |" for k in KEYS]

@@ -1,4 +1,5 @@
-"""The `tagger` command (see :mod:`.commands`); ``main`` is its click group."""
+"""The `tagger` command: parsing options and formatting output, nothing else (the work is in the
+library); ``main`` is its click group, the commands in :mod:`.commands` and beside it."""
 
 from .commands import main
 from . import evaluate as _evaluate  # noqa: F401  registers `tagger evaluate` on main

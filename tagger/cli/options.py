@@ -60,7 +60,7 @@ def adapt_priors_option(f):
                              "own scores (no labels) and adjust the scores to it before the "
                              f"thresholds ({ways}). The rates go to standard error (tag: also "
                              "OUT.drift.json). For batches of dozens of documents or more; "
-                             "off by default: the README says what it gained.")(f)
+                             "off by default: docs/tagging.md says what it gained.")(f)
 
 
 def model_option(required: bool = False):

@@ -30,7 +30,7 @@ BASE_KINDS = ("text", "date", "text", "text", "text")
 TAG_KINDS = ("bool", "score", "note", "span", "span")
 
 
-# What each column holds, for the README's table (tools/readme_parts.py): FIELD stands for
+# What each column holds, for the manual's table (tools/readme_parts.py): FIELD stands for
 # each kept field, TAG for each tag
 COLUMN_NOTES = {
     "id": "the document's id",

@@ -33,7 +33,7 @@ class Reader:
 
     name: str
     suffixes: tuple[str, ...]
-    holds: str  # for the README's table of formats
+    holds: str  # for the manual's table of formats
     read: Callable[..., Iterator]  # (path, cap, keep=()): keep names fields to carry along
     records: Callable[[Path, int], Iterator] | None = None
     parse: Callable[..., Document] | None = None  # (path, raw, cap, keep=())

@@ -20,7 +20,7 @@ drift figures, output formats) is unchanged.
 
 It assumes the tags' rates changed but not what a tagged article looks like (prior
 shift, not concept drift); on documents unlike the training ones it can move the rates
-the wrong way, which is why it is an option (see the README for what it did here).
+the wrong way, which is why it is an option (docs/tagging.md says what it did here).
 """
 
 from __future__ import annotations
