@@ -49,24 +49,46 @@ def sentence_rows(featurizer: Featurizer, tokens: Tokens, idf: np.ndarray, hits=
     sent = np.cumsum(np.bincount(first, minlength=len(tokens.starts) + 1)[:-1]) - 1
     if len(end):
         sent[tokens.ends > end.take(np.maximum(sent, 0))] = -1
-    rows, cols = [], []
+    runs = []  # (sentences, features) of each n-gram length: each in sentence order
     for n, at, feat in (featurizer.ngram_hits(tokens) if hits is None else hits):
         s = sent.take(at)  # take(): a fraction of fancy indexing's cost, here and below
         ok = (s >= 0) & (s == sent.take(at + n - 1))
-        rows.append(s[ok])
-        cols.append(feat[ok])
-    rows = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
-    cols = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
+        runs.append((s[ok], feat[ok]))
+    rows = np.concatenate([r for r, _ in runs]) if runs else np.zeros(0, dtype=np.int64)
+    cols = np.concatenate([c for _, c in runs]) if runs else np.zeros(0, dtype=np.int64)
     weight = idf.take(cols)
     norms = np.sqrt(np.bincount(rows, weights=weight * weight, minlength=len(begin)))
     norms[norms == 0.0] = 1.0
     values = weight / norms.take(rows)
+    bounds = np.cumsum([len(r) for r, _ in runs[:-1]], dtype=np.int64)
+    runs = [*zip(np.split(rows, bounds), np.split(cols, bounds), np.split(values, bounds))]
     if cues is not None:
-        at, cue = np.nonzero(cues.features(tokens, sent, len(begin)))
-        rows = np.concatenate([rows, at])
-        cols = np.concatenate([cols, len(idf) + cue])
-        values = np.concatenate([values, np.full(len(at), cue_value)])
-    return SentenceRows(found, rows, cols, values)
+        runs.append(_cue_entries(cues.features(tokens, sent, len(begin)), len(idf), cue_value))
+    return SentenceRows(found, *by_row(runs, len(begin)))
+
+
+def _cue_entries(features: np.ndarray, first_column: int, value: float):
+    at, cue = np.nonzero(features)
+    return at, first_column + cue, np.full(len(at), value)
+
+
+def by_row(runs, n_rows: int):
+    """(rows, cols, values) of entries in runs of (rows, cols, values), in row order, each
+    row's entries in the order of the runs joined: a stable sort by row, for runs whose
+    entries come in row order (n-grams by their first token), by one counting pass. Any
+    sum over a row's entries then adds them as they were found (n-grams, then cues)."""
+    counts = [np.bincount(r, minlength=n_rows) for r, _, _ in runs]
+    total = sum(counts) if counts else np.zeros(n_rows, dtype=np.int64)
+    start = np.zeros(n_rows, dtype=np.int64)  # where each row's next entries go
+    np.cumsum(total[:-1], out=start[1:])
+    size = int(total.sum())
+    cols, values = np.empty(size, dtype=np.int64), np.empty(size)
+    for (r, c, v), count in zip(runs, counts):
+        # the i-th entry of the run goes to start[row] + its place among the row's entries
+        pos = (start - (np.cumsum(count) - count)).take(r) + np.arange(len(r))
+        cols[pos], values[pos] = c, v
+        start += count
+    return np.repeat(np.arange(n_rows), total), cols, values
 
 
 def sentence_matrix(rows: SentenceRows, n_terms: int):
@@ -78,17 +100,30 @@ def sentence_matrix(rows: SentenceRows, n_terms: int):
     return X
 
 
-def sentence_logits(rows: SentenceRows, coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
-    """(n_sentences x n_tags) logits of linear scorers over the sentence features."""
-    z = np.empty((rows.n, len(intercept)))
-    if len(intercept) > 16:
-        z[:] = np.asarray(sentence_matrix(rows, coef.shape[1]) @ coef.T)
-    else:
-        for k in range(len(intercept)):
-            # coef[k].take(): a third of coef[k, cols]'s cost
-            z[:, k] = np.bincount(rows.rows, weights=rows.values * coef[k].take(rows.cols),
-                                  minlength=rows.n)
-    return z + intercept
+def sentence_logits(rows: SentenceRows, coef: np.ndarray, intercept: np.ndarray,
+                    coef_t: np.ndarray | None = None) -> np.ndarray:
+    """(n_sentences x n_tags) logits of linear scorers over the sentence features
+    (``coef_t``: ``coef.T``, C-contiguous, if the caller keeps one)."""
+    if len(intercept) > 16:  # duplicates summed first: how these models were always scored
+        return np.asarray(sentence_matrix(rows, coef.shape[1]) @ coef.T) + intercept
+    coef_t = np.ascontiguousarray(coef.T) if coef_t is None else coef_t
+    return sparse_products(rows.rows, rows.cols, rows.values, rows.n, coef_t) + intercept
+
+
+def sparse_products(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, n_rows: int,
+                    weights_t: np.ndarray) -> np.ndarray:
+    """``X @ weights_t`` for the sparse X of entries (rows, cols, values), the rows in order.
+
+    scipy's CSR product adds each row's products one at a time from zero, in entry order,
+    with no fused multiply-add: to the last bit what ``np.bincount(rows, weights=values *
+    weights_t[cols, k])`` gives per column k (tests/test_featurizer.py checks), in a third
+    of the time, so the scores do not depend on which way they were summed."""
+    import scipy.sparse as sp
+
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
+    X = sp.csr_matrix((values, cols, indptr), shape=(n_rows, weights_t.shape[0]))
+    return np.asarray(X @ weights_t)
 
 
 def row_products(F: np.ndarray, W: np.ndarray) -> np.ndarray:
