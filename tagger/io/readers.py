@@ -136,7 +136,8 @@ def jsonl_lines(path: Path, cap: int) -> Iterator[tuple[int, bytes | str | None]
     try:
         with opened as fh:
             for lineno, raw in _capped_lines(fh, cap):
-                if raw is None or raw.strip():
+                # isspace() stops at the first other character; strip() copies the line
+                if raw is None or not raw.isspace():
                     yield lineno, raw
     except UnicodeDecodeError:
         raise InputError(path, f"is not valid {wide.upper()} text from here on; the rest of the "

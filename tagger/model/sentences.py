@@ -49,46 +49,28 @@ def sentence_rows(featurizer: Featurizer, tokens: Tokens, idf: np.ndarray, hits=
     sent = np.cumsum(np.bincount(first, minlength=len(tokens.starts) + 1)[:-1]) - 1
     if len(end):
         sent[tokens.ends > end.take(np.maximum(sent, 0))] = -1
-    runs = []  # (sentences, features) of each n-gram length: each in sentence order
+    rows, cols = [], []
     for n, at, feat in (featurizer.ngram_hits(tokens) if hits is None else hits):
         s = sent.take(at)  # take(): a fraction of fancy indexing's cost, here and below
         ok = (s >= 0) & (s == sent.take(at + n - 1))
-        runs.append((s[ok], feat[ok]))
-    rows = np.concatenate([r for r, _ in runs]) if runs else np.zeros(0, dtype=np.int64)
-    cols = np.concatenate([c for _, c in runs]) if runs else np.zeros(0, dtype=np.int64)
+        rows.append(s[ok])
+        cols.append(feat[ok])
+    rows = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    cols = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
     weight = idf.take(cols)
     norms = np.sqrt(np.bincount(rows, weights=weight * weight, minlength=len(begin)))
     norms[norms == 0.0] = 1.0
     values = weight / norms.take(rows)
-    bounds = np.cumsum([len(r) for r, _ in runs[:-1]], dtype=np.int64)
-    runs = [*zip(np.split(rows, bounds), np.split(cols, bounds), np.split(values, bounds))]
     if cues is not None:
-        runs.append(_cue_entries(cues.features(tokens, sent, len(begin)), len(idf), cue_value))
-    return SentenceRows(found, *by_row(runs, len(begin)))
-
-
-def _cue_entries(features: np.ndarray, first_column: int, value: float):
-    at, cue = np.nonzero(features)
-    return at, first_column + cue, np.full(len(at), value)
-
-
-def by_row(runs, n_rows: int):
-    """(rows, cols, values) of entries in runs of (rows, cols, values), in row order, each
-    row's entries in the order of the runs joined: a stable sort by row, for runs whose
-    entries come in row order (n-grams by their first token), by one counting pass. Any
-    sum over a row's entries then adds them as they were found (n-grams, then cues)."""
-    counts = [np.bincount(r, minlength=n_rows) for r, _, _ in runs]
-    total = sum(counts) if counts else np.zeros(n_rows, dtype=np.int64)
-    start = np.zeros(n_rows, dtype=np.int64)  # where each row's next entries go
-    np.cumsum(total[:-1], out=start[1:])
-    size = int(total.sum())
-    cols, values = np.empty(size, dtype=np.int64), np.empty(size)
-    for (r, c, v), count in zip(runs, counts):
-        # the i-th entry of the run goes to start[row] + its place among the row's entries
-        pos = (start - (np.cumsum(count) - count)).take(r) + np.arange(len(r))
-        cols[pos], values[pos] = c, v
-        start += count
-    return np.repeat(np.arange(n_rows), total), cols, values
+        at, cue = np.nonzero(cues.features(tokens, sent, len(begin)))
+        rows = np.concatenate([rows, at])
+        cols = np.concatenate([cols, len(idf) + cue])
+        values = np.concatenate([values, np.full(len(at), cue_value)])
+    # by sentence, each sentence's entries in the order found (n-grams, then cues), so any
+    # sum over a sentence's entries adds them as they were found; the sort is stable, and
+    # quick: the entries come in a few runs already in order (one per n-gram length)
+    order = np.argsort(rows, kind="stable")
+    return SentenceRows(found, rows.take(order), cols.take(order), values.take(order))
 
 
 def sentence_matrix(rows: SentenceRows, n_terms: int):
