@@ -10,6 +10,7 @@ tagging. A document's sentence features are, per tag, its best sentence's probab
 
 from __future__ import annotations
 
+import sys
 from typing import NamedTuple
 
 import numpy as np
@@ -92,14 +93,26 @@ def sentence_logits(rows: SentenceRows, coef: np.ndarray, intercept: np.ndarray,
     return sparse_products(rows.rows, rows.cols, rows.values, rows.n, coef_t) + intercept
 
 
+# entries below which a product is summed by NumPy rather than by importing scipy (a
+# quarter of a second, once) for it: the two give the same bits
+SPARSE_ENTRIES = 50_000
+
+
 def sparse_products(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, n_rows: int,
                     weights_t: np.ndarray) -> np.ndarray:
     """``X @ weights_t`` for the sparse X of entries (rows, cols, values), the rows in order.
 
-    scipy's CSR product adds each row's products one at a time from zero, in entry order,
-    with no fused multiply-add: to the last bit what ``np.bincount(rows, weights=values *
-    weights_t[cols, k])`` gives per column k (tests/test_featurizer.py checks), in a third
-    of the time, so the scores do not depend on which way they were summed."""
+    Each row's products are added one at a time from zero, in entry order, as
+    ``np.bincount(rows, weights=values * weights_t[cols, k])`` adds them per column k, so
+    the scores do not depend on how they were summed. scipy's CSR product does just that
+    (no fused multiply-add; tests/test_scores.py checks the bits) in a third of the time:
+    it sums the chunks of a batch run; a few texts are summed by the bincounts."""
+    if len(rows) < SPARSE_ENTRIES and "scipy.sparse" not in sys.modules:
+        out = np.empty((n_rows, weights_t.shape[1]))
+        for k in range(weights_t.shape[1]):
+            out[:, k] = np.bincount(rows, weights=values * weights_t[:, k].take(cols),
+                                    minlength=n_rows)
+        return out
     import scipy.sparse as sp
 
     indptr = np.zeros(n_rows + 1, dtype=np.int64)
