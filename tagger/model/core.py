@@ -79,8 +79,9 @@ class TaggerModel:
 
     _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
-    # documents counted at a time: larger slices are slower (they fall out of CPU caches)
-    SLICE = 256
+    # documents counted at a time: larger slices are slower (they fall out of CPU caches:
+    # 256 took 1.1x the time of 64 to 128 on a 2-core machine with 2 MiB of L2 a core)
+    SLICE = 128
 
     @property
     def n_features(self) -> int:
