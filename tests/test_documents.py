@@ -111,28 +111,3 @@ def test_reference_corpus_reads_whole(corpus_path):
     docs = read_documents([corpus_path])
     assert len(docs) == 4063
     assert all(d.title and d.text for d in docs[:50])
-
-
-AWKWARD_LINES = [b'\xef\xbb\xbf{"id":"a","text":"a BOM first"}',
-                 '{"id":"a","text":"caf\xe9, in Latin-1"}'.encode("latin-1"),
-                 b'{"id":"a","text":"cut off"', b'{"id":"a","text":"\\ud800 alone"}',
-                 b'{"id":"a","text":"\xed\xa0\x80 an encoded surrogate"}',
-                 b'{"id":"a","text":"deep","tags":' + b"[" * 2000 + b"]" * 2000 + b"}",
-                 b'{"id":"a","text":"a \x00 byte"}', b'{"id":7,"title":"T","text":"fine"}']
-
-
-@pytest.mark.parametrize("line", AWKWARD_LINES)
-def test_a_jsonl_line_parsed_as_bytes_reads_as_decoded_text_does(line, monkeypatch):
-    """UTF-8 lines go to the JSON parser undecoded; any line it refuses is read again the
-    long way, so every document and every error is what decoding first gives."""
-    from tagger.io import readers
-
-    def read():
-        try:
-            return readers.jsonl_document(line, "in.jsonl", 3, 10**6)
-        except InputError as exc:
-            return str(exc)
-
-    fast = read()
-    monkeypatch.setattr(readers, "UTF8_JSON", False)
-    assert fast == read()

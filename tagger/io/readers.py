@@ -25,10 +25,8 @@ from .records import (MAX_DOC_BYTES, STDIN, Document, check_text, from_mapping, 
 
 try:  # orjson parses several times faster; the standard library is the fallback
     from orjson import JSONDecodeError, loads as json_loads
-    UTF8_JSON = True  # it parses UTF-8 bytes as they are, and refuses any other bytes
 except ImportError:  # pragma: no cover
     from json import JSONDecodeError, loads as json_loads
-    UTF8_JSON = False  # json.loads guesses an encoding for bytes: decode first
 
 
 @dataclass(frozen=True)
@@ -178,13 +176,6 @@ def jsonl_document(raw: bytes | str | None, path, lineno: int, cap: int, keep=()
     """One JSONL line as a document; InputError names the file and line."""
     if raw is None:
         raise InputError(path, too_large(cap), line=lineno)
-    if UTF8_JSON and raw[:1] == b"{":  # the usual line: parsed as it is, not decoded first
-        try:
-            obj = json_loads(raw)
-        except (JSONDecodeError, RecursionError):
-            pass  # not UTF-8, or not JSON: said below as decoding or parsing the text says it
-        else:
-            return from_mapping(obj, path, cap, line=lineno, keep=keep)
     line = raw if isinstance(raw, str) else decode_bytes(raw, path, line=lineno)
     try:
         obj = json_loads(line)

@@ -59,13 +59,8 @@ def check_size(text: str, cap: int, path, *, line=None, record=None) -> None:
         raise InputError(path, too_large(cap), line=line, record=record)
 
 
-def blank(text: str) -> bool:
-    """Empty or white space alone (``not text.strip()``, without copying the text)."""
-    return not text or text.isspace()
-
-
 def check_text(text: str, path, *, line=None, record=None) -> str:
-    if blank(text):
+    if not text.strip():
         raise InputError(path, "has no text", line=line, record=record)
     if "\x00" in text:
         raise InputError(path, "holds binary data, not text", line=line, record=record)
@@ -103,11 +98,10 @@ def from_mapping(obj, path, cap: int, *, line=None, record=None, keep=()) -> Doc
     text = obj.get("text")
     if not isinstance(text, str) or not isinstance(title, str):
         raise InputError(path, "'text' and 'title' must be strings", line=line, record=record)
-    if blank(title) and blank(text):
+    if not (title.strip() or text.strip()):
         raise InputError(path, "has no text", line=line, record=doc_id)
-    both = title + text if title else text  # one copy of a long text, not two
-    check_size(both, cap, path, line=line, record=doc_id)
-    check_text(both, path, line=line, record=doc_id)
+    check_size(title + text, cap, path, line=line, record=doc_id)
+    check_text(title + text, path, line=line, record=doc_id)
     tags = parse_tags(obj.get("tags"), path, line=line, record=doc_id)
     return Document(id=doc_id, text=text, title=title, tags=tags, source=str(path),
                     date=iso_date(obj.get("date")), outlet=_short_string(obj.get("source")),
