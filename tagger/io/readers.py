@@ -136,8 +136,7 @@ def jsonl_lines(path: Path, cap: int) -> Iterator[tuple[int, bytes | str | None]
     try:
         with opened as fh:
             for lineno, raw in _capped_lines(fh, cap):
-                # isspace() stops at the first other character; strip() copies the line
-                if raw is None or not raw.isspace():
+                if raw is None or not raw.isspace():  # strip() would copy the line
                     yield lineno, raw
     except UnicodeDecodeError:
         raise InputError(path, f"is not valid {wide.upper()} text from here on; the rest of the "
