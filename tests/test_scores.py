@@ -32,10 +32,10 @@ def shipped():
     return model, featurizer, texts, tokens, featurizer.ngram_hits(tokens)
 
 
-@pytest.mark.parametrize("scipy_from", [0, 10**9])  # entries from which scipy sums them
+@pytest.mark.parametrize("scipy_from", [0, 10**12])  # entries NumPy sums before scipy
 def test_document_scores_are_the_bincounts_to_the_last_bit(shipped, monkeypatch, scipy_from):
     model, _, texts, tokens, hits = shipped
-    monkeypatch.setattr(sentences, "SPARSE_ENTRIES", scipy_from)
+    monkeypatch.setattr(sentences, "SPARSE_AFTER", scipy_from)
     if scipy_from:
         monkeypatch.delitem(sys.modules, "scipy.sparse", raising=False)
     rows, cols, values = model._tfidf_entries(tokens, hits)
@@ -50,7 +50,7 @@ def test_document_scores_are_the_bincounts_to_the_last_bit(shipped, monkeypatch,
 
 def test_sentence_entries_come_by_sentence_in_the_order_found(shipped, monkeypatch):
     model, featurizer, _, tokens, hits = shipped
-    monkeypatch.setattr(sentences, "SPARSE_ENTRIES", 0)  # summed by scipy
+    monkeypatch.setattr(sentences, "SPARSE_AFTER", 0)  # summed by scipy
     found = sentence_rows(featurizer, tokens, model.idf, hits, cues=cue_matcher(), cue_value=1.0)
     assert (np.diff(found.rows) >= 0).all() and found.n > 100
     # the entries as found (n-grams by length, then cues) were summed per sentence by a

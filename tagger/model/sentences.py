@@ -93,9 +93,10 @@ def sentence_logits(rows: SentenceRows, coef: np.ndarray, intercept: np.ndarray,
     return sparse_products(rows.rows, rows.cols, rows.values, rows.n, coef_t) + intercept
 
 
-# entries below which a product is summed by NumPy rather than by importing scipy (a
-# quarter of a second, once) for it: the two give the same bits
-SPARSE_ENTRIES = 50_000
+# entries summed by NumPy before scipy is imported to sum the rest (a tenth of a second,
+# once): a short run never pays for it, a long one soon makes it up; the bits are the same
+SPARSE_AFTER = 1_000_000
+summed_by_numpy = 0
 
 
 def sparse_products(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, n_rows: int,
@@ -106,8 +107,10 @@ def sparse_products(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, n_ro
     ``np.bincount(rows, weights=values * weights_t[cols, k])`` adds them per column k, so
     the scores do not depend on how they were summed. scipy's CSR product does just that
     (no fused multiply-add; tests/test_scores.py checks the bits) in a third of the time:
-    it sums the chunks of a batch run; a few texts are summed by the bincounts."""
-    if len(rows) < SPARSE_ENTRIES and "scipy.sparse" not in sys.modules:
+    it sums all but the first entries a process sums, which the bincounts do."""
+    global summed_by_numpy
+    if summed_by_numpy < SPARSE_AFTER and "scipy.sparse" not in sys.modules:
+        summed_by_numpy += len(rows)
         out = np.empty((n_rows, weights_t.shape[1]))
         for k in range(weights_t.shape[1]):
             out[:, k] = np.bincount(rows, weights=values * weights_t[:, k].take(cols),
