@@ -133,6 +133,8 @@ def _in_workers(model, model_dir: Path | None, jobs: int, arguments, task) -> li
         # Build the featurizer before the pool forks: workers inherit the model ready to
         # use instead of each paying for imports and set-up.
         model.featurizer()
+        import scipy.sparse  # noqa: F401  (the sparse product of every chunk: imported once)
+
         ref = f"inherited:{id(model)}"
         _INHERITED[ref] = model
     else:  # spawned workers load the model from its directory once each

@@ -131,7 +131,7 @@ def jsonl_lines(path: Path, cap: int) -> Iterator[tuple[int, bytes | str | None]
     try:
         with opened as fh:
             for lineno, raw in _capped_lines(fh, cap):
-                if raw is None or raw.strip():
+                if raw is None or not raw.isspace():  # strip() would copy the line
                     yield lineno, raw
     except UnicodeDecodeError:
         raise InputError(path, f"is not valid {wide.upper()} text from here on; the rest of the "

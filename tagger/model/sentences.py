@@ -10,6 +10,7 @@ tagging. A document's sentence features are, per tag, its best sentence's probab
 
 from __future__ import annotations
 
+import sys
 from typing import NamedTuple
 
 import numpy as np
@@ -66,7 +67,11 @@ def sentence_rows(featurizer: Featurizer, tokens: Tokens, idf: np.ndarray, hits=
         rows = np.concatenate([rows, at])
         cols = np.concatenate([cols, len(idf) + cue])
         values = np.concatenate([values, np.full(len(at), cue_value)])
-    return SentenceRows(found, rows, cols, values)
+    # by sentence, each sentence's entries in the order found (n-grams, then cues), so any
+    # sum over a sentence's entries adds them as they were found; the sort is stable, and
+    # quick: the entries come in a few runs already in order (one per n-gram length)
+    order = np.argsort(rows, kind="stable")
+    return SentenceRows(found, rows.take(order), cols.take(order), values.take(order))
 
 
 def sentence_matrix(rows: SentenceRows, n_terms: int):
@@ -78,17 +83,45 @@ def sentence_matrix(rows: SentenceRows, n_terms: int):
     return X
 
 
-def sentence_logits(rows: SentenceRows, coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
-    """(n_sentences x n_tags) logits of linear scorers over the sentence features."""
-    z = np.empty((rows.n, len(intercept)))
-    if len(intercept) > 16:
-        z[:] = np.asarray(sentence_matrix(rows, coef.shape[1]) @ coef.T)
-    else:
-        for k in range(len(intercept)):
-            # coef[k].take(): a third of coef[k, cols]'s cost
-            z[:, k] = np.bincount(rows.rows, weights=rows.values * coef[k].take(rows.cols),
-                                  minlength=rows.n)
-    return z + intercept
+def sentence_logits(rows: SentenceRows, coef: np.ndarray, intercept: np.ndarray,
+                    coef_t: np.ndarray | None = None) -> np.ndarray:
+    """(n_sentences x n_tags) logits of linear scorers over the sentence features
+    (``coef_t``: ``coef.T``, C-contiguous, if the caller keeps one)."""
+    if len(intercept) > 16:  # duplicates summed first: how these models were always scored
+        return np.asarray(sentence_matrix(rows, coef.shape[1]) @ coef.T) + intercept
+    coef_t = np.ascontiguousarray(coef.T) if coef_t is None else coef_t
+    return sparse_products(rows.rows, rows.cols, rows.values, rows.n, coef_t) + intercept
+
+
+# entries summed by NumPy before scipy is imported to sum the rest (a tenth of a second,
+# once): a short run never pays for it, a long one soon makes it up; the bits are the same
+SPARSE_AFTER = 1_000_000
+summed_by_numpy = 0
+
+
+def sparse_products(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, n_rows: int,
+                    weights_t: np.ndarray) -> np.ndarray:
+    """``X @ weights_t`` for the sparse X of entries (rows, cols, values), the rows in order.
+
+    Each row's products are added one at a time from zero, in entry order, as
+    ``np.bincount(rows, weights=values * weights_t[cols, k])`` adds them per column k, so
+    the scores do not depend on how they were summed. scipy's CSR product does just that
+    (no fused multiply-add; tests/test_scores.py checks the bits) in a third of the time:
+    it sums all but the first entries a process sums, which the bincounts do."""
+    global summed_by_numpy
+    if summed_by_numpy < SPARSE_AFTER and "scipy.sparse" not in sys.modules:
+        summed_by_numpy += len(rows)
+        out = np.empty((n_rows, weights_t.shape[1]))
+        for k in range(weights_t.shape[1]):
+            out[:, k] = np.bincount(rows, weights=values * weights_t[:, k].take(cols),
+                                    minlength=n_rows)
+        return out
+    import scipy.sparse as sp
+
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
+    X = sp.csr_matrix((values, cols, indptr), shape=(n_rows, weights_t.shape[0]))
+    return np.asarray(X @ weights_t)
 
 
 def row_products(F: np.ndarray, W: np.ndarray) -> np.ndarray:

@@ -54,7 +54,7 @@ class Featurizer:
         self.powers = Powers()
 
     def tokenize(self, texts: Sequence[str]) -> Tokens:
-        """The word tokens of a slice of texts (a few hundred at a time: see TaggerModel.SLICE)."""
+        """The word tokens of a slice of texts (a hundred or so at a time: see TaggerModel.SLICE)."""
         return tokenize(texts, self.powers)
 
     def ngram_hits(self, tokens: Tokens) -> Hits:

@@ -86,10 +86,13 @@ class NgramCounter:
             valid = doc[:m] == doc[n - 1:]
             for part in parts:
                 valid &= part >= 0
-            at = np.flatnonzero(valid)
-            pos = index.get_indexer(ngram_keys([p.take(at) for p in parts], self.n_tokens))
-            hit = pos >= 0
-            out.append((n, at[hit], feats.take(pos[hit])))
+            # nearly every run of n tokens is valid: look them all up, the others under a
+            # key no n-gram has (-1; n-gram keys are under 2**63), rather than pick them out
+            keys = ngram_keys(parts, self.n_tokens)
+            np.copyto(keys, -1, where=~valid)
+            pos = index.get_indexer(keys)
+            at = np.flatnonzero(pos >= 0)
+            out.append((n, at, feats.take(pos.take(at))))
         return out
 
     def entries(self, texts, hits=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -207,7 +207,9 @@ def tokenize(texts, powers: Powers | None = None, *, lower: bool = True) -> Toke
         cap = text.starts + text.lengths
         return Tokens(doc, hashes, n_docs, np.minimum(starts + shift[doc], cap[doc]),
                       np.minimum(ends + shift[doc], cap[doc]), text, texts)
-    doc = np.searchsorted(text.starts, starts, side="right") - 1
+    # each text's tokens are a run: its document by counting them (a search per text, not
+    # per token)
+    doc = np.repeat(np.arange(n_docs), np.diff(np.searchsorted(starts, [*text.starts, len(text.lower)])))
     return Tokens(doc, hashes, n_docs, starts, ends, text, texts)
 
 
