@@ -13,7 +13,7 @@ from conftest import FIXTURE_ARTICLES, FIXTURE_EVIDENCE, FIXTURE_LABELS, TAGS
 from tagger import Settings, attach_labels, load_model, read_documents, train
 from tagger.cli import main
 from tagger.model.evidence import corpus_rows, out_of_fold, tokenized
-from tagger.model.sentences import sentence_rows
+from tagger.model.sentencescores import sentence_rows
 from tagger.text.featurizer import FEATURIZERS, make_featurizer
 from tagger.text.sentences import split_sentences
 from tagger.text.tokens import TOKEN_PATTERN

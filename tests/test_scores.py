@@ -9,8 +9,8 @@ import pytest
 from conftest import SHIPPED_MODEL
 from test_featurizer import fixture_texts
 from tagger import load_model
-from tagger.model import sentences
-from tagger.model.sentences import sentence_logits, sentence_rows, sparse_products
+from tagger.model import sentencescores as sentences
+from tagger.model.sentencescores import sentence_logits, sentence_rows, sparse_products
 from tagger.text.cues import cue_matcher
 
 

@@ -18,7 +18,7 @@ from ..text.keywords import Lexicon
 from ..text.tokens import TOKEN_PATTERN
 from .drift import DriftCounts, near_threshold, unseen_tokens
 from .predictions import Analysis, Prediction, evidence_of
-from .sentences import (best_sentences, row_products, sentence_logits, sentence_rows, sigmoid,
+from .sentencescores import (best_sentences, row_products, sentence_logits, sentence_rows, sigmoid,
                         sparse_products)
 
 

@@ -17,7 +17,7 @@ from ..io.records import Document
 from ..text.cues import cue_matcher
 from ..text.featurizer import Featurizer, make_featurizer
 from ..text.tokens import TOKEN_PATTERN
-from .sentences import best_sentences, sentence_matrix, sentence_rows, sigmoid
+from .sentencescores import best_sentences, sentence_matrix, sentence_rows, sigmoid
 
 CHUNK = 256  # documents tokenized at a time, as tagging does
 

@@ -8,7 +8,7 @@ from typing import NamedTuple, Sequence
 import numpy as np
 
 from ..io.records import Document
-from .sentences import best_sentences
+from .sentencescores import best_sentences
 
 
 class Analysis(NamedTuple):

@@ -32,7 +32,7 @@ import numpy as np
 
 from ..config import PRIOR_ESTIMATES
 from ..errors import ModelError, TaggerError
-from .sentences import sigmoid
+from .sentencescores import sigmoid
 
 MAX_ITERATIONS = 1000
 TOLERANCE = 1e-6        # stop when no tag's estimated rate moves by more than this
