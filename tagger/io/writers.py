@@ -20,7 +20,7 @@ from typing import BinaryIO, Callable, Sequence
 
 from ..errors import InputError
 from ..text.tables import plain_table
-from . import parquetout, sqlitestore
+from . import parquetout, sqlitebuild, sqlitestore
 from .layout import Layout
 
 PRINTERS: dict[str, Callable[[Sequence, Sequence, Layout], str]] = {}
@@ -153,6 +153,10 @@ class OutputFormat:
     sidecar: bool = False
     # the format an archive written in it is read as (csv-excel's is csv)
     reads_as: str = ""
+    # (path, layout, base) -> a builder of an output built a part at a time as the run
+    # tags (add_part(part, rows to leave out), finish(meta), install(out), discard()), for
+    # a format whose join costs too much to leave to the end (tagger.batch.feed)
+    build: Callable[..., object] | None = None
 
 
 OUTPUT_FORMATS: dict[str, OutputFormat] = {}
@@ -219,8 +223,9 @@ _register(OutputFormat("csv-excel", (".csv",), _csv_part,
 _register(OutputFormat("parquet", (".parquet", ".pq"), parquetout.parquet_bytes,
                        parquetout.parquet_join, "typed columns; metadata in the file"))
 _register(OutputFormat("sqlite", (".sqlite", ".db", ".sqlite3"), sqlitestore.record_bytes,
-                       sqlitestore.join, "an archive: the article text too, full-text "
-                       "search, the runs; opens in sqlite3, sqlite-utils and Datasette"))
+                       sqlitebuild.join, "an archive: the article text too, full-text "
+                       "search, the runs; opens in sqlite3, sqlite-utils and Datasette",
+                       build=sqlitebuild.ArchiveBuild))
 
 
 def output_format(out: str | Path, fmt: str | None) -> str:
