@@ -88,6 +88,10 @@ class PartsFeed:
             if self.build is None:  # no rows at all: an empty archive
                 self.build = OUTPUT_FORMATS[self.fmt].build(self.path, self.layout, self.base)
             self.build.finish(meta)
+        except sqlite3.IntegrityError:
+            raise OutputError(self.out, "holds each document once (its id is the key), so a "
+                                        "document id given twice cannot be kept in it; skip "
+                                        "repeated ids, or write another format") from None
         except (OSError, sqlite3.Error) as exc:
             raise OutputError(self.out, f"cannot be written ({exc}); nothing was "
                                         "changed") from None
