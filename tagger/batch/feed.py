@@ -19,7 +19,7 @@ import threading
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
-from ..errors import DuplicateError, OutputError
+from ..errors import OutputError
 from ..io.files import temp_path
 from ..io.layout import Layout
 from ..io.writers import OUTPUT_FORMATS
@@ -65,8 +65,8 @@ class PartsFeed:
                     self.add_ready(stop)
                     if stop.wait(self.interval):
                         return
-            except (DuplicateError, OSError, sqlite3.Error) as exc:
-                self.error = exc  # the join raises it (a repeated id: as it always has)
+            except Exception as exc:  # kept, not printed: the join raises it (or, for a
+                self.error = exc          # repeated id, the join's own check, as it always did)
 
         thread = threading.Thread(target=loop, name="tagger-parts-feed", daemon=True)
         thread.start()
