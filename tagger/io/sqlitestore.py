@@ -23,8 +23,9 @@ from .sqlitefile import ARCHIVE_ID, check_intact, read_header, reading, refuse_f
 
 FORMAT_VERSION = "1"
 TABLES = frozenset({"archive", "documents", "runs", "documents_fts"})
-# FTS5's default: merge index segments once this many are at one level
-FTS_AUTOMERGE = 4
+# FTS5's defaults: merge index segments once 4 are at one level; write the terms gathered
+# in memory once they take 1 MiB
+FTS_DEFAULTS = {"automerge": 4, "hashsize": 2**20}
 SQL_TYPES = {"text": "TEXT", "note": "TEXT", "date": "TEXT", "bool": "INTEGER", "score": "REAL",
              "span": "INTEGER"}
 
