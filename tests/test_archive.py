@@ -163,8 +163,81 @@ def test_kill_9_then_resume_on_sqlite_leaves_every_document_once(fixture_model, 
     ids = [i for (i,) in table(out, "SELECT id FROM documents")]
     assert sorted(ids) == sorted(r["id"] for r in rows) and len(ids) == len(set(ids))
     assert table(out, "SELECT count(*) FROM documents_fts")[0][0] == len(rows)
+    assert not Path(f"{out}.parts").exists()  # nor a half-built archive in it
 
 
 @pytest.mark.parametrize("cell", ["=1+1", "+SUM(A1)", "-2", "@cmd", "\tx", "\rx"])
 def test_csv_cells_that_look_like_formulas_are_neutralised(cell):
     assert safe_cell(cell) == "'" + cell and safe_cell("plain") == "plain"
+
+
+def test_repeated_ids_in_a_sqlite_archive_are_left_out_or_refused(fixture_model, tmp_path):
+    rows = records()[:12]
+    a, b = write_jsonl(tmp_path / "a.jsonl", rows), write_jsonl(tmp_path / "b.jsonl", rows[4:8])
+    out = tmp_path / "a.sqlite"
+    common = ("tag", a, b, "--out", out, "-m", fixture_model, "--batch-size", "3", "-j", "2")
+    result = run(*common, "--duplicates", "skip")
+    assert result.exit_code == 3, result.output
+    ids = [i for (i,) in table(out, "SELECT id FROM documents ORDER BY rowid")]
+    assert ids == [r["id"] for r in rows]
+    assert table(out, "SELECT count(*) FROM documents_fts")[0][0] == 12
+    out.unlink()
+    for mode, says in (("error", "document id given twice"), ("keep", "holds each document once")):
+        result = run(*common, "--duplicates", mode)
+        assert result.exit_code != 0 and "Traceback" not in result.output
+        assert says in result.output and not out.exists()
+        # nothing half-built is left: only the committed parts, for the next run
+        left = list(Path(f"{out}.parts").iterdir()) if Path(f"{out}.parts").exists() else []
+        assert all(p.name.startswith("part-") or p.name == "manifest.json" for p in left)
+
+
+def test_the_archive_fed_part_by_part_is_the_one_joined_at_the_end(fixture_model, tmp_path):
+    from tagger import load_model
+    from tagger.batch.engines import tag_chunk
+    from tagger.batch.feed import PartsFeed
+    from tagger.batch.parts import FirstSeen, commit, prepare, read_record
+    from tagger.io.documents import raw_records
+    from tagger.io.layout import Layout
+    from tagger.io.sqlitebuild import join
+    from tagger.model.persist import model_digest
+
+    model = load_model(fixture_model)
+    layout = Layout(tuple(model.tags), (), model_digest(fixture_model))
+    src = write_jsonl(tmp_path / "in.jsonl", [*records()[:9], records()[1]])  # once again
+    lines = list(raw_records([src]))
+    parts, out = tmp_path / "a.sqlite.parts", tmp_path / "a.sqlite"
+    prepare(parts, {"run": 1, "format": "sqlite"})
+    feed = PartsFeed(parts, out, "sqlite", layout, None, "skip")
+    chunks = [tag_chunk(model, i, lines[i * 5:i * 5 + 5], "sqlite", layout=layout) for i in range(2)]
+    commit(parts, chunks[1], "sqlite")
+    feed.add_ready()
+    assert feed.next == 0 and feed.build is None  # chunk 1 waits for chunk 0
+    commit(parts, chunks[0], "sqlite")
+    feed.add_ready()
+    assert feed.next == 2 and feed.build.path.exists()
+    seen = FirstSeen("skip")  # what the join leaves out
+    drop = {i: rows for i in range(2) if (rows := seen.drops(read_record(parts, i)))}
+    assert drop == {1: {4}} and feed.seen.first == seen.first
+    joined = tmp_path / "joined.sqlite"
+    with joined.open("wb") as fh:
+        join([parts / f"part-{i:09d}.sqlite" for i in range(2)], fh, layout, drop)
+    feed.complete(2, drop, layout.metadata())
+    query = "SELECT * FROM documents ORDER BY rowid"
+    assert table(out, query) == table(joined, query) and len(table(out, query)) == 9
+    word = '"' + max(records()[7]["text"].split(), key=len).strip(".,;:'\"()") + '"'
+    search = "SELECT rowid FROM documents_fts WHERE documents_fts MATCH ? ORDER BY rowid"
+    assert table(out, search, word) == table(joined, search, word) != []
+    assert table(out, "PRAGMA journal_mode") == [("wal",)]
+    assert not [p for p in parts.iterdir() if p.name.startswith(".")]  # moved into place
+
+
+def test_a_part_cut_short_is_tagged_again_not_fed(tmp_path):
+    from tagger.batch.parts import Chunk, commit, prepare
+
+    parts = tmp_path / "a.sqlite.parts"
+    prepare(parts, {"run": 1, "format": "sqlite"})
+    for i in range(2):
+        commit(parts, Chunk(i, b'["x"]\n' * 3, ["x"] * 3, [["a", 3]], "000", []), "sqlite")
+    (parts / "part-000000001.sqlite").write_bytes(b'["x"]\n')  # as after a power cut
+    assert prepare(parts, {"run": 1, "format": "sqlite"}) == {0}
+    assert not (parts / "part-000000001.done").exists()

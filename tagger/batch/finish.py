@@ -63,12 +63,13 @@ def utc_now() -> str:
 
 
 def join_output(out: Path, fmt: str, parts_dir: Path, layout: Layout, duplicates: str,
-                base: Path | None, model, model_name: str) -> dict:
-    """Join the committed parts into ``out`` (adding to the archive ``base``, if any) and
-    write the files beside it; returns the counts of :func:`.parts.join`."""
+                base: Path | None, model, model_name: str, feed=None) -> dict:
+    """Join the committed parts into ``out`` (adding to the archive ``base``, if any; with
+    ``feed``, the output built as the run tagged, see :mod:`.feed`) and write the files
+    beside it; returns the counts of :func:`.parts.join`."""
     n_chunks = parts.count_committed(parts_dir)
     meta = layout.metadata(model_name, [float(t) for t in model.thresholds])
-    counts = parts.join(parts_dir, out, fmt, layout, n_chunks, duplicates, base, meta)
+    counts = parts.join(parts_dir, out, fmt, layout, n_chunks, duplicates, base, meta, feed)
     if base is None or counts["documents"]:
         write_sidecars(out, fmt, layout, meta)
     return counts

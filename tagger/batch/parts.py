@@ -75,7 +75,7 @@ def prepare(parts: Path, manifest: dict) -> set[int]:
             same = False
         if same:
             sweep_directory(parts)
-            return {_index(p) for p in parts.glob("part-*.done") if _part_intact(p, manifest["format"])}
+            return _intact_chunks(parts, manifest["format"])
         shutil.rmtree(parts)
     parts.mkdir(parents=True)
     try:
@@ -89,6 +89,18 @@ def prepare(parts: Path, manifest: dict) -> set[int]:
 
 def _index(path: Path) -> int:
     return int(path.name.split("-")[1].split(".")[0])
+
+
+def _intact_chunks(parts: Path, fmt: str) -> set[int]:
+    """The chunks committed whole; the marker of any other goes (it is tagged again), so
+    every marker found while the run goes on stands for a part that is all there."""
+    intact = set()
+    for marker in parts.glob("part-*.done"):
+        if _part_intact(marker, fmt):
+            intact.add(_index(marker))
+        else:
+            marker.unlink()
+    return intact
 
 
 def _part_intact(marker: Path, fmt: str) -> bool:
@@ -118,37 +130,61 @@ def commit(parts: Path, chunk: Chunk, fmt: str) -> None:
         json.dump(record, fh)
 
 
-def _duplicates(records: list[dict], mode: str) -> tuple[dict[int, set[int]], list[dict]]:
-    """Which rows of which chunks repeat an earlier document id, as ``mode`` asks:
-    ({chunk: {row, ...}} to drop, their entries for the errors file)."""
-    treat = DUPLICATES.lookup(mode)
-    if treat is None:
-        return {}, []
-    first: dict[str, str] = {}
-    drop: dict[int, set[int]] = {}
-    listed = []
-    for i, record in enumerate(records):
+class FirstSeen:
+    """Which rows of the chunks, taken in order, repeat an earlier document id, as ``mode``
+    (one of :data:`DUPLICATES`) asks: refused, left out (and listed), or kept."""
+
+    def __init__(self, mode: str):
+        self.treat = DUPLICATES.lookup(mode)
+        self.first: dict[str, str] = {}
+        self.listed: list[dict] = []
+
+    def drops(self, record: dict) -> set[int]:
+        """The rows of the next chunk (its .done ``record``) to leave out."""
+        if self.treat is None:
+            return set()
+        drop = set()
         sources = itertools.chain.from_iterable(itertools.repeat(src, n)
                                                 for src, n in record["sources"])
         for row, (doc_id, source) in enumerate(zip(record["ids"], sources)):
-            if doc_id not in first:
-                first[doc_id] = source
+            if doc_id not in self.first:
+                self.first[doc_id] = source
                 continue
-            listed.append(treat(doc_id, source, first[doc_id]))
-            drop.setdefault(i, set()).add(row)
-    return drop, listed
+            self.listed.append(self.treat(doc_id, source, self.first[doc_id]))
+            drop.add(row)
+        return drop
+
+
+def _duplicates(records: list[dict], mode: str) -> tuple[dict[int, set[int]], list[dict]]:
+    """Which rows of which chunks repeat an earlier document id, as ``mode`` asks:
+    ({chunk: {row, ...}} to drop, their entries for the errors file)."""
+    seen = FirstSeen(mode)
+    drop = {i: rows for i, record in enumerate(records) if (rows := seen.drops(record))}
+    return drop, seen.listed
+
+
+def read_record(parts: Path, index: int) -> dict:
+    """What the .done marker of chunk ``index`` records of it."""
+    return json.loads((parts / f"part-{index:09d}.done").read_text())
+
+
+def part_file(parts: Path, index: int, fmt: str) -> Path:
+    return parts / f"part-{index:09d}.{fmt}"
 
 
 def join(parts: Path, out: Path, fmt: str, layout: Layout, n_chunks: int,
-         duplicates: str = "error", base: Path | None = None, meta: dict | None = None) -> dict:
-    """Join the committed parts into ``out`` (and the skipped into ``OUT.errors.jsonl``);
+         duplicates: str = "error", base: Path | None = None, meta: dict | None = None,
+         feed=None) -> dict:
+    """Join the committed parts into ``out`` (and the skipped into ``OUT.errors.jsonl``),
+    or have ``feed`` (a :class:`tagger.batch.feed.PartsFeed`, which has been building it
+    from the parts as they came) finish it;
     returns the counts: documents, tagged, skipped, errors_path (or None) and the drift
     counts of every chunk added up, and ``known``: documents left out as already in
     ``base``, the archive the new records are added to (``out`` itself, replaced whole)."""
     from ..model.drift import DriftCounts
 
     errors_path = errors_file(out)
-    records = [json.loads((parts / f"part-{i:09d}.done").read_text()) for i in range(n_chunks)]
+    records = [read_record(parts, i) for i in range(n_chunks)]
     drop, dropped = _duplicates(records, duplicates)
     summary = {"documents": 0, "tagged": 0, "skipped": 0, "errors_path": None,
                "drift": DriftCounts(), "known": 0}
@@ -164,10 +200,13 @@ def join(parts: Path, out: Path, fmt: str, layout: Layout, n_chunks: int,
         skipped_lines.extend(json.dumps(s, ensure_ascii=False) + "\n" for s in record["skipped"])
     summary["skipped"] += len(dropped)
     skipped_lines.extend(json.dumps(s, ensure_ascii=False) + "\n" for s in dropped)
-    files = [parts / f"part-{i:09d}.{fmt}" for i in range(n_chunks)]
+    files = [part_file(parts, i, fmt) for i in range(n_chunks)]
     if base is None or summary["documents"]:  # with nothing new, the archive stays as it is
-        with atomic_open(out, "wb") as fh:
-            file_format(fmt).join(files, fh, layout, drop, base, meta)
+        if feed is not None:  # built as the run tagged: the rest added, then renamed in place
+            feed.complete(n_chunks, drop, meta)
+        else:
+            with atomic_open(out, "wb") as fh:
+                file_format(fmt).join(files, fh, layout, drop, base, meta)
     if skipped_lines:
         with atomic_open(errors_path, "w", encoding="utf-8") as fh:
             fh.writelines(skipped_lines)

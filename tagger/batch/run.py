@@ -36,6 +36,7 @@ from ..io.sqlitestore import check_archive, model_mismatch
 from ..io.layout import Layout, check_keep
 from ..io.writers import output_format
 from . import engines, parts, workers
+from .feed import feeding, running
 from .finish import BatchSummary, drift_file, finish, join_output, utc_now
 from .retag import retag_archive
 from .sidecars import sidecars
@@ -150,16 +151,18 @@ def tag_files(inputs: Sequence[str | Path], out: str | Path, *, model_dir: str |
         plan = _plan(out, fmt, model, model_dir, layout, files, batch_size, jobs,
                      max_doc_bytes, evidence, incremental, adapt_priors)
         summary = BatchSummary(output=str(out), resumed_chunks=len(plan.done))
-        try:
-            run(engines.Work(plan.model, None if plan.estimate else model_dir, files,
-                             plan.parts_dir, fmt, batch_size, plan.done, plan.jobs, layout,
-                             max_doc_bytes, evidence, plan.exclude, scheduler,
-                             connect_timeout, progress))
-        except BaseException as exc:
-            _abandon(out, plan.parts_dir, exc)
-            raise
-        counts = join_output(out, fmt, plan.parts_dir, layout, duplicates, plan.base,
-                             plan.model, model_dir.name)
+        with feeding(out, fmt, plan.parts_dir, layout, plan.base, duplicates) as feed:
+            try:
+                with running(feed):  # the output is built as the chunks come, if it is built
+                    run(engines.Work(plan.model, None if plan.estimate else model_dir, files,
+                                     plan.parts_dir, fmt, batch_size, plan.done, plan.jobs,
+                                     layout, max_doc_bytes, evidence, plan.exclude, scheduler,
+                                     connect_timeout, progress))
+            except BaseException as exc:
+                _abandon(out, plan.parts_dir, exc)
+                raise
+            counts = join_output(out, fmt, plan.parts_dir, layout, duplicates, plan.base,
+                                 plan.model, model_dir.name, feed)
     finish(summary, counts, out, fmt, model=plan.model, model_name=model_dir.name,
            layout=layout, estimate=plan.estimate, incremental=incremental, started=stamp,
            files=files)

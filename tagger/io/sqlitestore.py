@@ -5,7 +5,7 @@ facts (the model it was tagged with). It opens as it is in sqlite3, sqlite-utils
 Datasette.
 
 Each chunk is rendered as JSON lines (in whichever process tagged it) and the lines are
-inserted when the parts are joined, into a copy of the archive that replaces it whole, so
+inserted into a copy of the archive that replaces it whole (see :mod:`.sqlitebuild`), so
 a killed run leaves the archive as it was and resumes from its committed parts.
 """
 
@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sqlite3
-import tempfile
 from pathlib import Path
-from typing import BinaryIO, Sequence
+from typing import Sequence
 
 from ..errors import InputError
 from .layout import TEXT_COLUMN, Layout, column_difference
@@ -25,6 +23,9 @@ from .sqlitefile import ARCHIVE_ID, check_intact, read_header, reading, refuse_f
 
 FORMAT_VERSION = "1"
 TABLES = frozenset({"archive", "documents", "runs", "documents_fts"})
+# FTS5's defaults: merge index segments once 4 are at one level; write the terms gathered
+# in memory once they take 1 MiB
+FTS_DEFAULTS = {"automerge": 4, "hashsize": 2**20}
 SQL_TYPES = {"text": "TEXT", "note": "TEXT", "date": "TEXT", "bool": "INTEGER", "score": "REAL",
              "span": "INTEGER"}
 
@@ -54,7 +55,8 @@ def record_bytes(predictions: Sequence, docs: Sequence, layout: Layout) -> bytes
                     for row, d in zip(layout.rows(predictions, docs), docs))
 
 
-def _schema(db: sqlite3.Connection, layout: Layout) -> None:
+def create_schema(db: sqlite3.Connection, layout: Layout) -> None:
+    """Create the archive's tables and index, those it does not have yet."""
     kinds = dict(zip(layout.columns(), layout.kinds()))
     cols = ", ".join(f"{_q(c)} {'TEXT PRIMARY KEY' if c == 'id' else SQL_TYPES[kinds.get(c, 'text')]}"
                      for c in table_columns(layout))  # the text: not in the layout's kinds
@@ -70,47 +72,21 @@ def _schema(db: sqlite3.Connection, layout: Layout) -> None:
     """)
 
 
-def join(parts: Sequence[Path], fh: BinaryIO, layout: Layout, drop: dict,
-         base: Path | None = None, meta: dict | None = None) -> None:
-    """Insert every part's records (bar the rows in ``drop``) into a copy of ``base`` (or a
-    new archive), and write the result to ``fh``."""
-    meta = meta or layout.metadata()
-    with tempfile.TemporaryDirectory() as d:
-        path = Path(d) / "archive.sqlite"
-        if base is not None:
-            shutil.copyfile(base, path)
-        db = sqlite3.connect(path)
-        try:
-            db.execute("PRAGMA journal_mode=DELETE")  # one file while it is built
-            fill(db, layout, meta, _part_rows(parts, drop))
-            db.commit()
-            # WAL is recorded in the file's header: readers and later runs open it in WAL
-            db.execute("PRAGMA journal_mode=WAL")
-        finally:
-            db.close()
-        with open(path, "rb") as src:
-            shutil.copyfileobj(src, fh)
-
-
 def fill(db: sqlite3.Connection, layout: Layout, meta: dict, batches) -> None:
     """Add rows (lists in :func:`table_columns` order, a batch at a time) to an archive
     (made if new), and record the layout's metadata ``meta`` as the archive's facts."""
     db.execute(f"PRAGMA application_id={ARCHIVE_ID}")  # tagger's, for check_archive
-    _schema(db, layout)
+    create_schema(db, layout)
     insert_rows(db, table_columns(layout), batches)
+    store_facts(db, meta)
+
+
+def store_facts(db: sqlite3.Connection, meta: dict) -> None:
+    """Record the layout's metadata ``meta`` (model, tags, fields kept) as the archive's facts."""
     facts = {"format_version": FORMAT_VERSION, "model": meta.get("model", ""),
              "model_name": meta.get("model_name", ""), "tags": json.dumps(meta["tags"]),
              "keep": json.dumps(meta.get("keep", []))}
     db.executemany("INSERT OR REPLACE INTO archive VALUES (?, ?)", facts.items())
-
-
-def _part_rows(parts: Sequence[Path], drop: dict):
-    """Each part's rows, a list per part."""
-    for i, part in enumerate(parts):
-        gone = drop.get(i, ())
-        with open(part, "rb") as src:
-            yield [json.loads(line) for r, line in enumerate(src)
-                   if r not in gone and line.strip()]
 
 
 def insert_rows(db, names: Sequence[str], batches) -> None:

@@ -20,7 +20,7 @@ from typing import BinaryIO, Callable, Sequence
 
 from ..errors import InputError
 from ..text.tables import plain_table
-from . import parquetout, sqlitestore
+from . import parquetout, sqlitebuild, sqlitestore
 from .formats import formats_for, renderer, renders
 from .layout import Layout
 
@@ -140,6 +140,10 @@ class FileFormat:
     sidecar: bool = False
     # the format an archive written in it is read as (csv-excel's is csv)
     reads_as: str = ""
+    # (path, layout, base) -> a builder of an output built a part at a time as the run
+    # tags (add_part(part, rows to leave out), finish(meta), install(out), discard()), for
+    # a format whose join costs too much to leave to the end (tagger.batch.feed)
+    build: Callable[..., object] | None = None
 
 
 def _lines_without(data: bytes, rows) -> bytes:
@@ -200,7 +204,8 @@ renders("parquet", "file", help="typed columns; metadata in the file")(
     FileFormat((".parquet", ".pq"), parquetout.parquet_bytes, parquetout.parquet_join))
 renders("sqlite", "file", help="an archive: the article text too, full-text search, the "
                                "runs; opens in sqlite3, sqlite-utils and Datasette")(
-    FileFormat((".sqlite", ".db", ".sqlite3"), sqlitestore.record_bytes, sqlitestore.join))
+    FileFormat((".sqlite", ".db", ".sqlite3"), sqlitestore.record_bytes, sqlitebuild.join,
+               build=sqlitebuild.ArchiveBuild))
 
 
 def file_format(name: str) -> FileFormat:
