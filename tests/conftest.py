@@ -159,6 +159,15 @@ def reference_keyword_counts(texts, lists, window):
 FIXTURES = REPO / "tests" / "fixtures"
 FIXTURE_ARTICLES = FIXTURES / "articles.jsonl"
 FIXTURE_LABELS = FIXTURES / "labels.csv"
+
+
+def fixture_texts() -> list[str]:
+    """The fixture articles' texts, each with its title first, as the model reads them."""
+    with FIXTURE_ARTICLES.open(encoding="utf-8") as fh:
+        records = [json.loads(line) for line in fh]
+    return [f"{r['title']}\n{r['text']}" if r.get("title") else r["text"] for r in records]
+
+
 FIXTURE_EVIDENCE = FIXTURES / "evidence.jsonl"
 TRAIN_FIXTURE = ["train", "--data", str(FIXTURE_ARTICLES), "--labels", str(FIXTURE_LABELS),
                  "--tags", str(SCHEMA), "--folds", "3", "--no-search", "--quiet"]

@@ -1,6 +1,6 @@
 """Hostile saved web pages, each a normal article page with one thing added.
 
-Used by tests/test_reliability_text.py and by benchmarks/hostile_pages.py (which times
+Used by tests/text/test_reliability_text.py and by benchmarks/hostile_pages.py (which times
 them against the normal page). ``scale`` shrinks the large ones for quick runs.
 """
 

@@ -258,3 +258,12 @@ def test_a_long_function_is_found_and_a_comment_excuses_it(tmp_path):
         + "\n\n# long: one table, read top to bottom\n@property\ndef why():\n" + body(n, "    "))
     found = {where: (length, excused(above)) for where, length, above in long_functions(pkg)}
     assert found == {"tagger/a.py:C.step": (n + 1, False), "tagger/a.py:why": (n + 1, True)}
+
+
+def test_the_tests_mirror_the_package():
+    """A folder of tests per package of tagger/ (the tests of the whole at the top), so the
+    tests of a module are found where the module is."""
+    folders = {p.name for p in (REPO / "tests").iterdir() if p.is_dir()} - {"fixtures", "__pycache__"}
+    packages = {p.parent.name for p in PACKAGE.glob("*/__init__.py")}
+    assert folders <= packages, f"no package for tests/{sorted(folders - packages)}"
+    assert all(list((REPO / "tests" / f).glob("test_*.py")) for f in folders)

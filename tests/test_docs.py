@@ -136,7 +136,7 @@ NOT_RUN = {
     ("docs/setup.md", "Set-up: two commands"): "CI runs the two (.ci/run: checked above); the "
                                                "fast tier is a part of what tools/test runs",
     ("docs/tagging.md", "On a Dask cluster"): "commands for several machines (SCHEDULER stands "
-                                              "for one); tests/test_batch.py tags on a real "
+                                              "for one); tests/batch/test_batch.py tags on a real "
                                               "scheduler and workers",
 }
 

@@ -31,7 +31,7 @@ JSON-only checks are a few lines neither package makes. The body cap is :func:`b
 ``RequestBodyLimitMiddleware`` (1.10): that one answers a body whose declared length is
 over the cap with its own plain-text 413, put in place of whatever the app answered, so
 the page could say only "the server answered 413"; ours refuses in the page's JSON,
-naming the limit. Each check is tested (tests/test_label_app.py,
+naming the limit. Each check is tested (tests/app/test_label_app.py,
 test_reliability_app.py, test_browse_app.py).
 """
 

@@ -14,7 +14,7 @@ share its inode) and records no holder pid outside its soft fallback, and import
 costs about 60 ms of every run's start-up. The lock here must refuse any lock file that
 is not a regular file with one name, checked on what was opened (``fstat``); name the
 holder's pid in the message; leave no lock file behind; never wait. Keep it unless a
-library does all four (tests/test_reliability_batch.py and test_reliability.py pin them).
+library does all four (tests/batch/test_reliability_batch.py and test_reliability.py pin them).
 """
 
 from __future__ import annotations

@@ -106,7 +106,7 @@ def sparse_products(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, n_ro
     Each row's products are added one at a time from zero, in entry order, as
     ``np.bincount(rows, weights=values * weights_t[cols, k])`` adds them per column k, so
     the scores do not depend on how they were summed. scipy's CSR product does just that
-    (no fused multiply-add; tests/test_scores.py checks the bits) in a third of the time:
+    (no fused multiply-add; tests/model/test_scores.py checks the bits) in a third of the time:
     it sums all but the first entries a process sums, which the bincounts do."""
     global summed_by_numpy
     if summed_by_numpy < SPARSE_AFTER and "scipy.sparse" not in sys.modules:

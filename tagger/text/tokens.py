@@ -14,8 +14,8 @@ The rules this hand-written path keeps (:mod:`.featurizer` has scikit-learn's be
   ``_`` as ``re`` decides it, the lower case ``str.lower``'s own, by table, except for the
   two characters a table cannot lower (``İ``, ``Σ``), whose chunk goes to ``str.lower``;
   an n-gram is n consecutive tokens of one document, as ``_word_ngrams`` joins them.
-  tests/test_features.py compares the counts with CountVectorizer's (reference corpus,
-  awkward Unicode), tests/test_featurizer.py the hits with scikit-learn's analyzer's.
+  tests/text/test_features.py compares the counts with CountVectorizer's (reference corpus,
+  awkward Unicode), tests/text/test_featurizer.py the hits with scikit-learn's analyzer's.
 - Hashes stand for tokens. A vocabulary whose tokens collide is refused (scikit-learn's
   path takes it); a text token colliding with a vocabulary token it is not would be
   counted as that one, at odds of about one in 2**64 / (tokens x vocabulary) per run.

@@ -5,16 +5,15 @@ finding of the probe, kept so the next probe starts where this one ended."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
+from conftest import FIXTURES
 from tagger.config import Settings
 from tagger.errors import ModelError, TaggerError
 from tagger.io.records import Document
 from tagger.labels.tagschema import TagSchema
 
-FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def _articles(n: int) -> list[dict]:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from conftest import FIXTURE_ARTICLES, FIXTURE_LABELS, SCHEMA, TAGS
+from conftest import FIXTURE_ARTICLES, FIXTURE_LABELS, REPO, SCHEMA, TAGS
 from tagger.cli import main
 from tagger.io.records import iso_date
 from tagger.model.drift import UNSEEN_RATIO, DriftCounts, binomial_p
@@ -401,7 +401,7 @@ def test_evaluate_by_year_on_2022_and_2023_2025_labels_prints_one_row_per_year(
     result = run("evaluate", "-m", small_model_dir, "--data", shared_dir / "corpus" / "ukraine-2022.jsonl",
                  "--data", shared_dir / "corpus" / "economist-2023-2025.jsonl",
                  "--labels", REFERENCE_LABELS, "--labels",
-                 Path(__file__).resolve().parent.parent / "labels" / "economist-random.csv",
+                 REPO / "labels" / "economist-random.csv",
                  "--by", "year", "--json", out)
     assert result.exit_code == 0, result.output
     years = [line.split()[0] for line in result.output.splitlines()

@@ -6,8 +6,7 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import SHIPPED_MODEL
-from test_featurizer import fixture_texts
+from conftest import SHIPPED_MODEL, fixture_texts
 from tagger import load_model
 from tagger.model import sentencescores as sentences
 from tagger.model.sentencescores import sentence_logits, sentence_rows, sparse_products

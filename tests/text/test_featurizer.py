@@ -8,17 +8,11 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import CountVectorizer
 
-from conftest import FIXTURE_ARTICLES, SHIPPED_MODEL
+from conftest import SHIPPED_MODEL, fixture_texts
 from test_features import TRICKY
 from tagger.text.featurizer import FEATURIZERS, FastFeaturizer, SklearnFeaturizer, make_featurizer
 from tagger.text.keywords import Lexicon
 from tagger.text.tokens import TOKEN_PATTERN
-
-
-def fixture_texts() -> list[str]:
-    with FIXTURE_ARTICLES.open(encoding="utf-8") as fh:
-        records = [json.loads(line) for line in fh]
-    return [f"{r['title']}\n{r['text']}" if r.get("title") else r["text"] for r in records]
 
 
 def both_paths(vocabulary, ngram_range, lexicon=None):
