@@ -16,6 +16,10 @@ from __future__ import annotations
 
 import numpy as np
 
+try:  # the compiled kernel (ckernel.c): one key's probes in a loop, not a round per probe
+    from . import ckernel
+except ImportError:  # not built: NumPy rounds, with the same results
+    ckernel = None
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio, odd
 MAX_PROBES = 8  # keys not placed within this many probes go to the stash
 
@@ -60,6 +64,16 @@ class KeyIndex:
 
     def get_indexer(self, query: np.ndarray) -> np.ndarray:
         """For each query key, its position in the keys, or -1 (pandas' ``get_indexer``)."""
+        query = np.ascontiguousarray(query).view(np.uint64).ravel()
+        if ckernel is None:
+            return self.numpy_indexer(query)
+        out = np.empty(len(query), dtype=np.intp)
+        ckernel.lookup(self._slot_keys, self._slot_pos, self._bits, MAX_PROBES, *self._stash, query, out)
+        return out
+
+    def numpy_indexer(self, query: np.ndarray) -> np.ndarray:
+        """:meth:`get_indexer` by NumPy rounds, one probe of every key a round (where the
+        compiled kernel is not built, and the kernel's test oracle)."""
         # take() rather than [] throughout: NumPy's fancy indexing costs twice as much here
         query = np.ascontiguousarray(query).view(np.uint64).ravel()
         slots = self._home(query)

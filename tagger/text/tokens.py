@@ -33,6 +33,10 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
+try:  # the compiled kernel (ckernel.c), which pip builds wherever a C compiler is
+    from . import ckernel
+except ImportError:  # none: the NumPy passes below, which compute the same
+    ckernel = None
 
 TOKEN_PATTERN = r"(?u)\b\w\w+\b"  # what scikit-learn's TfidfVectorizer would be given
 
@@ -106,14 +110,20 @@ def chars(texts: Sequence[str]) -> Chars:
     """The texts' characters, lowered and classified, with a :data:`SEP` before the first
     and after the last (so that a look one character beyond either end sees a SEP)."""
     texts = list(texts)
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    starts = np.ones(len(texts), dtype=np.int64)
-    np.cumsum(lengths[:-1] + 1, out=starts[1:])
-    starts[1:] += 1
+    starts, lengths = _text_starts(texts)
     at = _codepoints(SEP.join(["", *texts, ""])).astype(np.intp)  # one copy of the text, not three
     # one gather of both tables, by take() with intp indices (the fastest NumPy gather)
     packed = char_tables().packed.take(at)
     return Chars(packed >> np.uint32(8), packed.astype(np.uint8), starts, lengths)
+
+
+def _text_starts(texts: list) -> tuple[np.ndarray, np.ndarray]:
+    """Where each text starts in the chunk (after the SEP before it), and its length."""
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    starts = np.ones(len(texts), dtype=np.int64)
+    np.cumsum(lengths[:-1] + 1, out=starts[1:])
+    starts[1:] += 1
+    return starts, lengths
 
 
 class Powers:
@@ -188,29 +198,59 @@ def tokenize(texts, powers: Powers | None = None, *, lower: bool = True) -> Toke
     False, as hashes, with their places in the texts as written."""
     texts = list(texts)
     n_docs = len(texts)
-    powers = powers or Powers()
     if n_docs == 0:
         empty = np.zeros(0, dtype=np.int64)
         return Tokens(empty, np.zeros(0, dtype=np.uint64), 0, empty, empty, chars([]), texts)
+    scan = numpy_scan if ckernel is None else compiled_scan
+    text, starts, ends, hashes, doc, special = scan(texts, powers or Powers(), lower)
+    if not (lower and special):
+        return Tokens(doc, hashes, n_docs, starts, ends, text, texts)
+    # str.lower itself, where a table cannot be exact
+    lowered, starts, ends, hashes, doc, _ = scan([t.lower() for t in texts], powers or Powers(), True)
+    # back to places in the texts as written ("İ" lowers to two characters)
+    shift = text.starts - lowered.starts
+    cap = text.starts + text.lengths
+    return Tokens(doc, hashes, n_docs, np.minimum(starts + shift[doc], cap[doc]),
+                  np.minimum(ends + shift[doc], cap[doc]), text, texts)
+
+
+class Scan(NamedTuple):
+    """A chunk's characters and word tokens, as one pass over the texts finds them."""
+
+    chars: Chars
+    starts: np.ndarray  # each token's start and end in ``chars``
+    ends: np.ndarray
+    hashes: np.ndarray  # its hash: the lower-case code points' (or as written)
+    doc: np.ndarray     # its document
+    special: bool       # a character of _SPECIAL is in the texts (lower case by table inexact)
+
+
+def numpy_scan(texts: list, powers: Powers, lower: bool = True) -> Scan:
+    """:class:`Scan` by NumPy passes over the whole chunk (what the compiled kernel is
+    compared with)."""
     text = chars(texts)
     isword = (text.classes & WORD).view(bool)  # lowering never changes it (a test checks)
-    if not lower:
-        starts, ends, hashes = _tokens(_codepoints(SEP + SEP.join(texts) + SEP), isword, powers)
-    elif not any(c in t for t in texts for c in _SPECIAL):
-        starts, ends, hashes = _tokens(text.lower, isword, powers)
-    else:  # str.lower itself, where a table cannot be exact
-        lowered = chars([t.lower() for t in texts])
-        starts, ends, hashes = _tokens(lowered.lower, (lowered.classes & WORD).view(bool), powers)
-        doc = np.searchsorted(lowered.starts, starts, side="right") - 1
-        # back to places in the texts as written ("İ" lowers to two characters)
-        shift = text.starts - lowered.starts
-        cap = text.starts + text.lengths
-        return Tokens(doc, hashes, n_docs, np.minimum(starts + shift[doc], cap[doc]),
-                      np.minimum(ends + shift[doc], cap[doc]), text, texts)
+    codes = text.lower if lower else _codepoints(SEP + SEP.join(texts) + SEP)
+    starts, ends, hashes = _tokens(codes, isword, powers)
     # each text's tokens are a run: its document by counting them (a search per text, not
     # per token)
-    doc = np.repeat(np.arange(n_docs), np.diff(np.searchsorted(starts, [*text.starts, len(text.lower)])))
-    return Tokens(doc, hashes, n_docs, starts, ends, text, texts)
+    doc = np.repeat(np.arange(len(texts)), np.diff(np.searchsorted(starts, [*text.starts, len(codes)])))
+    special = lower and any(c in t for t in texts for c in _SPECIAL)
+    return Scan(text, starts, ends, hashes, doc, special)
+
+
+def compiled_scan(texts: list, powers: Powers | None = None, lower: bool = True) -> Scan:
+    """:class:`Scan` by the compiled kernel's one pass over each text's own code points
+    (``powers`` unused: it hashes token by token)."""
+    starts, lengths = _text_starts(texts)
+    total = int(lengths.sum()) + len(texts) + 1
+    text = Chars(np.empty(total, dtype=np.uint32), np.empty(total, dtype=np.uint8), starts, lengths)
+    room = total // 3 + 1  # a token is two characters or more, and a non-word one follows it
+    at = np.empty((3, room), dtype=np.int64)
+    hashes = np.empty(room, dtype=np.uint64)
+    n, special = ckernel.scan(texts, char_tables().packed, int(_Q), lower, text.lower,
+                              text.classes, at[0], at[1], at[2], hashes)
+    return Scan(text, at[0, :n], at[1, :n], hashes[:n], at[2, :n], special)
 
 
 def phrase_hashes(phrases: Sequence[str]) -> list[np.ndarray]:

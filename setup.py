@@ -1,0 +1,11 @@
+"""The compiled kernel of tagger.text (tagger/text/ckernel.c); the rest is in pyproject.toml.
+
+Optional: on a machine without a C compiler the package installs without it, and
+tagger.text runs its NumPy passes instead (the same results, more slowly). Plain C with the
+CPython API, so building it needs no package beyond setuptools.
+"""
+
+from setuptools import Extension, setup
+
+setup(ext_modules=[Extension("tagger.text.ckernel", ["tagger/text/ckernel.c"], optional=True,
+                             extra_compile_args=["-O3"])])
