@@ -10,14 +10,15 @@
 #include <Python.h>
 #include <stdint.h>
 #include <string.h>
+#include <math.h>
 
 /* A buffer of `count` items of `itemsize` bytes, writable if asked. */
 static int
 get_buffer(PyObject *obj, Py_buffer *view, Py_ssize_t itemsize, int writable, const char *what)
 {
-    if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | (writable ? PyBUF_WRITABLE : 0)) < 0)
+    if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0)) < 0)
         return -1;
-    if (view->len % itemsize != 0) {
+    if (view->itemsize != itemsize) {
         PyErr_Format(PyExc_ValueError, "%s: items of %zd bytes expected", what, itemsize);
         PyBuffer_Release(view);
         return -1;
@@ -230,6 +231,18 @@ find(const Table *t, uint64_t key)
     return lo < t->n_stash && t->stash[lo] == key ? t->stash_order[lo] : -1;
 }
 
+/* Lookups wait on memory (a table of a large vocabulary is larger than the caches): ask
+ * for the home slot of the key AHEAD places on while this one is found. */
+#define AHEAD 16
+
+static inline void
+prefetch(const Table *t, uint64_t key)
+{
+    uint64_t slot = (key * MULTIPLIER) >> (64 - t->bits);
+    __builtin_prefetch(t->slot_pos + slot);
+    __builtin_prefetch(t->slot_keys + slot);
+}
+
 PyDoc_STRVAR(lookup_doc,
 "lookup(slot_keys, slot_pos, bits, max_probes, stash, stash_order, query, out)\n--\n\n"
 "For each query key, its position by KeyIndex's table (or -1), into out.");
@@ -264,8 +277,11 @@ lookup(PyObject *self, PyObject *args)
     const uint64_t *query = views[4].buf;
     int64_t *out = views[5].buf;
     Py_BEGIN_ALLOW_THREADS
-    for (Py_ssize_t i = 0; i < n; i++)
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (i + AHEAD < n)
+            prefetch(&t, query[i + AHEAD]);
         out[i] = find(&t, query[i]);
+    }
     Py_END_ALLOW_THREADS
     result = Py_NewRef(Py_None);
 done:
@@ -274,7 +290,370 @@ done:
     return result;
 }
 
+PyDoc_STRVAR(runs_doc,
+"runs(ids, doc, n, base, slot_keys, slot_pos, bits, max_probes, stash, stash_order, at, pos)\n--\n\n"
+"Each run of n ids of one document, none of them negative, keyed as\n"
+"((ids[i] * base + ids[i + 1]) * base + ...): where the key is found in KeyIndex's table,\n"
+"its first index into at and its position into pos. Returns how many were found.");
+
+#define BATCH 32  /* runs keyed, their slots asked for, then looked up: see AHEAD */
+
+static PyObject *
+runs(PyObject *self, PyObject *args)
+{
+    PyObject *objs[8];
+    int n, bits, max_probes;
+    long long base;
+    if (!PyArg_ParseTuple(args, "OOiLOOiiOOOO", &objs[0], &objs[1], &n, &base, &objs[2], &objs[3],
+                          &bits, &max_probes, &objs[4], &objs[5], &objs[6], &objs[7]))
+        return NULL;
+    static const char *names[8] = {"ids", "doc", "slot_keys", "slot_pos", "stash", "stash_order", "at", "pos"};
+    Py_buffer views[8];
+    int got = 0;
+    PyObject *result = NULL;
+    for (; got < 8; got++)
+        if (get_buffer(objs[got], &views[got], 8, got >= 6, names[got]) < 0)
+            goto done;
+    Py_ssize_t m = views[0].len / 8, found = 0;
+    if (bits < 1 || bits > 62 || max_probes < 1 || n < 1 || base < 1) {
+        PyErr_SetString(PyExc_ValueError, "bits, max_probes, n or base out of range");
+        goto done;
+    }
+    if (check_room(&views[1], 8, m, "doc") < 0 ||
+        check_room(&views[2], 8, (Py_ssize_t)1 << bits, "slot_keys") < 0 ||
+        check_room(&views[3], 8, (Py_ssize_t)1 << bits, "slot_pos") < 0 ||
+        check_room(&views[5], 8, views[4].len / 8, "stash_order") < 0 ||
+        check_room(&views[6], 8, m, "at") < 0 || check_room(&views[7], 8, m, "pos") < 0)
+        goto done;
+    Table t = {views[2].buf, views[3].buf, bits, max_probes, views[4].buf, views[5].buf,
+               views[4].len / 8};
+    const int64_t *ids = views[0].buf, *doc = views[1].buf;
+    int64_t *at = views[6].buf, *pos = views[7].buf;
+    Py_BEGIN_ALLOW_THREADS
+    Py_ssize_t starts[BATCH];
+    uint64_t keys[BATCH];
+    for (Py_ssize_t i = 0; i + n <= m;) {
+        int k = 0;
+        for (; k < BATCH && i + n <= m; i++) {
+            if (doc[i] != doc[i + n - 1])
+                continue;
+            uint64_t key = 0;
+            int j = 0;
+            for (; j < n && ids[i + j] >= 0; j++)
+                key = key * (uint64_t)base + (uint64_t)ids[i + j];
+            if (j < n)
+                continue;
+            prefetch(&t, key);
+            starts[k] = i;
+            keys[k++] = key;
+        }
+        for (int b = 0; b < k; b++) {
+            int64_t p = find(&t, keys[b]);
+            at[found] = starts[b];
+            pos[found] = p;
+            found += p >= 0;
+        }
+    }
+    Py_END_ALLOW_THREADS
+    result = PyLong_FromSsize_t(found);
+done:
+    while (got-- > 0)
+        PyBuffer_Release(&views[got]);
+    return result;
+}
+
+/* ---- sparse entries: the model's scores, and the sentences' entries ---- */
+
+PyDoc_STRVAR(products_doc,
+"products(rows, cols, values, weights_t, out)\n--\n\n"
+"out += X @ weights_t for the sparse X of entries (rows, cols, values): for each entry in\n"
+"order, out[row, k] += value * weights_t[col, k], one product and one sum at a time, as\n"
+"scipy's CSR product and NumPy's bincount add them (no fused multiply-add: setup.py).");
+
+/* The products of entries [0, n), row by row: a run of entries of one row adds to a copy
+ * of its sums (in registers, for a constant k of at most 8), in entry order, so each sum
+ * is what adding to out itself would give. Inlined for each k. */
+#define PRODUCTS_AHEAD 8  /* rows of weights asked for ahead: they are read at random */
+
+static inline __attribute__((always_inline)) void
+add_products(const int64_t *rows, const int64_t *cols, const double *values,
+             const double *restrict w, double *restrict out, Py_ssize_t n, const Py_ssize_t k)
+{
+    double acc[8];
+    for (Py_ssize_t e = 0; e < n;) {
+        double *y = out + rows[e] * k;
+        if (k > 8) {  /* many columns: straight into out */
+            const double *x = w + cols[e] * k;
+            for (Py_ssize_t j = 0; j < k; j++)
+                y[j] += values[e] * x[j];
+            e++;
+            continue;
+        }
+        int64_t r = rows[e];
+        for (Py_ssize_t j = 0; j < k; j++)
+            acc[j] = y[j];
+        for (; e < n && rows[e] == r; e++) {
+            if (e + PRODUCTS_AHEAD < n)
+                __builtin_prefetch(w + cols[e + PRODUCTS_AHEAD] * k);
+            const double v = values[e], *x = w + cols[e] * k;
+            for (Py_ssize_t j = 0; j < k; j++)
+                acc[j] += v * x[j];
+        }
+        for (Py_ssize_t j = 0; j < k; j++)
+            y[j] = acc[j];
+    }
+}
+
+static PyObject *
+products(PyObject *self, PyObject *args)
+{
+    PyObject *objs[5];
+    if (!PyArg_ParseTuple(args, "OOOOO", &objs[0], &objs[1], &objs[2], &objs[3], &objs[4]))
+        return NULL;
+    static const char *names[5] = {"rows", "cols", "values", "weights_t", "out"};
+    Py_buffer views[5];
+    int got = 0;
+    PyObject *result = NULL;
+    for (; got < 5; got++)
+        if (get_buffer(objs[got], &views[got], 8, got == 4, names[got]) < 0)
+            goto done;
+    Py_ssize_t n = views[0].len / 8;
+    if (check_room(&views[1], 8, n, "cols") < 0 || check_room(&views[2], 8, n, "values") < 0)
+        goto done;
+    if (views[3].ndim != 2 || views[4].ndim != 2 || views[3].shape[1] != views[4].shape[1]) {
+        PyErr_SetString(PyExc_ValueError, "weights_t and out: matrices of as many columns");
+        goto done;
+    }
+    const int64_t *rows = views[0].buf, *cols = views[1].buf;
+    const double *values = views[2].buf, *w = views[3].buf;
+    double *out = views[4].buf;
+    Py_ssize_t k = views[3].shape[1], n_terms = views[3].shape[0], n_rows = views[4].shape[0];
+    for (Py_ssize_t e = 0; e < n; e++)
+        if (rows[e] < 0 || rows[e] >= n_rows || cols[e] < 0 || cols[e] >= n_terms) {
+            PyErr_SetString(PyExc_IndexError, "an entry outside the matrices");
+            goto done;
+        }
+    Py_BEGIN_ALLOW_THREADS
+    switch (k) {  /* a row's sums in registers for the usual few columns */
+    case 1: add_products(rows, cols, values, w, out, n, 1); break;
+    case 2: add_products(rows, cols, values, w, out, n, 2); break;
+    case 3: add_products(rows, cols, values, w, out, n, 3); break;
+    case 4: add_products(rows, cols, values, w, out, n, 4); break;
+    case 5: add_products(rows, cols, values, w, out, n, 5); break;
+    case 6: add_products(rows, cols, values, w, out, n, 6); break;
+    case 7: add_products(rows, cols, values, w, out, n, 7); break;
+    case 8: add_products(rows, cols, values, w, out, n, 8); break;
+    default: add_products(rows, cols, values, w, out, n, k);
+    }
+    Py_END_ALLOW_THREADS
+    result = Py_NewRef(Py_None);
+done:
+    while (got-- > 0)
+        PyBuffer_Release(&views[got]);
+    return result;
+}
+
+PyDoc_STRVAR(token_sentences_doc,
+"token_sentences(token_starts, token_ends, begin, end, out)\n--\n\n"
+"Each token's sentence into out: the last sentence begun at or before the token's start\n"
+"(-1: none), or -1 if the token ends past that sentence's end (begin, token_starts in\n"
+"order).");
+
+static PyObject *
+token_sentences(PyObject *self, PyObject *args)
+{
+    PyObject *objs[5];
+    if (!PyArg_ParseTuple(args, "OOOOO", &objs[0], &objs[1], &objs[2], &objs[3], &objs[4]))
+        return NULL;
+    static const char *names[5] = {"token_starts", "token_ends", "begin", "end", "out"};
+    Py_buffer views[5];
+    int got = 0;
+    PyObject *result = NULL;
+    for (; got < 5; got++)
+        if (get_buffer(objs[got], &views[got], 8, got == 4, names[got]) < 0)
+            goto done;
+    Py_ssize_t n = views[0].len / 8, m = views[2].len / 8;
+    if (check_room(&views[1], 8, n, "token_ends") < 0 || check_room(&views[3], 8, m, "end") < 0 ||
+        check_room(&views[4], 8, n, "out") < 0)
+        goto done;
+    const int64_t *starts = views[0].buf, *ends = views[1].buf, *begin = views[2].buf, *end = views[3].buf;
+    int64_t *out = views[4].buf;
+    Py_ssize_t j = 0;  /* sentences begun at or before the current token */
+    for (Py_ssize_t i = 0; i < n; i++) {
+        while (j < m && begin[j] <= starts[i])
+            j++;
+        out[i] = m && ends[i] > end[j > 0 ? j - 1 : 0] ? -1 : j - 1;
+    }
+    result = Py_NewRef(Py_None);
+done:
+    while (got-- > 0)
+        PyBuffer_Release(&views[got]);
+    return result;
+}
+
+PyDoc_STRVAR(sentence_entries_doc,
+"sentence_entries(sentence, hits, idf, n_sentences, cues, cue_value, rows, cols, values)\n--\n\n"
+"The sentences' sparse entries, by sentence: each n-gram hit (n, first tokens, features)\n"
+"whose tokens are all in one sentence (sentence: each token's, -1 none) weighs its\n"
+"feature's idf over the root of the sum of the sentence's squared weights (added in hit\n"
+"order, as bincount adds them); then, per sentence, each cue it holds (cues: a C-ordered\n"
+"n_sentences x n_cues bool matrix, or None) at column len(idf) + cue, weighing\n"
+"cue_value. Within a sentence, entries in the order found. Returns how many.");
+
+typedef struct {
+    Py_buffer at, feat;
+    Py_ssize_t n;
+} HitGroup;
+
+/* The entries of one group of n-gram hits inside a sentence: counted per sentence with
+ * their squared weights (place == NULL), or placed at each sentence's next place. */
+static int
+group_entries(const HitGroup *g, const int64_t *sent, Py_ssize_t n_tokens, const double *idf,
+              Py_ssize_t n_idf, Py_ssize_t *count, double *norm2, Py_ssize_t *place,
+              int64_t *rows, int64_t *cols, double *values)
+{
+    const int64_t *at = g->at.buf, *feat = g->feat.buf;
+    Py_ssize_t m = g->at.len / 8;
+    for (Py_ssize_t i = 0; i < m; i++) {
+        int64_t a = at[i], f = feat[i];
+        if (a < 0 || a + g->n - 1 >= n_tokens || f < 0 || f >= n_idf) {
+            PyErr_SetString(PyExc_IndexError, "a hit outside the tokens or the features");
+            return -1;
+        }
+        int64_t s = sent[a];
+        if (s < 0 || s != sent[a + g->n - 1])
+            continue;
+        double w = idf[f];
+        if (place == NULL) {
+            count[s]++;
+            norm2[s] += w * w;
+        }
+        else {
+            Py_ssize_t p = place[s]++;
+            rows[p] = s;
+            cols[p] = f;
+            values[p] = w / norm2[s];  /* norm2 holds the norms by then */
+        }
+    }
+    return 0;
+}
+
+static PyObject *
+sentence_entries(PyObject *self, PyObject *args)
+{
+    PyObject *hits, *objs[6];
+    Py_ssize_t n_sent;
+    double cue_value;
+    if (!PyArg_ParseTuple(args, "OOOnOdOOO", &objs[0], &hits, &objs[1], &n_sent, &objs[2],
+                          &cue_value, &objs[3], &objs[4], &objs[5]))
+        return NULL;
+    if (!PyList_Check(hits) || n_sent < 0) {
+        PyErr_SetString(PyExc_TypeError, "hits: a list of (n, first tokens, features)");
+        return NULL;
+    }
+    static const char *names[6] = {"sentence", "idf", "cues", "rows", "cols", "values"};
+    static const Py_ssize_t sizes[6] = {8, 8, 1, 8, 8, 8};
+    Py_buffer views[6];
+    Py_ssize_t n_groups = PyList_GET_SIZE(hits), got_groups = 0;
+    HitGroup *groups = PyMem_Calloc(n_groups + 1, sizeof(HitGroup));
+    Py_ssize_t *count = PyMem_Calloc(n_sent + 1, sizeof(Py_ssize_t));
+    double *norm2 = PyMem_Calloc(n_sent + 1, sizeof(double));
+    int got = 0, has_cues = objs[2] != Py_None;
+    PyObject *result = NULL;
+    if (groups == NULL || count == NULL || norm2 == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (; got < 6; got++) {
+        if (got == 2 && !has_cues) {
+            views[got].buf = NULL;
+            views[got].len = 0;
+            views[got].obj = NULL;
+            continue;
+        }
+        if (get_buffer(objs[got], &views[got], sizes[got], got >= 3, names[got]) < 0)
+            goto done;
+    }
+    for (; got_groups < n_groups; got_groups++) {
+        HitGroup *g = &groups[got_groups];
+        PyObject *at, *feat;
+        if (!PyArg_ParseTuple(PyList_GET_ITEM(hits, got_groups), "nOO", &g->n, &at, &feat))
+            goto done;
+        if (get_buffer(at, &g->at, 8, 0, "hits") < 0)
+            goto done;
+        if (get_buffer(feat, &g->feat, 8, 0, "hits") < 0) {
+            PyBuffer_Release(&g->at);
+            goto done;
+        }
+        if (g->n < 1 || g->feat.len < g->at.len) {
+            PyErr_SetString(PyExc_ValueError, "hits: n of 1 or more, a feature for each hit");
+            PyBuffer_Release(&g->at);
+            PyBuffer_Release(&g->feat);
+            goto done;
+        }
+    }
+    const int64_t *sent = views[0].buf;
+    const double *idf = views[1].buf;
+    const uint8_t *cues = views[2].buf;
+    Py_ssize_t n_tokens = views[0].len / 8, n_idf = views[1].len / 8;
+    Py_ssize_t n_cues = has_cues && n_sent ? views[2].len / n_sent : 0;
+    if (has_cues && n_cues * n_sent != views[2].len) {
+        PyErr_SetString(PyExc_ValueError, "cues: n_sentences rows expected");
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n_tokens; i++)
+        if (sent[i] >= n_sent) {
+            PyErr_SetString(PyExc_IndexError, "a token's sentence past the sentences");
+            goto done;
+        }
+    for (Py_ssize_t k = 0; k < n_groups; k++)  /* counts and squared weights, in hit order */
+        if (group_entries(&groups[k], sent, n_tokens, idf, n_idf, count, norm2, NULL, NULL, NULL, NULL) < 0)
+            goto done;
+    Py_ssize_t total = 0;
+    for (Py_ssize_t s = 0; s < n_sent; s++) {  /* count: where each sentence's entries start */
+        Py_ssize_t c = count[s];
+        for (Py_ssize_t k = 0; k < n_cues; k++)
+            c += cues[s * n_cues + k] != 0;
+        count[s] = total;
+        total += c;
+        double norm = sqrt(norm2[s]);
+        norm2[s] = norm == 0.0 ? 1.0 : norm;
+    }
+    if (check_room(&views[3], 8, total, "rows") < 0 || check_room(&views[4], 8, total, "cols") < 0 ||
+        check_room(&views[5], 8, total, "values") < 0)
+        goto done;
+    int64_t *rows = views[3].buf, *cols = views[4].buf;
+    double *values = views[5].buf;
+    for (Py_ssize_t k = 0; k < n_groups; k++)
+        group_entries(&groups[k], sent, n_tokens, idf, n_idf, count, norm2, count, rows, cols, values);
+    for (Py_ssize_t s = 0; s < n_sent; s++)
+        for (Py_ssize_t k = 0; k < n_cues; k++)
+            if (cues[s * n_cues + k]) {
+                Py_ssize_t p = count[s]++;
+                rows[p] = s;
+                cols[p] = n_idf + k;
+                values[p] = cue_value;
+            }
+    result = PyLong_FromSsize_t(total);
+done:
+    while (got_groups-- > 0) {
+        PyBuffer_Release(&groups[got_groups].at);
+        PyBuffer_Release(&groups[got_groups].feat);
+    }
+    while (got-- > 0)
+        if (views[got].obj != NULL)
+            PyBuffer_Release(&views[got]);
+    PyMem_Free(groups);
+    PyMem_Free(count);
+    PyMem_Free(norm2);
+    return result;
+}
+
 static PyMethodDef methods[] = {
+    {"sentence_entries", sentence_entries, METH_VARARGS, sentence_entries_doc},
+    {"token_sentences", token_sentences, METH_VARARGS, token_sentences_doc},
+    {"products", products, METH_VARARGS, products_doc},
+    {"runs", runs, METH_VARARGS, runs_doc},
     {"scan", scan, METH_VARARGS, scan_doc},
     {"lookup", lookup, METH_VARARGS, lookup_doc},
     {NULL, NULL, 0, NULL},

@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 
-try:  # the compiled kernel (ckernel.c): one key's probes in a loop, not a round per probe
-    from . import ckernel
-except ImportError:  # not built: NumPy rounds, with the same results
-    ckernel = None
+from . import compiled
+
+from .tokens import ngram_keys
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio, odd
 MAX_PROBES = 8  # keys not placed within this many probes go to the stash
 
@@ -65,11 +64,40 @@ class KeyIndex:
     def get_indexer(self, query: np.ndarray) -> np.ndarray:
         """For each query key, its position in the keys, or -1 (pandas' ``get_indexer``)."""
         query = np.ascontiguousarray(query).view(np.uint64).ravel()
-        if ckernel is None:
+        if compiled.kernel is None:
             return self.numpy_indexer(query)
         out = np.empty(len(query), dtype=np.intp)
-        ckernel.lookup(self._slot_keys, self._slot_pos, self._bits, MAX_PROBES, *self._stash, query, out)
+        compiled.kernel.lookup(self._slot_keys, self._slot_pos, self._bits, MAX_PROBES, *self._stash, query, out)
         return out
+
+    def find_runs(self, ids: np.ndarray, doc: np.ndarray, n: int, base: int):
+        """The runs of ``n`` ids of one document whose key is in the index: (first index of
+        each, its key's position), in order. A run's key is :func:`~.tokens.ngram_keys`'s,
+        ``(ids[i] * base + ids[i + 1]) * base ...``; runs with a negative id have none."""
+        ids, doc = np.ascontiguousarray(ids, dtype=np.int64), np.ascontiguousarray(doc, dtype=np.int64)
+        if compiled.kernel is None:
+            return self.numpy_runs(ids, doc, n, base)
+        at, pos = np.empty(len(ids), dtype=np.int64), np.empty(len(ids), dtype=np.intp)
+        found = compiled.kernel.runs(ids, doc, n, base, self._slot_keys, self._slot_pos, self._bits,
+                             MAX_PROBES, *self._stash, at, pos)
+        return at[:found], pos[:found]
+
+    def numpy_runs(self, ids: np.ndarray, doc: np.ndarray, n: int, base: int):
+        """:meth:`find_runs` by NumPy passes (without the compiled kernel, and its oracle)."""
+        m = len(ids) - n + 1
+        if m <= 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.intp)
+        parts = [ids[i:i + m] for i in range(n)]
+        valid = doc[:m] == doc[n - 1:]
+        for part in parts:
+            valid &= part >= 0
+        # nearly every run of n ids is valid: look them all up, the others under a key no
+        # run has (-1; keys are under 2**63), rather than pick them out
+        keys = ngram_keys(parts, base)
+        np.copyto(keys, -1, where=~valid)
+        pos = self.get_indexer(keys)
+        at = np.flatnonzero(pos >= 0)
+        return at, pos.take(at)
 
     def numpy_indexer(self, query: np.ndarray) -> np.ndarray:
         """:meth:`get_indexer` by NumPy rounds, one probe of every key a round (where the

@@ -73,7 +73,6 @@ class NgramCounter:
             if len(tok) < n:  # one entry per length of the vocabulary's terms, if empty
                 out.append((n, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)))
                 continue
-            m = len(tok) - n + 1
             if n == 1:
                 # tok == -1 lands on the sentinel (-1); take() throughout: it costs a
                 # fraction of fancy indexing here
@@ -82,17 +81,8 @@ class NgramCounter:
                 out.append((1, at, feat.take(at)))
                 continue
             index, feats = self._grams[n]
-            parts = [tok[i:i + m] for i in range(n)]
-            valid = doc[:m] == doc[n - 1:]
-            for part in parts:
-                valid &= part >= 0
-            # nearly every run of n tokens is valid: look them all up, the others under a
-            # key no n-gram has (-1; n-gram keys are under 2**63), rather than pick them out
-            keys = ngram_keys(parts, self.n_tokens)
-            np.copyto(keys, -1, where=~valid)
-            pos = index.get_indexer(keys)
-            at = np.flatnonzero(pos >= 0)
-            out.append((n, at, feats.take(pos.take(at))))
+            at, pos = index.find_runs(tok, doc, n, self.n_tokens)
+            out.append((n, at, feats.take(pos)))
         return out
 
     def entries(self, texts, hits=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -33,10 +33,7 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
-try:  # the compiled kernel (ckernel.c), which pip builds wherever a C compiler is
-    from . import ckernel
-except ImportError:  # none: the NumPy passes below, which compute the same
-    ckernel = None
+from . import compiled
 
 TOKEN_PATTERN = r"(?u)\b\w\w+\b"  # what scikit-learn's TfidfVectorizer would be given
 
@@ -201,7 +198,7 @@ def tokenize(texts, powers: Powers | None = None, *, lower: bool = True) -> Toke
     if n_docs == 0:
         empty = np.zeros(0, dtype=np.int64)
         return Tokens(empty, np.zeros(0, dtype=np.uint64), 0, empty, empty, chars([]), texts)
-    scan = numpy_scan if ckernel is None else compiled_scan
+    scan = numpy_scan if compiled.kernel is None else compiled_scan
     text, starts, ends, hashes, doc, special = scan(texts, powers or Powers(), lower)
     if not (lower and special):
         return Tokens(doc, hashes, n_docs, starts, ends, text, texts)
@@ -248,7 +245,7 @@ def compiled_scan(texts: list, powers: Powers | None = None, lower: bool = True)
     room = total // 3 + 1  # a token is two characters or more, and a non-word one follows it
     at = np.empty((3, room), dtype=np.int64)
     hashes = np.empty(room, dtype=np.uint64)
-    n, special = ckernel.scan(texts, char_tables().packed, int(_Q), lower, text.lower,
+    n, special = compiled.kernel.scan(texts, char_tables().packed, int(_Q), lower, text.lower,
                               text.classes, at[0], at[1], at[2], hashes)
     return Scan(text, at[0, :n], at[1, :n], hashes[:n], at[2, :n], special)
 
