@@ -67,8 +67,13 @@ class KeyIndex:
         if compiled.kernel is None:
             return self.numpy_indexer(query)
         out = np.empty(len(query), dtype=np.intp)
-        compiled.kernel.lookup(self._slot_keys, self._slot_pos, self._bits, MAX_PROBES, *self._stash, query, out)
+        compiled.kernel.lookup(*self.table(), query, out)
         return out
+
+    def table(self) -> tuple:
+        """The table as the compiled kernel reads it: slot keys, slot positions, bits,
+        probes, stash keys and positions."""
+        return (self._slot_keys, self._slot_pos, self._bits, MAX_PROBES, *self._stash)
 
     def find_runs(self, ids: np.ndarray, doc: np.ndarray, n: int, base: int):
         """The runs of ``n`` ids of one document whose key is in the index: (first index of
@@ -78,8 +83,7 @@ class KeyIndex:
         if compiled.kernel is None:
             return self.numpy_runs(ids, doc, n, base)
         at, pos = np.empty(len(ids), dtype=np.int64), np.empty(len(ids), dtype=np.intp)
-        found = compiled.kernel.runs(ids, doc, n, base, self._slot_keys, self._slot_pos, self._bits,
-                             MAX_PROBES, *self._stash, at, pos)
+        found = compiled.kernel.runs(ids, doc, n, base, *self.table(), at, pos)
         return at[:found], pos[:found]
 
     def numpy_runs(self, ids: np.ndarray, doc: np.ndarray, n: int, base: int):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import compiled
 from .lookup import KeyIndex
 from .tokens import TOKEN_PATTERN, Powers, Tokens, ngram_keys, tokenize
 
@@ -20,7 +21,8 @@ class NgramCounter:
         self.n_features = len(vocabulary)
         self.ngram_range = tuple(ngram_range)
         self._powers = Powers()
-        self._powers.get(1 << 21)  # room for a typical slice of documents, made once
+        if compiled.kernel is None:  # the NumPy passes' room for a typical slice, made once
+            self._powers.get(1 << 21)
         terms = list(vocabulary)
         features = np.fromiter(vocabulary.values(), dtype=np.int64, count=len(terms))
         n_words = np.fromiter((t.count(" ") + 1 for t in terms), dtype=np.int64, count=len(terms))
