@@ -1,4 +1,5 @@
-r"""Word tokens as 64-bit hashes, found by a handful of NumPy passes over a whole chunk.
+r"""Word tokens as 64-bit hashes, found by one compiled pass over each text (or, without
+the compiled kernel, a handful of NumPy passes over a whole chunk).
 
 scikit-learn's CountVectorizer tokenizes with a regular expression and builds n-grams in
 Python, which is most of the cost of tagging. For the word analyzer with the default token
@@ -20,10 +21,26 @@ The rules this hand-written path keeps (:mod:`.featurizer` has scikit-learn's be
   path takes it); a text token colliding with a vocabulary token it is not would be
   counted as that one, at odds of about one in 2**64 / (tokens x vocabulary) per run.
   Models keep token hashes (``training_words``), so the hash is part of the model format.
-- Start-up time. NumPy alone, nothing compiled and nothing heavy imported (pandas took half
-  a second of every run; a JIT compiler would take more): the character tables are built
-  once a process (about 0.1 s), the powers by doubling, and a run of ``tagger tag`` on a
-  few files starts in well under a second.
+- What is compiled, and why. The loops NumPy can only run as many memory-bound passes over
+  every character, token or entry are in ``ckernel.c``: this module's scan (each
+  character's lower case and class by the same tables, and each token's place, document
+  and hash, in one pass over the str's own buffer), :class:`~.lookup.KeyIndex`'s probes
+  and the n-gram runs' keys, and the model's per-token sentence, sentence entries and
+  sparse score products (:mod:`tagger.model.sentencescores`). Plain C with the CPython
+  API and the buffer protocol (no Cython, no NumPy headers): setuptools alone builds it in
+  ``pip install``, and importing it costs nothing, where a JIT compiler would cost seconds
+  at every start. It computes what the NumPy passes compute, bit for bit: integers modulo
+  2**64, the same table and probes, and sums of floats in NumPy's and scipy's order (no
+  fused multiply-add).
+- The fallback. Where it is not built (no C compiler: setup.py marks it optional),
+  :data:`.compiled.kernel` is None and every caller runs the NumPy passes beside its call,
+  more slowly, with the same results. They are the kernel's test oracle too
+  (tests/text/test_kernel.py on awkward Unicode and the fixtures, test_kernel_fuzz.py on
+  generated input), and a test fails where the kernel is not built, so CI tests the path
+  users run.
+- Start-up time. Nothing heavy imported (pandas took half a second of every run; scipy is
+  not imported to tag): the character tables are built once a process (about 0.1 s), and
+  a run of ``tagger tag`` on a few files starts in well under a second.
 """
 
 from __future__ import annotations

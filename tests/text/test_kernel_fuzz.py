@@ -12,14 +12,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import SHIPPED_MODEL
-from test_kernel import comparable, same
+from test_kernel import comparable, needs_kernel, same
 from tagger.text import compiled
 from tagger.text.lookup import KeyIndex
 from tagger.text.tokens import Powers, compiled_scan, numpy_scan, tokenize
 
 FUZZ = settings(derandomize=True, max_examples=150, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-pytestmark = pytest.mark.slow  # about 10 s of examples
+pytestmark = [pytest.mark.slow, needs_kernel]  # about 10 s of examples
 
 # any code point (lone surrogates too), and more often the ones the rules turn on
 awkward = st.characters(min_codepoint=0, max_codepoint=0x10FFFF, exclude_categories=()) | \
