@@ -196,8 +196,7 @@ done:
 #define MULTIPLIER 0x9E3779B97F4A7C15ull  /* lookup.py's _MULTIPLIER */
 
 typedef struct {
-    const uint64_t *slot_keys;
-    const int64_t *slot_pos;
+    const uint64_t *slots;  /* per slot: its key, then its position (-1: free) */
     int bits;
     int max_probes;
     const uint64_t *stash;
@@ -213,11 +212,14 @@ find(const Table *t, uint64_t key)
     uint64_t mask = ((uint64_t)1 << t->bits) - 1;
     uint64_t slot = (key * MULTIPLIER) >> (64 - t->bits);
     for (int probe = 0; probe < t->max_probes; probe++) {
-        int64_t pos = t->slot_pos[slot];
-        if (pos < 0)
-            return -1;
-        if (t->slot_keys[slot] == key)
-            return pos;
+        int64_t pos = (int64_t)t->slots[2 * slot + 1];
+        uint64_t held = t->slots[2 * slot];
+        /* a free slot or the key: nearly always, at the first probe. One branch taken the
+         * same way almost every time, then a select (found or not is as likely as a coin
+         * toss: a branch on it was mispredicted half the time). A free slot holds 0 and
+         * position -1, so key 0 meeting it gets -1. */
+        if ((pos < 0) | (held == key))
+            return held == key ? pos : -1;
         slot = (slot + 1) & mask;
     }
     Py_ssize_t lo = 0, hi = t->n_stash;  /* the first stash key >= key */
@@ -239,43 +241,40 @@ static inline void
 prefetch(const Table *t, uint64_t key)
 {
     uint64_t slot = (key * MULTIPLIER) >> (64 - t->bits);
-    __builtin_prefetch(t->slot_pos + slot);
-    __builtin_prefetch(t->slot_keys + slot);
+    __builtin_prefetch(t->slots + 2 * slot);
 }
 
 PyDoc_STRVAR(lookup_doc,
-"lookup(slot_keys, slot_pos, bits, max_probes, stash, stash_order, query, out)\n--\n\n"
+"lookup(slots, bits, max_probes, stash, stash_order, query, out)\n--\n\n"
 "For each query key, its position by KeyIndex's table (or -1), into out.");
 
 static PyObject *
 lookup(PyObject *self, PyObject *args)
 {
-    PyObject *objs[6];
+    PyObject *objs[5];
     int bits, max_probes;
-    if (!PyArg_ParseTuple(args, "OOiiOOOO", &objs[0], &objs[1], &bits, &max_probes, &objs[2],
-                          &objs[3], &objs[4], &objs[5]))
+    if (!PyArg_ParseTuple(args, "OiiOOOO", &objs[0], &bits, &max_probes, &objs[1], &objs[2],
+                          &objs[3], &objs[4]))
         return NULL;
-    static const char *names[6] = {"slot_keys", "slot_pos", "stash", "stash_order", "query", "out"};
-    Py_buffer views[6];
+    static const char *names[5] = {"slots", "stash", "stash_order", "query", "out"};
+    Py_buffer views[5];
     int got = 0;
     PyObject *result = NULL;
-    for (; got < 6; got++)
-        if (get_buffer(objs[got], &views[got], 8, got == 5, names[got]) < 0)
+    for (; got < 5; got++)
+        if (get_buffer(objs[got], &views[got], 8, got == 4, names[got]) < 0)
             goto done;
     if (bits < 1 || bits > 62 || max_probes < 1) {
         PyErr_SetString(PyExc_ValueError, "bits or max_probes out of range");
         goto done;
     }
-    Py_ssize_t n = views[4].len / 8;
-    if (check_room(&views[0], 8, (Py_ssize_t)1 << bits, "slot_keys") < 0 ||
-        check_room(&views[1], 8, (Py_ssize_t)1 << bits, "slot_pos") < 0 ||
-        check_room(&views[3], 8, views[2].len / 8, "stash_order") < 0 ||
-        check_room(&views[5], 8, n, "out") < 0)
+    Py_ssize_t n = views[3].len / 8;
+    if (check_room(&views[0], 8, (Py_ssize_t)2 << bits, "slots") < 0 ||
+        check_room(&views[2], 8, views[1].len / 8, "stash_order") < 0 ||
+        check_room(&views[4], 8, n, "out") < 0)
         goto done;
-    Table t = {views[0].buf, views[1].buf, bits, max_probes, views[2].buf, views[3].buf,
-               views[2].len / 8};
-    const uint64_t *query = views[4].buf;
-    int64_t *out = views[5].buf;
+    Table t = {views[0].buf, bits, max_probes, views[1].buf, views[2].buf, views[1].len / 8};
+    const uint64_t *query = views[3].buf;
+    int64_t *out = views[4].buf;
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t i = 0; i < n; i++) {
         if (i + AHEAD < n)
@@ -291,7 +290,7 @@ done:
 }
 
 PyDoc_STRVAR(runs_doc,
-"runs(ids, doc, n, base, slot_keys, slot_pos, bits, max_probes, stash, stash_order, at, pos)\n--\n\n"
+"runs(ids, doc, n, base, slots, bits, max_probes, stash, stash_order, at, pos)\n--\n\n"
 "Each run of n ids of one document, none of them negative, keyed as\n"
 "((ids[i] * base + ids[i + 1]) * base + ...): where the key is found in KeyIndex's table,\n"
 "its first index into at and its position into pos. Returns how many were found.");
@@ -301,18 +300,18 @@ PyDoc_STRVAR(runs_doc,
 static PyObject *
 runs(PyObject *self, PyObject *args)
 {
-    PyObject *objs[8];
+    PyObject *objs[7];
     int n, bits, max_probes;
     long long base;
-    if (!PyArg_ParseTuple(args, "OOiLOOiiOOOO", &objs[0], &objs[1], &n, &base, &objs[2], &objs[3],
-                          &bits, &max_probes, &objs[4], &objs[5], &objs[6], &objs[7]))
+    if (!PyArg_ParseTuple(args, "OOiLOiiOOOO", &objs[0], &objs[1], &n, &base, &objs[2],
+                          &bits, &max_probes, &objs[3], &objs[4], &objs[5], &objs[6]))
         return NULL;
-    static const char *names[8] = {"ids", "doc", "slot_keys", "slot_pos", "stash", "stash_order", "at", "pos"};
-    Py_buffer views[8];
+    static const char *names[7] = {"ids", "doc", "slots", "stash", "stash_order", "at", "pos"};
+    Py_buffer views[7];
     int got = 0;
     PyObject *result = NULL;
-    for (; got < 8; got++)
-        if (get_buffer(objs[got], &views[got], 8, got >= 6, names[got]) < 0)
+    for (; got < 7; got++)
+        if (get_buffer(objs[got], &views[got], 8, got >= 5, names[got]) < 0)
             goto done;
     Py_ssize_t m = views[0].len / 8, found = 0;
     if (bits < 1 || bits > 62 || max_probes < 1 || n < 1 || base < 1) {
@@ -320,15 +319,13 @@ runs(PyObject *self, PyObject *args)
         goto done;
     }
     if (check_room(&views[1], 8, m, "doc") < 0 ||
-        check_room(&views[2], 8, (Py_ssize_t)1 << bits, "slot_keys") < 0 ||
-        check_room(&views[3], 8, (Py_ssize_t)1 << bits, "slot_pos") < 0 ||
-        check_room(&views[5], 8, views[4].len / 8, "stash_order") < 0 ||
-        check_room(&views[6], 8, m, "at") < 0 || check_room(&views[7], 8, m, "pos") < 0)
+        check_room(&views[2], 8, (Py_ssize_t)2 << bits, "slots") < 0 ||
+        check_room(&views[4], 8, views[3].len / 8, "stash_order") < 0 ||
+        check_room(&views[5], 8, m, "at") < 0 || check_room(&views[6], 8, m, "pos") < 0)
         goto done;
-    Table t = {views[2].buf, views[3].buf, bits, max_probes, views[4].buf, views[5].buf,
-               views[4].len / 8};
+    Table t = {views[2].buf, bits, max_probes, views[3].buf, views[4].buf, views[3].len / 8};
     const int64_t *ids = views[0].buf, *doc = views[1].buf;
-    int64_t *at = views[6].buf, *pos = views[7].buf;
+    int64_t *at = views[5].buf, *pos = views[6].buf;
     Py_BEGIN_ALLOW_THREADS
     Py_ssize_t starts[BATCH];
     uint64_t keys[BATCH];

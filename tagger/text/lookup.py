@@ -53,6 +53,7 @@ class KeyIndex:
         # (those slots stay taken, so their queries never meet a free slot either)
         order = pending[np.argsort(keys[pending])]
         self._stash = (keys[order], order)
+        self._slots = None  # the kernel's copy of the table, made on first use
 
     def __len__(self) -> int:
         return self.n
@@ -71,9 +72,12 @@ class KeyIndex:
         return out
 
     def table(self) -> tuple:
-        """The table as the compiled kernel reads it: slot keys, slot positions, bits,
-        probes, stash keys and positions."""
-        return (self._slot_keys, self._slot_pos, self._bits, MAX_PROBES, *self._stash)
+        """The table as the compiled kernel reads it: each slot's key and position side by
+        side (one cache line a probe, not two: a large vocabulary's table is larger than
+        the caches), bits, probes, stash keys and positions."""
+        if self._slots is None:
+            self._slots = np.stack([self._slot_keys, self._slot_pos.view(np.uint64)], axis=1)
+        return (self._slots, self._bits, MAX_PROBES, *self._stash)
 
     def find_runs(self, ids: np.ndarray, doc: np.ndarray, n: int, base: int):
         """The runs of ``n`` ids of one document whose key is in the index: (first index of
