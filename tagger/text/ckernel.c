@@ -36,6 +36,37 @@ check_room(Py_buffer *view, Py_ssize_t itemsize, Py_ssize_t needed, const char *
     return 0;
 }
 
+/* The buffers of objs[0..count), of sizes[i]-byte items (8 if sizes is NULL), writable
+ * from index `writable` on: how many were got (count, or fewer with an error set). */
+static int
+get_buffers(PyObject **objs, Py_buffer *views, int count, const Py_ssize_t *sizes, int writable,
+            const char *const *names)
+{
+    for (int i = 0; i < count; i++)
+        if (get_buffer(objs[i], &views[i], sizes ? sizes[i] : 8, i >= writable, names[i]) < 0)
+            return i;
+    return count;
+}
+
+/* The buffers of a call whose arguments are all buffers, as get_buffers. */
+static int
+buffer_args(PyObject *args, Py_buffer *views, int count, int writable, const char *const *names)
+{
+    if (PyTuple_GET_SIZE(args) != count) {
+        PyErr_Format(PyExc_TypeError, "%d arguments expected", count);
+        return 0;
+    }
+    return get_buffers(((PyTupleObject *)args)->ob_item, views, count, NULL, writable, names);
+}
+
+static PyObject *
+release(Py_buffer *views, int got, PyObject *result)
+{
+    while (got-- > 0)
+        PyBuffer_Release(&views[got]);
+    return result;
+}
+
 #define WORD 1u
 #define SPECIAL_I 0x130u   /* the two characters a table cannot lower (tokens.py's _SPECIAL) */
 #define SPECIAL_SIGMA 0x3a3u
@@ -150,11 +181,10 @@ scan(PyObject *self, PyObject *args)
     static const Py_ssize_t sizes[7] = {4, 4, 1, 8, 8, 8, 8};
     static const char *names[7] = {"packed", "lower_out", "classes_out", "starts", "ends", "doc", "hashes"};
     Py_buffer views[7];
-    int got = 0;
     PyObject *result = NULL;
-    for (; got < 7; got++)
-        if (get_buffer(objs[got], &views[got], sizes[got], got > 0, names[got]) < 0)
-            goto done;
+    int got = get_buffers(objs, views, 7, sizes, 1, names);
+    if (got < 7)
+        goto done;
     Py_ssize_t n = PyList_GET_SIZE(texts), total = 1;
     for (Py_ssize_t d = 0; d < n; d++) {
         PyObject *t = PyList_GET_ITEM(texts, d);
@@ -188,9 +218,7 @@ scan(PyObject *self, PyObject *args)
     }
     result = Py_BuildValue("(nO)", s.n_tokens, s.special ? Py_True : Py_False);
 done:
-    while (got-- > 0)
-        PyBuffer_Release(&views[got]);
-    return result;
+    return release(views, got, result);
 }
 
 #define MULTIPLIER 0x9E3779B97F4A7C15ull  /* lookup.py's _MULTIPLIER */
@@ -258,11 +286,10 @@ lookup(PyObject *self, PyObject *args)
         return NULL;
     static const char *names[5] = {"slots", "stash", "stash_order", "query", "out"};
     Py_buffer views[5];
-    int got = 0;
     PyObject *result = NULL;
-    for (; got < 5; got++)
-        if (get_buffer(objs[got], &views[got], 8, got == 4, names[got]) < 0)
-            goto done;
+    int got = get_buffers(objs, views, 5, NULL, 4, names);
+    if (got < 5)
+        goto done;
     if (bits < 1 || bits > 62 || max_probes < 1) {
         PyErr_SetString(PyExc_ValueError, "bits or max_probes out of range");
         goto done;
@@ -284,9 +311,7 @@ lookup(PyObject *self, PyObject *args)
     Py_END_ALLOW_THREADS
     result = Py_NewRef(Py_None);
 done:
-    while (got-- > 0)
-        PyBuffer_Release(&views[got]);
-    return result;
+    return release(views, got, result);
 }
 
 PyDoc_STRVAR(runs_doc,
@@ -308,11 +333,10 @@ runs(PyObject *self, PyObject *args)
         return NULL;
     static const char *names[7] = {"ids", "doc", "slots", "stash", "stash_order", "at", "pos"};
     Py_buffer views[7];
-    int got = 0;
     PyObject *result = NULL;
-    for (; got < 7; got++)
-        if (get_buffer(objs[got], &views[got], 8, got >= 5, names[got]) < 0)
-            goto done;
+    int got = get_buffers(objs, views, 7, NULL, 5, names);
+    if (got < 7)
+        goto done;
     Py_ssize_t m = views[0].len / 8, found = 0;
     if (bits < 1 || bits > 62 || max_probes < 1 || n < 1 || base < 1) {
         PyErr_SetString(PyExc_ValueError, "bits, max_probes, n or base out of range");
@@ -354,9 +378,7 @@ runs(PyObject *self, PyObject *args)
     Py_END_ALLOW_THREADS
     result = PyLong_FromSsize_t(found);
 done:
-    while (got-- > 0)
-        PyBuffer_Release(&views[got]);
-    return result;
+    return release(views, got, result);
 }
 
 /* ---- sparse entries: the model's scores, and the sentences' entries ---- */
@@ -404,16 +426,12 @@ add_products(const int64_t *rows, const int64_t *cols, const double *values,
 static PyObject *
 products(PyObject *self, PyObject *args)
 {
-    PyObject *objs[5];
-    if (!PyArg_ParseTuple(args, "OOOOO", &objs[0], &objs[1], &objs[2], &objs[3], &objs[4]))
-        return NULL;
     static const char *names[5] = {"rows", "cols", "values", "weights_t", "out"};
     Py_buffer views[5];
-    int got = 0;
     PyObject *result = NULL;
-    for (; got < 5; got++)
-        if (get_buffer(objs[got], &views[got], 8, got == 4, names[got]) < 0)
-            goto done;
+    int got = buffer_args(args, views, 5, 4, names);
+    if (got < 5)
+        goto done;
     Py_ssize_t n = views[0].len / 8;
     if (check_room(&views[1], 8, n, "cols") < 0 || check_room(&views[2], 8, n, "values") < 0)
         goto done;
@@ -445,9 +463,7 @@ products(PyObject *self, PyObject *args)
     Py_END_ALLOW_THREADS
     result = Py_NewRef(Py_None);
 done:
-    while (got-- > 0)
-        PyBuffer_Release(&views[got]);
-    return result;
+    return release(views, got, result);
 }
 
 PyDoc_STRVAR(token_sentences_doc,
@@ -459,16 +475,12 @@ PyDoc_STRVAR(token_sentences_doc,
 static PyObject *
 token_sentences(PyObject *self, PyObject *args)
 {
-    PyObject *objs[5];
-    if (!PyArg_ParseTuple(args, "OOOOO", &objs[0], &objs[1], &objs[2], &objs[3], &objs[4]))
-        return NULL;
     static const char *names[5] = {"token_starts", "token_ends", "begin", "end", "out"};
     Py_buffer views[5];
-    int got = 0;
     PyObject *result = NULL;
-    for (; got < 5; got++)
-        if (get_buffer(objs[got], &views[got], 8, got == 4, names[got]) < 0)
-            goto done;
+    int got = buffer_args(args, views, 5, 4, names);
+    if (got < 5)
+        goto done;
     Py_ssize_t n = views[0].len / 8, m = views[2].len / 8;
     if (check_room(&views[1], 8, n, "token_ends") < 0 || check_room(&views[3], 8, m, "end") < 0 ||
         check_room(&views[4], 8, n, "out") < 0)
@@ -483,9 +495,7 @@ token_sentences(PyObject *self, PyObject *args)
     }
     result = Py_NewRef(Py_None);
 done:
-    while (got-- > 0)
-        PyBuffer_Release(&views[got]);
-    return result;
+    return release(views, got, result);
 }
 
 PyDoc_STRVAR(sentence_entries_doc,
