@@ -192,6 +192,10 @@ scan(PyObject *self, PyObject *args)
             PyErr_SetString(PyExc_TypeError, "texts: a list of str expected");
             goto done;
         }
+#if PY_VERSION_HEX < 0x030C0000  /* a str made by an old C API may not have its buffer yet */
+        if (PyUnicode_READY(t) < 0)
+            goto done;
+#endif
         total += PyUnicode_GET_LENGTH(t) + 1;
     }
     if (check_room(&views[0], 4, 0x110000, "packed") < 0 ||
@@ -381,6 +385,171 @@ done:
     return release(views, got, result);
 }
 
+/* One length's n-gram hits: n, each hit's first token and its feature. */
+typedef struct {
+    Py_buffer at, feat;
+    Py_ssize_t n;
+} HitGroup;
+
+static void
+release_groups(HitGroup *groups, Py_ssize_t got)
+{
+    for (Py_ssize_t g = 0; g < got; g++) {
+        PyBuffer_Release(&groups[g].at);
+        PyBuffer_Release(&groups[g].feat);
+    }
+    PyMem_Free(groups);
+}
+
+/* The groups of a list of (n, first tokens, features) tuples, their count into *count;
+ * NULL with an error set. */
+static HitGroup *
+hit_groups(PyObject *hits, Py_ssize_t *count)
+{
+    if (!PyList_Check(hits)) {
+        PyErr_SetString(PyExc_TypeError, "hits: a list of (n, first tokens, features)");
+        return NULL;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(hits), got = 0;
+    HitGroup *groups = PyMem_Calloc(n + 1, sizeof(HitGroup));
+    if (groups == NULL)
+        return (HitGroup *)PyErr_NoMemory();
+    for (; got < n; got++) {
+        HitGroup *g = &groups[got];
+        PyObject *at, *feat;
+        if (!PyArg_ParseTuple(PyList_GET_ITEM(hits, got), "nOO", &g->n, &at, &feat) ||
+            get_buffer(at, &g->at, 8, 0, "hits") < 0)
+            break;
+        if (get_buffer(feat, &g->feat, 8, 0, "hits") < 0) {
+            PyBuffer_Release(&g->at);
+            break;
+        }
+        if (g->n < 1 || g->feat.len < g->at.len) {
+            PyErr_SetString(PyExc_ValueError, "hits: n of 1 or more, a feature for each hit");
+            PyBuffer_Release(&g->at);
+            PyBuffer_Release(&g->feat);
+            break;
+        }
+    }
+    if (got < n) {
+        release_groups(groups, got);
+        return NULL;
+    }
+    *count = n;
+    return groups;
+}
+
+PyDoc_STRVAR(hit_counts_doc,
+"hit_counts(doc, hits, n_features, rows, cols, counts)\n--\n\n"
+"The (document, feature, count) entries of n-gram hits (n, first tokens, features; each\n"
+"group's first tokens in order), by document and feature: doc is each token's document\n"
+"(in order). Returns how many.");
+
+/* A document's features: counted in a dense array, and marked in a bitmap of
+ * n_features bits and a bitmap of its words, whose set bits are read back in order:
+ * sorted without a sort, in time for the features the document has. */
+static Py_ssize_t
+document_counts(int64_t d, int64_t *counted, uint64_t *seen, uint64_t *top, Py_ssize_t n_top,
+                int64_t *rows, int64_t *cols, int64_t *counts, Py_ssize_t k)
+{
+    for (Py_ssize_t t = 0; t < n_top; t++) {
+        uint64_t words = top[t];
+        top[t] = 0;
+        while (words) {
+            Py_ssize_t w = t * 64 + __builtin_ctzll(words);
+            words &= words - 1;
+            uint64_t bits = seen[w];
+            seen[w] = 0;
+            while (bits) {
+                int64_t f = w * 64 + __builtin_ctzll(bits);
+                bits &= bits - 1;
+                rows[k] = d;
+                cols[k] = f;
+                counts[k++] = counted[f];
+                counted[f] = 0;
+            }
+        }
+    }
+    return k;
+}
+
+static PyObject *
+hit_counts(PyObject *self, PyObject *args)
+{
+    PyObject *hits, *objs[4];
+    Py_ssize_t n_features;
+    if (!PyArg_ParseTuple(args, "OOnOOO", &objs[0], &hits, &n_features, &objs[1], &objs[2], &objs[3]))
+        return NULL;
+    static const char *names[4] = {"doc", "rows", "cols", "counts"};
+    Py_buffer views[4];
+    PyObject *result = NULL;
+    HitGroup *groups = NULL;
+    Py_ssize_t n_groups = 0;
+    int64_t *counted = PyMem_Calloc(n_features + 1, sizeof(int64_t));
+    Py_ssize_t n_words = n_features / 64 + 1, n_top = n_words / 64 + 1;
+    uint64_t *seen = PyMem_Calloc(n_words, sizeof(uint64_t)), *top = PyMem_Calloc(n_top, sizeof(uint64_t));
+    int got = get_buffers(objs, views, 4, NULL, 1, names);
+    if (got < 4 || (groups = hit_groups(hits, &n_groups)) == NULL)
+        goto done;
+    if (counted == NULL || seen == NULL || top == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    const int64_t *doc = views[0].buf;
+    Py_ssize_t n_tokens = views[0].len / 8, total = 0;
+    for (Py_ssize_t g = 0; g < n_groups; g++) {
+        const int64_t *at = groups[g].at.buf, *feat = groups[g].feat.buf;
+        for (Py_ssize_t i = 0; i < groups[g].at.len / 8; i++)
+            if (at[i] < 0 || at[i] >= n_tokens || feat[i] < 0 || feat[i] >= n_features ||
+                (i && at[i] < at[i - 1])) {
+                PyErr_SetString(PyExc_IndexError, "a hit outside the tokens or features, or out of order");
+                goto done;
+            }
+        total += groups[g].at.len / 8;
+    }
+    if (check_room(&views[2], 8, total, "cols") < 0 || check_room(&views[3], 8, total, "counts") < 0 ||
+        check_room(&views[1], 8, total, "rows") < 0)
+        goto done;
+    Py_ssize_t *next = PyMem_Calloc(n_groups + 1, sizeof(Py_ssize_t)), k = 0;
+    if (next == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    int64_t d = -1;
+    for (;;) {  /* document by document: the next document any group's next hit is in */
+        int64_t nd = INT64_MAX;
+        for (Py_ssize_t g = 0; g < n_groups; g++)
+            if (next[g] < groups[g].at.len / 8) {
+                int64_t e = doc[((const int64_t *)groups[g].at.buf)[next[g]]];
+                nd = e < nd ? e : nd;
+            }
+        if (nd == INT64_MAX)
+            break;
+        d = nd;
+        for (Py_ssize_t g = 0; g < n_groups; g++) {
+            const int64_t *at = groups[g].at.buf, *feat = groups[g].feat.buf;
+            Py_ssize_t m = groups[g].at.len / 8, i = next[g];
+            for (; i < m && doc[at[i]] == d; i++) {
+                int64_t f = feat[i];
+                counted[f]++;
+                seen[f >> 6] |= (uint64_t)1 << (f & 63);
+                top[f >> 12] |= (uint64_t)1 << ((f >> 6) & 63);
+            }
+            next[g] = i;
+        }
+        k = document_counts(d, counted, seen, top, n_top, views[1].buf, views[2].buf, views[3].buf, k);
+    }
+    PyMem_Free(next);
+    result = PyLong_FromSsize_t(k);
+done:
+    if (groups != NULL)
+        release_groups(groups, n_groups);
+    PyMem_Free(counted);
+    PyMem_Free(seen);
+    PyMem_Free(top);
+    return release(views, got, result);
+}
+
 /* ---- sparse entries: the model's scores, and the sentences' entries ---- */
 
 PyDoc_STRVAR(products_doc,
@@ -507,11 +676,6 @@ PyDoc_STRVAR(sentence_entries_doc,
 "n_sentences x n_cues bool matrix, or None) at column len(idf) + cue, weighing\n"
 "cue_value. Within a sentence, entries in the order found. Returns how many.");
 
-typedef struct {
-    Py_buffer at, feat;
-    Py_ssize_t n;
-} HitGroup;
-
 /* The entries of one group of n-gram hits inside a sentence: counted per sentence with
  * their squared weights (place == NULL), or placed at each sentence's next place. */
 static int
@@ -554,20 +718,20 @@ sentence_entries(PyObject *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "OOOnOdOOO", &objs[0], &hits, &objs[1], &n_sent, &objs[2],
                           &cue_value, &objs[3], &objs[4], &objs[5]))
         return NULL;
-    if (!PyList_Check(hits) || n_sent < 0) {
-        PyErr_SetString(PyExc_TypeError, "hits: a list of (n, first tokens, features)");
+    if (n_sent < 0) {
+        PyErr_SetString(PyExc_ValueError, "n_sentences: 0 or more");
         return NULL;
     }
     static const char *names[6] = {"sentence", "idf", "cues", "rows", "cols", "values"};
     static const Py_ssize_t sizes[6] = {8, 8, 1, 8, 8, 8};
     Py_buffer views[6];
-    Py_ssize_t n_groups = PyList_GET_SIZE(hits), got_groups = 0;
-    HitGroup *groups = PyMem_Calloc(n_groups + 1, sizeof(HitGroup));
+    Py_ssize_t n_groups = 0;
+    HitGroup *groups = NULL;
     Py_ssize_t *count = PyMem_Calloc(n_sent + 1, sizeof(Py_ssize_t));
     double *norm2 = PyMem_Calloc(n_sent + 1, sizeof(double));
     int got = 0, has_cues = objs[2] != Py_None;
     PyObject *result = NULL;
-    if (groups == NULL || count == NULL || norm2 == NULL) {
+    if (count == NULL || norm2 == NULL) {
         PyErr_NoMemory();
         goto done;
     }
@@ -581,24 +745,8 @@ sentence_entries(PyObject *self, PyObject *args)
         if (get_buffer(objs[got], &views[got], sizes[got], got >= 3, names[got]) < 0)
             goto done;
     }
-    for (; got_groups < n_groups; got_groups++) {
-        HitGroup *g = &groups[got_groups];
-        PyObject *at, *feat;
-        if (!PyArg_ParseTuple(PyList_GET_ITEM(hits, got_groups), "nOO", &g->n, &at, &feat))
-            goto done;
-        if (get_buffer(at, &g->at, 8, 0, "hits") < 0)
-            goto done;
-        if (get_buffer(feat, &g->feat, 8, 0, "hits") < 0) {
-            PyBuffer_Release(&g->at);
-            goto done;
-        }
-        if (g->n < 1 || g->feat.len < g->at.len) {
-            PyErr_SetString(PyExc_ValueError, "hits: n of 1 or more, a feature for each hit");
-            PyBuffer_Release(&g->at);
-            PyBuffer_Release(&g->feat);
-            goto done;
-        }
-    }
+    if ((groups = hit_groups(hits, &n_groups)) == NULL)
+        goto done;
     const int64_t *sent = views[0].buf;
     const double *idf = views[1].buf;
     const uint8_t *cues = views[2].buf;
@@ -643,20 +791,18 @@ sentence_entries(PyObject *self, PyObject *args)
             }
     result = PyLong_FromSsize_t(total);
 done:
-    while (got_groups-- > 0) {
-        PyBuffer_Release(&groups[got_groups].at);
-        PyBuffer_Release(&groups[got_groups].feat);
-    }
+    if (groups != NULL)
+        release_groups(groups, n_groups);
     while (got-- > 0)
         if (views[got].obj != NULL)
             PyBuffer_Release(&views[got]);
-    PyMem_Free(groups);
     PyMem_Free(count);
     PyMem_Free(norm2);
     return result;
 }
 
 static PyMethodDef methods[] = {
+    {"hit_counts", hit_counts, METH_VARARGS, hit_counts_doc},
     {"sentence_entries", sentence_entries, METH_VARARGS, sentence_entries_doc},
     {"token_sentences", token_sentences, METH_VARARGS, token_sentences_doc},
     {"products", products, METH_VARARGS, products_doc},

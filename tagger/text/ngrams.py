@@ -112,6 +112,12 @@ def hit_counts(tokens: Tokens, hits, n_features: int):
     """The counts of n-gram ``hits`` (see :meth:`NgramCounter.hits`) as (document,
     feature, count) arrays, by document and feature."""
     n_docs, doc, F = tokens.n_docs, tokens.doc, n_features
+    if compiled.kernel is not None:  # counted in one pass, document by document
+        room = sum(len(at) for _, at, _ in hits)
+        rows, cols, counts = (np.empty(room, dtype=np.int64) for _ in range(3))
+        n = compiled.kernel.hit_counts(np.ascontiguousarray(doc, dtype=np.int64),
+                                       [(int(n), at, feat) for n, at, feat in hits], F, rows, cols, counts)
+        return rows[:n], cols[:n], counts[:n]
     # count (document, feature) pairs by sorting their keys (NumPy's vectorised sort beat
     # pandas' hashing here by 2-3x; 32-bit keys sort faster); sorted, the order within a
     # document depends only on that document

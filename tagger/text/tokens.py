@@ -25,7 +25,8 @@ The rules this hand-written path keeps (:mod:`.featurizer` has scikit-learn's be
   every character, token or entry are in ``ckernel.c``: this module's scan (each
   character's lower case and class by the same tables, and each token's place, document
   and hash, in one pass over the str's own buffer), :class:`~.lookup.KeyIndex`'s probes
-  and the n-gram runs' keys, and the model's per-token sentence, sentence entries and
+  and the n-gram runs' keys, the n-gram counts per document (:func:`.ngrams.hit_counts`,
+  sorted by a bitmap, not a sort), and the model's per-token sentence, sentence entries and
   sparse score products (:mod:`tagger.model.sentencescores`). Plain C with the CPython
   API and the buffer protocol (no Cython, no NumPy headers): setuptools alone builds it in
   ``pip install``, and importing it costs nothing, where a JIT compiler would cost seconds

@@ -101,6 +101,22 @@ def test_runs_of_ids_are_found_as_by_numpy(n):
 
 
 @needs_kernel
+def test_hit_counts_are_counted_as_by_sorting(monkeypatch):
+    from tagger import load_model
+    from tagger.text.ngrams import hit_counts
+
+    featurizer = load_model(SHIPPED_MODEL).featurizer()
+    # a document without a hit, one of hits of one length only, repeats, awkward text
+    texts = ["", "missile missile missile strikes", *TEXTS, "", *fixture_texts()[:30], "zz"]
+    tokens = featurizer.tokenize(texts)
+    hits = featurizer.ngram_hits(tokens)
+    kernel, none = (hit_counts(tokens, h, featurizer.n_features) for h in (hits, []))
+    monkeypatch.setattr(compiled, "kernel", None)
+    assert len(kernel[0]) > 100 and same(kernel, hit_counts(tokens, hits, featurizer.n_features))
+    assert same(none, hit_counts(tokens, [], featurizer.n_features))
+
+
+@needs_kernel
 @pytest.mark.parametrize("columns", [1, 4, 9])
 def test_sparse_products_add_as_numpy_and_scipy_do(columns, monkeypatch):
     rng = np.random.default_rng(columns)
