@@ -276,6 +276,44 @@ prefetch(const Table *t, uint64_t key)
     __builtin_prefetch(t->slots + 2 * slot);
 }
 
+PyDoc_STRVAR(sieve_doc,
+"sieve(hashes, table, shift, out)\n--\n\n"
+"Where table[(hash >> shift) & (len(table) - 1)] is set (table: bools, a power of two of\n"
+"them): the indices of those hashes, in order, into out. Returns how many.");
+
+static PyObject *
+sieve(PyObject *self, PyObject *args)
+{
+    PyObject *objs[3];
+    int shift;
+    if (!PyArg_ParseTuple(args, "OOiO", &objs[0], &objs[1], &shift, &objs[2]))
+        return NULL;
+    static const char *names[3] = {"hashes", "table", "out"};
+    static const Py_ssize_t sizes[3] = {8, 1, 8};
+    Py_buffer views[3];
+    PyObject *result = NULL;
+    int got = get_buffers(objs, views, 3, sizes, 2, names);
+    if (got < 3)
+        goto done;
+    Py_ssize_t n = views[0].len / 8, size = views[1].len, found = 0;
+    if (size < 1 || (size & (size - 1)) || shift < 0 || shift > 63) {
+        PyErr_SetString(PyExc_ValueError, "table: a power of two of bools; shift: 0 to 63");
+        goto done;
+    }
+    if (check_room(&views[2], 8, n, "out") < 0)
+        goto done;
+    const uint64_t *hashes = views[0].buf, mask = (uint64_t)size - 1;
+    const uint8_t *table = views[1].buf;
+    int64_t *out = views[2].buf;
+    for (Py_ssize_t i = 0; i < n; i++) {  /* written always, counted if set: no branch */
+        out[found] = i;
+        found += table[(hashes[i] >> shift) & mask] != 0;
+    }
+    result = PyLong_FromSsize_t(found);
+done:
+    return release(views, got, result);
+}
+
 PyDoc_STRVAR(lookup_doc,
 "lookup(slots, bits, max_probes, stash, stash_order, query, out)\n--\n\n"
 "For each query key, its position by KeyIndex's table (or -1), into out.");
@@ -802,6 +840,7 @@ done:
 }
 
 static PyMethodDef methods[] = {
+    {"sieve", sieve, METH_VARARGS, sieve_doc},
     {"hit_counts", hit_counts, METH_VARARGS, hit_counts_doc},
     {"sentence_entries", sentence_entries, METH_VARARGS, sentence_entries_doc},
     {"token_sentences", token_sentences, METH_VARARGS, token_sentences_doc},

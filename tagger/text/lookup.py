@@ -135,3 +135,15 @@ class KeyIndex:
             found = stash[at] == query[todo]
             out[todo[found]] = order[at[found]]
         return out
+
+
+def sieve(hashes: np.ndarray, table: np.ndarray, shift: int) -> np.ndarray:
+    """The indices of the hashes whose bits ``(hash >> shift) & (len(table) - 1)`` are set
+    in ``table`` (bools, a power of two of them): a pre-filter that rules out nearly every
+    token before an exact lookup of a small set."""
+    hashes = np.ascontiguousarray(hashes, dtype=np.uint64)
+    if compiled.kernel is None:
+        bits = (hashes >> np.uint64(shift)) & np.uint64(len(table) - 1)
+        return np.flatnonzero(table.take(bits.astype(np.intp)))
+    out = np.empty(len(hashes), dtype=np.int64)
+    return out[:compiled.kernel.sieve(hashes, np.ascontiguousarray(table, dtype=bool), shift, out)]

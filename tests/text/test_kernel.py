@@ -13,7 +13,7 @@ from conftest import SHIPPED_MODEL, fixture_texts
 from test_features import TRICKY
 from tagger.model import sentencescores
 from tagger.text import compiled
-from tagger.text.lookup import KeyIndex
+from tagger.text.lookup import KeyIndex, sieve
 from tagger.text.tokens import Powers, compiled_scan, numpy_scan, tokenize
 
 
@@ -98,6 +98,19 @@ def test_runs_of_ids_are_found_as_by_numpy(n):
     assert same(found, index.numpy_runs(ids, doc, n, T))
     assert len(found[0]) > 0 and same(index.find_runs(ids[:n - 1], doc[:n - 1], n, T),
                                       index.numpy_runs(ids[:n - 1], doc[:n - 1], n, T))
+
+
+@needs_kernel
+@pytest.mark.parametrize("shift", [0, 48, 60])
+def test_the_sieve_keeps_what_numpy_keeps(shift, monkeypatch):
+    rng = np.random.default_rng(shift)
+    hashes = rng.integers(0, 2**64, 20000, dtype=np.uint64)
+    table = rng.random(1 << 4 if shift == 60 else 1 << 16) < 0.05
+    table[3] = True
+    kernel = sieve(hashes, table, shift)
+    monkeypatch.setattr(compiled, "kernel", None)
+    assert len(kernel) > 50 and same(kernel, sieve(hashes, table, shift))
+    assert same(sieve(hashes[:0], table, shift), kernel[:0])
 
 
 @needs_kernel
