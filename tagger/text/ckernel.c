@@ -157,6 +157,36 @@ scan_text(Scan *s, PyObject *text, Py_ssize_t at, int64_t d)
     }
 }
 
+PyDoc_STRVAR(word_and_space_doc,
+"word_and_space(codes, out, word, space)\n--\n\n"
+"For each code point, the bit word if str.isalnum or '_', or'd with space if\n"
+"str.isspace, into out (by CPython's own tests of its Unicode database).");
+
+static PyObject *
+word_and_space(PyObject *self, PyObject *args)
+{
+    PyObject *objs[2];
+    unsigned char word, space;
+    if (!PyArg_ParseTuple(args, "OObb", &objs[0], &objs[1], &word, &space))
+        return NULL;
+    static const char *names[2] = {"codes", "out"};
+    static const Py_ssize_t sizes[2] = {4, 1};
+    Py_buffer views[2];
+    PyObject *result = NULL;
+    int got = get_buffers(objs, views, 2, sizes, 1, names);
+    if (got < 2 || check_room(&views[1], 1, views[0].len / 4, "out") < 0)
+        goto done;
+    const uint32_t *codes = views[0].buf;
+    uint8_t *out = views[1].buf;
+    for (Py_ssize_t i = 0; i < views[0].len / 4; i++) {
+        Py_UCS4 c = codes[i] < 0x110000 ? codes[i] : 0;
+        out[i] = (Py_UNICODE_ISALNUM(c) || c == '_' ? word : 0) | (Py_UNICODE_ISSPACE(c) ? space : 0);
+    }
+    result = Py_NewRef(Py_None);
+done:
+    return release(views, got, result);
+}
+
 PyDoc_STRVAR(scan_doc,
 "scan(texts, packed, q, lower, lower_out, classes_out, starts, ends, doc, hashes)\n--\n\n"
 "One pass over the texts' code points: each character's lower case and class (by the\n"
@@ -837,6 +867,7 @@ done:
 }
 
 static PyMethodDef methods[] = {
+    {"word_and_space", word_and_space, METH_VARARGS, word_and_space_doc},
     {"sieve", sieve, METH_VARARGS, sieve_doc},
     {"hit_counts", hit_counts, METH_VARARGS, hit_counts_doc},
     {"sentence_entries", sentence_entries, METH_VARARGS, sentence_entries_doc},

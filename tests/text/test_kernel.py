@@ -14,7 +14,8 @@ from test_features import TRICKY
 from tagger.model import sentencescores
 from tagger.text import compiled
 from tagger.text.lookup import KeyIndex, sieve
-from tagger.text.tokens import Powers, compiled_scan, numpy_scan, tokenize
+from tagger.text.tokens import (MAX_CODEPOINT, Powers, compiled_scan, numpy_scan, tokenize,
+                                word_and_space_classes)
 
 
 def same(a, b) -> bool:
@@ -40,6 +41,14 @@ def test_the_kernel_is_built():
     # pip install builds it wherever a C compiler is (setup.py); without it everything runs,
     # more slowly: CI must test the path users run
     assert compiled.kernel is not None, "tagger/text/ckernel.c was not built: is there a C compiler?"
+
+
+@needs_kernel
+def test_word_and_space_classes_are_str_methods_for_every_code_point(monkeypatch):
+    codes = np.arange(MAX_CODEPOINT + 2, dtype=np.uint32)[:MAX_CODEPOINT]
+    kernel = word_and_space_classes(codes)
+    monkeypatch.setattr(compiled, "kernel", None)
+    assert same(kernel, word_and_space_classes(codes)) and kernel[ord("_")] and kernel[ord(" ")]
 
 
 TEXTS = [*TRICKY, "a" * 70 + " " + "ü" * 3, "ΣΑΣ\n\nİ", "\ud800 lone surrogate", "x\x00y zz"]
