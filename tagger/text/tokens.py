@@ -26,8 +26,9 @@ The rules this hand-written path keeps (:mod:`.featurizer` has scikit-learn's be
   character's lower case and class by the same tables, and each token's place, document
   and hash, in one pass over the str's own buffer), :class:`~.lookup.KeyIndex`'s probes
   and the n-gram runs' keys, the n-gram counts per document (:func:`.ngrams.hit_counts`,
-  sorted by a bitmap, not a sort), and the model's per-token sentence, sentence entries and
-  sparse score products (:mod:`tagger.model.sentencescores`). Plain C with the CPython
+  sorted by a bitmap, not a sort), the sentence splitter's rules (:mod:`.sentences`),
+  the keyword and cue pre-filters, and the model's per-token sentence, sentence entries
+  and sparse score products (:mod:`tagger.model.sentencescores`). Plain C with the CPython
   API and the buffer protocol (no Cython, no NumPy headers): setuptools alone builds it in
   ``pip install``, and importing it costs nothing, where a JIT compiler would cost seconds
   at every start. It computes what the NumPy passes compute, bit for bit: integers modulo

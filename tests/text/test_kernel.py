@@ -14,6 +14,7 @@ from test_features import TRICKY
 from tagger.model import sentencescores
 from tagger.text import compiled
 from tagger.text.lookup import KeyIndex, sieve
+from tagger.text.sentences import compiled_bounds, numpy_bounds
 from tagger.text.tokens import (MAX_CODEPOINT, Powers, compiled_scan, numpy_scan, tokenize,
                                 word_and_space_classes)
 
@@ -74,6 +75,18 @@ def test_tokens_are_the_same_either_way(lower, monkeypatch):
     kernel = tokenize(texts, lower=lower)
     monkeypatch.setattr(compiled, "kernel", None)
     assert same(comparable(kernel), comparable(tokenize(texts, lower=lower)))
+
+
+SENTENCES = ["Mr. Smith left. The U.S. and the U.K. met. No. 5 won! J. K. Rowling wrote. E.g. this.",
+             "- a bullet. Two.\n1. First. Second?\n12) x\n  • y. Z\n\n“Quoted.” (Aside.) «Next.»",
+             "Jan. 5 came. No 1. Nos. 2 and 3. Ends with a stop.", "...", ".", "A.B.C. D", ""]
+
+
+@needs_kernel
+@pytest.mark.parametrize("texts", [SENTENCES, TEXTS, fixture_texts()[:40], []], ids=["rules", "tricky", "fixtures", "none"])
+def test_sentence_bounds_are_the_numpy_passes(texts):
+    tokens = tokenize(texts)
+    assert same(compiled_bounds(tokens), numpy_bounds(tokens))
 
 
 def colliding_keys(n: int) -> np.ndarray:

@@ -15,6 +15,7 @@ from conftest import SHIPPED_MODEL
 from test_kernel import comparable, needs_kernel, same
 from tagger.text import compiled
 from tagger.text.lookup import KeyIndex
+from tagger.text.sentences import compiled_bounds, numpy_bounds
 from tagger.text.tokens import Powers, compiled_scan, numpy_scan, tokenize
 
 FUZZ = settings(derandomize=True, max_examples=150, deadline=None, database=None,
@@ -37,6 +38,13 @@ def test_the_scan_and_the_tokens_are_the_numpy_passes(texts, lower, monkeypatch)
     with monkeypatch.context() as m:
         m.setattr(compiled, "kernel", None)
         assert same(comparable(kernel), comparable(tokenize(texts, lower=lower)))
+
+
+@given(texts=texts)
+@FUZZ
+def test_sentence_bounds_are_the_numpy_passes(texts):
+    tokens = tokenize(texts)
+    assert same(compiled_bounds(tokens), numpy_bounds(tokens))
 
 
 @given(keys=st.sets(st.integers(0, 2**64 - 1), max_size=300), other=st.lists(st.integers(0, 2**64 - 1), max_size=100),
