@@ -1,4 +1,4 @@
-"""The compiled kernel (ckernel.c) where it is built, else None: the one switch every
+"""The compiled kernel (tagger/text/csrc) where it is built, else None: the one switch every
 caller reads at call time (so a test can turn it off in one place).
 
 pip builds it wherever a C compiler is (setup.py, an optional extension); without it every

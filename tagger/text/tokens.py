@@ -22,13 +22,14 @@ The rules this hand-written path keeps (:mod:`.featurizer` has scikit-learn's be
   counted as that one, at odds of about one in 2**64 / (tokens x vocabulary) per run.
   Models keep token hashes (``training_words``), so the hash is part of the model format.
 - What is compiled, and why. The loops NumPy can only run as many memory-bound passes over
-  every character, token or entry are in ``ckernel.c``: this module's scan (each
-  character's lower case and class by the same tables, and each token's place, document
-  and hash, in one pass over the str's own buffer), :class:`~.lookup.KeyIndex`'s probes
-  and the n-gram runs' keys, the n-gram counts per document (:func:`.ngrams.hit_counts`,
-  sorted by a bitmap, not a sort), the sentence splitter's rules (:mod:`.sentences`),
-  the keyword and cue pre-filters, and the model's per-token sentence, sentence entries
-  and sparse score products (:mod:`tagger.model.sentencescores`). Plain C with the CPython
+  every character, token or entry are in C (``csrc/*.c``, one extension module): this
+  module's scan (each character's lower case and class by the same tables, and each
+  token's place, document and hash, in one pass over the str's own buffer),
+  :class:`~.lookup.KeyIndex`'s probes and the n-gram runs' keys, the n-gram counts per
+  document (:func:`.ngrams.hit_counts`, sorted by a bitmap, not a sort), the sentence
+  splitter's rules (:mod:`.sentences`), the keyword and cue pre-filters, and the model's
+  per-token sentence, sentence entries and sparse score products
+  (:mod:`tagger.model.sentencescores`). Plain C with the CPython
   API and the buffer protocol (no Cython, no NumPy headers): setuptools alone builds it in
   ``pip install``, and importing it costs nothing, where a JIT compiler would cost seconds
   at every start. It computes what the NumPy passes compute, bit for bit: integers modulo

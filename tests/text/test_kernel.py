@@ -1,4 +1,4 @@
-"""The compiled kernel (tagger/text/ckernel.c) against the NumPy passes it replaces: the same
+"""The compiled kernel (tagger/text/csrc) against the NumPy passes it replaces: the same
 arrays, bit for bit, on awkward Unicode, the fixture articles and keys crafted to collide;
 and it must be built here, so that the tests run the path users run.
 (tests/text/test_kernel_fuzz.py compares the two on generated input.)"""
@@ -41,7 +41,7 @@ needs_kernel = pytest.mark.skipif(compiled.kernel is None, reason="the kernel is
 def test_the_kernel_is_built():
     # pip install builds it wherever a C compiler is (setup.py); without it everything runs,
     # more slowly: CI must test the path users run
-    assert compiled.kernel is not None, "tagger/text/ckernel.c was not built: is there a C compiler?"
+    assert compiled.kernel is not None, "tagger/text/csrc was not built: is there a C compiler?"
 
 
 @needs_kernel
