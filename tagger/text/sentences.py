@@ -172,12 +172,11 @@ def compiled_bounds(tokens: Tokens) -> tuple[np.ndarray, np.ndarray]:
     """:func:`numpy_bounds` by the compiled kernel: the same rules, one mark at a time."""
     text = tokens.chars
     abbreviations, numbers = _word_hashes()
-    starts, stops = np.empty(len(text.classes), dtype=np.int64), np.empty(len(text.classes), dtype=np.int64)
-    n = compiled.kernel.sentences(
+    starts, stops = compiled.kernel.sentences(
         text.classes, text.lower, np.ascontiguousarray(tokens.starts, dtype=np.int64),
         np.ascontiguousarray(tokens.ends, dtype=np.int64), tokens.hashes, abbreviations.table(),
-        numbers.table(), _DOTTED, (WORD, TERM, CLOSE, OPEN, SPACE, NEWLINE, START, BULLET), starts, stops)
-    return starts[:n], stops[:n]
+        numbers.table(), _DOTTED, (WORD, TERM, CLOSE, OPEN, SPACE, NEWLINE, START, BULLET))
+    return np.frombuffer(starts, dtype=np.int64), np.frombuffer(stops, dtype=np.int64)
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:

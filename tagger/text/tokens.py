@@ -274,11 +274,13 @@ def compiled_scan(texts: list, powers: Powers | None = None, lower: bool = True)
     total = int(lengths.sum()) + len(texts) + 1
     text = Chars(np.empty(total, dtype=np.uint32), np.empty(total, dtype=np.uint8), starts, lengths)
     room = total // 3 + 1  # a token is two characters or more, and a non-word one follows it
-    at = np.empty((3, room), dtype=np.int64)
+    # four arrays, not one: NumPy asks for huge pages from 4 MB on, each zeroed whole, and
+    # only about half the room is used
+    starts, ends, doc = (np.empty(room, dtype=np.int64) for _ in range(3))
     hashes = np.empty(room, dtype=np.uint64)
     n, special = compiled.kernel.scan(texts, char_tables().packed, int(_Q), lower, text.lower,
-                              text.classes, at[0], at[1], at[2], hashes)
-    return Scan(text, at[0, :n], at[1, :n], hashes[:n], at[2, :n], special)
+                                      text.classes, starts, ends, doc, hashes)
+    return Scan(text, starts[:n], ends[:n], hashes[:n], doc[:n], special)
 
 
 def phrase_hashes(phrases: Sequence[str]) -> list[np.ndarray]:

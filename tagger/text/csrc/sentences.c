@@ -129,14 +129,20 @@ merge(const int64_t *a, Py_ssize_t na, const int64_t *b_last, Py_ssize_t nb, int
         out[k++] = *(b_last - j++);
 }
 
-/* The sentence spans of a chunk into starts and stops (room for a character each): each
- * line's content and each sentence end inside a line, each sorted, paired by rank as
- * sentences_of pairs them. Lines go at the front, sentence ends at the back (both come
- * in order), then one merge each, no sort. Returns how many, or -1 (no memory). */
-static Py_ssize_t
-chunk_sentences(const Text *t, Words *w, int64_t *starts, int64_t *stops)
+/* The sentence spans of a chunk: each line's content and each sentence end inside a line,
+ * each sorted, paired by rank as sentences_of pairs them, as two bytearrays of int64 (a
+ * tuple; NULL with an error set). Lines go at the front of a work buffer, sentence ends at
+ * its back (both come in order), then one merge each into the results, no sort. The
+ * buffer is malloc's: only its touched pages are ever mapped (NumPy asks for huge pages
+ * for an array this size, each zeroed whole). */
+static PyObject *
+chunk_sentences(const Text *t, Words *w)
 {
     Py_ssize_t lines = 0, ends = 0, line_begin = -1, content = 0, last = t->n - 1;
+    int64_t *work = PyMem_Malloc(2 * t->n * sizeof(int64_t));
+    if (work == NULL)
+        return PyErr_NoMemory();
+    int64_t *starts = work, *stops = work + t->n;
     const uint8_t marks = t->b.term | t->b.newline;
     for (Py_ssize_t c = 0; (c = next_mark(t->cls, c, t->n, marks)) < t->n; c++) {
         uint8_t k = t->cls[c];
@@ -164,15 +170,19 @@ chunk_sentences(const Text *t, Words *w, int64_t *starts, int64_t *stops)
             stops[last - ends++] = q;
         }
     }
-    int64_t *merged = PyMem_Malloc((lines + ends + 1) * sizeof(int64_t));
-    if (merged == NULL)
-        return -1;
-    merge(starts, lines, starts + last, ends, merged);
-    memcpy(starts, merged, (lines + ends) * sizeof(int64_t));
-    merge(stops, lines, stops + last, ends, merged);
-    memcpy(stops, merged, (lines + ends) * sizeof(int64_t));
-    PyMem_Free(merged);
-    return lines + ends;
+    Py_ssize_t size = (lines + ends) * sizeof(int64_t);
+    PyObject *out_starts = PyByteArray_FromStringAndSize(NULL, size);
+    PyObject *out_stops = PyByteArray_FromStringAndSize(NULL, size);
+    PyObject *result = NULL;
+    if (out_starts != NULL && out_stops != NULL) {
+        merge(starts, lines, starts + last, ends, (int64_t *)PyByteArray_AS_STRING(out_starts));
+        merge(stops, lines, stops + last, ends, (int64_t *)PyByteArray_AS_STRING(out_stops));
+        result = PyTuple_Pack(2, out_starts, out_stops);
+    }
+    Py_XDECREF(out_starts);
+    Py_XDECREF(out_stops);
+    PyMem_Free(work);
+    return result;
 }
 
 KERNEL_DOC(sentences_doc,
@@ -211,21 +221,20 @@ table_of(PyObject *tuple, Table *t, Py_buffer *views)
 PyObject *
 sentences(PyObject *self, PyObject *args)
 {
-    PyObject *objs[8], *abbreviations, *numbers;
+    PyObject *objs[6], *abbreviations, *numbers;
     Bits b;
-    if (!PyArg_ParseTuple(args, "OOOOOOOO(bbbbbbbb)OO", &objs[0], &objs[1], &objs[2], &objs[3],
+    if (!PyArg_ParseTuple(args, "OOOOOOOO(bbbbbbbb)", &objs[0], &objs[1], &objs[2], &objs[3],
                           &objs[4], &abbreviations, &numbers, &objs[5], &b.word, &b.term,
-                          &b.close, &b.open, &b.space, &b.newline, &b.start, &b.bullet,
-                          &objs[6], &objs[7]))
+                          &b.close, &b.open, &b.space, &b.newline, &b.start, &b.bullet))
         return NULL;
-    static const char *names[8] = {"classes", "codes", "token_starts", "token_ends",
-                                   "token_hashes", "dotted", "starts", "stops"};
-    static const Py_ssize_t sizes[8] = {1, 4, 8, 8, 8, 8, 8, 8};
-    Py_buffer views[8], tables[6];
+    static const char *names[6] = {"classes", "codes", "token_starts", "token_ends",
+                                   "token_hashes", "dotted"};
+    static const Py_ssize_t sizes[6] = {1, 4, 8, 8, 8, 8};
+    Py_buffer views[6], tables[6];
     Words w;
     PyObject *result = NULL;
-    int got = get_buffers(objs, views, 8, sizes, 6, names), got_a = 0, got_n = 0;
-    if (got < 8 || (got_a = table_of(abbreviations, &w.abbreviations, tables)) < 3 ||
+    int got = get_buffers(objs, views, 6, sizes, 6, names), got_a = 0, got_n = 0;
+    if (got < 6 || (got_a = table_of(abbreviations, &w.abbreviations, tables)) < 3 ||
         (got_n = table_of(numbers, &w.numbers, tables + 3)) < 3)
         goto done;
     Text t = {views[0].buf, views[1].buf, views[0].len, b};
@@ -241,11 +250,9 @@ sentences(PyObject *self, PyObject *args)
         goto done;
     }
     if (check_room(&views[1], 4, t.n, "codes") < 0 || check_room(&views[3], 8, w.n, "token_ends") < 0 ||
-        check_room(&views[4], 8, w.n, "token_hashes") < 0 || check_room(&views[6], 8, t.n, "starts") < 0 ||
-        check_room(&views[7], 8, t.n, "stops") < 0)
+        check_room(&views[4], 8, w.n, "token_hashes") < 0)
         goto done;
-    Py_ssize_t n = chunk_sentences(&t, &w, views[6].buf, views[7].buf);
-    result = n < 0 ? PyErr_NoMemory() : PyLong_FromSsize_t(n);
+    result = chunk_sentences(&t, &w);
 done:
     release(tables + 3, got_n, NULL);
     release(tables, got_a, NULL);
