@@ -52,7 +52,7 @@ CORPUS_FIXTURES = {"corpus_path", "reference_labels", "labelled_jsonl", "small_m
 
 # Modules whose every test is slow: not even imported when the slow tests are left out
 # (importing Hypothesis alone costs the fast tier a second).
-SLOW_MODULES = {"test_fuzz.py"}
+SLOW_MODULES = {"test_fuzz.py", "test_kernel_fuzz.py"}
 
 
 def pytest_ignore_collect(collection_path, config):

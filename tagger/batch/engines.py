@@ -18,6 +18,7 @@ from ..io.records import MAX_DOC_BYTES, Document, Skipped
 from ..io.layout import Layout
 from ..io.writers import render_part
 from ..registry import Registry
+from ..text import compiled
 from .parts import Chunk, commit
 from .progress import PartsWatcher
 from .workers import end_quietly, run_in_pool
@@ -133,7 +134,8 @@ def _in_workers(model, model_dir: Path | None, jobs: int, arguments, task) -> li
         # Build the featurizer before the pool forks: workers inherit the model ready to
         # use instead of each paying for imports and set-up.
         model.featurizer()
-        import scipy.sparse  # noqa: F401  (the sparse product of every chunk: imported once)
+        if compiled.kernel is None:  # NumPy's path sums by scipy: imported once, not per worker
+            import scipy.sparse  # noqa: F401
 
         ref = f"inherited:{id(model)}"
         _INHERITED[ref] = model

@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..text import compiled
 from ..text.featurizer import Featurizer
 from ..text.sentences import Sentences
 from ..text.tokens import Tokens
@@ -44,14 +45,36 @@ def sentence_rows(featurizer: Featurizer, tokens: Tokens, idf: np.ndarray, hits=
     text = tokens.chars
     begin = found.start + text.starts[found.doc]  # places in the chunk, in order
     end = found.end + text.starts[found.doc]
-    # each token's sentence: count the sentences begun at or before it (one search per
-    # sentence, not per token), and none for a token past its sentence's end (a bullet)
+    sent = token_sentences(tokens, begin, end)
+    hits = featurizer.ngram_hits(tokens) if hits is None else hits
+    held = None if cues is None else cues.features(tokens, sent, len(begin))
+    entries = numpy_entries if compiled.kernel is None else compiled_entries
+    return SentenceRows(found, *entries(sent, hits, idf, len(begin), held, cue_value))
+
+
+def token_sentences(tokens: Tokens, begin: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Each token's sentence among sentences [begin, end) in the chunk (in order), -1 for
+    a token in none (before the first, or past its sentence's end: a bullet)."""
+    if compiled.kernel is not None:
+        sent = np.empty(len(tokens.starts), dtype=np.int64)
+        compiled.kernel.token_sentences(tokens.starts, tokens.ends, begin, end, sent)
+        return sent
+    # count the sentences begun at or before each token (one search per sentence, not per
+    # token)
     first = np.searchsorted(tokens.starts, begin)
     sent = np.cumsum(np.bincount(first, minlength=len(tokens.starts) + 1)[:-1]) - 1
     if len(end):
         sent[tokens.ends > end.take(np.maximum(sent, 0))] = -1
+    return sent
+
+
+def numpy_entries(sent: np.ndarray, hits, idf: np.ndarray, n_sentences: int,
+                  cues: np.ndarray | None, cue_value: float):
+    """(rows, cols, values) of the sentences' features, by sentence: each n-gram hit inside
+    a sentence (``sent``: each token's sentence) weighs its IDF over the sentence's L2
+    norm; then each cue of the (n_sentences x n_cues) ``cues`` a sentence holds."""
     rows, cols = [], []
-    for n, at, feat in (featurizer.ngram_hits(tokens) if hits is None else hits):
+    for n, at, feat in hits:
         s = sent.take(at)  # take(): a fraction of fancy indexing's cost, here and below
         ok = (s >= 0) & (s == sent.take(at + n - 1))
         rows.append(s[ok])
@@ -59,11 +82,11 @@ def sentence_rows(featurizer: Featurizer, tokens: Tokens, idf: np.ndarray, hits=
     rows = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
     cols = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
     weight = idf.take(cols)
-    norms = np.sqrt(np.bincount(rows, weights=weight * weight, minlength=len(begin)))
+    norms = np.sqrt(np.bincount(rows, weights=weight * weight, minlength=n_sentences))
     norms[norms == 0.0] = 1.0
     values = weight / norms.take(rows)
     if cues is not None:
-        at, cue = np.nonzero(cues.features(tokens, sent, len(begin)))
+        at, cue = np.nonzero(cues)
         rows = np.concatenate([rows, at])
         cols = np.concatenate([cols, len(idf) + cue])
         values = np.concatenate([values, np.full(len(at), cue_value)])
@@ -71,7 +94,20 @@ def sentence_rows(featurizer: Featurizer, tokens: Tokens, idf: np.ndarray, hits=
     # sum over a sentence's entries adds them as they were found; the sort is stable, and
     # quick: the entries come in a few runs already in order (one per n-gram length)
     order = np.argsort(rows, kind="stable")
-    return SentenceRows(found, rows.take(order), cols.take(order), values.take(order))
+    return rows.take(order), cols.take(order), values.take(order)
+
+
+def compiled_entries(sent: np.ndarray, hits, idf: np.ndarray, n_sentences: int,
+                     cues: np.ndarray | None, cue_value: float):
+    """:func:`numpy_entries` by the compiled kernel: counted, then placed by sentence."""
+    room = sum(len(at) for _, at, _ in hits) + (0 if cues is None else int(np.count_nonzero(cues)))
+    rows, cols = np.empty(room, dtype=np.int64), np.empty(room, dtype=np.int64)
+    values = np.empty(room)
+    n = compiled.kernel.sentence_entries(
+        sent, [(int(n), at, feat) for n, at, feat in hits], np.ascontiguousarray(idf, dtype=np.float64),
+        n_sentences, None if cues is None else np.ascontiguousarray(cues, dtype=bool), float(cue_value),
+        rows, cols, values)
+    return rows[:n], cols[:n], values[:n]
 
 
 def sentence_matrix(rows: SentenceRows, n_terms: int):
@@ -109,6 +145,11 @@ def sparse_products(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, n_ro
     (no fused multiply-add; tests/model/test_scores.py checks the bits) in a third of the time:
     it sums all but the first entries a process sums, which the bincounts do."""
     global summed_by_numpy
+    if compiled.kernel is not None:  # the same sums in one loop, scipy never imported
+        out = np.zeros((n_rows, weights_t.shape[1]))
+        compiled.kernel.products(rows.astype(np.int64, copy=False), cols.astype(np.int64, copy=False),
+                                 values.astype(np.float64, copy=False), weights_t, out)
+        return out
     if summed_by_numpy < SPARSE_AFTER and "scipy.sparse" not in sys.modules:
         summed_by_numpy += len(rows)
         out = np.empty((n_rows, weights_t.shape[1]))

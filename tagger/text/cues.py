@@ -13,6 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from .lookup import sieve
 from .tokens import Tokens, phrase_hashes
 
 CUES: dict[str, tuple[str, ...]] = {
@@ -74,8 +75,8 @@ class CueMatcher:
         is each token's sentence (-1: none). One search of the cue words per token."""
         out = np.zeros((n_sentences, self.n), dtype=bool)
         # take(): a fraction of fancy indexing's cost on arrays of every token
-        maybe = np.flatnonzero(self.sieve.take((tokens.hashes & np.uint64(0xFFFF)).astype(np.intp))
-                               & (sentence >= 0))
+        maybe = sieve(tokens.hashes, self.sieve, 0)
+        maybe = maybe[sentence.take(maybe) >= 0]
         hashes = tokens.hashes.take(maybe)
         at = np.minimum(np.searchsorted(self.hashes, hashes), len(self.hashes) - 1)
         hit = self.hashes.take(at) == hashes

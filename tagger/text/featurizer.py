@@ -12,14 +12,15 @@ Everything the model reads of a slice of texts comes from a :class:`Featurizer`:
 - ``sentences``: the sentence spans (:mod:`.sentences`).
 
 Two paths sit behind it, named in :data:`FEATURIZERS` and chosen in one place,
-:func:`make_featurizer`. The fast path (``fast``) finds n-gram hits with NumPy over token
-hashes (:class:`~tagger.text.ngrams.NgramCounter`); it runs for every model tagger writes.
+:func:`make_featurizer`. The fast path (``fast``) finds n-gram hits over token hashes
+(:class:`~tagger.text.ngrams.NgramCounter`; its loops compiled, :mod:`.tokens` says
+which); it runs for every model tagger writes.
 The scikit-learn path (``sklearn``) finds them with scikit-learn's own analyzer, one
 document at a time in Python, for a vocabulary the fast path cannot key exactly (a term
 that is not a sequence of word tokens, a hash collision, n-grams longer than three). Both
 give the same hits (a test compares them), so the TF-IDF, keyword and sentence features
 built on them, and the tags, do not depend on the path. Tokens, keyword hits and sentences
-are the same NumPy code on both paths: their rules are our own (keywords, sentences) or
+are the same code on both paths: their rules are our own (keywords, sentences) or
 scikit-learn's token pattern, which :mod:`.tokens` reproduces exactly.
 """
 

@@ -6,7 +6,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .lookup import KeyIndex
+from .lookup import KeyIndex, sieve
 from .tokens import Tokens, ngram_keys, phrase_hashes
 
 
@@ -79,7 +79,7 @@ class Lexicon:
         none = np.zeros(0, dtype=np.int64)
         # Few tokens are keyword or context words: a table over the hashes' top bits
         # rules out almost all of them before the exact (and costlier) hash lookup.
-        at = np.flatnonzero(self._filter.take((hashes >> _FILTER_SHIFT).astype(np.intp)))
+        at = sieve(hashes, self._filter, int(_FILTER_SHIFT))
         ids = self._index.get_indexer(hashes.take(at))
         at, ids = at[ids >= 0], ids[ids >= 0]
         if len(at) == 0:

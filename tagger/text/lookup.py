@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import compiled
+
+from .tokens import ngram_keys
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio, odd
 MAX_PROBES = 8  # keys not placed within this many probes go to the stash
 
@@ -50,6 +53,7 @@ class KeyIndex:
         # (those slots stay taken, so their queries never meet a free slot either)
         order = pending[np.argsort(keys[pending])]
         self._stash = (keys[order], order)
+        self._slots = None  # the kernel's copy of the table, made on first use
 
     def __len__(self) -> int:
         return self.n
@@ -60,6 +64,52 @@ class KeyIndex:
 
     def get_indexer(self, query: np.ndarray) -> np.ndarray:
         """For each query key, its position in the keys, or -1 (pandas' ``get_indexer``)."""
+        query = np.ascontiguousarray(query).view(np.uint64).ravel()
+        if compiled.kernel is None:
+            return self.numpy_indexer(query)
+        out = np.empty(len(query), dtype=np.intp)
+        compiled.kernel.lookup(*self.table(), query, out)
+        return out
+
+    def table(self) -> tuple:
+        """The table as the compiled kernel reads it: each slot's key and position side by
+        side (one cache line a probe, not two: a large vocabulary's table is larger than
+        the caches), bits, probes, stash keys and positions."""
+        if self._slots is None:
+            self._slots = np.stack([self._slot_keys, self._slot_pos.view(np.uint64)], axis=1)
+        return (self._slots, self._bits, MAX_PROBES, *self._stash)
+
+    def find_runs(self, ids: np.ndarray, doc: np.ndarray, n: int, base: int):
+        """The runs of ``n`` ids of one document whose key is in the index: (first index of
+        each, its key's position), in order. A run's key is :func:`~.tokens.ngram_keys`'s,
+        ``(ids[i] * base + ids[i + 1]) * base ...``; runs with a negative id have none."""
+        ids, doc = np.ascontiguousarray(ids, dtype=np.int64), np.ascontiguousarray(doc, dtype=np.int64)
+        if compiled.kernel is None:
+            return self.numpy_runs(ids, doc, n, base)
+        at, pos = np.empty(len(ids), dtype=np.int64), np.empty(len(ids), dtype=np.intp)
+        found = compiled.kernel.runs(ids, doc, n, base, *self.table(), at, pos)
+        return at[:found], pos[:found]
+
+    def numpy_runs(self, ids: np.ndarray, doc: np.ndarray, n: int, base: int):
+        """:meth:`find_runs` by NumPy passes (without the compiled kernel, and its oracle)."""
+        m = len(ids) - n + 1
+        if m <= 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.intp)
+        parts = [ids[i:i + m] for i in range(n)]
+        valid = doc[:m] == doc[n - 1:]
+        for part in parts:
+            valid &= part >= 0
+        # nearly every run of n ids is valid: look them all up, the others under a key no
+        # run has (-1; keys are under 2**63), rather than pick them out
+        keys = ngram_keys(parts, base)
+        np.copyto(keys, -1, where=~valid)
+        pos = self.get_indexer(keys)
+        at = np.flatnonzero(pos >= 0)
+        return at, pos.take(at)
+
+    def numpy_indexer(self, query: np.ndarray) -> np.ndarray:
+        """:meth:`get_indexer` by NumPy rounds, one probe of every key a round (where the
+        compiled kernel is not built, and the kernel's test oracle)."""
         # take() rather than [] throughout: NumPy's fancy indexing costs twice as much here
         query = np.ascontiguousarray(query).view(np.uint64).ravel()
         slots = self._home(query)
@@ -85,3 +135,15 @@ class KeyIndex:
             found = stash[at] == query[todo]
             out[todo[found]] = order[at[found]]
         return out
+
+
+def sieve(hashes: np.ndarray, table: np.ndarray, shift: int) -> np.ndarray:
+    """The indices of the hashes whose bits ``(hash >> shift) & (len(table) - 1)`` are set
+    in ``table`` (bools, a power of two of them): a pre-filter that rules out nearly every
+    token before an exact lookup of a small set."""
+    hashes = np.ascontiguousarray(hashes, dtype=np.uint64)
+    if compiled.kernel is None:
+        bits = (hashes >> np.uint64(shift)) & np.uint64(len(table) - 1)
+        return np.flatnonzero(table.take(bits.astype(np.intp)))
+    out = np.empty(len(hashes), dtype=np.int64)
+    return out[:compiled.kernel.sieve(hashes, np.ascontiguousarray(table, dtype=bool), shift, out)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import compiled
 from .lookup import KeyIndex
 from .tokens import TOKEN_PATTERN, Powers, Tokens, ngram_keys, tokenize
 
@@ -20,7 +21,8 @@ class NgramCounter:
         self.n_features = len(vocabulary)
         self.ngram_range = tuple(ngram_range)
         self._powers = Powers()
-        self._powers.get(1 << 21)  # room for a typical slice of documents, made once
+        if compiled.kernel is None:  # the NumPy passes' room for a typical slice, made once
+            self._powers.get(1 << 21)
         terms = list(vocabulary)
         features = np.fromiter(vocabulary.values(), dtype=np.int64, count=len(terms))
         n_words = np.fromiter((t.count(" ") + 1 for t in terms), dtype=np.int64, count=len(terms))
@@ -73,7 +75,6 @@ class NgramCounter:
             if len(tok) < n:  # one entry per length of the vocabulary's terms, if empty
                 out.append((n, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)))
                 continue
-            m = len(tok) - n + 1
             if n == 1:
                 # tok == -1 lands on the sentinel (-1); take() throughout: it costs a
                 # fraction of fancy indexing here
@@ -82,17 +83,8 @@ class NgramCounter:
                 out.append((1, at, feat.take(at)))
                 continue
             index, feats = self._grams[n]
-            parts = [tok[i:i + m] for i in range(n)]
-            valid = doc[:m] == doc[n - 1:]
-            for part in parts:
-                valid &= part >= 0
-            # nearly every run of n tokens is valid: look them all up, the others under a
-            # key no n-gram has (-1; n-gram keys are under 2**63), rather than pick them out
-            keys = ngram_keys(parts, self.n_tokens)
-            np.copyto(keys, -1, where=~valid)
-            pos = index.get_indexer(keys)
-            at = np.flatnonzero(pos >= 0)
-            out.append((n, at, feats.take(pos.take(at))))
+            at, pos = index.find_runs(tok, doc, n, self.n_tokens)
+            out.append((n, at, feats.take(pos)))
         return out
 
     def entries(self, texts, hits=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -120,6 +112,12 @@ def hit_counts(tokens: Tokens, hits, n_features: int):
     """The counts of n-gram ``hits`` (see :meth:`NgramCounter.hits`) as (document,
     feature, count) arrays, by document and feature."""
     n_docs, doc, F = tokens.n_docs, tokens.doc, n_features
+    if compiled.kernel is not None:  # counted in one pass, document by document
+        room = sum(len(at) for _, at, _ in hits)
+        rows, cols, counts = (np.empty(room, dtype=np.int64) for _ in range(3))
+        n = compiled.kernel.hit_counts(np.ascontiguousarray(doc, dtype=np.int64),
+                                       [(int(n), at, feat) for n, at, feat in hits], F, rows, cols, counts)
+        return rows[:n], cols[:n], counts[:n]
     # count (document, feature) pairs by sorting their keys (NumPy's vectorised sort beat
     # pandas' hashing here by 2-3x; 32-bit keys sort faster); sorted, the order within a
     # document depends only on that document

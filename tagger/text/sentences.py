@@ -10,9 +10,11 @@ headlines and bullets stand alone), and a bullet marker at the start of a line i
 part of the sentence. Spans exclude surrounding white space, so ``text[start:end]`` is
 the sentence exactly as written.
 
-The rules run as a few NumPy passes over a whole chunk of documents, on the code points
-and tokens the model reads anyway (:func:`tagger.text.tokens.tokenize`): splitting costs
-the tagging path a few microseconds per article.
+The rules run over a whole chunk of documents, on the code points and tokens the model
+reads anyway (:func:`tagger.text.tokens.tokenize`): in the compiled kernel, one mark at a
+time (:func:`compiled_bounds`), or as a few NumPy passes where it is not built
+(:func:`numpy_bounds`, its test oracle). Splitting costs the tagging path a few
+microseconds per article.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import compiled
+from .lookup import KeyIndex
 from .tokens import (CLOSE, NEWLINE, OPEN, SPACE, START, TERM, WORD, BULLET, Tokens,
                      phrase_hashes, tokenize)
 
@@ -53,10 +57,12 @@ class Sentences(NamedTuple):
 
 
 @lru_cache(maxsize=1)
-def _word_hashes():
+def _word_hashes() -> tuple[KeyIndex, KeyIndex]:
+    """The abbreviations' and "no"/"nos"' hashes, indexed: a lookup per candidate sentence
+    end, a fraction of np.isin's cost (it sorts)."""
     hashes = phrase_hashes([*ABBREVIATIONS, "no", "nos"])
-    return (np.array([h[0] for h in hashes[:-2]], dtype=np.uint64),
-            np.array([h[0] for h in hashes[-2:]], dtype=np.uint64))
+    return (KeyIndex(np.unique(np.array([h[0] for h in hashes[:-2]], dtype=np.uint64))),
+            KeyIndex(np.array([h[0] for h in hashes[-2:]], dtype=np.uint64)))
 
 
 def _get(values: np.ndarray, at: np.ndarray, default=0) -> np.ndarray:
@@ -118,9 +124,9 @@ def _boundaries(tokens: Tokens, cls: np.ndarray, codes: np.ndarray, marks: np.nd
         i_ok = (i < len(tokens.ends)) & (_get(tokens.ends, i, -1) == p)
         h = _get(tokens.hashes, i, 0)
         whole = _get(codes, _get(tokens.starts, i, 0) - 1) != ord(".")
-        abbreviated = i_ok & whole & np.isin(h, abbreviations)
+        abbreviated = i_ok & whole & (abbreviations.get_indexer(h) >= 0)
         digit_next = (_get(codes, first) >= 48) & (_get(codes, first) <= 57)
-        numbered = i_ok & whole & np.isin(h, numbers) & digit_next
+        numbered = i_ok & whole & (numbers.get_indexer(h) >= 0) & digit_next
         # one word character before the stop: an initial ("J.") or a dotted abbreviation
         single = ((_get(cls, p - 1) & WORD) != 0) & ((_get(cls, p - 2) & WORD) == 0)
         before = _get(codes, p - 2)
@@ -137,6 +143,17 @@ def _boundaries(tokens: Tokens, cls: np.ndarray, codes: np.ndarray, marks: np.nd
 def sentences_of(tokens: Tokens) -> Sentences:
     """The sentences of every document of a chunk, from its :func:`tokenize` tokens."""
     text = tokens.chars
+    starts, stops = (numpy_bounds if compiled.kernel is None else compiled_bounds)(tokens)
+    keep = stops > starts
+    starts, stops = starts[keep], stops[keep]
+    doc = np.searchsorted(text.starts, starts, side="right") - 1
+    return Sentences(doc, starts - text.starts[doc], stops - text.starts[doc])
+
+
+def numpy_bounds(tokens: Tokens) -> tuple[np.ndarray, np.ndarray]:
+    """Every line's content and sentence start, and every line's and sentence's end, in the
+    chunk, each sorted (a start pairs with the end of the same rank), by NumPy passes."""
+    text = tokens.chars
     cls, codes = text.classes, text.lower
     marks = np.flatnonzero((cls & (TERM | NEWLINE)) != 0)  # the one pass over every character
     breaks = marks[(cls[marks] & NEWLINE) != 0]
@@ -148,12 +165,18 @@ def sentences_of(tokens: Tokens) -> Sentences:
     inside = ends > content[line]
     ends, nexts = ends[inside], nexts[inside]
     trimmed = _skip(cls, line_end - 1, SPACE, step=-1) + 1
-    starts = np.sort(np.concatenate([content, nexts]))
-    stops = np.sort(np.concatenate([trimmed, ends]))
-    keep = stops > starts
-    starts, stops = starts[keep], stops[keep]
-    doc = np.searchsorted(text.starts, starts, side="right") - 1
-    return Sentences(doc, starts - text.starts[doc], stops - text.starts[doc])
+    return np.sort(np.concatenate([content, nexts])), np.sort(np.concatenate([trimmed, ends]))
+
+
+def compiled_bounds(tokens: Tokens) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`numpy_bounds` by the compiled kernel: the same rules, one mark at a time."""
+    text = tokens.chars
+    abbreviations, numbers = _word_hashes()
+    starts, stops = compiled.kernel.sentences(
+        text.classes, text.lower, np.ascontiguousarray(tokens.starts, dtype=np.int64),
+        np.ascontiguousarray(tokens.ends, dtype=np.int64), tokens.hashes, abbreviations.table(),
+        numbers.table(), _DOTTED, (WORD, TERM, CLOSE, OPEN, SPACE, NEWLINE, START, BULLET))
+    return np.frombuffer(starts, dtype=np.int64), np.frombuffer(stops, dtype=np.int64)
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:

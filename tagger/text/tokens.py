@@ -1,4 +1,5 @@
-r"""Word tokens as 64-bit hashes, found by a handful of NumPy passes over a whole chunk.
+r"""Word tokens as 64-bit hashes, found by one compiled pass over each text (or, without
+the compiled kernel, a handful of NumPy passes over a whole chunk).
 
 scikit-learn's CountVectorizer tokenizes with a regular expression and builds n-grams in
 Python, which is most of the cost of tagging. For the word analyzer with the default token
@@ -20,10 +21,29 @@ The rules this hand-written path keeps (:mod:`.featurizer` has scikit-learn's be
   path takes it); a text token colliding with a vocabulary token it is not would be
   counted as that one, at odds of about one in 2**64 / (tokens x vocabulary) per run.
   Models keep token hashes (``training_words``), so the hash is part of the model format.
-- Start-up time. NumPy alone, nothing compiled and nothing heavy imported (pandas took half
-  a second of every run; a JIT compiler would take more): the character tables are built
-  once a process (about 0.1 s), the powers by doubling, and a run of ``tagger tag`` on a
-  few files starts in well under a second.
+- What is compiled, and why. The loops NumPy can only run as many memory-bound passes over
+  every character, token or entry are in C (``csrc/*.c``, one extension module): this
+  module's scan (each character's lower case and class by the same tables, and each
+  token's place, document and hash, in one pass over the str's own buffer),
+  :class:`~.lookup.KeyIndex`'s probes and the n-gram runs' keys, the n-gram counts per
+  document (:func:`.ngrams.hit_counts`, sorted by a bitmap, not a sort), the sentence
+  splitter's rules (:mod:`.sentences`), the keyword and cue pre-filters, and the model's
+  per-token sentence, sentence entries and sparse score products
+  (:mod:`tagger.model.sentencescores`). Plain C with the CPython
+  API and the buffer protocol (no Cython, no NumPy headers): setuptools alone builds it in
+  ``pip install``, and importing it costs nothing, where a JIT compiler would cost seconds
+  at every start. It computes what the NumPy passes compute, bit for bit: integers modulo
+  2**64, the same table and probes, and sums of floats in NumPy's and scipy's order (no
+  fused multiply-add).
+- The fallback. Where it is not built (no C compiler: setup.py marks it optional),
+  :data:`.compiled.kernel` is None and every caller runs the NumPy passes beside its call,
+  more slowly, with the same results. They are the kernel's test oracle too
+  (tests/text/test_kernel.py on awkward Unicode and the fixtures, test_kernel_fuzz.py on
+  generated input), and a test fails where the kernel is not built, so CI tests the path
+  users run.
+- Start-up time. Nothing heavy imported (pandas took half a second of every run; scipy is
+  not imported to tag): the character tables are built once a process (about 0.1 s), and
+  a run of ``tagger tag`` on a few files starts in well under a second.
 """
 
 from __future__ import annotations
@@ -33,6 +53,7 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
+from . import compiled
 
 TOKEN_PATTERN = r"(?u)\b\w\w+\b"  # what scikit-learn's TfidfVectorizer would be given
 
@@ -74,10 +95,7 @@ def char_tables() -> CharTables:
     them to be (alphanumeric or ``_``; white space: a test checks against ``re``), the lower
     case is ``str.lower``'s own."""
     codes = np.arange(MAX_CODEPOINT, dtype=np.uint32)
-    as_chars = codes.view("<U1")
-    cls = np.zeros(MAX_CODEPOINT, dtype=np.uint8)
-    cls[np.char.isalnum(as_chars) | (codes == ord("_"))] |= WORD
-    cls[np.char.isspace(as_chars)] |= SPACE
+    cls = word_and_space_classes(codes)
     cls[ord("\n")] = NEWLINE
     for chars, bit in ((".!?", TERM), ("\"'”’»)]", CLOSE), ("\"'“‘«([", OPEN),
                        ("-*•·–—", BULLET), ("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZЄІЇҐ", START)):
@@ -93,6 +111,20 @@ def char_tables() -> CharTables:
     return CharTables(lower, cls, (lower << np.uint32(8)) | cls)
 
 
+def word_and_space_classes(codes: np.ndarray) -> np.ndarray:
+    """WORD for the alphanumeric code points and ``_``, SPACE for the white space, as
+    ``str.isalnum`` and ``str.isspace`` decide (by the kernel: importing np.char and its
+    passes cost a twentieth of a second at every start)."""
+    cls = np.zeros(len(codes), dtype=np.uint8)
+    if compiled.kernel is not None:
+        compiled.kernel.word_and_space(np.ascontiguousarray(codes, dtype=np.uint32), cls, WORD, SPACE)
+        return cls
+    as_chars = codes.view("<U1")
+    cls[np.char.isalnum(as_chars) | (codes == ord("_"))] |= WORD
+    cls[np.char.isspace(as_chars)] |= SPACE
+    return cls
+
+
 class Chars(NamedTuple):
     """The texts of a chunk as one array of code points, joined by :data:`SEP`."""
 
@@ -106,14 +138,20 @@ def chars(texts: Sequence[str]) -> Chars:
     """The texts' characters, lowered and classified, with a :data:`SEP` before the first
     and after the last (so that a look one character beyond either end sees a SEP)."""
     texts = list(texts)
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    starts = np.ones(len(texts), dtype=np.int64)
-    np.cumsum(lengths[:-1] + 1, out=starts[1:])
-    starts[1:] += 1
+    starts, lengths = _text_starts(texts)
     at = _codepoints(SEP.join(["", *texts, ""])).astype(np.intp)  # one copy of the text, not three
     # one gather of both tables, by take() with intp indices (the fastest NumPy gather)
     packed = char_tables().packed.take(at)
     return Chars(packed >> np.uint32(8), packed.astype(np.uint8), starts, lengths)
+
+
+def _text_starts(texts: list) -> tuple[np.ndarray, np.ndarray]:
+    """Where each text starts in the chunk (after the SEP before it), and its length."""
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    starts = np.ones(len(texts), dtype=np.int64)
+    np.cumsum(lengths[:-1] + 1, out=starts[1:])
+    starts[1:] += 1
+    return starts, lengths
 
 
 class Powers:
@@ -188,29 +226,61 @@ def tokenize(texts, powers: Powers | None = None, *, lower: bool = True) -> Toke
     False, as hashes, with their places in the texts as written."""
     texts = list(texts)
     n_docs = len(texts)
-    powers = powers or Powers()
     if n_docs == 0:
         empty = np.zeros(0, dtype=np.int64)
         return Tokens(empty, np.zeros(0, dtype=np.uint64), 0, empty, empty, chars([]), texts)
+    scan = numpy_scan if compiled.kernel is None else compiled_scan
+    text, starts, ends, hashes, doc, special = scan(texts, powers or Powers(), lower)
+    if not (lower and special):
+        return Tokens(doc, hashes, n_docs, starts, ends, text, texts)
+    # str.lower itself, where a table cannot be exact
+    lowered, starts, ends, hashes, doc, _ = scan([t.lower() for t in texts], powers or Powers(), True)
+    # back to places in the texts as written ("İ" lowers to two characters)
+    shift = text.starts - lowered.starts
+    cap = text.starts + text.lengths
+    return Tokens(doc, hashes, n_docs, np.minimum(starts + shift[doc], cap[doc]),
+                  np.minimum(ends + shift[doc], cap[doc]), text, texts)
+
+
+class Scan(NamedTuple):
+    """A chunk's characters and word tokens, as one pass over the texts finds them."""
+
+    chars: Chars
+    starts: np.ndarray  # each token's start and end in ``chars``
+    ends: np.ndarray
+    hashes: np.ndarray  # its hash: the lower-case code points' (or as written)
+    doc: np.ndarray     # its document
+    special: bool       # a character of _SPECIAL is in the texts (lower case by table inexact)
+
+
+def numpy_scan(texts: list, powers: Powers, lower: bool = True) -> Scan:
+    """:class:`Scan` by NumPy passes over the whole chunk (what the compiled kernel is
+    compared with)."""
     text = chars(texts)
     isword = (text.classes & WORD).view(bool)  # lowering never changes it (a test checks)
-    if not lower:
-        starts, ends, hashes = _tokens(_codepoints(SEP + SEP.join(texts) + SEP), isword, powers)
-    elif not any(c in t for t in texts for c in _SPECIAL):
-        starts, ends, hashes = _tokens(text.lower, isword, powers)
-    else:  # str.lower itself, where a table cannot be exact
-        lowered = chars([t.lower() for t in texts])
-        starts, ends, hashes = _tokens(lowered.lower, (lowered.classes & WORD).view(bool), powers)
-        doc = np.searchsorted(lowered.starts, starts, side="right") - 1
-        # back to places in the texts as written ("İ" lowers to two characters)
-        shift = text.starts - lowered.starts
-        cap = text.starts + text.lengths
-        return Tokens(doc, hashes, n_docs, np.minimum(starts + shift[doc], cap[doc]),
-                      np.minimum(ends + shift[doc], cap[doc]), text, texts)
+    codes = text.lower if lower else _codepoints(SEP + SEP.join(texts) + SEP)
+    starts, ends, hashes = _tokens(codes, isword, powers)
     # each text's tokens are a run: its document by counting them (a search per text, not
     # per token)
-    doc = np.repeat(np.arange(n_docs), np.diff(np.searchsorted(starts, [*text.starts, len(text.lower)])))
-    return Tokens(doc, hashes, n_docs, starts, ends, text, texts)
+    doc = np.repeat(np.arange(len(texts)), np.diff(np.searchsorted(starts, [*text.starts, len(codes)])))
+    special = lower and any(c in t for t in texts for c in _SPECIAL)
+    return Scan(text, starts, ends, hashes, doc, special)
+
+
+def compiled_scan(texts: list, powers: Powers | None = None, lower: bool = True) -> Scan:
+    """:class:`Scan` by the compiled kernel's one pass over each text's own code points
+    (``powers`` unused: it hashes token by token)."""
+    starts, lengths = _text_starts(texts)
+    total = int(lengths.sum()) + len(texts) + 1
+    text = Chars(np.empty(total, dtype=np.uint32), np.empty(total, dtype=np.uint8), starts, lengths)
+    room = total // 3 + 1  # a token is two characters or more, and a non-word one follows it
+    # four arrays, not one: NumPy asks for huge pages from 4 MB on, each zeroed whole, and
+    # only about half the room is used
+    starts, ends, doc = (np.empty(room, dtype=np.int64) for _ in range(3))
+    hashes = np.empty(room, dtype=np.uint64)
+    n, special = compiled.kernel.scan(texts, char_tables().packed, int(_Q), lower, text.lower,
+                                      text.classes, starts, ends, doc, hashes)
+    return Scan(text, starts[:n], ends[:n], hashes[:n], doc[:n], special)
 
 
 def phrase_hashes(phrases: Sequence[str]) -> list[np.ndarray]:
