@@ -190,6 +190,27 @@ def test_kill_9_then_resume_on_sqlite_leaves_every_document_once(fixture_model, 
     assert not Path(f"{out}.parts").exists()  # nor a half-built archive in it
 
 
+@pytest.mark.slow
+def test_parts_of_an_older_tagger_are_tagged_again_not_attached(fixture_model, tmp_path):
+    rows = [{**r, "id": f"{r['id']}-{k}"} for k in range(60) for r in records()]
+    data = write_jsonl(tmp_path / "big.jsonl", rows)
+    out, parts = tmp_path / "out.sqlite", tmp_path / "out.sqlite.parts"
+    cmd = [TAGGER, "tag", str(data), "--out", str(out), "--batch-size", "50", "-j", "1",
+           "--quiet", "-m", str(fixture_model)]
+    assert kill_9_after_parts(cmd, parts) >= 3
+    # as a tagger before parts version 2 left them: no version, each part JSON lines
+    manifest = json.loads((parts / "manifest.json").read_text())
+    del manifest["parts"]
+    (parts / "manifest.json").write_text(json.dumps(manifest))
+    old = b'["an old part"]\n'
+    (parts / "part-000000000.sqlite").write_bytes(old)
+    marker = json.loads((parts / "part-000000000.done").read_text())
+    (parts / "part-000000000.done").write_text(json.dumps({**marker, "bytes": len(old)}))
+    subprocess.run(cmd, check=True)
+    ids = [i for (i,) in table(out, "SELECT id FROM documents ORDER BY rowid")]
+    assert ids == [r["id"] for r in rows]
+
+
 @pytest.mark.parametrize("cell", ["=1+1", "+SUM(A1)", "-2", "@cmd", "\tx", "\rx"])
 def test_csv_cells_that_look_like_formulas_are_neutralised(cell):
     assert safe_cell(cell) == "'" + cell and safe_cell("plain") == "plain"
