@@ -52,6 +52,7 @@ class PartsFeed:
                 return
             drop = self.seen.drops(read_record(self.parts, self.next))
             self._add(self.next, drop)
+            self.build.write_back()  # while the workers tag, not after
             self.next += 1
 
     @contextmanager

@@ -37,6 +37,9 @@ class Chunk:
 
 
 MANIFEST = "manifest.json"
+# What the parts of a run hold, in its manifest: a stopped run resumes only parts written as
+# this tagger writes them (2: a SQLite archive's parts are databases, no longer JSON lines)
+PARTS_VERSION = 2
 
 
 def _refuse(doc_id: str, source: str, first: str) -> NoReturn:

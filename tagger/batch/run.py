@@ -228,7 +228,7 @@ def _plan(out: Path, fmt: str, model, model_dir: Path, layout: Layout, files: li
     directory resumed when its manifest says an earlier run was this one."""
     manifest = {"inputs": _fingerprint_inputs(files), "model": layout.model,
                 "batch_size": batch_size, "format": fmt, "max_doc_bytes": max_doc_bytes,
-                "evidence": evidence, "keep": list(layout.keep)}
+                "evidence": evidence, "keep": list(layout.keep), "parts": parts.PARTS_VERSION}
     base, exclude = None, frozenset()
     if incremental and out.exists():
         _same_model(out, fmt, manifest["model"])

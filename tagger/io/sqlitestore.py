@@ -4,9 +4,10 @@ and Datasette name it, so their search works), a table of runs, and the archive'
 facts (the model it was tagged with). It opens as it is in sqlite3, sqlite-utils and
 Datasette.
 
-Each chunk is rendered as JSON lines (in whichever process tagged it) and the lines are
-inserted into a copy of the archive that replaces it whole (see :mod:`.sqlitebuild`), so
-a killed run leaves the archive as it was and resumes from its committed parts.
+Each chunk is rendered as a small SQLite database of its rows (in whichever process tagged
+it), and the rows are copied from it into a copy of the archive that replaces it whole (see
+:mod:`.sqlitebuild`), so a killed run leaves the archive as it was and resumes from its
+committed parts.
 """
 
 from __future__ import annotations
@@ -23,20 +24,13 @@ from .sqlitefile import ARCHIVE_ID, check_intact, read_header, reading, refuse_f
 
 FORMAT_VERSION = "1"
 TABLES = frozenset({"archive", "documents", "runs", "documents_fts"})
-# FTS5's defaults: merge index segments once 4 are at one level; write the terms gathered
-# in memory once they take 1 MiB
-FTS_DEFAULTS = {"automerge": 4, "hashsize": 2**20}
+# FTS5's defaults: merge index segments once 4 are at one level (and at once when 16 are);
+# write the terms gathered in memory once they take 1 MiB
+FTS_DEFAULTS = {"automerge": 4, "crisismerge": 16, "hashsize": 2**20}
 SQL_TYPES = {"text": "TEXT", "note": "TEXT", "date": "TEXT", "bool": "INTEGER", "score": "REAL",
              "span": "INTEGER"}
 
-try:  # orjson writes the parts several times faster; the standard library is the fallback
-    from orjson import dumps as _dumps
-except ImportError:  # pragma: no cover
-    def _dumps(obj) -> bytes:
-        return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def _q(name: str) -> str:
+def quoted(name: str) -> str:
     """An SQL identifier, quoted (tag names are user text)."""
     return '"' + name.replace('"', '""') + '"'
 
@@ -48,20 +42,36 @@ def table_columns(layout: Layout) -> list[str]:
     return columns if TEXT_COLUMN in layout.keep else [*columns, TEXT_COLUMN]
 
 
-def record_bytes(predictions: Sequence, docs: Sequence, layout: Layout) -> bytes:
-    """One JSON array per tagged document: its documents table row."""
+def _declared(layout: Layout, key: bool = True) -> str:
+    """The documents table's columns with their types (``id`` its key, if ``key``)."""
+    kinds = dict(zip(layout.columns(), layout.kinds()))
+    return ", ".join(f"{quoted(c)} {'TEXT PRIMARY KEY' if key and c == 'id' else SQL_TYPES[kinds.get(c, 'text')]}"
+                     for c in table_columns(layout))  # the text: not in the layout's kinds
+
+
+def part_bytes(predictions: Sequence, docs: Sequence, layout: Layout) -> bytes:
+    """The tagged documents' rows, in order (rowid 1, 2, ...), in the documents table of a
+    database of their own (no key, no index, no text index: the archive indexes them), as
+    the bytes of its file: the part that run's parent process copies into the archive
+    without a Python object per row."""
     text = TEXT_COLUMN not in layout.keep
-    return b"".join(_dumps([*row, d.text] if text else list(row)) + b"\n"
-                    for row, d in zip(layout.rows(predictions, docs), docs))
+    db = sqlite3.connect(":memory:")
+    try:
+        names = table_columns(layout)
+        db.execute(f"CREATE TABLE documents ({_declared(layout, key=False)})")
+        db.executemany(f"INSERT INTO documents VALUES ({', '.join('?' * len(names))})",
+                       ([*row, d.text] if text else row
+                        for row, d in zip(layout.rows(predictions, docs), docs)))
+        db.commit()
+        return db.serialize()
+    finally:
+        db.close()
 
 
 def create_schema(db: sqlite3.Connection, layout: Layout) -> None:
     """Create the archive's tables and index, those it does not have yet."""
-    kinds = dict(zip(layout.columns(), layout.kinds()))
-    cols = ", ".join(f"{_q(c)} {'TEXT PRIMARY KEY' if c == 'id' else SQL_TYPES[kinds.get(c, 'text')]}"
-                     for c in table_columns(layout))  # the text: not in the layout's kinds
     db.executescript(f"""
-        CREATE TABLE IF NOT EXISTS documents ({cols});
+        CREATE TABLE IF NOT EXISTS documents ({_declared(layout)});
         -- content="documents" written as sqlite-utils writes it, so its detect_fts finds it
         CREATE VIRTUAL TABLE IF NOT EXISTS documents_fts USING fts5(title, text,
             content="documents");
@@ -92,14 +102,24 @@ def store_facts(db: sqlite3.Connection, meta: dict) -> None:
 def insert_rows(db, names: Sequence[str], batches) -> None:
     """Insert rows (lists in ``names`` order), a batch at a time, and index their title
     and text."""
-    insert = (f"INSERT INTO documents ({', '.join(map(_q, names))}) "
+    insert = (f"INSERT INTO documents ({', '.join(map(quoted, names))}) "
               f"VALUES ({', '.join('?' * len(names))})")
     for rows in batches:
-        first = db.execute("SELECT coalesce(max(rowid), 0) FROM documents").fetchone()[0]
+        first = last_rowid(db)
         db.executemany(insert, rows)
-        # the index is kept in step with the rows just added (an external-content table)
-        db.execute("INSERT INTO documents_fts(rowid, title, text) "
-                   "SELECT rowid, title, text FROM documents WHERE rowid > ?", (first,))
+        index_since(db, first)
+
+
+def last_rowid(db: sqlite3.Connection) -> int:
+    """The documents table's last rowid (0 when empty): rows added later come after it."""
+    return db.execute("SELECT coalesce(max(rowid), 0) FROM documents").fetchone()[0]
+
+
+def index_since(db: sqlite3.Connection, first: int) -> None:
+    """Index the title and text of the documents added after rowid ``first``: the index is
+    kept in step with the rows (an external-content table)."""
+    db.execute("INSERT INTO documents_fts(rowid, title, text) "
+               "SELECT rowid, title, text FROM documents WHERE rowid > ?", (first,))
 
 
 def add_run(path: str | Path, run: dict) -> None:

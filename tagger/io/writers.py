@@ -204,7 +204,7 @@ renders("parquet", "file", help="typed columns; metadata in the file")(
     FileFormat((".parquet", ".pq"), parquetout.parquet_bytes, parquetout.parquet_join))
 renders("sqlite", "file", help="an archive: the article text too, full-text search, the "
                                "runs; opens in sqlite3, sqlite-utils and Datasette")(
-    FileFormat((".sqlite", ".db", ".sqlite3"), sqlitestore.record_bytes, sqlitebuild.join,
+    FileFormat((".sqlite", ".db", ".sqlite3"), sqlitestore.part_bytes, sqlitebuild.join,
                build=sqlitebuild.ArchiveBuild))
 
 

@@ -100,6 +100,30 @@ def test_the_sqlite_archive_reads_in_sqlite_utils_and_searches(fixture_model, tm
     assert db["runs"].count == 1
 
 
+def test_an_archive_built_from_many_parts_has_an_intact_index_with_fts5_defaults(
+        fixture_model, tmp_path):
+    import re
+
+    rows = records()[:20]
+    out = tmp_path / "a.sqlite"
+    assert run("tag", write_jsonl(tmp_path / "in.jsonl", rows), "--out", out, "-m", fixture_model,
+               "--batch-size", "3").exit_code == 0  # 7 parts, each a segment of the index
+    db = sqlite3.connect(out)
+    try:  # FTS5's own check that the index holds every row's title and text, and no more
+        db.execute("INSERT INTO documents_fts(documents_fts, rank) VALUES('integrity-check', 1)")
+    finally:
+        db.close()
+    # what later writers (sqlite-utils, a later run) index with: FTS5's defaults again (16
+    # when unset)
+    config = dict(table(out, "SELECT k, v FROM documents_fts_config"))
+    assert (config["automerge"], config.get("crisismerge", 16), config["hashsize"]) == (4, 16, 2**20)
+    for i in (1, 13, 19):  # a phrase from a text of the first, a middle and the last part
+        phrase = " ".join(re.findall(r"[^\W_]+", rows[i]["text"])[5:9])
+        found = table(out, "SELECT id FROM documents WHERE rowid IN (SELECT rowid FROM "
+                           "documents_fts WHERE documents_fts MATCH ?)", f'"{phrase}"')
+        assert (rows[i]["id"],) in found
+
+
 def test_incremental_on_sqlite_adds_only_new_documents(fixture_model, tmp_path):
     a = write_jsonl(tmp_path / "a.jsonl", records()[:10])
     b = write_jsonl(tmp_path / "b.jsonl", records()[5:30])
@@ -164,6 +188,27 @@ def test_kill_9_then_resume_on_sqlite_leaves_every_document_once(fixture_model, 
     assert sorted(ids) == sorted(r["id"] for r in rows) and len(ids) == len(set(ids))
     assert table(out, "SELECT count(*) FROM documents_fts")[0][0] == len(rows)
     assert not Path(f"{out}.parts").exists()  # nor a half-built archive in it
+
+
+@pytest.mark.slow
+def test_parts_of_an_older_tagger_are_tagged_again_not_attached(fixture_model, tmp_path):
+    rows = [{**r, "id": f"{r['id']}-{k}"} for k in range(60) for r in records()]
+    data = write_jsonl(tmp_path / "big.jsonl", rows)
+    out, parts = tmp_path / "out.sqlite", tmp_path / "out.sqlite.parts"
+    cmd = [TAGGER, "tag", str(data), "--out", str(out), "--batch-size", "50", "-j", "1",
+           "--quiet", "-m", str(fixture_model)]
+    assert kill_9_after_parts(cmd, parts) >= 3
+    # as a tagger before parts version 2 left them: no version, each part JSON lines
+    manifest = json.loads((parts / "manifest.json").read_text())
+    del manifest["parts"]
+    (parts / "manifest.json").write_text(json.dumps(manifest))
+    old = b'["an old part"]\n'
+    (parts / "part-000000000.sqlite").write_bytes(old)
+    marker = json.loads((parts / "part-000000000.done").read_text())
+    (parts / "part-000000000.done").write_text(json.dumps({**marker, "bytes": len(old)}))
+    subprocess.run(cmd, check=True)
+    ids = [i for (i,) in table(out, "SELECT id FROM documents ORDER BY rowid")]
+    assert ids == [r["id"] for r in rows]
 
 
 @pytest.mark.parametrize("cell", ["=1+1", "+SUM(A1)", "-2", "@cmd", "\tx", "\rx"])
