@@ -17,8 +17,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import compiled
-
 from .tokens import ngram_keys
+
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio, odd
 MAX_PROBES = 8  # keys not placed within this many probes go to the stash
 
@@ -103,7 +103,7 @@ class KeyIndex:
         # run has (-1; keys are under 2**63), rather than pick them out
         keys = ngram_keys(parts, base)
         np.copyto(keys, -1, where=~valid)
-        pos = self.get_indexer(keys)
+        pos = self.numpy_indexer(keys)  # NumPy throughout: the kernel's oracle
         at = np.flatnonzero(pos >= 0)
         return at, pos.take(at)
 

@@ -230,11 +230,12 @@ def tokenize(texts, powers: Powers | None = None, *, lower: bool = True) -> Toke
         empty = np.zeros(0, dtype=np.int64)
         return Tokens(empty, np.zeros(0, dtype=np.uint64), 0, empty, empty, chars([]), texts)
     scan = numpy_scan if compiled.kernel is None else compiled_scan
-    text, starts, ends, hashes, doc, special = scan(texts, powers or Powers(), lower)
+    powers = powers or Powers()  # one set for both scans below (the NumPy path's)
+    text, starts, ends, hashes, doc, special = scan(texts, powers, lower)
     if not (lower and special):
         return Tokens(doc, hashes, n_docs, starts, ends, text, texts)
     # str.lower itself, where a table cannot be exact
-    lowered, starts, ends, hashes, doc, _ = scan([t.lower() for t in texts], powers or Powers(), True)
+    lowered, starts, ends, hashes, doc, _ = scan([t.lower() for t in texts], powers, True)
     # back to places in the texts as written ("İ" lowers to two characters)
     shift = text.starts - lowered.starts
     cap = text.starts + text.lengths
