@@ -11,12 +11,6 @@ command line's ``--help``, say) does not import all of it.
 """
 
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("tagger")
-except PackageNotFoundError:  # pragma: no cover - a source tree that is not installed
-    __version__ = "0+unknown"
 
 _API = {
     "Settings": "config",
@@ -35,7 +29,20 @@ _API = {
 __all__ = ["__version__", *_API]
 
 
+def _version() -> str:
+    # looked up on first use: importlib.metadata costs a run of `tagger tag` about 30 ms
+    # of start-up, while its workers wait for the parent to fork them
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("tagger")
+    except PackageNotFoundError:  # pragma: no cover - a source tree that is not installed
+        return "0+unknown"
+
+
 def __getattr__(name: str):
+    if name == "__version__":
+        return _version()
     if name in _API:
         return getattr(import_module(f".{_API[name]}", __name__), name)
     raise AttributeError(f"module 'tagger' has no attribute {name!r}")

@@ -21,7 +21,7 @@ from ..registry import Registry
 from ..text import compiled
 from .parts import Chunk, commit
 from .progress import PartsWatcher
-from .workers import end_quietly, run_in_pool
+from .workers import collected_per_chunk, end_quietly, run_in_pool
 
 
 def batched(items: Iterable, size: int) -> Iterator[list]:
@@ -89,14 +89,17 @@ def _tag_share(model_ref, files, parts: Path, fmt: str, batch_size: int, done: s
     parent = os.getppid()
     count = 0
     keep = layout.keep if layout else ()
-    for index, chunk in enumerate(batched(raw_records(files, max_doc_bytes, keep), batch_size)):
-        if index % shares != share or index in done:
-            continue
-        if shares > 1 and os.getppid() != parent:
-            end_quietly()  # the run was killed: end rather than write for nobody
-        commit(parts, tag_chunk(model, index, chunk, fmt, max_doc_bytes, evidence, exclude,
-                                layout), fmt)
-        count += 1
+    records = raw_records(files, max_doc_bytes, keep)
+    with collected_per_chunk() as collect:
+        for index, chunk in enumerate(batched(records, batch_size)):
+            if index % shares != share or index in done:
+                continue
+            if shares > 1 and os.getppid() != parent:
+                end_quietly()  # the run was killed: end rather than write for nobody
+            commit(parts, tag_chunk(model, index, chunk, fmt, max_doc_bytes, evidence,
+                                    exclude, layout), fmt)
+            count += 1
+            collect()
     return count
 
 

@@ -8,6 +8,7 @@ whole (one that could not be rebuilt there would hang the pool's result thread).
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import pickle
 import signal
@@ -33,6 +34,24 @@ def _worker_start(parent: int) -> None:
             pass
     if os.getppid() != parent:  # gone before the line above took effect
         end_quietly()
+
+
+@contextlib.contextmanager
+def collected_per_chunk():
+    """A block (a worker's share of a run) in which Python's garbage collector runs once
+    per chunk, when the block calls the function it yields, not whenever enough objects
+    were made: tagging a chunk makes many short-lived objects and few cycles, and the
+    automatic collections (each also walking the model and the modules, here frozen out
+    of them) cost about 3% of the tagging. Memory stays bounded by a chunk's garbage."""
+    enabled = gc.isenabled()
+    gc.freeze()  # what exists now (the model, the modules) lives as long as the process
+    gc.disable()
+    try:
+        yield gc.collect
+    finally:
+        gc.unfreeze()
+        if enabled:
+            gc.enable()
 
 
 def end_quietly() -> None:

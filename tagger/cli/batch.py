@@ -82,15 +82,12 @@ def tag(model, inputs, out, fmt, bom, keep, batch_size, jobs, engine, scheduler,
       tagger tag --incremental seeds/ --out archive.sqlite
       tagger tag ../shared/corpus/news-2023-2025.jsonl --out tags.csv --bom
     """
-    from tqdm import tqdm
-
     from ..batch.run import tag_files
     from ..errors import ArchiveModelError
     from ..model.drift import drift_warning
 
     fmt = _with_bom(out, fmt) if bom else fmt
-    bar = tqdm(desc="tagging", unit="doc", file=sys.stderr, smoothing=0.1,
-               disable=quiet or not sys.stderr.isatty())
+    bar = _tagging_bar(quiet)
     try:
         with bar, _sigterm_stops():
             summary = tag_files(inputs, out, model_dir=resolve_model(model), fmt=fmt,
@@ -110,6 +107,18 @@ def tag(model, inputs, out, fmt, bom, keep, batch_size, jobs, engine, scheduler,
             say(warning, err=True)
     if summary.skipped:
         sys.exit(3)
+
+
+def _tagging_bar(quiet: bool):
+    """tqdm's bar on a terminal; else none, and tqdm not imported (it imports
+    importlib.metadata: 30 ms of start-up while the workers wait to be forked)."""
+    if quiet or not sys.stderr.isatty():
+        from ..batch.progress import Silent
+
+        return Silent()
+    from tqdm import tqdm
+
+    return tqdm(desc="tagging", unit="doc", file=sys.stderr, smoothing=0.1)
 
 
 def _stopped(exc: KeyboardInterrupt, out: str) -> str:

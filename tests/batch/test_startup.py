@@ -1,0 +1,47 @@
+"""What a run pays for before its workers start, and how its workers collect garbage."""
+
+import gc
+import json
+import subprocess
+import sys
+
+import tagger
+from conftest import SEEDS, SHIPPED_MODEL
+from tagger.batch.workers import collected_per_chunk
+
+# a quiet `tagger tag`, then the modules it imported that a run without a bar never needs
+PROBE = """
+import sys
+from tagger.cli import main
+sys.argv = ["tagger", "tag", *sys.argv[1:]]
+try:
+    main()
+except SystemExit:
+    pass
+print(__import__("json").dumps(sorted(m for m in ("tqdm", "importlib.metadata") if m in sys.modules)))
+"""
+
+
+def test_a_quiet_run_imports_no_progress_bar_nor_package_metadata(tmp_path):
+    out = tmp_path / "tags.jsonl"
+    proc = subprocess.run([sys.executable, "-c", PROBE, str(SEEDS), "--out", str(out), "--quiet",
+                           "--model", str(SHIPPED_MODEL), "--jobs", "1"],
+                          capture_output=True, text=True, check=True)
+    assert json.loads(proc.stdout.splitlines()[-1]) == []
+    assert len(out.read_text().splitlines()) == 3
+
+
+def test_the_version_is_read_on_first_use():
+    assert tagger.__version__[0].isdigit()
+    assert "__version__" in dir(tagger)
+
+
+def test_garbage_is_collected_per_chunk_and_the_collector_restored():
+    assert gc.isenabled()
+    with collected_per_chunk() as collect:
+        assert not gc.isenabled()
+        a, b = [], []
+        a.append(b), b.append(a)  # a cycle only a collection frees
+        del a, b
+        assert collect() >= 2
+    assert gc.isenabled() and gc.get_freeze_count() == 0
