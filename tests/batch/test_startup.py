@@ -11,6 +11,7 @@ from tagger.batch.workers import collected_per_chunk
 
 # a quiet `tagger tag`, then the modules it imported that a run without a bar never needs
 PROBE = """
+import json
 import sys
 from tagger.cli import main
 sys.argv = ["tagger", "tag", *sys.argv[1:]]
@@ -18,7 +19,7 @@ try:
     main()
 except SystemExit:
     pass
-print(__import__("json").dumps(sorted(m for m in ("tqdm", "importlib.metadata") if m in sys.modules)))
+print(json.dumps(sorted(m for m in ("tqdm", "importlib.metadata") if m in sys.modules)))
 """
 
 
