@@ -232,7 +232,7 @@ def _cold(batch: _Batch, n: int, tags: Sequence[str] | None) -> list[Pick]:
     import numpy as np
 
     from ..config import Settings
-    from ..model.core import make_lexicon
+    from ..text.keywords import lexicon_for
     from ..model.features import keyword_lists
     from ..text.featurizer import Featurizer
 
@@ -240,7 +240,7 @@ def _cold(batch: _Batch, n: int, tags: Sequence[str] | None) -> list[Pick]:
     if schema is None or not any(t.keywords for t in schema.tags):
         raise ModelError("the 'cold' strategy needs a tag schema with keywords")
     keywords = keyword_lists(schema, schema.ids)
-    lexicon = make_lexicon(keywords, Settings())
+    lexicon = lexicon_for(keywords, Settings().keyword_window)
     text = Featurizer(lexicon=lexicon)
     hits = np.asarray(text.keyword_counts(text.tokenize([d.content for d in pool])), dtype=np.float64)
     names = [k["tag"] for k in keywords]

@@ -14,12 +14,11 @@ from ..config import Settings
 from ..io.records import Document
 from ..text.cues import NAMES as CUE_NAMES, cue_matcher
 from ..text.featurizer import Featurizer, make_featurizer
-from ..text.keywords import Lexicon
+from ..text.keywords import lexicon_for
 from ..text.tokens import TOKEN_PATTERN
 from .drift import DriftCounts, near_threshold, unseen_tokens
 from .predictions import Analysis, Prediction, evidence_of
-from .sentencescores import (best_sentences, row_products, sentence_logits, sentence_rows, sigmoid,
-                        sparse_products)
+from .sentencescores import best_sentences, row_products, scored_sentences, sigmoid, sparse_products
 
 
 def vectorizer_params(settings: Settings) -> dict:
@@ -103,7 +102,7 @@ class TaggerModel:
     def keyword_lexicon(self):
         """The keyword matcher (built on first use), or None without keyword features."""
         if "lexicon" not in self._cache:
-            self._cache["lexicon"] = make_lexicon(self.keywords, self.settings)
+            self._cache["lexicon"] = lexicon_for(self.keywords, self.settings.keyword_window)
         return self._cache["lexicon"]
 
     @property
@@ -198,21 +197,28 @@ class TaggerModel:
             z += row_products(K, self.coef[:, kw])
             blocks.append(K)
         if evidence or self.sentence_coef is not None:
-            rows = sentence_rows(featurizer, tokens, self.idf, hits, cue_value=self.settings.sentence_cues,
-                                 cues=cue_matcher() if self.sentence_coef is not None and self.n_sentence_cues else None)
-            coef, intercept = (self.coef[:, terms], self.intercept) if self.sentence_coef is None \
-                else (self.sentence_coef, self.sentence_intercept)
-            scores = sigmoid(sentence_logits(rows, coef, intercept,
-                                             self._transposed(self.sentence_coef is not None)))
-            top, which = best_sentences(scores, rows.sentences.doc, len(part))
+            found, scores, rows = self._sentence_scores(featurizer, tokens, hits, features)
+            top, which = best_sentences(scores, found.doc, len(part))
             if self.sentence_coef is not None:
                 z += row_products(top, self.coef[:, sent])
                 blocks.append(top)
-            best = (rows.sentences, scores, which)
+            best = (found, scores, which)
         if features:
             X = sp.hstack([blocks[0], *(sp.csr_matrix(b) for b in blocks[1:])], format="csr")
             X.sort_indices()
         return Analysis(z, best, X, tokens, hits, rows)
+
+    def _sentence_scores(self, featurizer, tokens, hits, features: bool):
+        """(the sentences, their scores, their features as SentenceRows if ``features``): by
+        the sentence scorers, or for a model without them by the document model's terms."""
+        own = self.sentence_coef is not None
+        coef, intercept = (self.sentence_coef, self.sentence_intercept) if own \
+            else (self.coef[:, :self.n_terms], self.intercept)
+        found, logits, rows = scored_sentences(
+            featurizer, tokens, self.idf, coef, intercept, self._transposed(own), hits,
+            cue_matcher() if own and self.n_sentence_cues else None, self.settings.sentence_cues,
+            entries=features)
+        return found, sigmoid(logits), rows
 
     def _linear_scores(self, rows, cols, values, n_docs: int) -> np.ndarray:
         """X @ coef.T + intercept from sparse entries (rows in order), without building X."""
@@ -290,10 +296,3 @@ class TaggerModel:
             ))
         return out
 
-
-def make_lexicon(keywords: list[dict], settings: Settings):
-    """The keyword matcher for a model, or None when it has no keyword features."""
-    if not keywords or settings.keyword_window <= 0:
-        return None
-    return Lexicon([k["keywords"] for k in keywords], [k["context"] for k in keywords],
-                   settings.keyword_window)

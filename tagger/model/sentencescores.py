@@ -41,6 +41,36 @@ def sentence_rows(featurizer: Featurizer, tokens: Tokens, idf: np.ndarray, hits=
     n-gram hits of them, and their sentences, if already found); with a
     :class:`~tagger.text.cues.CueMatcher`, each cue a sentence holds adds ``cue_value`` in
     a column after the terms'."""
+    found, sent, hits, held = _located(featurizer, tokens, hits, found, cues)
+    entries = numpy_entries if compiled.kernel is None else compiled_entries
+    return SentenceRows(found, *entries(sent, hits, idf, len(found.start), held, cue_value))
+
+
+def scored_sentences(featurizer: Featurizer, tokens: Tokens, idf: np.ndarray, coef: np.ndarray,
+                     intercept: np.ndarray, coef_t: np.ndarray | None = None, hits=None,
+                     cues=None, cue_value: float = 0.0, entries: bool = False
+                     ) -> tuple[Sentences, np.ndarray, SentenceRows | None]:
+    """(the sentences of a chunk, their logits by linear scorers over their features, the
+    features if ``entries``): :func:`sentence_logits` of :func:`sentence_rows` (their
+    arguments; ``coef_t`` is ``coef.T``, C-contiguous, if the caller keeps one), to the bit.
+    Where the compiled kernel serves, the logits are summed as the hits are found, without
+    making the features' entries: their products() would add them in that very order."""
+    if entries or compiled.kernel is None or len(intercept) > 16:
+        rows = sentence_rows(featurizer, tokens, idf, hits, cues=cues, cue_value=cue_value)
+        return rows.sentences, sentence_logits(rows, coef, intercept, coef_t), rows
+    found, sent, hits, held = _located(featurizer, tokens, hits, None, cues)
+    coef_t = np.ascontiguousarray(coef.T) if coef_t is None else coef_t
+    out = np.zeros((len(found.start), len(intercept)))
+    compiled.kernel.sentence_scores(
+        sent, [(int(n), at, feat) for n, at, feat in hits], np.ascontiguousarray(idf, dtype=np.float64),
+        len(found.start), None if held is None else np.ascontiguousarray(held, dtype=bool),
+        float(cue_value), coef_t, out)
+    return found, out + intercept, None
+
+
+def _located(featurizer: Featurizer, tokens: Tokens, hits, found: Sentences | None, cues):
+    """(the sentences, each token's sentence, the n-gram hits, the cues each sentence
+    holds or None): what the sentences' features are made of."""
     found = featurizer.sentences(tokens) if found is None else found
     text = tokens.chars
     begin = found.start + text.starts[found.doc]  # places in the chunk, in order
@@ -48,8 +78,7 @@ def sentence_rows(featurizer: Featurizer, tokens: Tokens, idf: np.ndarray, hits=
     sent = token_sentences(tokens, begin, end)
     hits = featurizer.ngram_hits(tokens) if hits is None else hits
     held = None if cues is None else cues.features(tokens, sent, len(begin))
-    entries = numpy_entries if compiled.kernel is None else compiled_entries
-    return SentenceRows(found, *entries(sent, hits, idf, len(begin), held, cue_value))
+    return found, sent, hits, held
 
 
 def token_sentences(tokens: Tokens, begin: np.ndarray, end: np.ndarray) -> np.ndarray:

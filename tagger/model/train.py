@@ -12,7 +12,8 @@ from ..config import DEFAULT_SEARCH, Settings
 from ..io.records import Document
 from ..labels.tagschema import TagSchema
 from ..text.featurizer import Featurizer
-from .core import TaggerModel, make_lexicon, saved_vectorizer_params
+from ..text.keywords import lexicon_for
+from .core import TaggerModel, saved_vectorizer_params
 from .drift import score_baseline, training_words
 from .evidence import (corpus_rows, fit_scorers, has_evidence, out_of_fold, sentence_weights,
                        tokenized)
@@ -122,7 +123,7 @@ class KeywordFeatures:
     def __call__(self, cand: Settings):
         key = (cand.keyword_window, cand.keyword_weight)
         if key not in self.cache:
-            lexicon = make_lexicon(self.keywords, cand)
+            lexicon = lexicon_for(self.keywords, cand.keyword_window)
             self.cache[key] = (None if lexicon is None else Featurizer(lexicon=lexicon)
                                .keyword_matrix(self.texts, cand.keyword_weight))
         return self.cache[key]

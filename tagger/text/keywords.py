@@ -122,3 +122,11 @@ class Lexicon:
         ok = i < len(where)
         c = where[np.minimum(i, len(where) - 1)]
         return ok & (c <= end + self.window) & (doc[c] == doc[start])
+
+
+def lexicon_for(keywords: list[dict], window: int) -> Lexicon | None:
+    """The keyword matcher of a model's keyword lists (``{"keywords", "context"}`` each)
+    with context ``window``, or None when it has no keyword features."""
+    if not keywords or window <= 0:
+        return None
+    return Lexicon([k["keywords"] for k in keywords], [k["context"] for k in keywords], window)

@@ -28,7 +28,8 @@ The rules this hand-written path keeps (:mod:`.featurizer` has scikit-learn's be
   :class:`~.lookup.KeyIndex`'s probes and the n-gram runs' keys, the n-gram counts per
   document (:func:`.ngrams.hit_counts`, sorted by a bitmap, not a sort), the sentence
   splitter's rules (:mod:`.sentences`), the keyword and cue pre-filters, and the model's
-  per-token sentence, sentence entries and sparse score products
+  per-token sentence, sentence entries and sparse score products, and the sentences'
+  scores summed as their hits are found, their entries never made
   (:mod:`tagger.model.sentencescores`). Plain C with the CPython
   API and the buffer protocol (no Cython, no NumPy headers): setuptools alone builds it in
   ``pip install``, and importing it costs nothing, where a JIT compiler would cost seconds

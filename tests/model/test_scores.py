@@ -10,6 +10,7 @@ from conftest import SHIPPED_MODEL, fixture_texts
 from tagger import load_model
 from tagger.model import sentencescores as sentences
 from tagger.model.sentencescores import sentence_logits, sentence_rows, sparse_products
+from tagger.text import compiled
 from tagger.text.cues import cue_matcher
 
 
@@ -31,18 +32,24 @@ def shipped():
     return model, featurizer, texts, tokens, featurizer.ngram_hits(tokens)
 
 
-@pytest.mark.parametrize("scipy_from", [0, 10**12])  # entries NumPy sums before scipy
-def test_document_scores_are_the_bincounts_to_the_last_bit(shipped, monkeypatch, scipy_from):
+@pytest.mark.parametrize("path", ["kernel", "scipy", "numpy"])  # who sums the entries
+def test_document_scores_are_the_bincounts_to_the_last_bit(shipped, monkeypatch, path):
+
     model, _, texts, tokens, hits = shipped
-    monkeypatch.setattr(sentences, "SPARSE_AFTER", scipy_from)
-    if scipy_from:
+    if path == "kernel" and compiled.kernel is None:
+        pytest.skip("the compiled kernel is not built")
+    if path != "kernel":
+        monkeypatch.setattr(compiled, "kernel", None)
+        # entries NumPy sums before scipy is imported to sum the rest
+        monkeypatch.setattr(sentences, "SPARSE_AFTER", 0 if path == "scipy" else 10**12)
         monkeypatch.delitem(sys.modules, "scipy.sparse", raising=False)
     rows, cols, values = model._tfidf_entries(tokens, hits)
     terms = model.coef[:, :model.n_terms]
     expected = bincount_products(rows, cols, values, len(texts), terms)
     got = sparse_products(rows, cols, values, len(texts), np.ascontiguousarray(terms.T))
     assert got.shape == expected.shape and np.array_equal(got, expected)
-    assert ("scipy.sparse" in sys.modules) != bool(scipy_from)
+    if path != "kernel":
+        assert ("scipy.sparse" in sys.modules) == (path == "scipy")
     assert np.array_equal(model._linear_scores(rows, cols, values, len(texts)),
                           expected + model.intercept)
 
@@ -64,3 +71,34 @@ def test_sentence_entries_come_by_sentence_in_the_order_found(shipped, monkeypat
     assert np.array_equal(got, expected)
     # and the n-gram entries are those of the sentences without cues, in the same order
     assert np.array_equal(plain.cols, found.cols[~cues]) and np.array_equal(plain.rows, found.rows[~cues])
+
+
+@pytest.mark.parametrize("columns", [1, 4, 12, 20])  # in registers; straight into out; >16: rows
+@pytest.mark.parametrize("with_cues", [True, False])
+def test_sentences_scored_as_found_are_the_logits_of_their_entries(shipped, columns, with_cues):
+    """The kernel's sums as the hits are found are sentence_logits of sentence_rows, bit
+    for bit: each sentence's products added in the order its entries are placed."""
+    model, featurizer, _, tokens, hits = shipped
+    cues = cue_matcher() if with_cues else None
+    n_cols = len(model.idf) + (cue_matcher().n if with_cues else 0)
+    coef = np.random.default_rng(columns).normal(size=(columns, n_cols))
+    intercept = np.linspace(-1, 1, columns)
+    rows = sentence_rows(featurizer, tokens, model.idf, hits, cues=cues, cue_value=0.3)
+    expected = sentence_logits(rows, coef, intercept)
+    found, got, made = sentences.scored_sentences(featurizer, tokens, model.idf, coef, intercept,
+                                                  hits=hits, cues=cues, cue_value=0.3)
+    assert (made is None) == (columns <= 16 and compiled.kernel is not None)  # made if need be
+    assert rows.n > 100 and np.array_equal(found.doc, rows.sentences.doc)
+    assert got.shape == expected.shape and np.array_equal(got, expected)
+
+
+def test_the_kernel_refuses_weights_of_another_shape(shipped):
+
+    model, featurizer, _, tokens, hits = shipped
+    if compiled.kernel is None:
+        pytest.skip("the compiled kernel is not built")
+    sent = np.zeros(len(tokens.hashes), dtype=np.int64)
+    out = np.zeros((1, 4))
+    with pytest.raises(ValueError, match="a row per feature"):
+        compiled.kernel.sentence_scores(sent, [(int(n), a, f) for n, a, f in hits], model.idf, 1,
+                                        None, 0.0, np.zeros((len(model.idf) - 1, 4)), out)

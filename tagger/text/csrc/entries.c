@@ -75,6 +75,87 @@ group_entries(const HitGroup *g, const int64_t *sent, Py_ssize_t n_tokens, const
     return 0;
 }
 
+/* The arguments' buffers from objs: sentence, idf, cues (None: none, left empty), then the
+ * outputs, writable from index `writable` on; how many were got (count, or fewer with an
+ * error set). */
+int
+sentence_buffers(PyObject **objs, Py_buffer *views, int count, const Py_ssize_t *sizes,
+                 int writable, const char *const *names)
+{
+    int got = 0;
+    for (; got < count; got++) {
+        if (got == 2 && objs[2] == Py_None) {
+            views[2].buf = NULL;
+            views[2].len = 0;
+            views[2].obj = NULL;
+            continue;
+        }
+        if (get_buffer(objs[got], &views[got], sizes[got], got >= writable, names[got]) < 0)
+            break;
+    }
+    return got;
+}
+
+PyObject *
+release_sentence_buffers(Py_buffer *views, int got, PyObject *result)
+{
+    while (got-- > 0)
+        if (views[got].obj != NULL)
+            PyBuffer_Release(&views[got]);
+    return result;
+}
+
+void
+free_sentence_hits(SentenceHits *h)
+{
+    if (h->groups != NULL)
+        release_groups(h->groups, h->n_groups);
+    PyMem_Free(h->count);
+    PyMem_Free(h->norm2);
+}
+
+/* Fill h from the buffers (sentence, idf, cues) and the hits, and count each sentence's
+ * hits and the norm of their weights (squares added in hit order, as bincount adds
+ * them); -1 with an error set (h freed by free_sentence_hits either way). */
+int
+sentence_hits(SentenceHits *h, Py_buffer *views, PyObject *hits, Py_ssize_t n_sent)
+{
+    memset(h, 0, sizeof(*h));
+    h->count = PyMem_Calloc(n_sent + 1, sizeof(Py_ssize_t));
+    h->norm2 = PyMem_Calloc(n_sent + 1, sizeof(double));
+    if (h->count == NULL || h->norm2 == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    if ((h->groups = hit_groups(hits, &h->n_groups)) == NULL)
+        return -1;
+    h->sent = views[0].buf;
+    h->idf = views[1].buf;
+    h->cues = views[2].buf;
+    h->n_tokens = views[0].len / 8;
+    h->n_idf = views[1].len / 8;
+    h->n_sent = n_sent;
+    h->n_cues = views[2].buf != NULL && n_sent ? views[2].len / n_sent : 0;
+    if (views[2].buf != NULL && h->n_cues * n_sent != views[2].len) {
+        PyErr_SetString(PyExc_ValueError, "cues: n_sentences rows expected");
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < h->n_tokens; i++)
+        if (h->sent[i] >= n_sent) {
+            PyErr_SetString(PyExc_IndexError, "a token's sentence past the sentences");
+            return -1;
+        }
+    for (Py_ssize_t k = 0; k < h->n_groups; k++)
+        if (group_entries(&h->groups[k], h->sent, h->n_tokens, h->idf, h->n_idf, h->count,
+                          h->norm2, NULL, NULL, NULL, NULL) < 0)
+            return -1;
+    for (Py_ssize_t s = 0; s < n_sent; s++) {
+        double norm = sqrt(h->norm2[s]);
+        h->norm2[s] = norm == 0.0 ? 1.0 : norm;
+    }
+    return 0;
+}
+
 PyObject *
 sentence_entries(PyObject *self, PyObject *args)
 {
@@ -91,78 +172,37 @@ sentence_entries(PyObject *self, PyObject *args)
     static const char *names[6] = {"sentence", "idf", "cues", "rows", "cols", "values"};
     static const Py_ssize_t sizes[6] = {8, 8, 1, 8, 8, 8};
     Py_buffer views[6];
-    Py_ssize_t n_groups = 0;
-    HitGroup *groups = NULL;
-    Py_ssize_t *count = PyMem_Calloc(n_sent + 1, sizeof(Py_ssize_t));
-    double *norm2 = PyMem_Calloc(n_sent + 1, sizeof(double));
-    int got = 0, has_cues = objs[2] != Py_None;
+    SentenceHits h = {0};
     PyObject *result = NULL;
-    if (count == NULL || norm2 == NULL) {
-        PyErr_NoMemory();
+    int got = sentence_buffers(objs, views, 6, sizes, 3, names);
+    if (got < 6 || sentence_hits(&h, views, hits, n_sent) < 0)
         goto done;
-    }
-    for (; got < 6; got++) {
-        if (got == 2 && !has_cues) {
-            views[got].buf = NULL;
-            views[got].len = 0;
-            views[got].obj = NULL;
-            continue;
-        }
-        if (get_buffer(objs[got], &views[got], sizes[got], got >= 3, names[got]) < 0)
-            goto done;
-    }
-    if ((groups = hit_groups(hits, &n_groups)) == NULL)
-        goto done;
-    const int64_t *sent = views[0].buf;
-    const double *idf = views[1].buf;
-    const uint8_t *cues = views[2].buf;
-    Py_ssize_t n_tokens = views[0].len / 8, n_idf = views[1].len / 8;
-    Py_ssize_t n_cues = has_cues && n_sent ? views[2].len / n_sent : 0;
-    if (has_cues && n_cues * n_sent != views[2].len) {
-        PyErr_SetString(PyExc_ValueError, "cues: n_sentences rows expected");
-        goto done;
-    }
-    for (Py_ssize_t i = 0; i < n_tokens; i++)
-        if (sent[i] >= n_sent) {
-            PyErr_SetString(PyExc_IndexError, "a token's sentence past the sentences");
-            goto done;
-        }
-    for (Py_ssize_t k = 0; k < n_groups; k++)  /* counts and squared weights, in hit order */
-        if (group_entries(&groups[k], sent, n_tokens, idf, n_idf, count, norm2, NULL, NULL, NULL, NULL) < 0)
-            goto done;
-    Py_ssize_t total = 0;
+    Py_ssize_t total = 0, *count = h.count, n_cues = h.n_cues;
     for (Py_ssize_t s = 0; s < n_sent; s++) {  /* count: where each sentence's entries start */
         Py_ssize_t c = count[s];
         for (Py_ssize_t k = 0; k < n_cues; k++)
-            c += cues[s * n_cues + k] != 0;
+            c += h.cues[s * n_cues + k] != 0;
         count[s] = total;
         total += c;
-        double norm = sqrt(norm2[s]);
-        norm2[s] = norm == 0.0 ? 1.0 : norm;
     }
     if (check_room(&views[3], 8, total, "rows") < 0 || check_room(&views[4], 8, total, "cols") < 0 ||
         check_room(&views[5], 8, total, "values") < 0)
         goto done;
     int64_t *rows = views[3].buf, *cols = views[4].buf;
     double *values = views[5].buf;
-    for (Py_ssize_t k = 0; k < n_groups; k++)
-        group_entries(&groups[k], sent, n_tokens, idf, n_idf, count, norm2, count, rows, cols, values);
+    for (Py_ssize_t k = 0; k < h.n_groups; k++)
+        group_entries(&h.groups[k], h.sent, h.n_tokens, h.idf, h.n_idf, count, h.norm2, count,
+                      rows, cols, values);
     for (Py_ssize_t s = 0; s < n_sent; s++)
         for (Py_ssize_t k = 0; k < n_cues; k++)
-            if (cues[s * n_cues + k]) {
+            if (h.cues[s * n_cues + k]) {
                 Py_ssize_t p = count[s]++;
                 rows[p] = s;
-                cols[p] = n_idf + k;
+                cols[p] = h.n_idf + k;
                 values[p] = cue_value;
             }
     result = PyLong_FromSsize_t(total);
 done:
-    if (groups != NULL)
-        release_groups(groups, n_groups);
-    while (got-- > 0)
-        if (views[got].obj != NULL)
-            PyBuffer_Release(&views[got]);
-    PyMem_Free(count);
-    PyMem_Free(norm2);
-    return result;
+    free_sentence_hits(&h);
+    return release_sentence_buffers(views, got, result);
 }

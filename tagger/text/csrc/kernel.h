@@ -86,6 +86,24 @@ typedef struct {
 void release_groups(HitGroup *groups, Py_ssize_t got);
 HitGroup *hit_groups(PyObject *hits, Py_ssize_t *count);
 
+/* A slice's sentences and their n-gram hits, as both kernels below read them. */
+typedef struct {
+    HitGroup *groups;
+    Py_ssize_t n_groups, n_tokens, n_idf, n_sent, n_cues;
+    const int64_t *sent;
+    const double *idf;
+    const uint8_t *cues;
+    Py_ssize_t *count;  /* each sentence's hits inside it */
+    double *norm2;      /* then the norm of their weights (1 for none) */
+} SentenceHits;
+
+/* a slice's sentences and hits (entries.c) */
+int sentence_buffers(PyObject **objs, Py_buffer *views, int count, const Py_ssize_t *sizes,
+                     int writable, const char *const *names);
+PyObject *release_sentence_buffers(Py_buffer *views, int got, PyObject *result);
+int sentence_hits(SentenceHits *h, Py_buffer *views, PyObject *hits, Py_ssize_t n_sent);
+void free_sentence_hits(SentenceHits *h);
+
 /* the methods, and their docstrings */
 #define KERNEL_METHOD(name) \
     PyObject *name(PyObject *self, PyObject *args); \
@@ -99,6 +117,7 @@ KERNEL_METHOD(hit_counts)
 KERNEL_METHOD(products)
 KERNEL_METHOD(token_sentences)
 KERNEL_METHOD(sentence_entries)
+KERNEL_METHOD(sentence_scores)
 KERNEL_METHOD(sentences)
 
 #endif

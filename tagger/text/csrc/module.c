@@ -110,6 +110,7 @@ static PyMethodDef methods[] = {
     {"sieve", sieve, METH_VARARGS, sieve_doc},
     {"hit_counts", hit_counts, METH_VARARGS, hit_counts_doc},
     {"sentence_entries", sentence_entries, METH_VARARGS, sentence_entries_doc},
+    {"sentence_scores", sentence_scores, METH_VARARGS, sentence_scores_doc},
     {"token_sentences", token_sentences, METH_VARARGS, token_sentences_doc},
     {"products", products, METH_VARARGS, products_doc},
     {"runs", runs, METH_VARARGS, runs_doc},
