@@ -93,6 +93,8 @@ hit_counts(PyObject *self, PyObject *args)
             const int64_t *at = groups[g].at.buf, *feat = groups[g].feat.buf;
             Py_ssize_t m = groups[g].at.len / 8, i = next[g];
             for (; i < m && doc[at[i]] == d; i++) {
+                if (i + AHEAD < m)  /* checked above: a feature */
+                    __builtin_prefetch(counted + feat[i + AHEAD], 1);
                 int64_t f = feat[i];
                 counted[f]++;
                 seen[f >> 6] |= (uint64_t)1 << (f & 63);

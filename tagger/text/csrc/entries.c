@@ -52,6 +52,8 @@ group_entries(const HitGroup *g, const int64_t *sent, Py_ssize_t n_tokens, const
     const int64_t *at = g->at.buf, *feat = g->feat.buf;
     Py_ssize_t m = g->at.len / 8;
     for (Py_ssize_t i = 0; i < m; i++) {
+        if (i + AHEAD < m && feat[i + AHEAD] >= 0 && feat[i + AHEAD] < n_idf)
+            __builtin_prefetch(idf + feat[i + AHEAD]);
         int64_t a = at[i], f = feat[i];
         if (a < 0 || a + g->n - 1 >= n_tokens || f < 0 || f >= n_idf) {
             PyErr_SetString(PyExc_IndexError, "a hit outside the tokens or the features");

@@ -19,6 +19,8 @@ add_group(const HitGroup *g, const SentenceHits *h, const double *restrict w,
     double acc[8] = {0};
     int64_t cur = -1;
     for (Py_ssize_t i = 0; i < m; i++) {
+        if (i + AHEAD < m)
+            __builtin_prefetch(w + feat[i + AHEAD] * k);
         int64_t a = at[i], s = sent[a];
         if (s < 0 || s != sent[a + g->n - 1])
             continue;
