@@ -114,7 +114,10 @@ word_and_space(PyObject *self, PyObject *args)
     uint8_t *out = views[1].buf;
     for (Py_ssize_t i = 0; i < views[0].len / 4; i++) {
         Py_UCS4 c = codes[i] < 0x110000 ? codes[i] : 0;
-        out[i] = (Py_UNICODE_ISALNUM(c) || c == '_' ? word : 0) | (Py_UNICODE_ISSPACE(c) ? space : 0);
+        /* str.isalnum is alpha, decimal, digit or numeric; each of the last three is
+         * numeric too (the Unicode database's types nest), so two tests of the four */
+        out[i] = (Py_UNICODE_ISALPHA(c) || Py_UNICODE_ISNUMERIC(c) || c == '_' ? word : 0) |
+                 (Py_UNICODE_ISSPACE(c) ? space : 0);
     }
     result = Py_NewRef(Py_None);
 done:
