@@ -87,12 +87,14 @@ def tag(model, inputs, out, fmt, bom, keep, batch_size, jobs, engine, scheduler,
     from ..model.drift import drift_warning
 
     fmt = _with_bom(out, fmt) if bom else fmt
-    bar = _tagging_bar(quiet)
+    shown = not quiet and sys.stderr.isatty()
+    bar = _tagging_bar(shown)
     try:
         with bar, _sigterm_stops():
             summary = tag_files(inputs, out, model_dir=resolve_model(model), fmt=fmt,
                                 batch_size=batch_size, jobs=jobs, engine=engine,
-                                scheduler=scheduler, progress=bar.update,
+                                scheduler=scheduler,
+                                progress=bar.update if shown else None,  # no watching
                                 duplicates=duplicates, max_doc_bytes=max_doc_bytes,
                                 evidence=evidence, incremental=incremental,
                                 adapt_priors=adapt_priors, retag=retag, keep=keep)
@@ -109,10 +111,10 @@ def tag(model, inputs, out, fmt, bom, keep, batch_size, jobs, engine, scheduler,
         sys.exit(3)
 
 
-def _tagging_bar(quiet: bool):
-    """tqdm's bar on a terminal; else none, and tqdm not imported (it imports
+def _tagging_bar(shown: bool):
+    """tqdm's bar if ``shown`` (on a terminal); else none, and tqdm not imported (it imports
     importlib.metadata: 30 ms of start-up while the workers wait to be forked)."""
-    if quiet or not sys.stderr.isatty():
+    if not shown:
         from ..batch.progress import Silent
 
         return Silent()

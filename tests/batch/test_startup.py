@@ -9,26 +9,33 @@ import tagger
 from conftest import SEEDS, SHIPPED_MODEL
 from tagger.batch.workers import collected_per_chunk
 
-# a quiet `tagger tag`, then the modules it imported that a run without a bar never needs
+# a quiet `tagger tag`, then the modules it imported that a run without a bar never needs,
+# and the threads it started (none to watch for progress nobody sees)
 PROBE = """
 import json
 import sys
+import threading
 from tagger.cli import main
+started = []
+start = threading.Thread.start
+threading.Thread.start = lambda self: (started.append(self.name), start(self))
 sys.argv = ["tagger", "tag", *sys.argv[1:]]
 try:
     main()
 except SystemExit:
     pass
 print(json.dumps(sorted(m for m in ("tqdm", "importlib.metadata") if m in sys.modules)))
+print(json.dumps(started))
 """
 
 
-def test_a_quiet_run_imports_no_progress_bar_nor_package_metadata(tmp_path):
+def test_a_quiet_run_imports_no_progress_bar_nor_package_metadata_nor_watches(tmp_path):
     out = tmp_path / "tags.jsonl"
     proc = subprocess.run([sys.executable, "-c", PROBE, str(SEEDS), "--out", str(out), "--quiet",
                            "--model", str(SHIPPED_MODEL), "--jobs", "1"],
                           capture_output=True, text=True, check=True)
-    assert json.loads(proc.stdout.splitlines()[-1]) == []
+    imported, threads = (json.loads(line) for line in proc.stdout.splitlines()[-2:])
+    assert imported == [] and threads == []
     assert len(out.read_text().splitlines()) == 3
 
 
