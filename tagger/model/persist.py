@@ -271,7 +271,7 @@ def _checked_vocabulary(arrays: dict, arrays_path: Path, n_extra: int, n_tags: i
         raise ModelError(f"{arrays_path}: corrupt model arrays (array shapes do not match the "
                          f"vocabulary of {n} terms, {n_extra} keyword and sentence features "
                          f"and {n_tags} tags)")
-    vocabulary = {t: i for i, t in enumerate(terms)}
+    vocabulary = dict(zip(terms, range(n)))
     if len(vocabulary) != n:
         raise ModelError(f"{arrays_path}: corrupt model arrays (the vocabulary repeats a term)")
     return vocabulary

@@ -25,14 +25,12 @@ class NgramCounter:
             self._powers.get(1 << 21)
         terms = list(vocabulary)
         features = np.fromiter(vocabulary.values(), dtype=np.int64, count=len(terms))
-        n_words = np.fromiter((t.count(" ") + 1 for t in terms), dtype=np.int64, count=len(terms))
         # tokenize every term at once, as written; each of its words must be one token
         words = tokenize(terms, self._powers, lower=False)
-        term_of, hashes = words.doc, words.hashes
-        if not np.array_equal(np.bincount(term_of, minlength=len(terms)), n_words):
-            raise ValueError("a vocabulary term is not a sequence of single word tokens")
-        token_hashes, token_ids = np.unique(hashes, return_inverse=True)
-        if len(token_hashes) != len(set(" ".join(terms).split(" "))):
+        n_words = words_of_terms(words)
+        token_hashes, seen_at, token_ids = np.unique(words.hashes, return_index=True,
+                                                     return_inverse=True)
+        if not one_word_per_hash(terms, words, seen_at[token_ids]):
             raise ValueError("hash collision inside the vocabulary")
         self.n_tokens = T = max(len(token_hashes), 1)
         if T ** int(n_words.max(initial=1)) >= 2**63:
@@ -106,6 +104,42 @@ class NgramCounter:
         X = sp.csr_matrix((counts, (rows, cols)), shape=(len(texts), self.n_features))
         X.sort_indices()
         return X
+
+
+# The two checks below are NumPy passes, not str methods and a set of every word: they
+# run at every start of every process that loads a model (a twentieth of a second less).
+def words_of_terms(words: Tokens) -> np.ndarray:
+    """Each term's number of words, where ``words`` are the terms' tokens as written and
+    each term is its tokens joined by single spaces, as scikit-learn writes an n-gram;
+    ValueError for a term that is not."""
+    text = words.chars
+    n_words = np.bincount(words.doc, minlength=len(text.starts))
+    last = np.cumsum(n_words) - 1
+    inner = np.ones(len(words.doc), dtype=bool)  # a token another of its term follows
+    inner[last[n_words > 0]] = False
+    gaps = words.ends[inner]
+    if not (n_words.min(initial=1) >= 1
+            and np.array_equal(words.starts.take(last - n_words + 1), text.starts)
+            and np.array_equal(words.ends.take(last), text.starts + text.lengths)
+            and np.array_equal(words.starts[1:][inner[:-1]], gaps + 1)
+            and (text.lower.take(gaps) == ord(" ")).all()):
+        raise ValueError("a vocabulary term is not a sequence of single word tokens")
+    return n_words
+
+
+def one_word_per_hash(terms: list[str], words: Tokens, rep: np.ndarray) -> bool:
+    """Whether every token of the ``terms`` (their ``words``) is, character for character,
+    the token ``rep`` gives it (the first of its hash): no two words' hashes collide."""
+    length = words.ends - words.starts
+    if not np.array_equal(length, length.take(rep)):
+        return False
+    other = np.flatnonzero(rep != np.arange(len(rep)))
+    n = length.take(other)
+    ramp = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)  # place within a token
+    codes = np.frombuffer(("\n" + "\n".join(terms) + "\n").encode("utf-32-le", "surrogatepass"),
+                          dtype=np.uint32)  # as written, where words.chars has each character
+    return np.array_equal(codes.take(np.repeat(words.starts.take(other), n) + ramp),
+                          codes.take(np.repeat(words.starts.take(rep.take(other)), n) + ramp))
 
 
 def hit_counts(tokens: Tokens, hits, n_features: int):

@@ -140,3 +140,32 @@ def test_the_character_tables_agree_with_re_and_str_lower():
             continue
         assert chr(tables.lower[cp]) == c.lower(), hex(cp)
         assert word[cp] == word[ord(c.lower())], hex(cp)
+
+
+def thue_morse(n: int) -> list[int]:
+    bits = [0]
+    while len(bits) < n:
+        bits += [1 - b for b in bits]
+    return bits[:n]
+
+
+@pytest.mark.parametrize("kernel", [True, False])
+def test_a_vocabulary_the_fast_counter_cannot_key_exactly_is_refused(monkeypatch, kernel):
+    """Terms that are not word tokens joined by single spaces, and two words whose hashes
+    collide (Thue-Morse words: polynomial hashes modulo 2**64 of them and their complement
+    agree, whatever the base), are refused; make_featurizer then takes scikit-learn's path."""
+    from tagger.text import compiled
+
+    if not kernel:
+        monkeypatch.setattr(compiled, "kernel", None)
+    for term in ("ab.", "ab  cd", " ab", "ab-cd", "ab c", "ab\tcd", "ab cd "):
+        with pytest.raises(ValueError, match="single word tokens"):
+            NgramCounter({"xy": 0, term: 1}, (1, 3))
+    bits = thue_morse(2048)
+    a, b = ("".join(pair[x] for x in bits) for pair in ("ab", "ba"))
+    hashes = tokenize([a, b], lower=False).hashes
+    assert hashes[0] == hashes[1]  # the collision is real
+    with pytest.raises(ValueError, match="hash collision"):
+        NgramCounter({"xy": 0, f"zz {a}": 1, b: 2}, (1, 2))
+    counter = NgramCounter({"ab cd": 0, "ab": 1, "cd ab ef": 2, "İstanbul": 3}, (1, 3))
+    assert counter.n_tokens == 4 and counter.transform(["AB cd ab ef"]).toarray().tolist() == [[1, 2, 1, 0]]
