@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .lookup import sieve
+from .lookup import sieve, sorted_unique
 from .tokens import Tokens, phrase_hashes
 
 CUES: dict[str, tuple[str, ...]] = {
@@ -53,7 +53,7 @@ class CueMatcher:
     """Finds the cue classes of sentences from their tokens' hashes."""
 
     def __init__(self):
-        per_class = [np.unique(np.concatenate(phrase_hashes(list(words))))
+        per_class = [sorted_unique(np.concatenate(phrase_hashes(list(words))))
                      for words in CUES.values()]
         every = np.concatenate(per_class)
         bits = np.concatenate([np.full(len(h), 1 << k, dtype=np.uint16)

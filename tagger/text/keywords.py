@@ -6,7 +6,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .lookup import KeyIndex, sieve
+from .lookup import KeyIndex, sieve, sorted_unique
 from .tokens import Tokens, ngram_keys, phrase_hashes
 
 
@@ -37,7 +37,7 @@ class Lexicon:
         for p in (p for lst in phrases + contexts for p in lst):
             if len(p) == 0:
                 raise ValueError("a keyword or context word has no word of two or more characters")
-        known = np.unique(np.array([h for lst in phrases + contexts for p in lst for h in p],
+        known = sorted_unique(np.array([h for lst in phrases + contexts for p in lst for h in p],
                                    dtype=np.uint64))
         self._index = KeyIndex(known)
         self._T = T = max(len(self._index), 1)

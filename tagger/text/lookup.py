@@ -29,8 +29,6 @@ class KeyIndex:
     def __init__(self, keys: np.ndarray):
         keys = np.ascontiguousarray(keys).view(np.uint64).ravel()
         self.n = len(keys)
-        if len(np.unique(keys)) != self.n:
-            raise ValueError("keys must be unique")
         self._keys = keys
         self._bits = max(4, int(np.ceil(np.log2(max(self.n, 1) * 8))))
         size = 1 << self._bits
@@ -54,6 +52,9 @@ class KeyIndex:
         order = pending[np.argsort(keys[pending])]
         self._stash = (keys[order], order)
         self._slots = None  # the kernel's copy of the table, made on first use
+        # a key given twice is found at one of its places only: the check is a lookup
+        if not np.array_equal(self.get_indexer(keys), np.arange(self.n)):
+            raise ValueError("keys must be unique")
 
     def __len__(self) -> int:
         return self.n
@@ -147,3 +148,10 @@ def sieve(hashes: np.ndarray, table: np.ndarray, shift: int) -> np.ndarray:
         return np.flatnonzero(table.take(bits.astype(np.intp)))
     out = np.empty(len(hashes), dtype=np.int64)
     return out[:compiled.kernel.sieve(hashes, np.ascontiguousarray(table, dtype=bool), shift, out)]
+
+
+def sorted_unique(values) -> np.ndarray:
+    """``np.unique(values)`` of a few values, by a sort: NumPy 2's own imports numpy.ma
+    (8 ms of every start of a process that loads a model) to ask if they are masked."""
+    values = np.sort(np.asarray(values).ravel())
+    return values[np.concatenate(([True], values[1:] != values[:-1]))] if len(values) else values

@@ -39,7 +39,7 @@ class NgramCounter:
         first = np.cumsum(n_words) - n_words  # each term's first token
         self._unigram_feature = np.full(T + 1, -1, dtype=np.int64)  # [-1] -> -1: unknown
         self._grams = {}
-        for n in np.unique(n_words).tolist():
+        for n in np.flatnonzero(np.bincount(n_words)).tolist():  # the lengths there are
             sel = n_words == n
             ids = [token_ids[first[sel] + k] for k in range(n)]
             if n == 1:

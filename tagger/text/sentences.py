@@ -25,7 +25,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import compiled
-from .lookup import KeyIndex
+from .lookup import KeyIndex, sorted_unique
 from .tokens import (CLOSE, NEWLINE, OPEN, SPACE, START, TERM, WORD, BULLET, Tokens,
                      phrase_hashes, tokenize)
 
@@ -61,7 +61,7 @@ def _word_hashes() -> tuple[KeyIndex, KeyIndex]:
     """The abbreviations' and "no"/"nos"' hashes, indexed: a lookup per candidate sentence
     end, a fraction of np.isin's cost (it sorts)."""
     hashes = phrase_hashes([*ABBREVIATIONS, "no", "nos"])
-    return (KeyIndex(np.unique(np.array([h[0] for h in hashes[:-2]], dtype=np.uint64))),
+    return (KeyIndex(sorted_unique(np.array([h[0] for h in hashes[:-2]], dtype=np.uint64))),
             KeyIndex(np.array([h[0] for h in hashes[-2:]], dtype=np.uint64)))
 
 

@@ -9,7 +9,8 @@ import tagger
 from conftest import SEEDS, SHIPPED_MODEL
 from tagger.batch.workers import collected_per_chunk
 
-# a quiet `tagger tag`, then the modules it imported that a run without a bar never needs,
+# a quiet `tagger tag`, then the modules it imported that a run without a bar never needs
+# (numpy.ma: what NumPy 2's plain np.unique imports),
 # and the threads it started (none to watch for progress nobody sees)
 PROBE = """
 import json
@@ -24,7 +25,7 @@ try:
     main()
 except SystemExit:
     pass
-print(json.dumps(sorted(m for m in ("tqdm", "importlib.metadata") if m in sys.modules)))
+print(json.dumps(sorted(m for m in ("tqdm", "importlib.metadata", "numpy.ma") if m in sys.modules)))
 print(json.dumps(started))
 """
 

@@ -54,3 +54,20 @@ def test_keys_past_their_probes_are_found_beside_those_in_the_table():
     query = np.concatenate([keys, rng.integers(0, 2**64, 2000, dtype=np.uint64),
                             np.arange(50, dtype=np.uint64)])
     assert np.array_equal(index.get_indexer(query), positions(keys, query))
+
+
+@pytest.mark.parametrize("kernel", [True, False])
+def test_a_key_given_twice_is_refused_and_sorted_unique_is_np_unique(monkeypatch, kernel):
+    from tagger.text import compiled
+    from tagger.text.lookup import sorted_unique
+
+    if not kernel:
+        monkeypatch.setattr(compiled, "kernel", None)
+    rng = np.random.default_rng(3)
+    keys = rng.integers(0, 2**64, 5000, dtype=np.uint64)
+    for twice in (keys[[0, 4999]], np.array([0, 0], dtype=np.uint64), keys[[17, 17]]):
+        with pytest.raises(ValueError, match="unique"):
+            KeyIndex(np.concatenate([keys, twice]))
+    assert KeyIndex(np.unique(keys)).n == len(np.unique(keys)) and KeyIndex(keys[:0]).n == 0
+    for values in (keys, keys % 7, keys[:0], np.array([5, 5, 5], dtype=np.uint64)):
+        assert np.array_equal(sorted_unique(values), np.unique(values))
