@@ -27,6 +27,9 @@ except SystemExit:
     pass
 print(json.dumps(sorted(m for m in ("tqdm", "importlib.metadata", "numpy.ma") if m in sys.modules)))
 print(json.dumps(started))
+import atexit, gc
+atexit._run_exitfuncs()  # as the process ends: what is left is not collected again
+print(json.dumps(gc.get_freeze_count() > 0))
 """
 
 
@@ -35,8 +38,8 @@ def test_a_quiet_run_imports_no_progress_bar_nor_package_metadata_nor_watches(tm
     proc = subprocess.run([sys.executable, "-c", PROBE, str(SEEDS), "--out", str(out), "--quiet",
                            "--model", str(SHIPPED_MODEL), "--jobs", "1"],
                           capture_output=True, text=True, check=True)
-    imported, threads = (json.loads(line) for line in proc.stdout.splitlines()[-2:])
-    assert imported == [] and threads == []
+    imported, threads, left = (json.loads(line) for line in proc.stdout.splitlines()[-3:])
+    assert imported == [] and threads == [] and left
     assert len(out.read_text().splitlines()) == 3
 
 
