@@ -22,9 +22,10 @@ def cli_reference() -> str:
     runner = CliRunner()
     parts = []
     commands = []
-    for name in sorted(main.commands):
+    ctx = click.Context(main)
+    for name in main.list_commands(ctx):
         commands.append([name])
-        command = main.commands[name]
+        command = main.get_command(ctx, name)
         if isinstance(command, click.Group):  # and its own commands: `tagger label stats`
             commands += [[name, sub] for sub in sorted(command.commands)]
     for args in [[], *commands]:

@@ -14,7 +14,34 @@ from .options import (adapt_priors_option, data_options, evidence_option, format
                       say, schema_path, settings_from, settings_options)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group some of whose commands live in other modules of this package, imported when
+    one of them is run or listed (click's pattern for lazy subcommands): `tagger tag` does
+    not pay for importing the labelling server's command. ``lazy``: {command: module}."""
+
+    def __init__(self, *args, lazy: dict[str, str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, name: str):
+        if name not in self.commands and name in self.lazy:
+            import importlib
+
+            importlib.import_module(f"{__package__}.{self.lazy[name]}")  # registers it here
+        return super().get_command(ctx, name)
+
+
+# the commands defined beside this module, and where (tests/cli check every one is here)
+LAZY_COMMANDS = {"tag": "batch", "evaluate": "evaluate", "explain": "explain", "info": "models",
+                 "card": "models", "label": "label", "suggest": "suggest", "audit": "suggest",
+                 "browse": "browse"}
+
+
+@click.group(cls=LazyGroup, lazy=LAZY_COMMANDS,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="tagger", prog_name="tagger")
 def main():
     """Tag news articles with topics, from hand labels and a TF-IDF linear model.

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import glob
 import os
-import secrets
 import shutil
 import stat
 from contextlib import contextmanager
@@ -48,7 +47,8 @@ def _pid_alive(pid: int) -> bool:
 
 def temp_path(path: Path, mark: str = TMP_MARK) -> Path:
     """A fresh temporary name beside ``path`` that names this process."""
-    return path.parent / f".{path.name}{mark}{os.getpid()}-{secrets.token_hex(4)}"
+    # os.urandom, not secrets (what secrets.token_hex reads): importing secrets imports hmac
+    return path.parent / f".{path.name}{mark}{os.getpid()}-{os.urandom(4).hex()}"
 
 
 def _writer_gone(name: str, mark: str) -> bool:

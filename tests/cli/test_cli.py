@@ -208,3 +208,30 @@ def test_a_tags_toml_beside_the_labels_is_the_default_schema(labelled_jsonl, tmp
     meta = json.loads((tmp_path / "with" / "model.json").read_text())
     assert [k["tag"] for k in meta["keywords"]] == TAGS
     assert f"--tags {labels / 'tags.toml'}" in meta["command"]
+
+
+LAZY_PROBE = """
+import importlib, json, pkgutil, sys
+import tagger.cli
+from tagger.cli.commands import LAZY_COMMANDS, main
+first = sorted(m for m in sys.modules if m.startswith("tagger.cli."))
+where = {}
+for info in sorted(pkgutil.iter_modules(tagger.cli.__path__)):
+    before = set(main.commands)
+    importlib.import_module(f"tagger.cli.{info.name}")
+    where.update({name: info.name for name in set(main.commands) - before})
+print(json.dumps([first, where, LAZY_COMMANDS]))
+"""
+
+
+def test_every_command_beside_main_is_declared_where_it_lives_and_imported_only_to_run():
+    """`tagger --help` lists a command only if LAZY_COMMANDS names it (or it is defined with
+    main): each module's commands are declared with that module, and none is imported
+    before its command runs."""
+    out = subprocess.run([sys.executable, "-c", LAZY_PROBE], capture_output=True, text=True,
+                         check=True, cwd=REPO)
+    first, where, lazy = json.loads(out.stdout)
+    assert first == ["tagger.cli.commands", "tagger.cli.options"]
+    assert {n: m for n, m in where.items() if m != "commands"} == lazy
+    listed = CliRunner().invoke(main, ["--help"]).output
+    assert all(f"  {name} " in listed for name in lazy)
