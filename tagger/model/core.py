@@ -16,7 +16,7 @@ from ..text.cues import NAMES as CUE_NAMES, cue_matcher
 from ..text.featurizer import Featurizer, make_featurizer
 from ..text.keywords import lexicon_for
 from ..text.tokens import TOKEN_PATTERN
-from .drift import DriftCounts, near_threshold, unseen_tokens
+from .drift import DriftCounts, near_threshold, unseen_tokens, word_index
 from .predictions import Analysis, Prediction, evidence_of
 from .sentencescores import best_sentences, row_products, scored_sentences, sigmoid, sparse_products
 
@@ -99,11 +99,15 @@ class TaggerModel:
     def n_keyword_features(self) -> int:
         return self.n_features - self.n_terms - self.n_sentence_features
 
+    def _cached(self, key: str, make):
+        """What ``make()`` returns, made on first use and kept."""
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
+
     def keyword_lexicon(self):
         """The keyword matcher (built on first use), or None without keyword features."""
-        if "lexicon" not in self._cache:
-            self._cache["lexicon"] = lexicon_for(self.keywords, self.settings.keyword_window)
-        return self._cache["lexicon"]
+        return self._cached("lexicon", lambda: lexicon_for(self.keywords, self.settings.keyword_window))
 
     @property
     def n_sentence_cues(self) -> int:  # cue columns of the sentence scorers, after the terms'
@@ -127,14 +131,11 @@ class TaggerModel:
         """Tokens, n-gram hits, keyword hits and sentences of texts (built on first use):
         the fast path, or scikit-learn's, as :func:`~tagger.text.featurizer.make_featurizer`
         chooses for this vocabulary."""
-        if "featurizer" not in self._cache:
-            # the weighting below knows the norms the model format allows (it fixes "l2")
-            if self.vectorizer_params.get("norm") not in ("l2", None):
-                raise ValueError(f"unsupported TF-IDF norm {self.vectorizer_params['norm']!r}")
-            self._cache["featurizer"] = make_featurizer(self.vocabulary, self.vectorizer_params,
-                                                        self.keyword_lexicon(),
-                                                        path=self.featurizer_path)
-        return self._cache["featurizer"]
+        # the weighting below knows the norms the model format allows (it fixes "l2")
+        if self.vectorizer_params.get("norm") not in ("l2", None):
+            raise ValueError(f"unsupported TF-IDF norm {self.vectorizer_params['norm']!r}")
+        return self._cached("featurizer", lambda: make_featurizer(
+            self.vocabulary, self.vectorizer_params, self.keyword_lexicon(), path=self.featurizer_path))
 
     def _tfidf_entries(self, tokens, hits):
         """TF-IDF values of the n-gram ``hits`` in ``tokens``, as (rows, cols, values),
@@ -259,7 +260,8 @@ class TaggerModel:
             analysis = self._slice(texts, evidence)
             proba = sigmoid(analysis.logits)
             if drift is not None:
-                tokens, unseen = unseen_tokens(analysis, texts, self.training_words)
+                words = self._cached("words", lambda: word_index(self.training_words))
+                tokens, unseen = unseen_tokens(analysis, texts, words)
                 drift.add(tokens=tokens, unseen=unseen, decided=proba >= self.thresholds,
                           near=near_threshold(proba, self.thresholds))
             found = evidence_of(part, self.tags, proba >= self.thresholds,
