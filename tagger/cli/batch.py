@@ -82,6 +82,10 @@ def tag(model, inputs, out, fmt, bom, keep, batch_size, jobs, engine, scheduler,
       tagger tag --incremental seeds/ --out archive.sqlite
       tagger tag ../shared/corpus/news-2023-2025.jsonl --out tags.csv --bom
     """
+    # Tagging does no BLAS work (its sums are the compiled kernel's), and the threads
+    # OpenBLAS starts with NumPy spin idle for a while: 0.1 CPU-second of every run, taken
+    # from other work on a busy machine. Read once, when NumPy is first imported: here.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from ..batch.run import tag_files
     from ..errors import ArchiveModelError
     from ..model.drift import drift_warning
