@@ -187,8 +187,10 @@ def help_examples() -> list[str]:
                     if not example.strip():
                         break
                     found.append(" ".join(example.split()))
-        for sub in getattr(cmd, "commands", {}).values():
-            walk(sub)
+        if isinstance(cmd, click.Group):  # the lazy ones too: listed, then imported
+            ctx = click.Context(cmd)
+            for name in cmd.list_commands(ctx):
+                walk(cmd.get_command(ctx, name))
     walk(main)
     return found
 
