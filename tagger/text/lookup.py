@@ -78,6 +78,8 @@ class KeyIndex:
         the caches), bits, probes, stash keys and positions."""
         if self._slots is None:
             self._slots = np.stack([self._slot_keys, self._slot_pos.view(np.uint64)], axis=1)
+            # the NumPy passes read the same table, through views: one copy of it, not two
+            self._slot_keys, self._slot_pos = self._slots[:, 0], self._slots[:, 1].view(np.intp)
         return (self._slots, self._bits, MAX_PROBES, *self._stash)
 
     def find_runs(self, ids: np.ndarray, doc: np.ndarray, n: int, base: int):

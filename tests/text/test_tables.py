@@ -4,6 +4,7 @@ kept as given (no number parsing, no stripping), one line a row, terminal-safe, 
 from __future__ import annotations
 
 from tagger.io.formats import renderer
+from tagger.reports import rows as _rows  # noqa: F401  attaches how formats render rows
 from tagger.reports.text import format_table
 from tagger.text.tables import plain_table
 
