@@ -77,10 +77,37 @@ group_entries(const HitGroup *g, const int64_t *sent, Py_ssize_t n_tokens, const
     return 0;
 }
 
+/* The arguments both sentence kernels begin with, (sentence, hits, idf, n_sentences, cues,
+ * cue_value), then n_out outputs: the buffers' objects into objs (sentence, idf, cues, the
+ * outputs); -1 with an error set. */
+static int
+sentence_args(PyObject *args, Py_ssize_t n_out, PyObject **objs, PyObject **hits,
+              Py_ssize_t *n_sent, double *cue_value)
+{
+    if (PyTuple_GET_SIZE(args) != 6 + n_out) {
+        PyErr_Format(PyExc_TypeError, "%zd arguments expected", 6 + n_out);
+        return -1;
+    }
+    PyObject *head = PyTuple_GetSlice(args, 0, 6);  /* its items are args' too */
+    if (head == NULL)
+        return -1;
+    int ok = PyArg_ParseTuple(head, "OOOnOd", &objs[0], hits, &objs[1], n_sent, &objs[2], cue_value);
+    Py_DECREF(head);
+    if (!ok)
+        return -1;
+    if (*n_sent < 0) {
+        PyErr_SetString(PyExc_ValueError, "n_sentences: 0 or more");
+        return -1;
+    }
+    for (Py_ssize_t k = 0; k < n_out; k++)
+        objs[3 + k] = PyTuple_GET_ITEM(args, 6 + k);
+    return 0;
+}
+
 /* The arguments' buffers from objs: sentence, idf, cues (None: none, left empty), then the
  * outputs, writable from index `writable` on; how many were got (count, or fewer with an
  * error set). */
-int
+static int
 sentence_buffers(PyObject **objs, Py_buffer *views, int count, const Py_ssize_t *sizes,
                  int writable, const char *const *names)
 {
@@ -119,7 +146,7 @@ free_sentence_hits(SentenceHits *h)
 /* Fill h from the buffers (sentence, idf, cues) and the hits, and count each sentence's
  * hits and the norm of their weights (squares added in hit order, as bincount adds
  * them); -1 with an error set (h freed by free_sentence_hits either way). */
-int
+static int
 sentence_hits(SentenceHits *h, Py_buffer *views, PyObject *hits, Py_ssize_t n_sent)
 {
     memset(h, 0, sizeof(*h));
@@ -158,27 +185,38 @@ sentence_hits(SentenceHits *h, Py_buffer *views, PyObject *hits, Py_ssize_t n_se
     return 0;
 }
 
+/* A sentence kernel's arguments: (sentence, hits, idf, n_sentences, cues, cue_value) and
+ * then count - 3 outputs, the buffers of which are writable from index `writable` on: their
+ * views (how many into *got, for release_sentence_buffers), h filled (for
+ * free_sentence_hits) and cue_value; -1 with an error set. */
+int
+open_sentences(PyObject *args, int count, const char *const *names, const Py_ssize_t *sizes,
+               int writable, Py_buffer *views, int *got, SentenceHits *h, double *cue_value)
+{
+    PyObject *objs[8], *hits;
+    Py_ssize_t n_sent;
+    *got = 0;
+    if (count > 8 || sentence_args(args, count - 3, objs, &hits, &n_sent, cue_value) < 0)
+        return -1;
+    *got = sentence_buffers(objs, views, count, sizes, writable, names);
+    if (*got < count)
+        return -1;
+    return sentence_hits(h, views, hits, n_sent);
+}
+
 PyObject *
 sentence_entries(PyObject *self, PyObject *args)
 {
-    PyObject *hits, *objs[6];
-    Py_ssize_t n_sent;
-    double cue_value;
-    if (!PyArg_ParseTuple(args, "OOOnOdOOO", &objs[0], &hits, &objs[1], &n_sent, &objs[2],
-                          &cue_value, &objs[3], &objs[4], &objs[5]))
-        return NULL;
-    if (n_sent < 0) {
-        PyErr_SetString(PyExc_ValueError, "n_sentences: 0 or more");
-        return NULL;
-    }
     static const char *names[6] = {"sentence", "idf", "cues", "rows", "cols", "values"};
     static const Py_ssize_t sizes[6] = {8, 8, 1, 8, 8, 8};
     Py_buffer views[6];
     SentenceHits h = {0};
     PyObject *result = NULL;
-    int got = sentence_buffers(objs, views, 6, sizes, 3, names);
-    if (got < 6 || sentence_hits(&h, views, hits, n_sent) < 0)
+    double cue_value;
+    int got;
+    if (open_sentences(args, 6, names, sizes, 3, views, &got, &h, &cue_value) < 0)
         goto done;
+    Py_ssize_t n_sent = h.n_sent;
     Py_ssize_t total = 0, *count = h.count, n_cues = h.n_cues;
     for (Py_ssize_t s = 0; s < n_sent; s++) {  /* count: where each sentence's entries start */
         Py_ssize_t c = count[s];

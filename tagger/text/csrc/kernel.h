@@ -98,10 +98,9 @@ typedef struct {
 } SentenceHits;
 
 /* a slice's sentences and hits (entries.c) */
-int sentence_buffers(PyObject **objs, Py_buffer *views, int count, const Py_ssize_t *sizes,
-                     int writable, const char *const *names);
+int open_sentences(PyObject *args, int count, const char *const *names, const Py_ssize_t *sizes,
+                   int writable, Py_buffer *views, int *got, SentenceHits *h, double *cue_value);
 PyObject *release_sentence_buffers(Py_buffer *views, int got, PyObject *result);
-int sentence_hits(SentenceHits *h, Py_buffer *views, PyObject *hits, Py_ssize_t n_sent);
 void free_sentence_hits(SentenceHits *h);
 
 /* the methods, and their docstrings */

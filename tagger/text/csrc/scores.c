@@ -63,24 +63,16 @@ add_sentence_products(const SentenceHits *h, double cue_value, const double *res
 PyObject *
 sentence_scores(PyObject *self, PyObject *args)
 {
-    PyObject *hits, *objs[5];
-    Py_ssize_t n_sent;
-    double cue_value;
-    if (!PyArg_ParseTuple(args, "OOOnOdOO", &objs[0], &hits, &objs[1], &n_sent, &objs[2],
-                          &cue_value, &objs[3], &objs[4]))
-        return NULL;
-    if (n_sent < 0) {
-        PyErr_SetString(PyExc_ValueError, "n_sentences: 0 or more");
-        return NULL;
-    }
     static const char *names[5] = {"sentence", "idf", "cues", "weights_t", "out"};
     static const Py_ssize_t sizes[5] = {8, 8, 1, 8, 8};
     Py_buffer views[5];
     SentenceHits h = {0};
     PyObject *result = NULL;
-    int got = sentence_buffers(objs, views, 5, sizes, 4, names);
-    if (got < 5 || sentence_hits(&h, views, hits, n_sent) < 0)
+    double cue_value;
+    int got;
+    if (open_sentences(args, 5, names, sizes, 4, views, &got, &h, &cue_value) < 0)
         goto done;
+    Py_ssize_t n_sent = h.n_sent;
     if (views[3].ndim != 2 || views[4].ndim != 2 || views[3].shape[1] != views[4].shape[1] ||
         views[3].shape[0] != h.n_idf + h.n_cues || views[4].shape[0] != n_sent) {
         PyErr_SetString(PyExc_ValueError, "weights_t: a row per feature, out: a row per sentence, "
