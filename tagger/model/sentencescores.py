@@ -55,7 +55,7 @@ def scored_sentences(featurizer: Featurizer, tokens: Tokens, idf: np.ndarray, co
     arguments; ``coef_t`` is ``coef.T``, C-contiguous, if the caller keeps one), to the bit.
     Where the compiled kernel serves, the logits are summed as the hits are found, without
     making the features' entries: their products() would add them in that very order."""
-    if entries or compiled.kernel is None or len(intercept) > 16:
+    if entries or compiled.kernel is None or len(intercept) > SUMMED_FIRST_ABOVE:
         rows = sentence_rows(featurizer, tokens, idf, hits, cues=cues, cue_value=cue_value)
         return rows.sentences, sentence_logits(rows, coef, intercept, coef_t), rows
     found, sent, hits, held = _located(featurizer, tokens, hits, None, cues)
@@ -148,11 +148,17 @@ def sentence_matrix(rows: SentenceRows, n_terms: int):
     return X
 
 
+# Over this many tags, a sentence's repeated entries are summed before the products: how such
+# models were always scored (scipy's matrix product); at most this many, each entry is added
+# in turn (sparse_products), which scored_sentences' kernel does without making the entries
+SUMMED_FIRST_ABOVE = 16
+
+
 def sentence_logits(rows: SentenceRows, coef: np.ndarray, intercept: np.ndarray,
                     coef_t: np.ndarray | None = None) -> np.ndarray:
     """(n_sentences x n_tags) logits of linear scorers over the sentence features
     (``coef_t``: ``coef.T``, C-contiguous, if the caller keeps one)."""
-    if len(intercept) > 16:  # duplicates summed first: how these models were always scored
+    if len(intercept) > SUMMED_FIRST_ABOVE:
         return np.asarray(sentence_matrix(rows, coef.shape[1]) @ coef.T) + intercept
     coef_t = np.ascontiguousarray(coef.T) if coef_t is None else coef_t
     return sparse_products(rows.rows, rows.cols, rows.values, rows.n, coef_t) + intercept

@@ -51,7 +51,11 @@ class KeyIndex:
         # (those slots stay taken, so their queries never meet a free slot either)
         order = pending[np.argsort(keys[pending])]
         self._stash = (keys[order], order)
-        self._slots = None  # the kernel's copy of the table, made on first use
+        # the kernel reads each slot's key and position side by side (one cache line a probe,
+        # not two: a large vocabulary's table is larger than the caches); the NumPy passes
+        # read the same table through views of it: one copy, not two
+        self._slots = np.stack([self._slot_keys, self._slot_pos.view(np.uint64)], axis=1)
+        self._slot_keys, self._slot_pos = self._slots[:, 0], self._slots[:, 1].view(np.intp)
         # a key given twice is found at one of its places only: the check is a lookup
         if not np.array_equal(self.get_indexer(keys), np.arange(self.n)):
             raise ValueError("keys must be unique")
@@ -73,13 +77,8 @@ class KeyIndex:
         return out
 
     def table(self) -> tuple:
-        """The table as the compiled kernel reads it: each slot's key and position side by
-        side (one cache line a probe, not two: a large vocabulary's table is larger than
-        the caches), bits, probes, stash keys and positions."""
-        if self._slots is None:
-            self._slots = np.stack([self._slot_keys, self._slot_pos.view(np.uint64)], axis=1)
-            # the NumPy passes read the same table, through views: one copy of it, not two
-            self._slot_keys, self._slot_pos = self._slots[:, 0], self._slots[:, 1].view(np.intp)
+        """The table as the compiled kernel reads it: the slots (key and position side by
+        side), bits, probes, stash keys and positions."""
         return (self._slots, self._bits, MAX_PROBES, *self._stash)
 
     def find_runs(self, ids: np.ndarray, doc: np.ndarray, n: int, base: int):

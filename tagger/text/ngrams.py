@@ -11,7 +11,7 @@ import numpy as np
 
 from . import compiled
 from .lookup import KeyIndex
-from .tokens import TOKEN_PATTERN, Powers, Tokens, ngram_keys, tokenize
+from .tokens import TOKEN_PATTERN, Powers, Tokens, ngram_keys, tokenize, written_codes
 
 
 class NgramCounter:
@@ -136,8 +136,7 @@ def one_word_per_hash(terms: list[str], words: Tokens, rep: np.ndarray) -> bool:
     other = np.flatnonzero(rep != np.arange(len(rep)))
     n = length.take(other)
     ramp = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)  # place within a token
-    codes = np.frombuffer(("\n" + "\n".join(terms) + "\n").encode("utf-32-le", "surrogatepass"),
-                          dtype=np.uint32)  # as written, where words.chars has each character
+    codes = written_codes(terms)  # as written, where words.starts places each token
     return np.array_equal(codes.take(np.repeat(words.starts.take(other), n) + ramp),
                           codes.take(np.repeat(words.starts.take(rep.take(other)), n) + ramp))
 

@@ -28,10 +28,9 @@ The rules this hand-written path keeps (:mod:`.featurizer` has scikit-learn's be
   :class:`~.lookup.KeyIndex`'s probes and the n-gram runs' keys, the n-gram counts per
   document (:func:`.ngrams.hit_counts`, sorted by a bitmap, not a sort), the sentence
   splitter's rules (:mod:`.sentences`), the keyword and cue pre-filters, and the model's
-  per-token sentence, sentence entries and sparse score products, and the sentences'
-  scores summed as their hits are found, their entries never made
-  (:mod:`tagger.model.sentencescores`). Plain C with the CPython
-  API and the buffer protocol (no Cython, no NumPy headers): setuptools alone builds it in
+  per-token sentence, sentence entries, sparse score products and sentence scores summed
+  as the hits are found (:mod:`tagger.model.sentencescores`). Plain C with the CPython API
+  and the buffer protocol (no Cython, no NumPy headers): setuptools alone builds it in
   ``pip install``, and importing it costs nothing, where a JIT compiler would cost seconds
   at every start. It computes what the NumPy passes compute, bit for bit: integers modulo
   2**64, the same table and probes, and sums of floats in NumPy's and scipy's order (no
@@ -42,9 +41,8 @@ The rules this hand-written path keeps (:mod:`.featurizer` has scikit-learn's be
   (tests/text/test_kernel.py on awkward Unicode and the fixtures, test_kernel_fuzz.py on
   generated input), and a test fails where the kernel is not built, so CI tests the path
   users run.
-- Start-up time. Nothing heavy imported (pandas took half a second of every run; scipy is
-  not imported to tag): the character tables are built once a process (about 0.1 s), and
-  a run of ``tagger tag`` on a few files starts in well under a second.
+- Start-up time. Nothing heavy imported (pandas took half a second of every run; scipy is not
+  imported to tag); the character tables cost 15-40 ms, once a process.
 """
 
 from __future__ import annotations
@@ -106,7 +104,7 @@ def char_tables() -> CharTables:
     plain = codes.tobytes().decode("utf-32-le", "surrogatepass")
     for c in _SPECIAL:
         plain = plain.replace(c, " ")
-    lower = _codepoints(plain.lower()).copy()
+    lower = written_codes([plain.lower()])[1:-1].copy()  # less the SEP on each side
     for c in _SPECIAL:
         lower[ord(c)] = ord(c)
     return CharTables(lower, cls, (lower << np.uint32(8)) | cls)
@@ -140,7 +138,7 @@ def chars(texts: Sequence[str]) -> Chars:
     and after the last (so that a look one character beyond either end sees a SEP)."""
     texts = list(texts)
     starts, lengths = _text_starts(texts)
-    at = _codepoints(SEP.join(["", *texts, ""])).astype(np.intp)  # one copy of the text, not three
+    at = written_codes(texts).astype(np.intp)  # one copy of the text, not three
     # one gather of both tables, by take() with intp indices (the fastest NumPy gather)
     packed = char_tables().packed.take(at)
     return Chars(packed >> np.uint32(8), packed.astype(np.uint8), starts, lengths)
@@ -183,8 +181,10 @@ def _powers(base: np.uint64, m: int) -> np.ndarray:
     return out
 
 
-def _codepoints(text: str) -> np.ndarray:
-    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+def written_codes(texts: Sequence[str]) -> np.ndarray:
+    """The texts' code points as written, joined as :func:`chars` joins them."""
+    return np.frombuffer(SEP.join(["", *texts, ""]).encode("utf-32-le", "surrogatepass"),
+                         dtype=np.uint32)
 
 
 def _tokens(cps: np.ndarray, isword: np.ndarray, powers: Powers):
@@ -260,7 +260,7 @@ def numpy_scan(texts: list, powers: Powers, lower: bool = True) -> Scan:
     compared with)."""
     text = chars(texts)
     isword = (text.classes & WORD).view(bool)  # lowering never changes it (a test checks)
-    codes = text.lower if lower else _codepoints(SEP + SEP.join(texts) + SEP)
+    codes = text.lower if lower else written_codes(texts)
     starts, ends, hashes = _tokens(codes, isword, powers)
     # each text's tokens are a run: its document by counting them (a search per text, not
     # per token)
